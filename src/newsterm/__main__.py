@@ -1,0 +1,3 @@
+from newsterm.cli import main
+
+raise SystemExit(main())

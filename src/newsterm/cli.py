@@ -1,0 +1,148 @@
+"""The ``newsterm`` command: argument parsing and dispatch.
+
+Every subcommand imports what it needs lazily, so ``newsterm search`` never loads Textual and
+start-up stays fast. Errors the user can fix become one line on stderr and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from newsterm import __version__
+from newsterm.errors import NewstermError
+
+
+def _add_archive(p: argparse.ArgumentParser, top: bool = False) -> None:
+    # Sub-commands use SUPPRESS so that `newsterm --archive X list` keeps the top-level value.
+    p.add_argument(
+        "--archive",
+        metavar="DIR",
+        default=None if top else argparse.SUPPRESS,
+        help="archive folder (default: $NEWSTERM_ARCHIVE, else the bundled archive)",
+    )
+
+
+def _add_index_dir(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--index-dir",
+        metavar="DIR",
+        help="where the search index lives (default: newsterm's cache folder, one per archive)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="newsterm",
+        description="Read and search a folder of Markdown news and blog posts in the terminal.",
+        epilog="With no command, newsterm opens the reader on the archive.",
+    )
+    parser.add_argument("--version", action="version", version=f"newsterm {__version__}")
+    _add_archive(parser, top=True)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("read", help="open the reader (the default command)")
+    p.add_argument("archive_pos", nargs="?", metavar="ARCHIVE", help="archive folder")
+    _add_archive(p)
+    _add_index_dir(p)
+    p.add_argument(
+        "--served",
+        action="store_true",
+        help="locked-down mode for untrusted readers over SSH: no editor, pager, links, "
+        "file saving or suspend",
+    )
+    p.add_argument("--state", metavar="NAME", help=argparse.SUPPRESS)
+
+    p = sub.add_parser("list", help="list every post, newest first")
+    _add_archive(p)
+    p.add_argument("--json", action="store_true", help="print a JSON array")
+
+    p = sub.add_parser("show", help="print one post, or its outline")
+    _add_archive(p)
+    p.add_argument("post", metavar="POST", help="path relative to the archive, or a unique slug")
+    p.add_argument("--outline", action="store_true", help="print only the section outline")
+    p.add_argument("--json", action="store_true", help="with --outline: print it as JSON")
+
+    p = sub.add_parser("check", help="list posts that cannot be read; exit 1 if any")
+    _add_archive(p)
+    p.add_argument("--json", action="store_true", help="print a JSON array")
+
+    p = sub.add_parser("search", help="search the archive (builds the index if needed)")
+    _add_archive(p)
+    _add_index_dir(p)
+    p.add_argument("query", nargs="+", metavar="QUERY", help="words, phrases, field:value ...")
+    p.add_argument("--limit", type=int, default=20, metavar="N", help="at most N hits (20)")
+    p.add_argument("--sort", choices=["relevance", "date"], default="relevance")
+    p.add_argument("--json", action="store_true", help="print a JSON array")
+
+    p = sub.add_parser("index", help="bring the search index up to date with the archive")
+    _add_archive(p)
+    _add_index_dir(p)
+    p.add_argument("--rebuild", action="store_true", help="throw the index away and build anew")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    p = sub.add_parser("serve", help="serve the reader over SSH")
+    _add_archive(p)
+    _add_index_dir(p)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=2222)
+    p.add_argument("--authorized-keys", metavar="FILE")
+    p.add_argument("--no-anonymous", action="store_true")
+    p.add_argument("--max-sessions", type=int, default=50)
+    p.add_argument("--max-per-ip", type=int, default=8)
+    p.add_argument("--rate-per-ip", type=int, default=30, help="new connections per IP per minute")
+    p.add_argument("--login-timeout", type=float, default=30.0)
+    p.add_argument("--idle-timeout", type=float, default=1800.0)
+    p.add_argument("--max-session-time", type=float, default=4 * 3600.0)
+    p.add_argument("--memory-limit-mb", type=int, default=512)
+    p.add_argument("--host-key", metavar="FILE", help=argparse.SUPPRESS)
+    return parser
+
+
+def _archive_arg(args: argparse.Namespace) -> str | None:
+    return getattr(args, "archive_pos", None) or getattr(args, "archive", None)
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    command = args.command or "read"
+    if command == "read":
+        from newsterm.tui.app import run_reader
+
+        return run_reader(args)
+    if command in ("list", "show", "check"):
+        from newsterm import cli_archive
+
+        return getattr(cli_archive, f"cmd_{command}")(args)
+    if command in ("search", "index"):
+        from newsterm import cli_search
+
+        return getattr(cli_search, f"cmd_{command}")(args)
+    if command == "serve":
+        from newsterm.ssh.server import run_server
+
+        return run_server(args)
+    raise AssertionError(command)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        args.archive_pos = None
+        args.index_dir = None
+        args.served = False
+        args.state = None
+    try:
+        return _dispatch(args)
+    except NewstermError as err:
+        print(f"newsterm: {err}", file=sys.stderr)
+        return err.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # Output piped into `head` and closed early: not an error worth a traceback.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0

@@ -1,0 +1,69 @@
+"""Plain data shared by the core and the fronts (no I/O, no Textual)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Post:
+    """One readable post of an archive.
+
+    ``path`` is relative to the archive root, POSIX style. ``body`` is the Markdown text after
+    the front matter, NFC-normalised, with ``\\n`` line endings. ``body_line`` is the 1-based line
+    of the file on which ``body`` starts, so that body line ``n`` (1-based) is file line
+    ``body_line + n - 1``.
+    """
+
+    path: str
+    title: str
+    date: datetime | None
+    categories: tuple[str, ...]
+    tags: tuple[str, ...]
+    body: str
+    word_count: int
+    body_line: int = 1
+    mtime: float = 0.0
+    size: int = 0
+    encoding: str = "utf-8"
+
+    @property
+    def slug(self) -> str:
+        """The file name without directory, date prefix and extension."""
+        from newsterm.archive import slug_of
+
+        return slug_of(self.path)
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """A file that looks like a post but cannot be read; ``reason`` is one line."""
+
+    path: str
+    reason: str
+
+
+@dataclass(slots=True)
+class Section:
+    """A node of a post's outline. ``line`` is 1-based within the post's body."""
+
+    level: int
+    title: str
+    line: int
+    implicit: bool = False
+    children: list[Section] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {
+            "level": self.level,
+            "title": self.title,
+            "line": self.line,
+            "children": [c.to_dict() for c in self.children],
+        }
+
+    def walk(self):
+        """This section, then its descendants, depth first."""
+        yield self
+        for child in self.children:
+            yield from child.walk()
