@@ -97,6 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--idle-timeout", type=float, default=1800.0)
     p.add_argument("--max-session-time", type=float, default=4 * 3600.0)
     p.add_argument("--memory-limit-mb", type=int, default=512)
+    p.add_argument("--cpu-limit", type=int, default=600, help="CPU seconds per reader process")
     p.add_argument("--host-key", metavar="FILE", help=argparse.SUPPRESS)
     return parser
 

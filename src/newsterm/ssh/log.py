@@ -1,0 +1,50 @@
+"""Structured log lines for ``newsterm serve``: one JSON object per line on stderr.
+
+Only facts about connections are logged (time, address, user, auth method, key fingerprint,
+TERM, size, duration, bytes, end reason); never what a reader types or searches for.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from datetime import UTC, datetime
+from typing import Any, TextIO
+
+_stream: TextIO | None = None
+
+
+def set_stream(stream: TextIO | None) -> None:
+    """Send log lines to ``stream`` (``None``: the current ``sys.stderr``)."""
+    global _stream
+    _stream = stream
+
+
+def log_event(event: str, **fields: Any) -> None:
+    """Write one JSON log line: ``{"time": ..., "event": event, ...fields}``.
+
+    Fields whose value is ``None`` are left out. Never raises: a closed stderr must not take
+    the server down.
+    """
+    record: dict[str, Any] = {
+        "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
+        "event": event,
+    }
+    for key, value in fields.items():
+        if value is None:
+            continue
+        if isinstance(value, float):
+            value = round(value, 3)
+        record[key] = value
+    stream = _stream or sys.stderr
+    try:
+        stream.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
+        stream.flush()
+    except (OSError, ValueError):
+        pass
+
+
+def monotonic() -> float:
+    """The clock used for durations and limits (a function so tests can read one source)."""
+    return time.monotonic()

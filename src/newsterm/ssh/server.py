@@ -1,0 +1,374 @@
+"""``newsterm serve``: the archive reader over SSH (asyncssh), in the foreground.
+
+Anyone may read anonymously (no password prompt) unless ``--no-anonymous``; a key listed in
+``--authorized-keys`` makes its holder a member whose reading state is kept. Each interactive
+session runs its own ``newsterm read --served`` child in its own pty (see ``session.py``); exec
+requests may only run ``search``. Forwarding, agent, X11, SFTP/scp and other subsystems are
+refused. Limits guard the machine (see ``limits.py``). Logs are JSON lines on stderr; SIGTERM
+or SIGINT stops the server cleanly: sessions are told, children are ended and reaped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import asyncssh
+
+from newsterm.errors import NewstermError
+from newsterm.paths import index_dir_for, resolve_archive
+from newsterm.ssh.hostkey import fingerprint, load_or_create_host_key
+from newsterm.ssh.limits import ConnectionLimiter, Limits
+from newsterm.ssh.log import log_event, monotonic
+from newsterm.ssh.session import ConnState, ServedSession
+
+SHUTDOWN_GRACE = 3.0
+
+
+class ServeError(NewstermError):
+    """A ``newsterm serve`` setting that cannot work (one line, exit 2)."""
+
+
+def read_authorized_keys(path: str | os.PathLike[str]) -> set[str]:
+    """SHA256 fingerprints of the public keys in an OpenSSH ``authorized_keys`` file.
+
+    Options before a key (``restrict,command=...``) are skipped; a line that holds no key makes
+    the whole file an error, so a typo never silently locks a member out.
+    """
+    path = Path(path).expanduser()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise ServeError(f"cannot read authorized keys {path}: {err}") from None
+    prints: set[str] = set()
+    for lineno, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        key = None
+        parts = line.split()
+        for start in range(len(parts)):
+            if parts[start].startswith(("ssh-", "ecdsa-", "sk-")):
+                with contextlib.suppress(asyncssh.KeyImportError, ValueError):
+                    key = asyncssh.import_public_key(" ".join(parts[start : start + 2]))
+                    break
+        if key is None:
+            raise ServeError(f"{path}:{lineno}: not a public key")
+        prints.add(fingerprint(key))
+    return prints
+
+
+class ServerApp:
+    """State shared by every connection of one running server."""
+
+    def __init__(
+        self,
+        root: Path,
+        index_dir: Path,
+        limits: Limits,
+        members: set[str],
+        allow_anonymous: bool,
+    ) -> None:
+        self.root = root
+        self.index_dir = index_dir
+        self.limits = limits
+        self.members = members
+        self.allow_anonymous = allow_anonymous
+        self.limiter = ConnectionLimiter(limits)
+        self.sessions: set[ServedSession] = set()
+        self.connections: set[_Connection] = set()
+        self.children: set[subprocess.Popen[bytes]] = set()
+        self.index_ready = asyncio.Event()
+        self.closing = False
+
+    def folders(self) -> tuple[str, str]:
+        return str(self.root), str(self.index_dir)
+
+    def reader_argv(self, state: str | None) -> list[str]:
+        """The isolated reader command for one session (``--state`` for members only)."""
+        argv = [
+            sys.executable, "-I", "-m", "newsterm", "read", "--served",
+            "--archive", str(self.root), "--index-dir", str(self.index_dir),
+        ]  # fmt: skip
+        if state:
+            argv += ["--state", state]
+        return argv
+
+    def make_connection(self) -> _Connection:
+        return _Connection(self)
+
+
+class _Connection(asyncssh.SSHServer):
+    """asyncssh's per-connection callbacks: admission, authentication, what may be opened."""
+
+    def __init__(self, app: ServerApp) -> None:
+        self._app = app
+        self._state: ConnState | None = None
+        self._conn: asyncssh.SSHServerConnection | None = None
+        self._admitted = False
+        self._key_fp: str | None = None
+        self._key_member = False
+        self._logged_key_refusal = False
+
+    # connection life ---------------------------------------------------------------------
+
+    def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
+        self._conn = conn
+        peer = conn.get_extra_info("peername") or ("?", 0)
+        state = ConnState(app=self._app, ip=str(peer[0]), port=int(peer[1]))
+        self._state = state
+        log_event("connect", address=state.address)
+        reason = "shutting-down" if self._app.closing else self._app.limiter.admit(state.ip)
+        if reason is not None:
+            state.end_reason = f"refused-{reason}"
+            log_event("refused", address=state.address, what="connection", reason=reason)
+            asyncio.get_running_loop().call_soon(
+                conn.disconnect, asyncssh.DISC_TOO_MANY_CONNECTIONS, f"newsterm: {reason}"
+            )
+            return
+        self._admitted = True
+        self._app.connections.add(self)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        state = self._state
+        if state is None:
+            return
+        if self._admitted:
+            self._app.limiter.release(state.ip)
+            self._admitted = False
+        self._app.connections.discard(self)
+        if state.end_reason is None:
+            state.end_reason = "auth-failed" if not state.authenticated else "client-closed"
+        size = f"{state.size[0]}x{state.size[1]}" if state.size else None
+        log_event(
+            "disconnect", address=state.address, user=state.user, auth=state.method,
+            key=state.fingerprint, member=state.member, kind=state.kind, term=state.term,
+            size=size, duration=monotonic() - state.started, bytes_in=state.bytes_in,
+            bytes_out=state.bytes_out, exit_status=state.exit_status, reason=state.end_reason,
+        )  # fmt: skip
+
+    def close(self, reason: str) -> None:
+        if self._state is not None and self._state.end_reason is None:
+            self._state.end_reason = reason
+        if self._conn is not None:
+            self._conn.disconnect(asyncssh.DISC_BY_APPLICATION, f"newsterm: {reason}")
+
+    # authentication ----------------------------------------------------------------------
+
+    def begin_auth(self, username: str) -> bool:
+        assert self._state is not None
+        self._state.user = username[:64]
+        app = self._app
+        if not app.members and app.allow_anonymous:
+            self._auth_done("none")
+            return False
+        return True
+
+    def public_key_auth_supported(self) -> bool:
+        return True
+
+    def validate_public_key(self, username: str, key: asyncssh.SSHKey) -> bool:
+        fp = fingerprint(key)
+        member = fp in self._app.members
+        if not member and not self._app.allow_anonymous:
+            if not self._logged_key_refusal and self._state is not None:
+                self._logged_key_refusal = True
+                log_event("refused", address=self._state.address, what="key", key=fp)
+            return False
+        self._key_fp, self._key_member = fp, member
+        return True
+
+    def kbdint_auth_supported(self) -> bool:
+        # Readers without any key get in as anonymous, with no prompt at all.
+        return self._app.allow_anonymous
+
+    def get_kbdint_challenge(self, username: str, lang: str, submethods: str) -> bool:
+        self._key_fp, self._key_member = None, False
+        return self._app.allow_anonymous
+
+    def password_auth_supported(self) -> bool:
+        return False
+
+    def auth_completed(self) -> None:
+        if self._state is not None and not self._state.authenticated:
+            if self._key_fp is not None:
+                self._auth_done("publickey", self._key_fp, self._key_member)
+            else:
+                self._auth_done("keyboard-interactive")
+
+    def _auth_done(self, method: str, fp: str | None = None, member: bool = False) -> None:
+        state = self._state
+        assert state is not None
+        state.authenticated = True
+        state.method = method
+        state.fingerprint = fp
+        state.member = member
+        log_event(
+            "auth", address=state.address, user=state.user, method=method, key=fp,
+            member=member,
+        )  # fmt: skip
+
+    # what a client may open --------------------------------------------------------------
+
+    def session_requested(self) -> ServedSession | bool:
+        state = self._state
+        assert state is not None
+        if self._app.closing:
+            return False
+        state.sessions_opened += 1
+        if state.sessions_opened > 1:
+            log_event("refused", address=state.address, what="second-session")
+            return False
+        return ServedSession(state)
+
+    def connection_requested(self, dest_host: str, dest_port: int, orig_host: str, orig_port: int):
+        self._refused("port-forward-local")
+        raise asyncssh.ChannelOpenError(
+            asyncssh.OPEN_ADMINISTRATIVELY_PROHIBITED, "newsterm: forwarding is disabled"
+        )
+
+    def server_requested(self, listen_host: str, listen_port: int):
+        self._refused("port-forward-remote")
+        return False
+
+    def unix_connection_requested(self, dest_path: str):
+        self._refused("unix-forward-local")
+        raise asyncssh.ChannelOpenError(
+            asyncssh.OPEN_ADMINISTRATIVELY_PROHIBITED, "newsterm: forwarding is disabled"
+        )
+
+    def unix_server_requested(self, listen_path: str):
+        self._refused("unix-forward-remote")
+        return False
+
+    def _refused(self, what: str) -> None:
+        if self._state is not None:
+            log_event("refused", address=self._state.address, what=what)
+
+
+def _sync_index(app: ServerApp, loop: asyncio.AbstractEventLoop) -> None:
+    """Bring the search index up to date (the server is its only writer), then say so."""
+    started = monotonic()
+    try:
+        from newsterm.archive import Archive
+        from newsterm.index import open_index
+    except ImportError as err:
+        log_event("index", status="unavailable", error=str(err))
+    else:
+        try:
+            result = open_index(app.root, app.index_dir).sync(Archive(app.root))
+            log_event("index", status="synced", seconds=monotonic() - started, result=str(result))
+        except Exception as err:  # the reader still works without a fresh index
+            log_event("index", status="failed", error=f"{type(err).__name__}: {err}")
+    with contextlib.suppress(RuntimeError):
+        loop.call_soon_threadsafe(app.index_ready.set)
+
+
+async def _serve(args: argparse.Namespace, app: ServerApp, host_key: asyncssh.SSHKey) -> int:
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    limits = app.limits
+    try:
+        server = await asyncssh.listen(
+            args.host,
+            args.port,
+            server_factory=app.make_connection,
+            server_host_keys=[host_key],
+            encoding=None,
+            line_editor=False,
+            allow_pty=True,
+            agent_forwarding=False,
+            x11_forwarding=False,
+            allow_scp=False,
+            sftp_factory=None,
+            public_key_auth=True,
+            kbdint_auth=app.allow_anonymous,
+            password_auth=False,
+            host_based_auth=False,
+            gss_host=None,
+            gss_kex=False,
+            gss_auth=False,
+            login_timeout=limits.login_timeout or None,
+            keepalive_interval=60,
+            keepalive_count_max=3,
+            rdns_lookup=False,
+            config=None,
+            reuse_address=True,
+        )
+    except OSError as err:
+        raise ServeError(f"cannot listen on {args.host}:{args.port}: {err.strerror}") from None
+    port = server.sockets[0].getsockname()[1] if server.sockets else args.port
+    fp = fingerprint(host_key)
+    log_event("listening", host=args.host, port=port, fingerprint=fp, archive=str(app.root))
+    print(
+        f"newsterm serve: listening on {args.host}:{port}  host key {fp}  archive {app.root}",
+        flush=True,
+    )
+    threading.Thread(target=_sync_index, args=(app, loop), name="index-sync", daemon=True).start()
+    try:
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=60)
+            app.limiter.prune()
+    finally:
+        await _shutdown(app, server)
+    return 0
+
+
+async def _shutdown(app: ServerApp, server: asyncssh.SSHAcceptor) -> None:
+    """Stop listening, tell every session, end and reap every child, close connections."""
+    app.closing = True
+    log_event("stopping", sessions=len(app.sessions), children=len(app.children))
+    server.close()
+    for session in list(app.sessions):
+        session.stop("server-shutdown", "the server is shutting down")
+    deadline = monotonic() + SHUTDOWN_GRACE
+    while (app.children or app.sessions) and monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    for proc in list(app.children):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        with contextlib.suppress(Exception):
+            proc.wait(timeout=2)
+        app.children.discard(proc)
+    for conn in list(app.connections):
+        conn.close("server-shutdown")
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(server.wait_closed(), timeout=2)
+    await asyncio.sleep(0.1)  # let the disconnect messages go out
+    log_event("stopped")
+
+
+def run_server(args: argparse.Namespace) -> int:
+    """Run ``newsterm serve`` in the foreground until SIGTERM/SIGINT; returns the exit status."""
+    limits = Limits.from_args(args)
+    problems = limits.problems()
+    if problems:
+        raise ServeError(problems[0])
+    root = resolve_archive(getattr(args, "archive", None))
+    index_arg = getattr(args, "index_dir", None)
+    index_dir = Path(index_arg).expanduser().resolve() if index_arg else index_dir_for(root)
+    members: set[str] = set()
+    if args.authorized_keys:
+        members = read_authorized_keys(args.authorized_keys)
+    allow_anonymous = not args.no_anonymous
+    if not allow_anonymous and not members:
+        raise ServeError("--no-anonymous needs --authorized-keys with at least one key")
+    host_key, key_path, created = load_or_create_host_key(getattr(args, "host_key", None))
+    if created:
+        log_event("host-key-created", path=str(key_path), fingerprint=fingerprint(host_key))
+
+    async def main() -> int:
+        app = ServerApp(root, index_dir, limits, members, allow_anonymous)
+        return await _serve(args, app, host_key)
+
+    return asyncio.run(main())
