@@ -1,0 +1,991 @@
+"""The newsterm reader: post list, article with outline, search, facets and reading state.
+
+``run_reader(args)`` is the entry point of ``newsterm`` / ``newsterm read``; the SSH server builds
+:class:`NewstermApp` itself with ``served=True``. Slow work (archive scan, index sync, rendering,
+searching, watching the folder) runs in workers so the first screen shows at once and the
+interface never waits on the disk.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from textual import on, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import ContentSwitcher, Footer, Input, Static
+from textual.worker import get_current_worker
+
+from newsterm import paths
+from newsterm.models import Post, Problem, Section
+from newsterm.tui.commands import ReaderCommands
+from newsterm.tui.hangul import FoldedQuery, TitleMatcher
+from newsterm.tui.keys import COMMANDS as READER_COMMANDS
+from newsterm.tui.keys import Config, load_config
+from newsterm.tui.render import (
+    HitPos,
+    Matcher,
+    RenderedDoc,
+    Renderer,
+    find_hits,
+    simple_matcher,
+)
+from newsterm.tui.screens.facets import Facet, FacetScreen, count_facets, describe
+from newsterm.tui.screens.facets import matches as facet_matches
+from newsterm.tui.screens.help import HelpScreen
+from newsterm.tui.state import ReadingState
+from newsterm.tui.widgets.article import ArticleHeader, ArticleView, palette_for
+from newsterm.tui.widgets.outline import Outline
+from newsterm.tui.widgets.post_list import Entry, PostList
+from newsterm.tui.widgets.search import MAX_QUERY, SearchPanel
+
+BIG_POST = 200_000  # bytes: above this the body is rendered progressively
+SEARCH_DEBOUNCE = 0.15
+SEARCH_LIMIT = 50
+NARROW = 100  # below this many columns, one pane at a time
+
+
+def _fmt(n: int) -> str:
+    return f"{n:,}"
+
+
+class NewstermApp(App[int]):
+    """The reader. ``watch=False`` and ``sync_index=False`` make it deterministic for tests."""
+
+    CSS_PATH = "newsterm.tcss"
+    TITLE = "newsterm"
+    COMMANDS = App.COMMANDS | {ReaderCommands}
+    BINDINGS = [c.binding() for c in READER_COMMANDS] + [
+        Binding("ctrl+z", "suspend", "Suspend", show=False, id="newsterm.suspend"),
+    ]
+
+    def __init__(
+        self,
+        root: Path,
+        *,
+        index_dir: Path | None = None,
+        state: ReadingState | None = None,
+        served: bool = False,
+        config: Config | None = None,
+        watch: bool = True,
+        sync_index: bool = True,
+        restore: bool = True,
+    ) -> None:
+        super().__init__()
+        self.root = Path(root)
+        self.index_dir = Path(index_dir) if index_dir else paths.index_dir_for(self.root)
+        self.reading = state if state is not None else ReadingState.in_memory(self.root)
+        self.served = served
+        self.config = config or Config()
+        self.keymap = dict(self.config.keymap)
+        self.watch_enabled = watch
+        self.sync_enabled = sync_index
+        self.restore_enabled = restore
+        if served:
+            self.animation_level = "none"
+        # data
+        self.posts: list[Post] = []
+        self.problems: list[Problem] = []
+        self.by_path: dict[str, Post] = {}
+        self._matchers: dict[str, TitleMatcher] = {}
+        self.loaded = False
+        self.archive: Any = None
+        # list view
+        self.view = "all"  # all | bookmarks | related
+        self.view_label = ""
+        self.view_paths: list[str] = []
+        self.facets: set[Facet] = set()
+        self.title_query = ""
+        self._saved_cursor: str | None = None
+        # reader
+        self.current: Post | None = None
+        self.doc: RenderedDoc | None = None
+        self.sections: list[Section] = []
+        self.history: list[str] = []
+        self.history_pos = -1
+        self.search_query = ""  # the query whose hits are shown in the article
+        self.matcher: Matcher | None = None
+        self.outline_visible = True
+        self.list_visible = True
+        self._pending_scroll: int | None = None
+        # search
+        self.index: Any = None
+        self.index_state = "waiting"
+        self.index_ready = False
+        self._search_timer: Timer | None = None
+        self._changed_pending = 0
+        self._resize_timer: Timer | None = None
+        self._pending_hit: int | None = None
+        self.last_render_ms = 0.0
+        self.last_search_ms = 0.0
+
+    # -- layout ---------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield Static("", id="status")
+        with Horizontal(id="main"):
+            with Vertical(id="left"):
+                yield Input(placeholder="filter titles (ㄴㅍㄹㅅ works)", id="title-filter")
+                yield Static("", id="view-title")
+                with ContentSwitcher(initial="posts", id="left-switch"):
+                    yield PostList(id="posts", empty_text="Loading…")
+                    yield SearchPanel(id="search")
+            with Vertical(id="reader"):
+                yield ArticleHeader(id="header")
+                yield ArticleView(id="article")
+            yield Outline(id="outline")
+        yield Footer(compact=True, show_command_palette=True)
+
+    @property
+    def post_list(self) -> PostList:
+        return self.query_one("#posts", PostList)
+
+    @property
+    def article(self) -> ArticleView:
+        return self.query_one("#article", ArticleView)
+
+    @property
+    def outline(self) -> Outline:
+        return self.query_one("#outline", Outline)
+
+    @property
+    def search_panel(self) -> SearchPanel:
+        return self.query_one("#search", SearchPanel)
+
+    def on_mount(self) -> None:
+        for problem in self.config.problems:
+            self.notify(problem, title="config.toml", severity="warning", timeout=10)
+        if self.keymap:
+            self.set_keymap(self.keymap)
+        theme = self.config.theme or self.reading.get("theme", shared=True)
+        if theme:
+            if theme in self.available_themes:
+                self.theme = theme
+            else:
+                self.notify(f"unknown theme {theme!r}; using the default", severity="warning")
+        self.outline_visible = self.reading.get("outline", "1", shared=True) == "1"
+        self._apply_panes()
+        self.post_list.is_read = self.reading.is_read
+        self.post_list.is_bookmarked = self.reading.is_bookmarked
+        self.query_one("#header", ArticleHeader).show_post(None)
+        self.query_one("#title-filter").display = False
+        self.query_one("#view-title").display = False
+        self.post_list.focus()
+        self._update_status()
+        if self.served:
+            for widget in self.query(Input):
+                widget.cursor_blink = False
+        self.load_archive()
+
+    def on_resize(self) -> None:
+        self._apply_panes()
+
+    def _narrow(self) -> bool:
+        return self.size.width < NARROW
+
+    def _apply_panes(self) -> None:
+        narrow = self._narrow()
+        reading = self.screen.has_class("-reading")
+        self.screen.set_class(narrow, "-narrow")
+        left = self.query_one("#left")
+        reader = self.query_one("#reader")
+        if narrow:
+            left.display = not reading
+            reader.display = reading
+            self.outline.display = False
+        else:
+            left.display = self.list_visible
+            reader.display = True
+            self.outline.display = self.outline_visible and self.current is not None
+
+    def _set_reading(self, on: bool) -> None:
+        self.screen.set_class(on, "-reading")
+        self._apply_panes()
+
+    def watch_theme(self, theme: str) -> None:
+        if self.is_mounted:
+            self.reading.put("theme", theme, shared=True)
+            if self.current is not None:
+                self._render_current(keep_line=self.article.top_line())
+            self.post_list.refresh_marks()
+
+    # -- loading ----------------------------------------------------------------------------
+    @work(thread=True, exclusive=True, group="load")
+    def load_archive(self) -> None:
+        from newsterm.archive import Archive
+
+        archive = Archive(self.root)
+        posts, problems = archive.load_all()
+        self.call_from_thread(self._loaded, archive, posts, problems)
+
+    def _loaded(self, archive: Any, posts: list[Post], problems: list[Problem]) -> None:
+        self.archive = archive
+        self._set_posts(posts, problems)
+        self.loaded = True
+        self.post_list.empty_text = "No posts match" if posts else "This archive has no posts"
+        self._rebuild_list()
+        if self.restore_enabled:
+            self._restore()
+        if self.sync_enabled:
+            self.sync_index()
+        if self.watch_enabled:
+            self.watch_archive()
+
+    def _set_posts(self, posts: list[Post], problems: list[Problem]) -> None:
+        self.posts = posts
+        self.problems = problems
+        self.by_path = {p.path: p for p in posts}
+        self._matchers = {}
+
+    def _restore(self) -> None:
+        last = self.reading.get("last_post")
+        if last and last in self.by_path:
+            self.post_list.select_path(last)
+            self.open_post(last, scroll_line=self.reading.scroll_of(last), focus=False)
+
+    # -- the list -----------------------------------------------------------------------------
+    def _title_ok(self, post: Post, query: FoldedQuery) -> bool:
+        matcher = self._matchers.get(post.path)
+        if matcher is None:
+            matcher = self._matchers[post.path] = TitleMatcher(post.title)
+        return matcher.matches(query)
+
+    def visible_posts(self) -> list[Post]:
+        """Posts of the current view after facets and the title filter."""
+        if self.view == "all":
+            posts: Iterable[Post] = self.posts
+        else:
+            posts = [self.by_path[p] for p in self.view_paths if p in self.by_path]
+        if self.facets:
+            posts = [p for p in posts if facet_matches(p, self.facets)]
+        if self.title_query.strip():
+            query = FoldedQuery(self.title_query)
+            posts = [p for p in posts if self._title_ok(p, query)]
+        return list(posts)
+
+    def _rebuild_list(self, keep_path: str | None = None) -> None:
+        entries = [Entry(post=p) for p in self.visible_posts()]
+        if self.view == "all" and not self.facets and not self.title_query.strip():
+            entries += [Entry(problem=p) for p in self.problems]
+        self.post_list.set_entries(entries, keep_path=keep_path)
+        title = self.query_one("#view-title", Static)
+        bits = []
+        if self.view != "all":
+            bits.append(self.view_label)
+        if self.facets:
+            bits.append(describe(self.facets))
+        if bits:
+            title.update(f" {' · '.join(bits)}  ({_fmt(len(entries))})  esc: all posts")
+        title.display = bool(bits)
+        self._update_status()
+
+    def _update_status(self) -> None:
+        parts = [f"[b]newsterm[/b]  {self.root.name}"]
+        if self.loaded:
+            parts.append(f"{_fmt(len(self.posts))} posts")
+            if self.problems:
+                parts.append(f"[$warning]{_fmt(len(self.problems))} unreadable[/]")
+            unread = sum(1 for p in self.posts if not self.reading.is_read(p.path))
+            parts.append(f"{_fmt(unread)} unread")
+        else:
+            parts.append("loading…")
+        parts.append(self.index_state)
+        if self.served:
+            parts.append("served")
+        self.query_one("#status", Static).update("  ·  ".join(parts))
+
+    @on(PostList.Opened)
+    def _list_opened(self, event: PostList.Opened) -> None:
+        if event.entry.problem is not None:
+            problem = event.entry.problem
+            self.notify(
+                f"{problem.path}: {problem.reason}", title="Unreadable post", severity="error"
+            )
+            return
+        self.search_query = ""
+        self.matcher = None
+        self.open_post(event.entry.path)
+
+    # -- opening posts -----------------------------------------------------------------------
+    def open_post(
+        self,
+        path: str,
+        *,
+        scroll_line: int | None = None,
+        record: bool = True,
+        focus: bool = True,
+        hit_index: int | None = None,
+    ) -> None:
+        post = self.by_path.get(path)
+        if post is None:
+            self.notify(f"{path} is no longer in the archive", severity="warning")
+            return
+        self._remember_scroll()
+        if record and (not self.history or self.history[self.history_pos] != path):
+            del self.history[self.history_pos + 1 :]
+            self.history.append(path)
+            self.history_pos = len(self.history) - 1
+        self.current = post
+        self.reading.set_read(path, True)
+        self.reading.put("last_post", path)
+        self.post_list.refresh_marks()
+        self._update_status()
+        self._pending_scroll = scroll_line
+        self._pending_hit = hit_index
+        self._show_header()
+        from newsterm.outline import extract_outline
+
+        self.sections = extract_outline(post.body)
+        self.outline.set_sections(self.sections)
+        self.outline.border_title = f"Outline · {sum(1 for s in self.sections for _ in s.walk())}"
+        self._set_reading(True)
+        self._render_current(keep_line=None)
+        if focus:
+            self.article.focus()
+
+    def _show_header(self, note: str = "") -> None:
+        post = self.current
+        bookmarked = post is not None and self.reading.is_bookmarked(post.path)
+        if not note and post is not None and self.matcher is not None:
+            hits = self.article.hits
+            if hits:
+                note = f"hit {self.article.hit_index + 1}/{len(hits)}  (n/N)"
+            elif self.doc is not None and self.doc.complete:
+                note = "no hits in the text"
+        self.query_one("#header", ArticleHeader).show_post(post, bookmarked, note)
+
+    def _render_current(self, keep_line: int | None) -> None:
+        if self.current is None:
+            return
+        post = self.current
+        width = self.article.text_width()
+        palette = palette_for(self.article, self.current_theme.dark)
+        from newsterm.outline import promote_headings
+
+        body = post.body
+        big = len(body.encode("utf-8")) > BIG_POST
+        if self.doc is None or self.doc is not None:
+            self.article.show_placeholder("Rendering…" if big else "")
+        started = time.perf_counter()
+        if not big:
+            # Typical posts render in a few milliseconds: do it now, no flicker.
+            doc = Renderer(width, palette).render(promote_headings(body))
+            self._doc_ready(post.path, doc, keep_line, started)
+        else:
+            self._render_big(post.path, body, width, palette, keep_line, started)
+
+    @work(thread=True, exclusive=True, group="render")
+    def _render_big(self, path, body, width, palette, keep_line, started) -> None:
+        from newsterm.outline import promote_headings
+
+        worker = get_current_worker()
+        shown = {"first": False}
+
+        def chunk(doc: RenderedDoc) -> None:
+            if not shown["first"]:
+                shown["first"] = True
+                self.call_from_thread(self._doc_partial, path, doc)
+
+        doc = Renderer(width, palette).render(
+            promote_headings(body),
+            on_chunk=chunk,
+            chunk_lines=200,
+            cancelled=lambda: worker.is_cancelled,
+        )
+        if not worker.is_cancelled:
+            self.call_from_thread(self._doc_ready, path, doc, keep_line, started)
+
+    def _doc_partial(self, path: str, doc: RenderedDoc) -> None:
+        if self.current is not None and self.current.path == path:
+            self.doc = doc
+            self.article.set_doc(doc, keep_scroll=False)
+
+    def _doc_ready(
+        self, path: str, doc: RenderedDoc, keep_line: int | None, started: float
+    ) -> None:
+        if self.current is None or self.current.path != path:
+            return
+        self.doc = doc
+        self.last_render_ms = (time.perf_counter() - started) * 1000
+        article = self.article
+        article.set_doc(doc, keep_scroll=False)
+        hits: list[HitPos] = find_hits(doc, self.matcher) if self.matcher else []
+        article.set_hits(hits)
+        hit_lines = [doc.line_of_y(h.y) for h in hits]
+        if self.matcher is not None:
+            self.outline.set_sections(self.sections, hit_lines)
+        if keep_line is not None:
+            article.scroll_to_line(keep_line)
+        elif hits:
+            article.set_hit_index(self._pending_hit or 0)
+        elif self._pending_scroll:
+            article.scroll_to_line(self._pending_scroll)
+        self._pending_scroll = None
+        self._show_header()
+        self.call_after_refresh(self._follow_outline)
+
+    def _follow_outline(self) -> None:
+        self.outline.follow(self.article.top_line())
+
+    def _remember_scroll(self) -> None:
+        if self.current is not None and self.doc is not None:
+            self.reading.set_scroll(self.current.path, self.article.top_line())
+
+    @on(ArticleView.Scrolled)
+    def _article_scrolled(self, event: ArticleView.Scrolled) -> None:
+        self.outline.follow(event.line)
+
+    @on(ArticleView.Resized)
+    def _article_resized(self) -> None:
+        if self._resize_timer is not None:
+            self._resize_timer.stop()
+        self._resize_timer = self.set_timer(0.1, self._rerender_for_width)
+
+    def _rerender_for_width(self) -> None:
+        doc = self.doc
+        if self.current is not None and doc is not None and doc.width != self.article.text_width():
+            self._render_current(keep_line=self.article.top_line())
+
+    @on(Outline.Jump)
+    def _outline_jump(self, event: Outline.Jump) -> None:
+        self.article.scroll_to_line(event.section.line)
+
+    @on(ArticleView.Leave)
+    def _article_leave(self) -> None:
+        if self._narrow():
+            self._set_reading(False)
+        if self.query_one("#left-switch", ContentSwitcher).current == "search":
+            self.search_panel.results.focus()
+        else:
+            self._apply_panes()
+            self.post_list.focus()
+
+    @on(ArticleView.LinkClicked)
+    def _link_clicked(self, event: ArticleView.LinkClicked) -> None:
+        self.action_open_link(event.href)
+
+    def action_open_link(self, href: str) -> None:
+        if self.served:
+            self.notify(f"Links are not opened in this session: {href}", title="Link")
+            return
+        self.open_url(href)
+
+    # -- actions: reading -------------------------------------------------------------------
+    def _section_starts(self) -> list[int]:
+        if self.doc is None:
+            return []
+        starts = sorted({self.doc.y_of_line(s.line) for top in self.sections for s in top.walk()})
+        return starts
+
+    def action_next_section(self) -> None:
+        y = round(self.article.scroll_offset.y)
+        for start in self._section_starts():
+            if start > y:
+                self.article.scroll_to_y(start)
+                return
+
+    def action_prev_section(self) -> None:
+        y = round(self.article.scroll_offset.y)
+        for start in reversed(self._section_starts()):
+            if start < y:
+                self.article.scroll_to_y(start)
+                return
+        self.article.scroll_to_y(0)
+
+    def action_toggle_outline(self) -> None:
+        self.outline_visible = not self.outline_visible
+        self.reading.put("outline", "1" if self.outline_visible else "0", shared=True)
+        if self._narrow() and self.outline_visible:
+            self.notify("The outline needs a wider window (100+ columns)")
+        self._apply_panes()
+
+    def action_toggle_list(self) -> None:
+        self.list_visible = not self.list_visible
+        self._apply_panes()
+        if not self.list_visible:
+            self.article.focus()
+
+    def action_focus_pane(self, step: int) -> None:
+        panes = []
+        switcher = self.query_one("#left-switch", ContentSwitcher)
+        left_widget = self.post_list if switcher.current == "posts" else self.search_panel.results
+        for widget in (left_widget, self.article, self.outline):
+            if widget.display and widget.parent.display and widget.parent.parent.display:
+                panes.append(widget)
+        if not panes:
+            return
+        focused = self.focused
+        index = next((i for i, w in enumerate(panes) if focused is w), -1)
+        target = panes[(index + step) % len(panes)]
+        target.focus()
+
+    def action_copy_path(self) -> None:
+        if self.current is None:
+            self.notify("No post is open")
+            return
+        self.copy_to_clipboard(self.current.path)
+        self.notify(f"Copied {self.current.path}")
+
+    def action_edit(self) -> None:
+        if self.served:
+            self.notify("Editing is not available in this session")
+            return
+        if self.current is None:
+            return
+        editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+        if not editor:
+            self.notify("Set $EDITOR to edit posts", severity="warning")
+            return
+        import shlex
+        import subprocess
+
+        with self.suspend():
+            subprocess.call([*shlex.split(editor), str(self.root / self.current.path)])
+
+    def action_suspend(self) -> None:
+        if self.served:
+            self.notify("Suspend is not available in this session")
+            return
+        self.action_suspend_process()
+
+    def action_change_theme(self) -> None:
+        self.search_themes()
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(self.keymap, self.served))
+
+    def action_quit(self) -> None:
+        self._remember_scroll()
+        self.exit(0)
+
+    # -- actions: marks and history ---------------------------------------------------------
+    def _target_path(self) -> str | None:
+        """The post an action applies to: the open one when reading, else the list cursor."""
+        if self.focused is self.post_list or self.current is None:
+            entry = self.post_list.highlighted
+            if entry is not None and entry.post is not None:
+                return entry.path
+        return self.current.path if self.current else None
+
+    def action_toggle_read(self) -> None:
+        path = self._target_path()
+        if path:
+            now = self.reading.toggle_read(path)
+            self.post_list.refresh_marks()
+            self._update_status()
+            self.notify("Marked read" if now else "Marked unread", timeout=1.5)
+
+    def action_toggle_bookmark(self) -> None:
+        path = self._target_path()
+        if path:
+            now = self.reading.toggle_bookmark(path)
+            self.post_list.refresh_marks()
+            self._show_header()
+            self.notify("Bookmarked" if now else "Bookmark removed", timeout=1.5)
+            if self.view == "bookmarks":
+                self.view_paths = self.reading.bookmarks(self.by_path)
+                self._rebuild_list()
+
+    def action_next_unread(self) -> None:
+        entries = self.post_list.entries
+        start = self.post_list.cursor + 1
+        order = list(range(start, len(entries))) + list(range(0, start))
+        for i in order:
+            entry = entries[i]
+            if entry.post is not None and not self.reading.is_read(entry.path):
+                self.post_list.cursor = i
+                self.search_query = ""
+                self.matcher = None
+                self.open_post(entry.path)
+                return
+        self.notify("No unread posts here")
+
+    def action_bookmarks(self) -> None:
+        self._enter_view("bookmarks", "★ Bookmarks", self.reading.bookmarks(self.by_path))
+
+    def _enter_view(self, view: str, label: str, paths_: list[str]) -> None:
+        if self.view == "all":
+            entry = self.post_list.highlighted
+            self._saved_cursor = entry.path if entry else None
+        self.view = view
+        self.view_label = label
+        self.view_paths = paths_
+        self._show_left("posts")
+        self._rebuild_list()
+        self.post_list.cursor = 0
+        if self._narrow():
+            self._set_reading(False)
+        self.post_list.focus()
+
+    def _leave_view(self) -> bool:
+        if self.view == "all" and not self.facets and not self.title_query:
+            return False
+        self.view = "all"
+        self.facets = set()
+        self.title_query = ""
+        flt = self.query_one("#title-filter", Input)
+        flt.value = ""
+        flt.display = False
+        self._rebuild_list(keep_path=self._saved_cursor)
+        self._saved_cursor = None
+        return True
+
+    def action_back(self) -> None:
+        if self.history_pos > 0:
+            self.history_pos -= 1
+            self.open_post(self.history[self.history_pos], record=False)
+
+    def action_forward(self) -> None:
+        if self.history_pos < len(self.history) - 1:
+            self.history_pos += 1
+            self.open_post(self.history[self.history_pos], record=False)
+
+    def action_clear_filters(self) -> None:
+        self._leave_view()
+        self.post_list.focus()
+
+    def key_escape(self) -> None:
+        if self.focused is self.post_list and self._leave_view():
+            return
+
+    # -- title filter and facets -------------------------------------------------------------
+    def action_title_filter(self) -> None:
+        if self.view == "all" and not self.facets and not self.title_query:
+            entry = self.post_list.highlighted
+            self._saved_cursor = entry.path if entry else None
+        self._show_left("posts")
+        if self._narrow():
+            self._set_reading(False)
+        flt = self.query_one("#title-filter", Input)
+        flt.display = True
+        flt.focus()
+
+    @on(Input.Changed, "#title-filter")
+    def _title_changed(self, event: Input.Changed) -> None:
+        self.title_query = event.value
+        self._rebuild_list()
+
+    @on(Input.Submitted, "#title-filter")
+    def _title_submitted(self) -> None:
+        self.post_list.focus()
+
+    def on_key(self, event) -> None:
+        if event.key == "escape" and self.focused is self.query_one("#title-filter"):
+            event.stop()
+            self.title_query = ""
+            self._leave_view()
+            self.post_list.focus()
+
+    def action_facets(self) -> None:
+        if not self.loaded:
+            return
+        base = (
+            self.posts
+            if self.view == "all"
+            else [self.by_path[p] for p in self.view_paths if p in self.by_path]
+        )
+        if self.view == "all" and not self.facets and not self.title_query:
+            entry = self.post_list.highlighted
+            self._saved_cursor = entry.path if entry else None
+
+        def chosen(result: set[Facet] | None) -> None:
+            if result is None:
+                return
+            self.facets = result
+            self._rebuild_list()
+            if self.query_one("#left-switch", ContentSwitcher).current == "search":
+                self._schedule_search(0)
+
+        self.push_screen(FacetScreen(count_facets(base), self.facets), chosen)
+
+    # -- search ------------------------------------------------------------------------------
+    def _show_left(self, which: str) -> None:
+        self.query_one("#left-switch", ContentSwitcher).current = which
+
+    def action_search(self) -> None:
+        if self.served:
+            self.search_panel.input.cursor_blink = False
+        if self.view == "all" and not self.facets and not self.title_query:
+            entry = self.post_list.highlighted
+            self._saved_cursor = entry.path if entry else self._saved_cursor
+        if self._narrow():
+            self._set_reading(False)
+        if not self.list_visible:
+            self.list_visible = True
+            self._apply_panes()
+        self._show_left("search")
+        self.search_panel.input.focus()
+        self._search_status_idle()
+
+    def _search_status_idle(self) -> None:
+        if not self.index_ready:
+            self.search_panel.set_status(f"index building… ({self.index_state})")
+
+    @on(SearchPanel.QueryChanged)
+    def _query_changed(self, event: SearchPanel.QueryChanged) -> None:
+        self._schedule_search(SEARCH_DEBOUNCE)
+
+    def _schedule_search(self, delay: float) -> None:
+        if self._search_timer is not None:
+            self._search_timer.stop()
+        self._search_timer = self.set_timer(delay, self._start_search)
+
+    def _start_search(self) -> None:
+        query = self.search_panel.input.value[:MAX_QUERY]
+        if not query.strip():
+            self.search_panel.show_results("", [], 0, 0)
+            self._search_status_idle()
+            return
+        if not self.index_ready:
+            self._search_status_idle()
+            return
+        scope = None
+        if self.facets or self.view != "all":
+            scope = [p.path for p in self.visible_posts()]
+        self._run_search(query, scope)
+
+    @work(thread=True, exclusive=True, group="search")
+    def _run_search(self, query: str, scope: list[str] | None) -> None:
+        from newsterm.errors import QueryError
+
+        started = time.perf_counter()
+        try:
+            results = self.index.search(query, limit=SEARCH_LIMIT, sort="relevance", paths=scope)
+        except QueryError as err:
+            self.call_from_thread(self.search_panel.set_status, f"⚠ {err}", True)
+            return
+        except Exception as err:  # a broken index must not crash the reader
+            self.call_from_thread(self.search_panel.set_status, f"⚠ search failed: {err}", True)
+            return
+        elapsed = (time.perf_counter() - started) * 1000
+        if get_current_worker().is_cancelled:
+            return
+        self.call_from_thread(self._search_done, query, results, elapsed)
+
+    def _search_done(self, query: str, results: Any, elapsed: float) -> None:
+        if query != self.search_panel.input.value[:MAX_QUERY]:
+            return
+        self.search_panel.show_results(query, list(results.hits), results.total, elapsed)
+        self.last_search_ms = elapsed
+
+    @on(SearchPanel.Opened)
+    def _search_opened(self, event: SearchPanel.Opened) -> None:
+        self.search_query = event.query
+        self.matcher = self._matcher_for(event.query)
+        self.open_post(event.hit.path, hit_index=0)
+
+    def _matcher_for(self, query: str) -> Matcher:
+        try:
+            from newsterm.query import find_matches
+        except ImportError:
+            return simple_matcher(query)
+
+        def match(text: str) -> list[tuple[int, int]]:
+            try:
+                return list(find_matches(text, query))
+            except Exception:
+                return simple_matcher(query)(text)
+
+        return match
+
+    @on(SearchPanel.Closed)
+    def _search_closed(self) -> None:
+        self._show_left("posts")
+        if self._saved_cursor and self.view == "all":
+            self.post_list.select_path(self._saved_cursor)
+        self.post_list.focus()
+
+    def action_next_hit(self) -> None:
+        if self.article.hits:
+            self.article.set_hit_index(self.article.hit_index + 1)
+            self._show_header()
+
+    def action_prev_hit(self) -> None:
+        if self.article.hits:
+            self.article.set_hit_index(self.article.hit_index - 1)
+            self._show_header()
+
+    def action_related(self) -> None:
+        path = self._target_path()
+        if path is None:
+            self.notify("Open a post first")
+            return
+        if not self.index_ready:
+            self.notify("The search index is still building")
+            return
+        self._find_related(path)
+
+    @work(thread=True, exclusive=True, group="related")
+    def _find_related(self, path: str) -> None:
+        try:
+            results = self.index.more_like_this(path, 20)
+        except Exception as err:
+            self.call_from_thread(self.notify, f"related posts failed: {err}", severity="error")
+            return
+        hits = getattr(results, "hits", results)
+        paths_ = [h.path for h in hits if h.path != path]
+        title = self.by_path[path].title if path in self.by_path else path
+        self.call_from_thread(self._enter_view, "related", f"Related to “{title[:30]}”", paths_)
+
+    # -- index -------------------------------------------------------------------------------
+    def _set_index_state(self, text: str) -> None:
+        self.index_state = text
+        self._update_status()
+        if (
+            self.query_one("#left-switch", ContentSwitcher).current == "search"
+            and not self.index_ready
+        ):
+            self._search_status_idle()
+
+    @work(thread=True, exclusive=True, group="index")
+    def sync_index(self, changed: int = 0) -> None:
+        try:
+            from newsterm.index import open_index
+        except ImportError:
+            self.call_from_thread(self._set_index_state, "search unavailable")
+            return
+        last = [0.0]
+
+        def progress(done: int, total: int) -> None:
+            now = time.monotonic()
+            if now - last[0] > 0.2 or done == total:
+                last[0] = now
+                label = (
+                    f"{changed} posts changed, updating"
+                    if changed
+                    else f"indexing {_fmt(done)}/{_fmt(total)}"
+                )
+                self.call_from_thread(self._set_index_state, label)
+
+        try:
+            if self.index is None:
+                self.index = open_index(self.root, self.index_dir)
+            self.index.sync(self.archive, progress=progress)
+        except Exception as err:
+            self.call_from_thread(self._set_index_state, f"index error: {err}")
+            return
+        self.call_from_thread(self._index_synced)
+
+    def _index_synced(self) -> None:
+        self.index_ready = True
+        self._set_index_state("up to date")
+        if self.query_one("#left-switch", ContentSwitcher).current == "search":
+            self._schedule_search(0)
+
+    # -- live archive ------------------------------------------------------------------------
+    @work(exclusive=True, group="watch")
+    async def watch_archive(self) -> None:
+        from watchfiles import awatch
+
+        try:
+            async for changes in awatch(self.root, debounce=300, step=50, recursive=True):
+                rels = set()
+                for _change, name in changes:
+                    try:
+                        rels.add(Path(name).resolve().relative_to(self.root.resolve()).as_posix())
+                    except ValueError:
+                        continue
+                if rels:
+                    await self._apply_changes(rels)
+        except asyncio.CancelledError:
+            raise
+        except Exception as err:
+            self.notify(f"stopped watching the archive: {err}", severity="warning")
+
+    async def _apply_changes(self, rels: set[str]) -> None:
+        archive = self.archive
+        posts, problems = await asyncio.to_thread(_reread, archive, rels, self.posts, self.problems)
+        keep = self.post_list.highlighted.path if self.post_list.highlighted else None
+        self._set_posts(posts, problems)
+        if self.view == "bookmarks":
+            self.view_paths = self.reading.bookmarks(self.by_path)
+        self._rebuild_list(keep_path=keep)
+        if self.current is not None:
+            updated = self.by_path.get(self.current.path)
+            if updated is None:
+                self._show_header(note="(this post was removed from the archive)")
+            elif updated != self.current:
+                self.current = updated
+                from newsterm.outline import extract_outline
+
+                self.sections = extract_outline(updated.body)
+                self.outline.set_sections(self.sections)
+                self._render_current(keep_line=self.article.top_line())
+        if self.sync_enabled:
+            self.sync_index(changed=len(rels))
+
+    # -- palette ------------------------------------------------------------------------------
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        for command in super().get_system_commands(screen):
+            if self.served and command.title not in ("Theme", "Quit", "Keys"):
+                continue
+            yield command
+
+    def on_unmount(self) -> None:
+        try:
+            self._remember_scroll()
+        except Exception:
+            pass
+
+
+def _reread(
+    archive: Any, rels: set[str], posts: list[Post], problems: list[Problem]
+) -> tuple[list[Post], list[Problem]]:
+    """The post and problem lists after the files ``rels`` changed (runs in a thread)."""
+    from newsterm.archive import PostError, post_sort_key
+
+    candidates = set(archive.iter_paths())
+    by_path = {p.path: p for p in posts}
+    bad = {p.path: p for p in problems}
+    for rel in rels:
+        by_path.pop(rel, None)
+        bad.pop(rel, None)
+        if rel not in candidates:
+            continue
+        try:
+            by_path[rel] = archive.read(rel)
+        except PostError as err:
+            bad[rel] = Problem(rel, str(err))
+        except OSError as err:
+            bad[rel] = Problem(rel, err.strerror or str(err))
+    new_posts = sorted(by_path.values(), key=post_sort_key)
+    return new_posts, sorted(bad.values(), key=lambda p: p.path)
+
+
+def make_state(root: Path, served: bool, profile: str | None) -> ReadingState:
+    """The reading state for a run: a member's profile, the local user's, or in memory."""
+    if profile:
+        return ReadingState(root, profile=profile)
+    if served:
+        return ReadingState.in_memory(root)
+    return ReadingState(root)
+
+
+def run_reader(args: Any) -> int:
+    """Run the reader for ``newsterm read`` (returns the exit status)."""
+    root = paths.resolve_archive(
+        getattr(args, "archive_pos", None) or getattr(args, "archive", None)
+    )
+    index_dir = getattr(args, "index_dir", None)
+    served = bool(getattr(args, "served", False))
+    state = make_state(root, served, getattr(args, "state", None))
+    config = load_config()
+    app = NewstermApp(
+        root,
+        index_dir=Path(index_dir) if index_dir else None,
+        state=state,
+        served=served,
+        config=config,
+    )
+    try:
+        result = app.run()
+    finally:
+        state.close()
+    return int(result or 0)

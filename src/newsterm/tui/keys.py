@@ -1,0 +1,226 @@
+"""Every reader command in one table: its binding id, default keys, action and description.
+
+The same table feeds the key bindings, the help screen, the command palette and the footer, so
+they never disagree. Keys can be remapped in ``config.toml`` in the user's config folder::
+
+    theme = "nord"
+
+    [keymap]
+    "newsterm.search" = "ctrl+s"
+    "newsterm.quit" = "q,ctrl+q"
+
+A config that cannot be used gives clear messages and the defaults, never a crash.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from textual.binding import Binding
+
+from newsterm import paths
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """One reader command. ``id`` is the binding id users remap (``newsterm.<id>``)."""
+
+    id: str
+    keys: str
+    action: str
+    description: str
+    group: str
+    footer: bool = False
+    served: bool = True  # offered in served (SSH) mode
+    palette: bool = True
+    label: str = ""  # short footer text (defaults to the description)
+
+    @property
+    def binding_id(self) -> str:
+        return f"newsterm.{self.id}"
+
+    def binding(self) -> Binding:
+        return Binding(
+            self.keys,
+            self.action,
+            self.label or self.description,
+            show=self.footer,
+            tooltip=self.description,
+            id=self.binding_id,
+        )
+
+
+G_NAV = "Moving around"
+G_READ = "Reading"
+G_FIND = "Finding"
+G_STATE = "Marks and history"
+G_APP = "Application"
+
+# Screen-level commands (the list and article widgets add their own movement keys below).
+COMMANDS: tuple[Command, ...] = (
+    Command("search", "slash", "search", "Search the archive", G_FIND, footer=True, label="Search"),
+    Command(
+        "filter",
+        "t",
+        "title_filter",
+        "Filter titles (초성 too)",
+        G_FIND,
+        footer=True,
+        label="Filter",
+    ),
+    Command(
+        "facets",
+        "f",
+        "facets",
+        "Narrow by category, tag, year, month",
+        G_FIND,
+        True,
+        label="Facets",
+    ),
+    Command("clear_filters", "F", "clear_filters", "Clear every filter", G_FIND),
+    Command("related", "r", "related", "Posts related to the open one", G_FIND),
+    Command("next_hit", "n", "next_hit", "Next search hit", G_FIND),
+    Command("prev_hit", "N", "prev_hit", "Previous search hit", G_FIND),
+    Command("toggle_read", "m", "toggle_read", "Mark read / unread", G_STATE),
+    Command("next_unread", "u", "next_unread", "Open the next unread post", G_STATE),
+    Command("bookmark", "b", "toggle_bookmark", "Bookmark / unbookmark", G_STATE),
+    Command("bookmarks", "B", "bookmarks", "Show bookmarks", G_STATE, True, label="Bookmarks"),
+    Command("back", "H,alt+left", "back", "Back in history", G_STATE),
+    Command("forward", "L,alt+right", "forward", "Forward in history", G_STATE),
+    Command("prev_section", "left_square_bracket", "prev_section", "Previous section", G_READ),
+    Command("next_section", "right_square_bracket", "next_section", "Next section", G_READ),
+    Command(
+        "outline",
+        "o",
+        "toggle_outline",
+        "Show / hide the outline",
+        G_READ,
+        footer=True,
+        label="Outline",
+    ),
+    Command("list_pane", "backslash", "toggle_list", "Show / hide the post list", G_READ),
+    Command("focus_next", "tab", "focus_pane(1)", "Next pane", G_NAV, palette=False),
+    Command("focus_prev", "shift+tab", "focus_pane(-1)", "Previous pane", G_NAV, palette=False),
+    Command("copy_path", "y", "copy_path", "Copy the post's path (OSC 52)", G_READ),
+    Command("edit", "e", "edit", "Open the post in $EDITOR", G_READ, served=False),
+    Command("theme", "T", "change_theme", "Change theme", G_APP),
+    Command(
+        "help", "question_mark,f1", "help", "Keys and commands", G_APP, footer=True, label="Help"
+    ),
+    Command("quit", "q", "quit", "Quit", G_APP, footer=True),
+)
+
+# Movement keys of the list and the article: ids too, so they can be remapped.
+LIST_COMMANDS: tuple[Command, ...] = (
+    Command("list.down", "j,down", "cursor_down", "Down", G_NAV, palette=False),
+    Command("list.up", "k,up", "cursor_up", "Up", G_NAV, palette=False),
+    Command("list.top", "g,home", "cursor_top", "First", G_NAV, palette=False),
+    Command("list.bottom", "G,end", "cursor_bottom", "Last", G_NAV, palette=False),
+    Command("list.page_down", "ctrl+d,pagedown,space", "page_down", "Page down", G_NAV, False),
+    Command("list.page_up", "ctrl+u,pageup", "page_up", "Page up", G_NAV, palette=False),
+    Command("list.open", "enter,l", "open", "Open", G_NAV, palette=False),
+)
+ARTICLE_COMMANDS: tuple[Command, ...] = (
+    Command("article.down", "j,down", "scroll_down", "Scroll down", G_READ, palette=False),
+    Command("article.up", "k,up", "scroll_up", "Scroll up", G_READ, palette=False),
+    Command("article.top", "g,home", "scroll_home", "Top", G_READ, palette=False),
+    Command("article.bottom", "G,end", "scroll_end", "Bottom", G_READ, palette=False),
+    Command("article.half_down", "ctrl+d", "half_down", "Half page down", G_READ, palette=False),
+    Command("article.half_up", "ctrl+u", "half_up", "Half page up", G_READ, palette=False),
+    Command("article.page_down", "space,pagedown", "page_down", "Page down", G_READ, palette=False),
+    Command("article.page_up", "pageup", "page_up", "Page up", G_READ, palette=False),
+    Command("article.leave", "escape,h", "leave", "Back to the list", G_NAV, palette=False),
+)
+
+ALL_COMMANDS: tuple[Command, ...] = COMMANDS + LIST_COMMANDS + ARTICLE_COMMANDS
+KNOWN_IDS = frozenset(c.binding_id for c in ALL_COMMANDS)
+
+
+def commands_for(served: bool) -> tuple[Command, ...]:
+    return tuple(c for c in COMMANDS if served is False or c.served)
+
+
+@dataclass
+class Config:
+    """What ``config.toml`` asked for, already checked."""
+
+    keymap: dict[str, str] = field(default_factory=dict)
+    theme: str | None = None
+    problems: list[str] = field(default_factory=list)
+
+
+def config_file() -> Path:
+    return paths.config_dir() / "config.toml"
+
+
+_KEY_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+_,-")
+
+
+def _valid_key_string(keys: str) -> bool:
+    parts = [p.strip() for p in keys.split(",")]
+    return bool(parts) and all((p and set(p) <= _KEY_CHARS) or len(p) == 1 for p in parts)
+
+
+def load_config(path: Path | None = None) -> Config:
+    """Read the config file; every problem becomes a message in ``problems`` (defaults kept)."""
+    path = config_file() if path is None else path
+    config = Config()
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return config
+    except OSError as err:
+        config.problems.append(f"{path}: cannot read it ({err.strerror}); using the defaults")
+        return config
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        config.problems.append(f"{path}: not UTF-8 text; using the defaults")
+        return config
+    except tomllib.TOMLDecodeError as err:
+        config.problems.append(f"{path}: {err}; using the defaults")
+        return config
+    theme = data.get("theme")
+    if theme is not None:
+        if isinstance(theme, str):
+            config.theme = theme
+        else:
+            config.problems.append(f"{path}: theme must be a string")
+    keymap = data.get("keymap", {})
+    if not isinstance(keymap, dict):
+        config.problems.append(f'{path}: [keymap] must be a table of binding id = "keys"')
+        return config
+    for binding_id, keys in keymap.items():
+        full_id = binding_id if binding_id.startswith("newsterm.") else f"newsterm.{binding_id}"
+        if full_id not in KNOWN_IDS:
+            config.problems.append(f"{path}: unknown binding id {binding_id!r} in [keymap]")
+        elif not isinstance(keys, str) or not _valid_key_string(keys):
+            config.problems.append(f"{path}: keymap {binding_id!r}: {keys!r} is not a key string")
+        else:
+            config.keymap[full_id] = keys
+    for other in set(data) - {"theme", "keymap"}:
+        config.problems.append(f"{path}: unknown setting {other!r}")
+    return config
+
+
+def effective_keys(command: Command, keymap: dict[str, str]) -> str:
+    """The keys bound to ``command`` once ``keymap`` is applied."""
+    return keymap.get(command.binding_id, command.keys)
+
+
+_PRETTY = {
+    "slash": "/",
+    "question_mark": "?",
+    "left_square_bracket": "[",
+    "right_square_bracket": "]",
+    "backslash": "\\",
+    "space": "space",
+    "escape": "esc",
+}
+
+
+def pretty_keys(keys: str) -> str:
+    """``"question_mark,f1"`` → ``"? f1"`` for help and palette."""
+    return "  ".join(_PRETTY.get(k.strip(), k.strip()) for k in keys.split(","))

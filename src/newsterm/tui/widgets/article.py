@@ -1,0 +1,265 @@
+"""The article pane: a header (title, date, categories, tags, reading time) over a line view.
+
+The body is pre-rendered to lines (see ``render.py``, done in a worker) and this scroll view only
+draws the lines on screen, so a 1 MB post scrolls as smoothly as a short one. Search hits are
+highlighted as they are drawn, the current one stronger than the rest.
+"""
+
+from __future__ import annotations
+
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual import events
+from textual.cache import LRUCache
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.widgets import Static
+
+from newsterm.models import Post
+from newsterm.tui.keys import ARTICLE_COMMANDS
+from newsterm.tui.render import HitPos, Palette, RenderedDoc, reading_minutes
+
+MAX_WIDTH = 92
+
+
+class ArticleHeader(Static):
+    """Title and metadata of the open post."""
+
+    COMPONENT_CLASSES = {"article-header--title", "article-header--meta", "article-header--tag"}
+
+    def show_post(self, post: Post | None, bookmarked: bool = False, note: str = "") -> None:
+        if post is None:
+            self.update(Text(note or "Open a post from the list (Enter).", style="dim"))
+            return
+        cs = self.get_component_rich_style
+        title = Text(post.title, style=cs("article-header--title"))
+        meta = Text(style=cs("article-header--meta"))
+        parts = []
+        if post.date:
+            parts.append(post.date.strftime("%Y-%m-%d %H:%M"))
+        if post.categories:
+            parts.append(" · ".join(post.categories))
+        parts.append(f"{reading_minutes(post.body)} min read")
+        meta.append("   ".join(parts))
+        if post.tags:
+            meta.append("   ")
+            meta.append(" ".join(f"#{t}" for t in post.tags), cs("article-header--tag"))
+        if bookmarked:
+            meta.append("   ★ bookmarked")
+        if note:
+            meta.append(f"   {note}")
+        self.update(Text("\n").join([title, meta]))
+
+
+class ArticleView(ScrollView, can_focus=True):
+    """Pre-rendered article lines in a virtual scroll view."""
+
+    COMPONENT_CLASSES = {
+        "article--hit",
+        "article--hit-current",
+        "article--placeholder",
+        "article--h1",
+        "article--h2",
+        "article--h3",
+        "article--rule",
+        "article--link",
+        "article--code",
+    }
+    BINDINGS = [c.binding() for c in ARTICLE_COMMANDS]
+
+    class Scrolled(Message):
+        """The top of the view now shows body line ``line``."""
+
+        def __init__(self, line: int) -> None:
+            super().__init__()
+            self.line = line
+
+    class Resized(Message):
+        """The width available to the text changed: the body needs rendering again."""
+
+    class Leave(Message):
+        """The reader asked to go back to the list."""
+
+    class LinkClicked(Message):
+        def __init__(self, href: str) -> None:
+            super().__init__()
+            self.href = href
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.doc: RenderedDoc | None = None
+        self.placeholder = ""
+        self.hits: list[HitPos] = []
+        self.hit_index = -1
+        self._hits_by_line: dict[int, list[tuple[int, int, int]]] = {}
+        self._cache: LRUCache[tuple, Strip] = LRUCache(300)
+        self._version = 0
+        self._last_line = 0
+
+    # -- layout -----------------------------------------------------------------------
+    def text_width(self) -> int:
+        """The width the body is rendered at for the current size."""
+        width = self.scrollable_content_region.width or self.size.width or 80
+        return max(20, min(MAX_WIDTH, width - 4))
+
+    def _margin(self) -> int:
+        width = self.scrollable_content_region.width or self.size.width
+        doc_width = self.doc.width if self.doc else 0
+        return max(2, (width - doc_width) // 2) if width > doc_width + 4 else 1
+
+    # -- content ----------------------------------------------------------------------
+    def set_doc(self, doc: RenderedDoc | None, *, keep_scroll: bool = True) -> None:
+        self.doc = doc
+        self._bump()
+        height = len(doc.lines) if doc else 0
+        self.virtual_size = Size(self.size.width, height + 1)
+        if not keep_scroll:
+            self.scroll_to(y=0, animate=False, immediate=True)
+
+    def show_placeholder(self, text: str) -> None:
+        self.placeholder = text
+        self.set_doc(None, keep_scroll=False)
+
+    def set_hits(self, hits: list[HitPos], index: int = 0) -> None:
+        self.hits = hits
+        self._hits_by_line = {}
+        for i, hit in enumerate(hits):
+            self._hits_by_line.setdefault(hit.y, []).append((hit.start, hit.end, i))
+        self.hit_index = index if hits else -1
+        self._bump()
+
+    def set_hit_index(self, index: int) -> None:
+        if not self.hits:
+            return
+        self.hit_index = index % len(self.hits)
+        self._bump()
+        self.scroll_to_y(self.hits[self.hit_index].y, center=True)
+
+    def _bump(self) -> None:
+        self._version += 1
+        self._cache.clear()
+        self.refresh()
+
+    def scroll_to_y(self, y: int, *, center: bool = False) -> None:
+        height = self.scrollable_content_region.height or self.size.height
+        target = y - height // 3 if center else y
+        self.scroll_to(y=max(0, target), animate=False, immediate=True)
+
+    def scroll_to_line(self, source_line: int) -> None:
+        if self.doc is not None:
+            self.scroll_to_y(self.doc.y_of_line(source_line))
+
+    def top_line(self) -> int:
+        """The body line at the top of the view (1 when nothing is shown)."""
+        if self.doc is None:
+            return 1
+        return self.doc.line_of_y(round(self.scroll_offset.y))
+
+    def watch_scroll_y(self, old: float, new: float) -> None:
+        super().watch_scroll_y(old, new)
+        line = self.top_line()
+        if line != self._last_line:
+            self._last_line = line
+            self.post_message(self.Scrolled(line))
+
+    def on_resize(self, event: events.Resize) -> None:
+        height = len(self.doc.lines) if self.doc else 0
+        self.virtual_size = Size(self.size.width, height + 1)
+        self._bump()
+        if self.doc is not None and self.doc.width != self.text_width():
+            self.post_message(self.Resized())
+
+    # -- actions ----------------------------------------------------------------------
+    def _page(self) -> int:
+        return max(1, (self.scrollable_content_region.height or 10) - 2)
+
+    def action_scroll_down(self) -> None:
+        self.scroll_relative(y=1, animate=False)
+
+    def action_scroll_up(self) -> None:
+        self.scroll_relative(y=-1, animate=False)
+
+    def action_half_down(self) -> None:
+        self.scroll_relative(y=self._page() // 2, animate=False)
+
+    def action_half_up(self) -> None:
+        self.scroll_relative(y=-(self._page() // 2), animate=False)
+
+    def action_page_down(self) -> None:
+        self.scroll_relative(y=self._page(), animate=False)
+
+    def action_page_up(self) -> None:
+        self.scroll_relative(y=-self._page(), animate=False)
+
+    def action_scroll_home(self) -> None:
+        self.scroll_to(y=0, animate=False)
+
+    def action_scroll_end(self) -> None:
+        self.scroll_to(y=self.max_scroll_y, animate=False)
+
+    def action_leave(self) -> None:
+        self.post_message(self.Leave())
+
+    def action_open_link(self, index: int) -> None:
+        if self.doc is not None and 0 <= index < len(self.doc.links):
+            self.post_message(self.LinkClicked(self.doc.links[index]))
+
+    # -- drawing ----------------------------------------------------------------------
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width or self.size.width
+        base = self.rich_style
+        row = y + self.scroll_offset.y
+        if self.doc is None:
+            if y == 1 and self.placeholder:
+                style = base + self.get_component_rich_style("article--placeholder")
+                return Strip([Segment("  " + self.placeholder, style)]).adjust_cell_length(
+                    width, base
+                )
+            return Strip.blank(width, base)
+        if row >= len(self.doc.lines):
+            return Strip.blank(width, base)
+        line_hits = self._hits_by_line.get(row)
+        current = (
+            self.hit_index if line_hits and any(i == self.hit_index for *_, i in line_hits) else -1
+        )
+        key = (row, width, self._version, current)
+        strip = self._cache.get(key)
+        if strip is None:
+            strip = self._render_row(row, width, base, line_hits)
+            self._cache[key] = strip
+        return strip
+
+    def _render_row(
+        self, row: int, width: int, base: Style, line_hits: list[tuple[int, int, int]] | None
+    ) -> Strip:
+        assert self.doc is not None
+        text = self.doc.lines[row]
+        if line_hits:
+            text = text.copy()
+            hit = self.get_component_rich_style("article--hit")
+            hit_current = self.get_component_rich_style("article--hit-current")
+            for start, end, index in line_hits:
+                text.stylize(hit_current if index == self.hit_index else hit, start, end)
+        segments = list(text.render(self.app.console, end=""))
+        margin = self._margin()
+        segments = [Segment(" " * margin), *segments]
+        segments = list(Segment.apply_style(segments, style=base))
+        return Strip(segments).adjust_cell_length(width, base)
+
+
+def palette_for(widget: ArticleView, dark: bool) -> Palette:
+    """The article palette from the stylesheet's component classes (so it follows the theme)."""
+    cs = widget.get_component_rich_style
+    return Palette(
+        text=Style(),
+        h1=cs("article--h1"),
+        h2=cs("article--h2"),
+        h3=cs("article--h3"),
+        rule=cs("article--rule"),
+        link=cs("article--link"),
+        code=cs("article--code"),
+        dark=dark,
+    )

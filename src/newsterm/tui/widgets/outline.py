@@ -1,0 +1,100 @@
+"""The section outline of the open post: a collapsible tree that follows the article."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.message import Message
+from textual.widgets import Tree
+from textual.widgets.tree import TreeNode
+
+from newsterm.models import Section
+
+
+class Outline(Tree[Section]):
+    """Sections of the open post; selecting one asks the article to scroll there."""
+
+    BINDINGS = [
+        ("j", "cursor_down", "Down"),
+        ("k", "cursor_up", "Up"),
+        ("h", "collapse", "Collapse"),
+        ("l", "expand", "Expand"),
+    ]
+
+    class Jump(Message):
+        def __init__(self, section: Section) -> None:
+            super().__init__()
+            self.section = section
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__("Outline", **kwargs)
+        self.show_root = False
+        self.guide_depth = 2
+        self.auto_expand = False
+        self._section_nodes: list[tuple[int, TreeNode[Section]]] = []  # (body line, node), in order
+        self._following = False
+        self.hit_lines: list[int] = []
+
+    def set_sections(self, sections: list[Section], hit_lines: list[int] | None = None) -> None:
+        """Show ``sections``; sections holding one of ``hit_lines`` get a hit count."""
+        self.clear()
+        self._section_nodes = []
+        self.hit_lines = sorted(hit_lines or [])
+        bounds = [s.line for top in sections for s in top.walk()]
+        bounds_sorted = sorted(bounds)
+
+        def hits_in(section: Section) -> int:
+            end = _section_end(section, bounds_sorted)
+            return sum(1 for line in self.hit_lines if section.line <= line < end)
+
+        def add(parent: TreeNode[Section], section: Section) -> None:
+            label = Text(section.title)
+            count = hits_in(section) if self.hit_lines else 0
+            if count:
+                label.append(f"  ◆{count}", style="bold")
+            if section.children:
+                node = parent.add(label, data=section, expand=True)
+                self._section_nodes.append((section.line, node))
+                for child in section.children:
+                    add(node, child)
+            else:
+                node = parent.add_leaf(label, data=section)
+                self._section_nodes.append((section.line, node))
+
+        for section in sections:
+            add(self.root, section)
+        self._section_nodes.sort(key=lambda item: item[0])
+
+    def follow(self, line: int) -> None:
+        """Highlight the section holding body ``line`` (the article scrolled)."""
+        current = None
+        for start, node in self._section_nodes:
+            if start <= line:
+                current = node
+            else:
+                break
+        if current is None or current is self.cursor_node:
+            return
+        parent = current.parent
+        while parent is not None and parent is not self.root:
+            if not parent.is_expanded:
+                current = parent
+            parent = parent.parent
+        self._following = True
+        try:
+            self.move_cursor(current, animate=False)
+        finally:
+            self._following = False
+
+    def on_tree_node_selected(self, event: Tree.NodeSelected[Section]) -> None:
+        event.stop()
+        if event.node.data is not None:
+            self.post_message(self.Jump(event.node.data))
+
+
+def _section_end(section: Section, bounds_sorted: list[int]) -> int:
+    """The first section start after ``section`` that is not one of its descendants."""
+    inside = {s.line for s in section.walk()}
+    for line in bounds_sorted:
+        if line > section.line and line not in inside:
+            return line
+    return 1 << 30

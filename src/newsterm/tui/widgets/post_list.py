@@ -1,0 +1,249 @@
+"""The post list: a line-based scroll view that draws only the rows on screen.
+
+Each row is an unread mark, the date, the title and the categories, cut to cell widths with
+rich's cell-aware functions so Korean wide characters never break the columns. It stays fast at
+tens of thousands of posts because nothing per row is built until the row is visible.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding
+from textual.cache import LRUCache
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from newsterm.models import Post, Problem
+from newsterm.tui.keys import LIST_COMMANDS
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """A row: a post, or a file that could not be read."""
+
+    post: Post | None = None
+    problem: Problem | None = None
+
+    @property
+    def path(self) -> str:
+        return self.post.path if self.post else self.problem.path  # type: ignore[union-attr]
+
+
+def fit(text: str, width: int) -> str:
+    """``text`` cut (with an ellipsis) or padded to exactly ``width`` cells."""
+    if width <= 0:
+        return ""
+    if cell_len(text) > width:
+        return set_cell_size(text, width - 1) + "…"
+    return set_cell_size(text, width)
+
+
+class PostList(ScrollView, can_focus=True):
+    """A virtualised list of posts with a cursor."""
+
+    COMPONENT_CLASSES = {
+        "post-list--cursor",
+        "post-list--cursor-blurred",
+        "post-list--date",
+        "post-list--unread",
+        "post-list--read",
+        "post-list--category",
+        "post-list--problem",
+        "post-list--mark",
+        "post-list--empty",
+    }
+    BINDINGS = [c.binding() for c in LIST_COMMANDS]
+
+    cursor: reactive[int] = reactive(0, always_update=True, init=False)
+
+    class Highlighted(Message):
+        def __init__(self, post_list: PostList, entry: Entry | None) -> None:
+            super().__init__()
+            self.post_list = post_list
+            self.entry = entry
+
+    class Opened(Message):
+        def __init__(self, post_list: PostList, entry: Entry) -> None:
+            super().__init__()
+            self.post_list = post_list
+            self.entry = entry
+
+    def __init__(self, *, empty_text: str = "No posts", **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.entries: list[Entry] = []
+        self.empty_text = empty_text
+        self.is_read = lambda path: True
+        self.is_bookmarked = lambda path: False
+        self._cache: LRUCache[tuple, Strip] = LRUCache(400)
+        self._version = 0
+
+    # -- data -------------------------------------------------------------------------
+    def set_entries(self, entries: list[Entry], keep_path: str | None = None) -> None:
+        """Replace the rows, keeping the cursor on ``keep_path`` (or the same row) if possible."""
+        old_cursor = self.cursor
+        keep = keep_path or (self.highlighted.path if self.highlighted else None)
+        self.entries = entries
+        self._version += 1
+        self._cache.clear()
+        self.virtual_size = Size(self.size.width, len(entries))
+        index = None
+        if keep is not None:
+            index = next((i for i, e in enumerate(entries) if e.path == keep), None)
+        if index is None:
+            index = min(old_cursor, max(0, len(entries) - 1))
+        self.cursor = index
+        self.refresh()
+
+    def refresh_marks(self) -> None:
+        """Re-draw rows after read marks or bookmarks changed."""
+        self._version += 1
+        self._cache.clear()
+        self.refresh()
+
+    @property
+    def highlighted(self) -> Entry | None:
+        if 0 <= self.cursor < len(self.entries):
+            return self.entries[self.cursor]
+        return None
+
+    def index_of(self, path: str) -> int | None:
+        return next((i for i, e in enumerate(self.entries) if e.path == path), None)
+
+    def select_path(self, path: str) -> bool:
+        index = self.index_of(path)
+        if index is None:
+            return False
+        self.cursor = index
+        return True
+
+    # -- cursor -----------------------------------------------------------------------
+    def validate_cursor(self, value: int) -> int:
+        return max(0, min(value, len(self.entries) - 1)) if self.entries else 0
+
+    def watch_cursor(self, old: int, new: int) -> None:
+        self._scroll_cursor_visible()
+        self.refresh()
+        self.post_message(self.Highlighted(self, self.highlighted))
+
+    def _scroll_cursor_visible(self) -> None:
+        height = self.scrollable_content_region.height or self.size.height
+        if height <= 0:
+            return
+        top = self.scroll_offset.y
+        if self.cursor < top:
+            self.scroll_to(y=self.cursor, animate=False, immediate=True)
+        elif self.cursor >= top + height:
+            self.scroll_to(y=self.cursor - height + 1, animate=False, immediate=True)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.virtual_size = Size(self.size.width, len(self.entries))
+        self._cache.clear()
+        self._scroll_cursor_visible()
+
+    def _page(self) -> int:
+        return max(1, (self.scrollable_content_region.height or 10) - 1)
+
+    def action_cursor_down(self) -> None:
+        self.cursor += 1
+
+    def action_cursor_up(self) -> None:
+        self.cursor -= 1
+
+    def action_cursor_top(self) -> None:
+        self.cursor = 0
+
+    def action_cursor_bottom(self) -> None:
+        self.cursor = len(self.entries) - 1
+
+    def action_page_down(self) -> None:
+        self.cursor += self._page()
+
+    def action_page_up(self) -> None:
+        self.cursor -= self._page()
+
+    def action_open(self) -> None:
+        entry = self.highlighted
+        if entry is not None:
+            self.post_message(self.Opened(self, entry))
+
+    async def _on_click(self, event: events.Click) -> None:
+        row = event.y + self.scroll_offset.y
+        if 0 <= row < len(self.entries):
+            if row == self.cursor or event.chain >= 2:
+                self.cursor = row
+                self.action_open()
+            else:
+                self.cursor = row
+
+    # -- drawing ----------------------------------------------------------------------
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width or self.size.width
+        row = y + self.scroll_offset.y
+        base = self.rich_style
+        if not self.entries:
+            if y == 1:
+                style = self.get_component_rich_style("post-list--empty")
+                text = fit("  " + self.empty_text, width)
+                return Strip([Segment(text, base + style)], width)
+            return Strip.blank(width, base)
+        if row >= len(self.entries):
+            return Strip.blank(width, base)
+        selected = row == self.cursor
+        key = (row, selected, self.has_focus, width, self._version)
+        strip = self._cache.get(key)
+        if strip is None:
+            strip = self._render_row(self.entries[row], width, selected, base)
+            self._cache[key] = strip
+        return strip
+
+    def _render_row(self, entry: Entry, width: int, selected: bool, base: Style) -> Strip:
+        cs = self.get_component_rich_style
+        if entry.problem is not None:
+            style = base + cs("post-list--problem")
+            text = f" ⚠ {entry.problem.path}: {entry.problem.reason}"
+            segments = [Segment(fit(text, width), style)]
+        else:
+            post = entry.post
+            assert post is not None
+            read = self.is_read(post.path)
+            mark = "★" if self.is_bookmarked(post.path) else (" " if read else "●")
+            date = post.date.strftime("%Y-%m-%d") if post.date else f"{'undated':^10}"
+            title_style = cs("post-list--read" if read else "post-list--unread")
+            cats = " · ".join(post.categories)
+            show_cats = width >= 64 and cats
+            cat_width = min(cell_len(cats), max(8, width // 5)) if show_cats else 0
+            fixed = 3 + 10 + 2 + (cat_width + 2 if show_cats else 0)
+            title_width = max(4, width - fixed)
+            segments = [
+                Segment(" " + mark + " ", base + cs("post-list--mark")),
+                Segment(date, base + cs("post-list--date")),
+                Segment("  ", base),
+                Segment(fit(post.title, title_width), base + title_style),
+            ]
+            if show_cats:
+                segments.append(Segment("  ", base))
+                segments.append(Segment(fit(cats, cat_width), base + cs("post-list--category")))
+        strip = Strip(segments).adjust_cell_length(width, base)
+        if selected:
+            cursor = cs("post-list--cursor" if self.has_focus else "post-list--cursor-blurred")
+            strip = Strip(Segment.apply_style(strip, post_style=cursor), width)
+        return strip
+
+    def _on_focus(self, event: events.Focus) -> None:
+        self._cache.clear()
+        self.refresh()
+
+    def _on_blur(self, event: events.Blur) -> None:
+        self._cache.clear()
+        self.refresh()
+
+
+__all__ = ["Binding", "Entry", "PostList", "fit"]
