@@ -1,0 +1,604 @@
+"""A post's outline: the tree of its sections, found in the Markdown body by one linear scan.
+
+Headings come from four sources:
+
+* ATX headings (``#`` .. ``######``, optional closing ``#``s, up to 3 leading spaces);
+* setext headings (a paragraph underlined with ``===`` for level 1 or ``---`` for level 2; a
+  ``---`` that does not directly follow a plain paragraph is a thematic break);
+* HTML ``<h1>`` .. ``<h6>`` in HTML blocks (inner tags stripped, entities decoded);
+* *implicit* headings, which many posts use instead of Markdown headings (see
+  :func:`implicit_title` for the exact rules):
+
+  a. a short standalone line (at most 40 characters and 8 words) without sentence-ending
+     punctuation, after a blank line, directly followed by a longer line of prose (the paragraph
+     it heads), e.g. ``배경 설명`` or ``Background``;
+  b. a line that is entirely bold (``**What is this?**`` or ``__...__``) starting a paragraph.
+
+Nothing inside fenced code (backticks or tildes), indented code, HTML comments or
+``<pre>``/``<script>``/``<style>``/``<textarea>`` blocks counts. Headings inside list items and
+block quotes are not sections of the post and are left out.
+
+Levels: explicit headings keep their Markdown/HTML level. An implicit heading gets the level of
+the most recent explicit heading above it plus one (capped at 6); before any explicit heading it
+gets level 2, since the post's own title plays the part of the level-1 heading.
+
+Tree: a heading becomes a child of the nearest preceding heading with a lower level, so level
+skips (``#`` then ``###``) nest directly.
+
+Titles are plain text: emphasis markers, code backticks, link targets, inline HTML tags and
+backslash escapes are removed. ``Section.line`` is 1-based within the body.
+
+:func:`promote_headings` rewrites implicit headings as ATX headings in place (same number of
+lines, same line positions) so that a CommonMark renderer shows them as headings.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from newsterm.models import Section
+
+__all__ = [
+    "MAX_IMPLICIT_CHARS",
+    "MAX_IMPLICIT_WORDS",
+    "extract_outline",
+    "flatten",
+    "heading_lines",
+    "implicit_title",
+    "is_implicit_heading",
+    "promote_headings",
+    "section_at",
+    "section_titles",
+]
+
+#: An implicit heading (plain-line kind) has at most this many characters (``len``) ...
+MAX_IMPLICIT_CHARS = 40
+#: ... and at most this many whitespace-separated words.
+MAX_IMPLICIT_WORDS = 8
+#: A bold-line heading has at most this many characters / words (inside the ``**``).
+MAX_BOLD_CHARS = 80
+MAX_BOLD_WORDS = 12
+#: A line of prose under a plain-line heading that does not end a sentence must be this long.
+PROSE_MIN_CHARS = 60
+
+# --- block-level patterns (applied to a line with its indentation, unless said otherwise) ---
+_ATX = re.compile(r" {0,3}(#{1,6})(?:[ \t]+(.*?))?[ \t]*$")
+_ATX_CLOSE = re.compile(r"(?:^|[ \t]+)#+[ \t]*$")
+_SETEXT = re.compile(r" {0,3}(=+|-+)[ \t]*$")
+_HR = re.compile(r" {0,3}(?:(?:\*[ \t]*){3,}|(?:-[ \t]*){3,}|(?:_[ \t]*){3,})$")
+_FENCE = re.compile(r"[ \t]*(`{3,}|~{3,})(.*)$")
+_LIST = re.compile(r" {0,3}(?:[-+*]|\d{1,9}[.)])(?:[ \t]|$)")
+_QUOTE = re.compile(r" {0,3}>")
+_TABLE_DELIM = re.compile(r" {0,3}\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)+\|?[ \t]*$")
+_LINK_DEF = re.compile(r" {0,3}\[[^\]]+\]:")
+# HTML blocks, CommonMark kinds 1-7 (start condition; the end condition is chosen from the kind).
+_HTML_RAW = re.compile(r" {0,3}<(?:pre|script|style|textarea)(?:[\s>]|$)", re.I)
+_HTML_RAW_END = re.compile(r"</(?:pre|script|style|textarea)>", re.I)
+_HTML_BLOCK_TAGS = (
+    "address|article|aside|base|basefont|blockquote|body|caption|center|col|colgroup|dd|"
+    "details|dialog|dir|div|dl|dt|fieldset|figcaption|figure|footer|form|frame|frameset|"
+    "h1|h2|h3|h4|h5|h6|head|header|hr|html|iframe|legend|li|link|main|menu|menuitem|nav|"
+    "noframes|ol|optgroup|option|p|param|search|section|summary|table|tbody|td|tfoot|th|"
+    "thead|title|tr|track|ul"
+)
+_HTML_BLOCK = re.compile(rf" {{0,3}}</?(?:{_HTML_BLOCK_TAGS})(?:[\s/>]|$)", re.I)
+_HTML_OTHER = re.compile(
+    r" {0,3}(?:<[A-Za-z][A-Za-z0-9-]*(?:\s+[A-Za-z_:][\w.:-]*"
+    r"(?:\s*=\s*(?:[^\s\"'=<>`]+|'[^']*'|\"[^\"]*\"))?)*\s*/?>|</[A-Za-z][A-Za-z0-9-]*\s*>)\s*$"
+)
+_HTML_SPECIAL = (  # (start, end) for comments, processing instructions, CDATA, declarations
+    (re.compile(r" {0,3}<!--"), re.compile(r"-->")),
+    (re.compile(r" {0,3}<\?"), re.compile(r"\?>")),
+    (re.compile(r" {0,3}<!\[CDATA\["), re.compile(r"\]\]>")),
+    (re.compile(r" {0,3}<![A-Za-z]"), re.compile(r">")),
+)
+_HTML_HEADING = re.compile(r"<h([1-6])(?:\s[^>]{0,500})?>(.{0,2000}?)</h\1\s*>", re.I | re.S)
+_HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
+_TAG = re.compile(r"</?[A-Za-z][^>]*>")
+
+# --- inline clean-up for titles ---
+_CODE_SPAN = re.compile(r"(`+)(.+?)(?<!`)\1(?!`)")
+_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
+_LINK = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\[[^\]]*\])")
+_EMPH_OPEN = re.compile(r"(?<![\w*_\\])(\*+|_+)(?=[^\s*_])")
+_EMPH_CLOSE = re.compile(r"(?<=[^\s*_\\])(\*+|_+)(?![\w*_])")
+_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+_SPACES = re.compile(r"\s+")
+
+# --- implicit headings ---
+_BOLD_LINE = re.compile(r" {0,3}(\*\*|__)(?![\s*_])(.+?)(?<!\s)\1[ \t]*$")
+_ITALIC_LINE = re.compile(r" {0,3}([*_])(?!\s)[^*_]+(?<!\s)\1[ \t]*$")
+_URL = re.compile(r"(?:https?|ftp)://|www\.", re.I)
+# Sentence-final punctuation (checked after closing quotes/brackets are peeled off).
+_SENTENCE_END = frozenset(".!?。！？．:：;；…")
+_BOLD_SENTENCE_END = frozenset(".。．;；,，、")
+# A title never ends with a word that continues on the next line.
+_CONTINUATION_END = frozenset(",，、-–—/&+=(")
+_CLOSERS = "\"'”’»)]}」』】〉》"
+_GREETINGS = frozenset({"hello", "hi", "hey", "dear", "안녕", "안녕하세요"})
+# Korean polite / plain sentence endings written without a final period.
+_KO_ENDINGS = (
+    "니다",
+    "세요",
+    "어요",
+    "아요",
+    "에요",
+    "예요",
+    "해요",
+    "네요",
+    "군요",
+    "지요",
+    "까요",
+    "나요",
+    "래요",
+    "대요",
+    "죠",
+)
+_KO_PREDICATE_BEFORE_DA = frozenset("이니는하되같않많좋크없있었았였했됐겠")
+
+
+@dataclass(slots=True)
+class _Found:
+    """A heading as found by the scan: ``source`` is the raw inline text (for promotion)."""
+
+    level: int
+    title: str
+    line: int
+    implicit: bool
+    source: str = ""
+
+
+# --------------------------------------------------------------------------------------------
+# small helpers
+
+
+def _indent(line: str) -> int:
+    """Columns of leading whitespace (tabs advance to the next multiple of 4)."""
+    col = 0
+    for ch in line:
+        if ch == " ":
+            col += 1
+        elif ch == "\t":
+            col += 4 - col % 4
+        else:
+            break
+    return col
+
+
+def _clean_inline(text: str) -> str:
+    """Inline Markdown to plain text: code spans, images, links, emphasis, tags, escapes."""
+    parts: list[str] = []
+    pos = 0
+    for m in _CODE_SPAN.finditer(text):
+        parts.append(_clean_plain(text[pos : m.start()]))
+        parts.append(m.group(2).strip() if m.group(2).strip() else m.group(2))
+        pos = m.end()
+    parts.append(_clean_plain(text[pos:]))
+    return _SPACES.sub(" ", "".join(parts)).strip()
+
+
+def _clean_plain(text: str) -> str:
+    if not text:
+        return text
+    text = _IMAGE.sub(r"\1", text)
+    text = _LINK.sub(r"\1", text)
+    text = _TAG.sub("", text)
+    text = _EMPH_OPEN.sub("", text)
+    text = _EMPH_CLOSE.sub("", text)
+    text = _ESCAPE.sub(r"\1", text)
+    return html.unescape(text)
+
+
+def _clean_html(inner: str) -> str:
+    return _SPACES.sub(" ", html.unescape(_TAG.sub("", inner))).strip()
+
+
+def _peel(text: str) -> str:
+    """``text`` without trailing closing quotes and brackets (``Done.")`` -> ``Done.``)."""
+    return text.rstrip(_CLOSERS + " \t")
+
+
+def _ends_sentence(text: str) -> bool:
+    """True if ``text`` ends like a sentence (punctuation, or a Korean predicate ending)."""
+    t = _peel(text)
+    if not t:
+        return False
+    if t[-1] in _SENTENCE_END:
+        return True
+    return _korean_predicate_end(t)
+
+
+def _korean_predicate_end(t: str) -> bool:
+    if t.endswith(_KO_ENDINGS):
+        return True
+    if t.endswith("다") and len(t) >= 2:
+        prev = t[-2]
+        if prev in _KO_PREDICATE_BEFORE_DA:
+            return True
+        code = ord(prev) - 0xAC00
+        if 0 <= code < 11172 and code % 28 in (4, 18, 20):  # final ㄴ, ㅄ, ㅆ: 한다/없다/했다
+            return True
+        return " " in t  # "그 결과는 놀라웠다": a multi-word line ending in 다 is a sentence
+    return False
+
+
+def _is_table_row(s: str) -> bool:
+    return s.startswith("|") or bool(_TABLE_DELIM.match(s))
+
+
+def _html_start(line: str, in_para: bool) -> re.Pattern[str] | bool | None:
+    """How an HTML block starting at ``line`` ends: a pattern, ``None`` (at a blank line) or
+    ``False`` when ``line`` does not start an HTML block."""
+    if _HTML_RAW.match(line):
+        return _HTML_RAW_END
+    for start, end in _HTML_SPECIAL:
+        if start.match(line):
+            return end
+    if _HTML_BLOCK.match(line):
+        return None
+    if not in_para and _HTML_OTHER.match(line):
+        return None
+    return False
+
+
+def _is_block_start(line: str) -> bool:
+    """True if ``line`` (non-blank, indentation <= 3) is not plain paragraph text."""
+    return bool(
+        _ATX.match(line)
+        or _FENCE.match(line)
+        or _HR.match(line)
+        or _LIST.match(line)
+        or _QUOTE.match(line)
+        or _SETEXT.match(line)
+        or _LINK_DEF.match(line)
+        or _is_table_row(line.strip())
+        or _html_start(line, in_para=False) is not False
+    )
+
+
+def _is_paragraph_text(line: str | None) -> bool:
+    if line is None or not line.strip() or _indent(line) > 3:
+        return False
+    return not _is_block_start(line)
+
+
+# --------------------------------------------------------------------------------------------
+# implicit headings
+
+
+def implicit_title(line: str, prev_blank: bool, next_line: str | None) -> str | None:
+    """The title if ``line`` is an implicit heading, else ``None``.
+
+    ``prev_blank`` says whether the line before is blank (or ``line`` is the body's first line);
+    ``next_line`` is the line after (``None`` at the end of the body). Context this function cannot
+    see (code blocks, HTML blocks, list items) is the caller's job; :func:`extract_outline` does it.
+
+    Rules, all required:
+
+    * ``prev_blank``; the line is indented at most 3 columns and is not a list item, block quote,
+      table row, heading, setext underline, thematic break, HTML, code fence or link definition.
+    * Either (b) the whole line is bold (``**...**`` / ``__...__``), at most 80 characters and
+      12 words inside, not ending in ``.``/``;``/``,``; the next line is blank, absent or paragraph
+      text. The title is the text inside the markers.
+    * Or (a) the line is at most 40 characters (``len``) and 8 words; it has a letter; it does not
+      end with sentence punctuation (``. ! ? 。 : ： ; …``, also behind closing quotes) nor with a
+      Korean predicate ending (``...다``, ``...니다``, ``...세요``, ``...요`` forms, ``...죠``), nor
+      with a continuation mark (``, - – — / & + = (``); it is not a whole-line italic, an image,
+      a link or a URL; it does not start with a lowercase ASCII word (``iPhone`` is fine) or a
+      greeting (``Hello``, ``Hi``, ``Hey``, ``Dear``, ``안녕``); and the next line is paragraph text
+      that is longer than the line and reads as prose: it ends a sentence or is at least
+      60 characters long.
+    """
+    if not prev_blank or not line.strip() or _indent(line) > 3:
+        return None
+    if _is_block_start(line):
+        return None
+    s = line.strip()
+
+    m = _BOLD_LINE.match(line)
+    if m:
+        inner = m.group(2)
+        if m.group(1) in inner:
+            return None  # "**a** and **b**": not one bold span
+        title = _clean_inline(inner)
+        if (
+            not title
+            or len(title) > MAX_BOLD_CHARS
+            or len(title.split()) > MAX_BOLD_WORDS
+            or _peel(title)[-1:] in _BOLD_SENTENCE_END
+        ):
+            return None
+        if next_line is None or not next_line.strip() or _is_paragraph_text(next_line):
+            return title
+        return None
+
+    if not _is_paragraph_text(next_line):
+        return None
+    assert next_line is not None
+    if len(s) > MAX_IMPLICIT_CHARS:
+        return None
+    words = s.split()
+    if len(words) > MAX_IMPLICIT_WORDS:
+        return None
+    if not any(ch.isalpha() for ch in s):
+        return None
+    if _ends_sentence(s) or s[-1] in _CONTINUATION_END:
+        return None
+    if _ITALIC_LINE.match(line) or s.startswith("![") or _URL.search(s):
+        return None
+    if s.startswith("[") and _LINK.fullmatch(s):
+        return None
+    first = words[0]
+    if first[0].isascii() and first[0].islower() and not (len(first) > 1 and first[1].isupper()):
+        return None
+    if first.rstrip(",!").lower() in _GREETINGS:
+        return None
+    nxt = next_line.strip()
+    if len(nxt) <= len(s):
+        return None
+    if not (_ends_sentence(nxt) or len(nxt) >= PROSE_MIN_CHARS):
+        return None
+    title = _clean_inline(s)
+    return title or None
+
+
+def is_implicit_heading(line: str, prev_blank: bool, next_line: str | None) -> bool:
+    """True if ``line`` is an implicit heading; see :func:`implicit_title` for the rules."""
+    return implicit_title(line, prev_blank, next_line) is not None
+
+
+def _implicit_source(line: str) -> str:
+    """The inline text a promoted implicit heading keeps (bold markers dropped)."""
+    m = _BOLD_LINE.match(line)
+    if m and m.group(1) not in m.group(2):
+        return m.group(2).strip()
+    return line.strip()
+
+
+# --------------------------------------------------------------------------------------------
+# the scan
+
+
+def _scan(body: str) -> list[_Found]:
+    """All headings of ``body`` in document order (flat)."""
+    lines = body.split("\n")
+    n = len(lines)
+    found: list[_Found] = []
+    last_explicit: int | None = None
+
+    fence_char = ""
+    fence_len = 0
+    html_end: re.Pattern[str] | bool | None = False  # False: not in an HTML block
+    html_buf: list[str] = []
+    html_first = 0
+    in_code = False  # indented code block
+    in_para = False
+    para_plain = False  # the open paragraph is a top-level plain paragraph (setext-capable)
+    para_first = 0
+    para_lines: list[str] = []
+    in_list = False
+    prev_blank = True
+
+    def add(level: int, title: str, line_no: int, implicit: bool = False, src: str = "") -> None:
+        nonlocal last_explicit
+        if not title:
+            return
+        if not implicit:
+            last_explicit = level
+        found.append(_Found(level, title, line_no, implicit, src))
+
+    def flush_html() -> None:
+        text = "\n".join(html_buf)
+        text = _HTML_COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), text)
+        for m in _HTML_HEADING.finditer(text):
+            line_no = html_first + text.count("\n", 0, m.start())
+            add(int(m.group(1)), _clean_html(m.group(2)), line_no)
+        html_buf.clear()
+
+    for i in range(n):
+        line = lines[i]
+        if line.endswith("\r"):
+            line = line[:-1]
+        line_no = i + 1
+
+        if fence_char:  # inside fenced code: only the closing fence matters
+            m = _FENCE.match(line)
+            if (
+                m
+                and m.group(1)[0] == fence_char
+                and len(m.group(1)) >= fence_len
+                and not m.group(2).strip()
+            ):
+                fence_char = ""
+            prev_blank = False
+            continue
+
+        if html_end is not False:  # inside an HTML block
+            if html_end is None:
+                if not line.strip():
+                    flush_html()
+                    html_end = False
+                    prev_blank = True
+                else:
+                    html_buf.append(line)
+                continue
+            if html_end.search(line):
+                html_end = False
+            prev_blank = False
+            continue
+
+        if not line.strip():
+            in_para = False
+            prev_blank = True
+            continue
+
+        ind = _indent(line)
+        if in_code:
+            if ind >= 4:
+                prev_blank = False
+                continue
+            in_code = False
+        if ind >= 4 and not in_para and not in_list:
+            in_code = True
+            prev_blank = False
+            continue
+
+        was_blank = prev_blank
+        prev_blank = False
+        if in_list and ind < 2 and was_blank:
+            in_list = False  # a blank line and then an unindented line ends the list
+        nested = in_list and ind >= 2  # content of a list item
+
+        m = _FENCE.match(line)
+        if m and (ind <= 3 or in_list) and not (m.group(1)[0] == "`" and "`" in m.group(2)):
+            fence_char, fence_len = m.group(1)[0], len(m.group(1))
+            in_para = False
+            if ind < 2:
+                in_list = False
+            continue
+        if ind > 3:  # indented continuation line (paragraph or list item)
+            if in_para:
+                para_lines.append(line)
+            continue
+
+        m = _ATX.match(line)
+        if m:
+            in_para = False
+            if nested:
+                continue
+            in_list = False
+            text = _ATX_CLOSE.sub("", m.group(2) or "")
+            add(len(m.group(1)), _clean_inline(text), line_no)
+            continue
+
+        m = _SETEXT.match(line)
+        if m and in_para and para_plain:
+            if found and found[-1].line == para_first and found[-1].implicit:
+                found.pop()  # the paragraph's first line is part of a setext heading instead
+            level = 1 if m.group(1)[0] == "=" else 2
+            title = _clean_inline(" ".join(p.strip() for p in para_lines))
+            add(level, title, para_first)
+            in_para = False
+            continue
+
+        if _HR.match(line):
+            in_para = False
+            if not nested:
+                in_list = False
+            continue
+
+        end = _html_start(line, in_para)
+        if end is not False:
+            in_para = False
+            if not nested:
+                in_list = False
+            if end is None:
+                html_end = None
+                html_first = line_no
+                html_buf.append(line)
+            elif not end.search(line, _indent(line) + 2):
+                html_end = end
+            continue
+
+        if _LIST.match(line):
+            in_list = True
+            in_para, para_plain = True, False
+            continue
+        if _QUOTE.match(line) or _is_table_row(line.strip()):
+            in_para, para_plain = True, False
+            continue
+
+        # paragraph text
+        if in_para:
+            para_lines.append(line)
+            continue
+        in_para = True
+        para_plain = not nested
+        para_first = line_no
+        para_lines = [line]
+        if nested or _LINK_DEF.match(line):
+            para_plain = False
+            continue
+        nxt = lines[i + 1] if i + 1 < n else None
+        if nxt is not None and nxt.endswith("\r"):
+            nxt = nxt[:-1]
+        title = implicit_title(line, was_blank, nxt)
+        if title:
+            level = min(6, (last_explicit or 1) + 1)
+            add(level, title, line_no, implicit=True, src=_implicit_source(line))
+
+    if html_end is None:
+        flush_html()
+    return found
+
+
+def _build_tree(found: Iterable[_Found]) -> list[Section]:
+    roots: list[Section] = []
+    stack: list[Section] = []
+    for f in found:
+        sec = Section(level=f.level, title=f.title, line=f.line, implicit=f.implicit)
+        while stack and stack[-1].level >= sec.level:
+            stack.pop()
+        (stack[-1].children if stack else roots).append(sec)
+        stack.append(sec)
+    return roots
+
+
+# --------------------------------------------------------------------------------------------
+# public API
+
+
+def extract_outline(body: str) -> list[Section]:
+    """The top-level sections of ``body`` (a tree; see the module docstring for the rules)."""
+    return _build_tree(_scan(body))
+
+
+def flatten(sections: Iterable[Section]) -> list[Section]:
+    """Every section of the tree ``sections``, in document order."""
+    out: list[Section] = []
+    for sec in sections:
+        out.extend(sec.walk())
+    return out
+
+
+def heading_lines(body: str) -> dict[int, Section]:
+    """Body line (1-based) -> the section whose heading is on that line."""
+    return {sec.line: sec for sec in flatten(extract_outline(body))}
+
+
+def section_titles(body: str) -> list[str]:
+    """The titles of all sections of ``body`` in document order (for the search index)."""
+    return [f.title for f in _scan(body)]
+
+
+def section_at(sections: Iterable[Section], line: int) -> Section | None:
+    """The innermost section that body ``line`` belongs to (the last heading at or above it),
+    or ``None`` for lines before the first heading."""
+    best: Section | None = None
+    for sec in flatten(sections):
+        if sec.line > line:
+            break
+        best = sec
+    return best
+
+
+def promote_headings(body: str) -> str:
+    """``body`` with each implicit heading line rewritten as an ATX heading of its level.
+
+    Only those lines change (``배경 설명`` -> ``### 배경 설명``, ``**Q?**`` -> ``### Q?``);
+    the number of lines and every line's position stay the same. CommonMark lets an ATX
+    heading interrupt a paragraph and be followed directly by one, so no blank line is needed.
+    """
+    found = [f for f in _scan(body) if f.implicit]
+    if not found:
+        return body
+    lines = body.split("\n")
+    for f in found:
+        old = lines[f.line - 1]
+        cr = "\r" if old.endswith("\r") else ""
+        text = re.sub(r"(^|[ \t])(#+)$", r"\1\\\2", f.source)  # keep a trailing "#" literal
+        lines[f.line - 1] = "#" * f.level + " " + text + cr
+    return "\n".join(lines)
