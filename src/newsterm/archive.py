@@ -1,0 +1,635 @@
+"""Reading an archive: finding post files and turning each one into a :class:`Post`.
+
+An archive is a folder of Markdown files (Jekyll ``_posts``, Hugo ``content`` with page bundles,
+or just a pile of ``.md`` files). Every ``*.md`` / ``*.markdown`` file below the root is a post,
+except inside hidden folders and hidden files; symbolic links are followed, each real folder
+is visited once (so link loops end). newsterm only ever *reads* the archive.
+
+Parsing one post (:func:`parse_post`):
+
+* Text: UTF-8 (a BOM is tolerated). Bytes that are not UTF-8 are decoded as CP949 (a superset
+  of EUC-KR) when that yields Hangul, else CP1252 when that decodes cleanly; a mostly-UTF-8 file
+  with a few stray bytes keeps UTF-8 with those bytes replaced. The text is NFC-normalised and
+  line endings become ``\\n``. ``Post.encoding`` records the codec used.
+* Front matter: YAML between ``---`` lines (or closed by ``...``) or TOML between ``+++``
+  lines; delimiter lines may carry trailing blanks. YAML is parsed with libyaml
+  (``yaml.CSafeLoader``) when available; if it fails, tabs after ``key:`` (and tabs used as
+  indentation) are replaced by spaces and it is tried once more.
+* Title: front matter ``title``, else the first ``# `` heading, else the file name.
+* Date: front matter ``date`` (also ``published``/``pubdate``/``publishdate``/``created``) in
+  any common shape, else a ``YYYY-MM-DD-`` file-name prefix, else ``YYYY/MM/DD`` folders in the
+  path, else ``None`` (undated posts sort last). **A date or time without a UTC offset is taken
+  to be UTC**, so every date is timezone-aware and posts sort the same on every machine.
+* Categories and tags: ``categories``/``category`` and ``tags``/``tag``, each a list or a string
+  split on commas (if it has any) or else on blanks, as Jekyll does.
+
+A file that cannot be a post (binary, empty, front matter that is never closed or is not a
+mapping) raises :class:`PostError` with a one-line reason; :meth:`Archive.load_all` turns those
+into :class:`~newsterm.models.Problem` records and carries on with the rest.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import stat
+import unicodedata
+from collections.abc import Iterator
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import yaml
+
+from newsterm.errors import ArchiveError
+from newsterm.models import Post, Problem
+
+__all__ = [
+    "MAX_POST_BYTES",
+    "POST_SUFFIXES",
+    "Archive",
+    "PostError",
+    "parse_post",
+    "post_sort_key",
+    "slug_of",
+]
+
+POST_SUFFIXES = (".md", ".markdown")
+MAX_POST_BYTES = 16 * 1024 * 1024
+"""Bigger files are reported as problems instead of being read into memory."""
+
+_YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_UTC = dt.UTC
+
+
+class PostError(Exception):
+    """A file that cannot be read as a post; ``str(err)`` is a one-line reason."""
+
+
+# --------------------------------------------------------------------------- names and slugs
+
+_DATE_PREFIX = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:-|$)")
+_PATH_DATE = re.compile(r"(?:^|/)(\d{4})/(\d{1,2})/(\d{1,2})(?:/|$)")
+_BUNDLE_STEMS = ("index", "_index")
+
+
+def _stem_and_parent(path: str) -> tuple[str, str]:
+    p = PurePosixPath(str(path).replace("\\", "/"))
+    name = p.name
+    lower = name.lower()
+    for suffix in POST_SUFFIXES:
+        if lower.endswith(suffix):
+            name = name[: -len(suffix)]
+            break
+    return name, p.parent.name
+
+
+def _name_stem(path: str) -> str:
+    """The file's stem, or its folder's name for a page bundle (``slug/index.md``)."""
+    stem, parent = _stem_and_parent(path)
+    if stem.lower() in _BUNDLE_STEMS and parent:
+        return parent
+    return stem
+
+
+def slug_of(path: str | os.PathLike[str]) -> str:
+    """The post's short name: file name without folder, ``YYYY-MM-DD-`` prefix and extension.
+
+    A page bundle ``posts/my-trip/index.md`` has the slug ``my-trip``.
+    """
+    stem = _name_stem(os.fspath(path))
+    rest = _DATE_PREFIX.sub("", stem, count=1)
+    return rest or stem
+
+
+def _title_from_name(path: str) -> str:
+    slug = slug_of(path)
+    words = re.sub(r"[-_]+", " ", slug).strip()
+    return words or slug
+
+
+def post_sort_key(post: Post) -> tuple[int, float, str]:
+    """Sort key: newest first, undated posts last, ties by path."""
+    if post.date is None:
+        return (1, 0.0, post.path)
+    return (0, -post.date.timestamp(), post.path)
+
+
+# --------------------------------------------------------------------------- text decoding
+
+_HANGUL = re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+def _decode(data: bytes) -> tuple[str, str]:
+    """Bytes to text and the name of the codec used (raises PostError for binary data)."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        try:
+            return data[3:].decode("utf-8"), "utf-8-sig"
+        except UnicodeDecodeError:
+            data = data[3:]
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError as err:
+            raise PostError("not valid UTF-16 text despite its byte order mark") from err
+    if b"\x00" in data:
+        raise PostError("binary file (contains NUL bytes), not a text post")
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    # A UTF-8 file with a few stray bytes: keep UTF-8 rather than turning every Hangul
+    # syllable into mojibake.
+    lossy = data.decode("utf-8", errors="replace")
+    bad = lossy.count("\ufffd")
+    good = len(_NON_ASCII.findall(lossy)) - bad
+    if good >= 10 * bad:
+        return lossy, "utf-8 (invalid bytes replaced)"
+    cp949 = _try_decode(data, "cp949")
+    if cp949 is not None and _HANGUL.search(cp949):
+        return cp949, "cp949"
+    cp1252 = _try_decode(data, "cp1252")
+    if cp1252 is not None:
+        return cp1252, "cp1252"
+    if cp949 is not None:
+        return cp949, "cp949"
+    return lossy, "utf-8 (invalid bytes replaced)"
+
+
+def _try_decode(data: bytes, codec: str) -> str | None:
+    try:
+        return data.decode(codec)
+    except UnicodeDecodeError:
+        return None
+
+
+def _nfc(text: str) -> str:
+    if text.isascii() or unicodedata.is_normalized("NFC", text):
+        return text
+    return unicodedata.normalize("NFC", text)
+
+
+# --------------------------------------------------------------------------- front matter
+
+_TAB_AFTER_KEY = re.compile(r"^([ ]*(?:- )?[^\s#:'\"][^:\n]*?:)[ \t]*\t[ \t]*", re.MULTILINE)
+_LEADING_TABS = re.compile(r"^\t+", re.MULTILINE)
+_PLAIN_KEY_VALUE = re.compile(r"^([^\s#:'\"\-?][^:]*:) +([^\s'\"\[\]{}|>&*!%@`#].*)$")
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def _split_front_matter(lines: list[str]) -> tuple[str | None, str, int, int]:
+    """Find front matter: (kind or None, its text, its first file line, the body's first line).
+
+    ``lines`` are the file's lines without line ends. Blank lines before the opening
+    delimiter are allowed; a delimiter line may have trailing blanks.
+    """
+    start = 0
+    while start < len(lines) and not lines[start].strip():
+        start += 1
+    if start == len(lines):
+        return None, "", 0, 1
+    first = lines[start].rstrip()
+    if first == "---":
+        kind, closers = "yaml", ("---", "...")
+    elif first == "+++":
+        kind, closers = "toml", ("+++",)
+    else:
+        return None, "", 0, 1
+    for i in range(start + 1, len(lines)):
+        if lines[i].rstrip() in closers:
+            text = "\n".join(lines[start + 1 : i])
+            return kind, text, start + 2, i + 2
+    raise PostError(
+        f"front matter opened with {first} on line {start + 1} is never closed "
+        f"(no closing {closers[0]} line)"
+    )
+
+
+def _yaml_mapping(text: str, first_line: int) -> dict:
+    """Parse YAML front matter into a dict (empty front matter gives ``{}``)."""
+    try:
+        data = yaml.load(text, Loader=_YAML_LOADER)
+        error: Exception | None = None
+    except yaml.YAMLError as err:
+        data, error = None, err
+    if error is None and (data is None or isinstance(data, dict)):
+        return data or {}
+    fixed = _repair_yaml(text)
+    if fixed != text:
+        try:
+            data2 = yaml.load(fixed, Loader=_YAML_LOADER)
+        except yaml.YAMLError:
+            pass
+        else:
+            if data2 is None or isinstance(data2, dict):
+                return data2 or {}
+    if error is not None:
+        raise PostError(_yaml_reason(error, first_line)) from None
+    return_type = type(data).__name__
+    shape = {"list": "a list", "str": "plain text"}.get(return_type, f"a {return_type}")
+    raise PostError(f"front matter is {shape}, not a mapping of keys to values")
+
+
+def _repair_yaml(text: str) -> str:
+    """Fix what people (and blog engines) commonly get wrong in front matter.
+
+    Tabs after ``key:`` or as indentation become spaces, and a plain top-level value that
+    contains ``": "`` or ends in ``:`` (``title: Part 1: the start``, which YAML rejects) is
+    quoted.
+    """
+    text = _TAB_AFTER_KEY.sub(r"\1 ", text)
+    text = _LEADING_TABS.sub(lambda m: "  " * len(m.group(0)), text)
+    out = []
+    for line in text.split("\n"):
+        m = _PLAIN_KEY_VALUE.match(line)
+        value = m.group(2).rstrip() if m else ""
+        if ": " in value or value.endswith(":"):
+            value = value.replace("'", "''")
+            line = f"{m.group(1)} '{value}'"
+        out.append(line)
+    return "\n".join(out)
+
+
+def _yaml_reason(err: Exception, first_line: int) -> str:
+    problem = getattr(err, "problem", None) or getattr(err, "context", None) or str(err)
+    mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
+    where = f" (line {first_line + mark.line})" if mark is not None else ""
+    return f"front matter is not valid YAML: {_one_line(problem)}{where}"
+
+
+def _toml_mapping(text: str, first_line: int) -> dict:
+    import tomllib
+
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        msg = _one_line(str(err))
+        m = re.search(r"\(at line (\d+), column (\d+)\)", msg)
+        if m:
+            line = first_line + int(m.group(1)) - 1
+            msg = msg[: m.start()].rstrip() + f" (line {line})"
+        raise PostError(f"front matter is not valid TOML: {msg}") from None
+
+
+# --------------------------------------------------------------------------- field values
+
+_SCALARS = (str, int, float, dt.date, dt.datetime)
+
+
+def _scalar_text(value: Any) -> str | None:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, _SCALARS):
+        return _nfc(str(value)).strip()
+    return None
+
+
+def _title_value(value: Any) -> str:
+    if isinstance(value, list):
+        parts = [t for t in (_scalar_text(v) for v in value) if t]
+        return " ".join(parts)
+    return " ".join((_scalar_text(value) or "").split())
+
+
+def _terms(*values: Any) -> tuple[str, ...]:
+    """Categories or tags from list and/or string values, de-duplicated in order."""
+    out: list[str] = []
+    for value in values:
+        if value is None:
+            continue
+        items: list[Any]
+        if isinstance(value, (list, tuple)):
+            items = list(value)
+        elif isinstance(value, str):
+            items = value.split(",") if "," in value else value.split()
+        else:
+            items = [value]
+        for item in items:
+            text = _scalar_text(item)
+            if text:
+                text = " ".join(text.split())
+                if text not in out:
+                    out.append(text)
+    return tuple(out)
+
+
+_DATE_RE = re.compile(
+    r"""^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})
+        (?:(?:[Tt]|[ \t]+)(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?
+        [ \t]*(Z|z|UTC|GMT|KST|[+-]\d{1,2}(?::?\d{2})?)?$""",
+    re.VERBOSE,
+)
+_NAMED_ZONES = {"Z": 0, "z": 0, "UTC": 0, "GMT": 0, "KST": 9 * 60}
+
+
+def _zone(text: str | None) -> dt.tzinfo:
+    if not text:
+        return _UTC
+    if text in _NAMED_ZONES:
+        return dt.timezone(dt.timedelta(minutes=_NAMED_ZONES[text]))
+    sign = -1 if text[0] == "-" else 1
+    digits = text[1:].replace(":", "")
+    if len(digits) <= 2:
+        hours, minutes = int(digits), 0
+    else:
+        hours, minutes = int(digits[:-2]), int(digits[-2:])
+    if hours > 23 or minutes > 59:
+        raise ValueError(text)
+    return dt.timezone(sign * dt.timedelta(hours=hours, minutes=minutes))
+
+
+def _parse_date_text(text: str) -> dt.datetime | None:
+    text = text.strip()
+    m = _DATE_RE.match(text)
+    if m:
+        year, month, day, hour, minute, second, frac, zone = m.groups()
+        micro = int((frac or "0")[:6].ljust(6, "0"))
+        try:
+            return dt.datetime(
+                int(year),
+                int(month),
+                int(day),
+                int(hour or 0),
+                int(minute or 0),
+                int(second or 0),
+                micro,
+                tzinfo=_zone(zone),
+            )
+        except ValueError:
+            return None
+    # RFC 2822, as in feeds: "Mon, 18 Aug 2025 20:00:09 +0900".
+    from email.utils import parsedate_to_datetime
+
+    try:
+        parsed = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if parsed is None:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=_UTC)
+
+
+def _date_value(value: Any) -> dt.datetime | None:
+    if isinstance(value, dt.datetime):
+        return value if value.tzinfo else value.replace(tzinfo=_UTC)
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day, tzinfo=_UTC)
+    if isinstance(value, str):
+        return _parse_date_text(value)
+    return None
+
+
+def _date_from_path(rel: str) -> dt.datetime | None:
+    for m in (_DATE_PREFIX.match(_name_stem(rel)), _PATH_DATE.search(rel)):
+        if m:
+            try:
+                return dt.datetime(*(int(g) for g in m.groups()), tzinfo=_UTC)
+            except ValueError:
+                continue
+    return None
+
+
+_DATE_KEYS = ("date", "published", "pubdate", "publishdate", "created")
+_ATX_H1 = re.compile(r"^ {0,3}#[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$")
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+
+
+def _first_h1(body: str) -> str:
+    fence: str | None = None
+    for line in body.split("\n"):
+        m = _FENCE.match(line)
+        if m:
+            mark = m.group(1)
+            if fence is None:
+                fence = mark
+            elif mark[0] == fence[0] and len(mark) >= len(fence):
+                fence = None
+            continue
+        if fence is None and line.startswith(("#", " ")):
+            h = _ATX_H1.match(line)
+            if h:
+                return " ".join(h.group(1).split())
+    return ""
+
+
+_NOT_A_WORD = re.compile(r"\s[^\w\s]+(?=\s)")
+
+
+def _word_count(body: str) -> int:
+    """Whitespace-separated words (Korean eojeol included) that contain a letter or digit.
+
+    Tokens made only of punctuation (``##``, ``-``, ``---``, ``|``) are not words.
+    """
+    return len(body.split()) - len(_NOT_A_WORD.findall(f" {body} "))
+
+
+# --------------------------------------------------------------------------- one post
+
+
+def parse_post(rel: str, data: bytes, mtime: float = 0.0, size: int = 0) -> Post:
+    """Turn one file's bytes into a Post; raises :class:`PostError` with a one-line reason."""
+    if not data.strip():
+        raise PostError("empty file" if not data else "file has only blank space")
+    text, encoding = _decode(data)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _nfc(text)
+    if not text.strip():
+        raise PostError("file has only blank space")
+    lines = text.split("\n")
+    kind, fm_text, fm_line, body_line = _split_front_matter(lines)
+    meta: dict = {}
+    if kind == "yaml":
+        meta = _yaml_mapping(fm_text, fm_line)
+    elif kind == "toml":
+        meta = _toml_mapping(fm_text, fm_line)
+    body = "\n".join(lines[body_line - 1 :]) if kind else text
+    fields: dict[str, Any] = {}
+    for key, value in meta.items():
+        fields.setdefault(str(key).strip().lower(), value)
+
+    title = _title_value(fields.get("title")) or _first_h1(body) or _title_from_name(rel)
+    date = None
+    for key in _DATE_KEYS:
+        if key in fields:
+            date = _date_value(fields[key])
+            if date is not None:
+                break
+    if date is None:
+        date = _date_from_path(rel)
+    return Post(
+        path=rel,
+        title=title,
+        date=date,
+        categories=_terms(fields.get("categories"), fields.get("category")),
+        tags=_terms(fields.get("tags"), fields.get("tag")),
+        body=body,
+        word_count=_word_count(body),
+        body_line=body_line,
+        mtime=mtime,
+        size=size or len(data),
+        encoding=encoding,
+    )
+
+
+# --------------------------------------------------------------------------- the archive
+
+
+def _is_post_name(name: str) -> bool:
+    return name.lower().endswith(POST_SUFFIXES)
+
+
+def _clean_rel(name: str) -> str | None:
+    """A user-given relative path as a clean POSIX path inside the archive, or None."""
+    text = name.replace("\\", "/").strip()
+    while text.startswith("./"):
+        text = text[2:]
+    parts = [p for p in text.split("/") if p not in ("", ".")]
+    if not parts or any(p == ".." for p in parts) or text.startswith("/"):
+        return None
+    return "/".join(parts)
+
+
+class Archive:
+    """A folder of posts. Reads only; never writes into ``root``."""
+
+    def __init__(self, root: str | os.PathLike[str]) -> None:
+        self.root = Path(root)
+        if not self.root.is_dir():
+            raise ArchiveError(f"archive is not a folder: {self.root}")
+        self.walk_problems: list[Problem] = []
+        """Folders that could not be listed during the last :meth:`iter_paths`."""
+
+    # ---- finding files
+
+    def _walk(self) -> list[str]:
+        found: list[str] = []
+        problems: list[Problem] = []
+        seen: set[tuple[int, int]] = set()
+        stack: list[tuple[str, str]] = [("", os.fspath(self.root))]
+        while stack:
+            rel_dir, path = stack.pop()
+            try:
+                st = os.stat(path)
+            except OSError as err:
+                problems.append(Problem(rel_dir.rstrip("/"), f"cannot open folder: {err.strerror}"))
+                continue
+            key = (st.st_dev, st.st_ino)
+            if key in seen:
+                continue  # a link back to a folder already listed (or a loop)
+            seen.add(key)
+            try:
+                with os.scandir(path) as it:
+                    entries = list(it)
+            except OSError as err:
+                problems.append(Problem(rel_dir.rstrip("/"), f"cannot open folder: {err.strerror}"))
+                continue
+            for entry in entries:
+                name = entry.name
+                if name.startswith("."):
+                    continue
+                try:
+                    if entry.is_dir():
+                        stack.append((f"{rel_dir}{name}/", entry.path))
+                    elif _is_post_name(name) and (entry.is_file() or entry.is_symlink()):
+                        # Broken links are kept so that they show up as problems.
+                        found.append(rel_dir + name)
+                except OSError:
+                    continue
+        found.sort()
+        self.walk_problems = sorted(problems, key=lambda p: p.path)
+        return found
+
+    def iter_paths(self) -> Iterator[str]:
+        """Relative POSIX paths of every candidate post file, sorted."""
+        return iter(self._walk())
+
+    # ---- reading posts
+
+    def read(self, rel: str) -> Post:
+        """Read and parse one post; raises :class:`PostError` with a one-line reason."""
+        clean = _clean_rel(rel)
+        if clean is None:
+            raise PostError("not a path inside the archive")
+        path = os.path.join(self.root, clean)
+        try:
+            # O_NONBLOCK: a FIFO named like a post must not hang the reader.
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        except FileNotFoundError:
+            if os.path.islink(path):
+                raise PostError("broken symbolic link") from None
+            raise PostError("file not found") from None
+        except OSError as err:
+            raise PostError(f"cannot read: {err.strerror}") from None
+        with os.fdopen(fd, "rb") as f:
+            st = os.fstat(f.fileno())
+            if not stat.S_ISREG(st.st_mode):
+                raise PostError("not a regular file")
+            if st.st_size > MAX_POST_BYTES:
+                limit = MAX_POST_BYTES // (1024 * 1024)
+                raise PostError(f"file too large ({st.st_size} bytes; the limit is {limit} MiB)")
+            try:
+                data = f.read(MAX_POST_BYTES + 1)
+            except OSError as err:
+                raise PostError(f"cannot read: {err.strerror}") from None
+        return parse_post(clean, data, mtime=st.st_mtime, size=st.st_size)
+
+    def load_all(self) -> tuple[list[Post], list[Problem]]:
+        """Every post (newest first, undated last) and every file that could not be read."""
+        posts: list[Post] = []
+        problems: list[Problem] = []
+        for rel in self._walk():
+            try:
+                posts.append(self.read(rel))
+            except PostError as err:
+                problems.append(Problem(rel, str(err)))
+        posts.sort(key=post_sort_key)
+        problems.extend(self.walk_problems)
+        problems.sort(key=lambda p: p.path)
+        return posts, problems
+
+    def find(self, name: str) -> Post:
+        """The post named by a relative path or a unique slug; ArchiveError otherwise."""
+        paths = self._walk()
+        wanted = name.strip()
+        candidate = _clean_rel(wanted)
+        if os.path.isabs(wanted):
+            try:
+                rel = Path(wanted).resolve().relative_to(self.root.resolve())
+            except (ValueError, OSError):
+                rel = None
+            candidate = rel.as_posix() if rel is not None else None
+        if candidate is not None and candidate in paths:
+            return self._read_named(candidate)
+        key = unicodedata.normalize("NFC", wanted).lower()
+        for suffix in POST_SUFFIXES:
+            if key.endswith(suffix):
+                key = key[: -len(suffix)]
+                break
+        exact = [p for p in paths if key in (slug_of(p).lower(), _name_stem(p).lower())]
+        if len(exact) == 1:
+            return self._read_named(exact[0])
+        if len(exact) > 1:
+            raise ArchiveError(
+                f"{name!r} matches {len(exact)} posts: {_some(exact)}; give the path instead"
+            )
+        near = [p for p in paths if key and key in p.lower()]
+        if near:
+            raise ArchiveError(f"no post named {name!r}; did you mean: {_some(near)}")
+        raise ArchiveError(f"no post named {name!r} in {self.root}")
+
+    def _read_named(self, rel: str) -> Post:
+        try:
+            return self.read(rel)
+        except PostError as err:
+            raise ArchiveError(f"cannot read {rel}: {err}") from None
+
+
+def _some(paths: list[str], limit: int = 5) -> str:
+    shown = ", ".join(paths[:limit])
+    more = len(paths) - limit
+    return f"{shown}, and {more} more" if more > 0 else shown
