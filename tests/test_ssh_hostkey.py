@@ -44,7 +44,7 @@ def test_corrupt_key_is_an_error_and_is_left_alone(tmp_path, content):
 
 
 def test_key_readable_by_others_or_a_folder_is_refused(tmp_path):
-    key, path, _ = load_or_create_host_key(tmp_path / "hk")
+    _key, path, _ = load_or_create_host_key(tmp_path / "hk")
     os.chmod(path, 0o644)
     with pytest.raises(HostKeyError, match="chmod 600"):
         load_or_create_host_key(path)
