@@ -19,6 +19,7 @@ from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import ContentSwitcher, Footer, Input, Static
@@ -51,6 +52,19 @@ BIG_POST = 200_000  # bytes: above this the body is rendered progressively
 SEARCH_DEBOUNCE = 0.15
 SEARCH_LIMIT = 50
 NARROW = 100  # below this many columns, one pane at a time
+
+
+class FilterInput(Input):
+    """The title filter box: Esc clears it and goes back to the whole list."""
+
+    BINDINGS = [Binding("escape", "cancel", "Clear filter", show=False)]
+
+    class Cancelled(Message):
+        pass
+
+    def action_cancel(self) -> None:
+        self.value = ""
+        self.post_message(self.Cancelled())
 
 
 def _fmt(n: int) -> str:
@@ -132,7 +146,7 @@ class NewstermApp(App[int]):
         yield Static("", id="status")
         with Horizontal(id="main"):
             with Vertical(id="left"):
-                yield Input(placeholder="filter titles (ㄴㅍㄹㅅ works)", id="title-filter")
+                yield FilterInput(placeholder="filter titles (ㄴㅍㄹㅅ works)", id="title-filter")
                 yield Static("", id="view-title")
                 with ContentSwitcher(initial="posts", id="left-switch"):
                     yield PostList(id="posts", empty_text="Loading…")
@@ -432,7 +446,7 @@ class NewstermApp(App[int]):
         self.call_after_refresh(self._follow_outline)
 
     def _follow_outline(self) -> None:
-        self.outline.follow(self.article.top_line())
+        self.outline.follow(self.article.reading_line())
 
     def _remember_scroll(self) -> None:
         if self.current is not None and self.doc is not None:
@@ -676,12 +690,11 @@ class NewstermApp(App[int]):
     def _title_submitted(self) -> None:
         self.post_list.focus()
 
-    def on_key(self, event) -> None:
-        if event.key == "escape" and self.focused is self.query_one("#title-filter"):
-            event.stop()
-            self.title_query = ""
-            self._leave_view()
-            self.post_list.focus()
+    @on(FilterInput.Cancelled)
+    def _title_cancelled(self) -> None:
+        self.title_query = ""
+        self._leave_view()
+        self.post_list.focus()
 
     def action_facets(self) -> None:
         if not self.loaded:

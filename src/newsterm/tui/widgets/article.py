@@ -158,9 +158,19 @@ class ArticleView(ScrollView, can_focus=True):
             return 1
         return self.doc.line_of_y(round(self.scroll_offset.y))
 
+    def reading_line(self) -> int:
+        """The body line being read: near the top, or the last lines once at the very end."""
+        if self.doc is None:
+            return 1
+        y = round(self.scroll_offset.y)
+        if self.max_scroll_y > 0 and y >= self.max_scroll_y:
+            height = self.scrollable_content_region.height or self.size.height
+            y = min(len(self.doc.lines) - 1, y + height - 1)
+        return self.doc.line_of_y(y)
+
     def watch_scroll_y(self, old: float, new: float) -> None:
         super().watch_scroll_y(old, new)
-        line = self.top_line()
+        line = self.reading_line()
         if line != self._last_line:
             self._last_line = line
             self.post_message(self.Scrolled(line))
