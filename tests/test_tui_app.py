@@ -1,14 +1,14 @@
-"""Pilot tests of the reader: list, article, outline, keys, state, filters, served mode, live reload."""
+"""Pilot tests of the reader: list, article, outline, keys, state, filters, served, live."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-from tui_helpers import SEED, make_app, open_seed, wait_for
 
 from newsterm.tui.keys import load_config
 from newsterm.tui.state import ReadingState
+from tui_helpers import SEED, make_app, open_seed, wait_for
 
 REPO = Path(__file__).resolve().parents[1]
 ARCHIVE = REPO / "archive"
