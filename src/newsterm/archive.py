@@ -459,6 +459,11 @@ def parse_post(rel: str, data: bytes, mtime: float = 0.0, size: int = 0) -> Post
             date = _date_value(fields[key])
             if date is not None:
                 break
+    if date is not None:
+        try:
+            date.timestamp()  # sorting needs it; keep out anything it cannot handle
+        except (OverflowError, ValueError, OSError):
+            date = None
     if date is None:
         date = _date_from_path(rel)
     return Post(

@@ -71,9 +71,12 @@ _SETEXT = re.compile(r" {0,3}(=+|-+)[ \t]*$")
 _HR = re.compile(r" {0,3}(?:(?:\*[ \t]*){3,}|(?:-[ \t]*){3,}|(?:_[ \t]*){3,})$")
 _FENCE = re.compile(r"[ \t]*(`{3,}|~{3,})(.*)$")
 _LIST = re.compile(r" {0,3}(?:[-+*]|\d{1,9}[.)])(?:[ \t]|$)")
+_LIST_ITEM = re.compile(r"([ \t]*)([-+*]|\d{1,9}[.)])(?=[ \t]|$)([ \t]*)(.*)$")
 _QUOTE = re.compile(r" {0,3}>")
 _TABLE_DELIM = re.compile(r" {0,3}\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)+\|?[ \t]*$")
-_LINK_DEF = re.compile(r" {0,3}\[[^\]]+\]:")
+_LINK_DEF = re.compile(
+    r" {0,3}\[[^\]]+\]:(?:[ \t]*$|[ \t]*\S+(?:[ \t]+(?:\"[^\"]*\"|'[^']*'|\([^)]*\)))?[ \t]*$)"
+)
 # HTML blocks, CommonMark kinds 1-7 (start condition; the end condition is chosen from the kind).
 _HTML_RAW = re.compile(r" {0,3}<(?:pre|script|style|textarea)(?:[\s>]|$)", re.I)
 _HTML_RAW_END = re.compile(r"</(?:pre|script|style|textarea)>", re.I)
@@ -225,6 +228,41 @@ def _korean_predicate_end(t: str) -> bool:
     return False
 
 
+def _item_col(m: re.Match[str], ind: int) -> int:
+    """The content column of the list item matched by ``_LIST_ITEM`` at indentation ``ind``."""
+    marker_end = ind + len(m.group(2))
+    spaces = len(m.group(3).expandtabs(4))
+    if not m.group(4).strip() or spaces > 4:
+        return marker_end + 1
+    return marker_end + spaces
+
+
+def _item_has_text(m: re.Match[str]) -> bool:
+    """True if the list item's first line opens a paragraph (not empty, not another block)."""
+    content = m.group(4)
+    return bool(content.strip()) and not _is_block_start(content)
+
+
+def _item_may_interrupt(m: re.Match[str]) -> bool:
+    """CommonMark: a list may interrupt a paragraph only with a non-empty bullet or ``1.``."""
+    marker = m.group(2)
+    return bool(m.group(4).strip()) and (marker[0] in "-+*" or int(marker[:-1]) == 1)
+
+
+def _cells(row: str) -> int:
+    row = row.strip()
+    if row.startswith("|"):
+        row = row[1:]
+    if row.endswith("|") and not row.endswith("\\|"):
+        row = row[:-1]
+    return len(re.split(r"(?<!\\)\|", row))
+
+
+def _is_table_start(line: str, nxt: str) -> bool:
+    """A GFM table: a header row, then a delimiter row with as many cells."""
+    return bool(_TABLE_DELIM.match(nxt)) and _cells(line) == _cells(nxt)
+
+
 def _is_table_row(s: str) -> bool:
     return s.startswith("|") or bool(_TABLE_DELIM.match(s))
 
@@ -369,17 +407,19 @@ def _scan(body: str) -> list[_Found]:
     found: list[_Found] = []
     last_explicit: int | None = None
 
-    fence_char = ""
+    fence_char = ""  # inside fenced code when set
     fence_len = 0
+    fence_close_max = 3  # deepest indentation of a closing fence
+    fence_item_col = -1  # content column of the list item holding the fence, or -1
     html_end: re.Pattern[str] | bool | None = False  # False: not in an HTML block
     html_buf: list[str] = []
     html_first = 0
     in_code = False  # indented code block
-    in_para = False
-    para_plain = False  # the open paragraph is a top-level plain paragraph (setext-capable)
+    in_para = False  # a paragraph (or table, quote, list item text) is open
+    para_plain = False  # ... and it is a top-level plain paragraph (setext-capable)
     para_first = 0
     para_lines: list[str] = []
-    in_list = False
+    list_cols: list[int] = []  # content columns of the open list items, outermost first
     prev_blank = True
 
     def add(level: int, title: str, line_no: int, implicit: bool = False, src: str = "") -> None:
@@ -403,22 +443,31 @@ def _scan(body: str) -> list[_Found]:
         if line.endswith("\r"):
             line = line[:-1]
         line_no = i + 1
+        blank = not line.strip()
+        ind = _indent(line)
 
         if fence_char:  # inside fenced code: only the closing fence matters
-            m = _FENCE.match(line)
-            if (
-                m
-                and m.group(1)[0] == fence_char
-                and len(m.group(1)) >= fence_len
-                and not m.group(2).strip()
-            ):
-                fence_char = ""
-            prev_blank = False
-            continue
+            if fence_item_col >= 0 and not blank and ind < fence_item_col:
+                fence_char = ""  # the list item holding the fence ends here, and the fence too
+                while list_cols and list_cols[-1] > ind:
+                    list_cols.pop()
+                prev_blank = False
+            else:
+                m = _FENCE.match(line)
+                if (
+                    m
+                    and ind <= fence_close_max
+                    and m.group(1)[0] == fence_char
+                    and len(m.group(1)) >= fence_len
+                    and not m.group(2).strip()
+                ):
+                    fence_char = ""
+                prev_blank = False
+                continue
 
         if html_end is not False:  # inside an HTML block
             if html_end is None:
-                if not line.strip():
+                if blank:
                     flush_html()
                     html_end = False
                     prev_blank = True
@@ -430,46 +479,63 @@ def _scan(body: str) -> list[_Found]:
             prev_blank = False
             continue
 
-        if not line.strip():
+        if blank:
             in_para = False
             prev_blank = True
             continue
 
-        ind = _indent(line)
-        if in_code:
-            if ind >= 4:
-                prev_blank = False
-                continue
-            in_code = False
-        if ind >= 4 and not in_para and not in_list:
-            in_code = True
-            prev_blank = False
-            continue
-
         was_blank = prev_blank
         prev_blank = False
-        if in_list and ind < 2 and was_blank:
-            in_list = False  # a blank line and then an unindented line ends the list
-        nested = in_list and ind >= 2  # content of a list item
+        item = _LIST_ITEM.match(line)
+
+        if in_code:
+            if ind >= 4:
+                continue
+            in_code = False
+        # Left of every open list item: the list ends, unless this is lazy paragraph text.
+        if (
+            list_cols
+            and ind < list_cols[0]
+            and not (item and ind <= 3)
+            and (was_blank or not in_para)
+        ):
+            list_cols.clear()
+        nested = bool(list_cols) and ind >= list_cols[0]  # inside a list item: never a section
+        if ind >= 4 and not in_para and not nested:
+            in_code = True
+            continue
 
         m = _FENCE.match(line)
-        if m and (ind <= 3 or in_list) and not (m.group(1)[0] == "`" and "`" in m.group(2)):
-            fence_char, fence_len = m.group(1)[0], len(m.group(1))
-            in_para = False
-            if ind < 2:
-                in_list = False
+        if m and not (m.group(1)[0] == "`" and "`" in m.group(2)):
+            item_col = max((c for c in list_cols if c <= ind), default=0) if nested else 0
+            if ind - item_col <= 3:
+                fence_char, fence_len = m.group(1)[0], len(m.group(1))
+                fence_item_col = item_col if nested else -1
+                fence_close_max = item_col + 3
+                in_para = False
+                continue
+
+        if nested:
+            if item:
+                while list_cols and list_cols[-1] > ind:
+                    list_cols.pop()
+                list_cols.append(_item_col(item, ind))
+                in_para = _item_has_text(item)
+            else:
+                in_para = not _is_block_start(line.lstrip()) and (
+                    in_para or not _LINK_DEF.match(line)
+                )
+            para_plain = False
             continue
-        if ind > 3:  # indented continuation line (paragraph or list item)
-            if in_para:
-                para_lines.append(line)
+
+        if ind > 3:  # an indented paragraph continuation line
+            para_lines.append(line)
             continue
 
         m = _ATX.match(line)
         if m:
             in_para = False
-            if nested:
-                continue
-            in_list = False
+            list_cols.clear()
             text = _ATX_CLOSE.sub("", m.group(2) or "")
             add(len(m.group(1)), _clean_inline(text), line_no)
             continue
@@ -486,45 +552,50 @@ def _scan(body: str) -> list[_Found]:
 
         if _HR.match(line):
             in_para = False
-            if not nested:
-                in_list = False
+            list_cols.clear()
             continue
 
         end = _html_start(line, in_para)
         if end is not False:
             in_para = False
-            if not nested:
-                in_list = False
+            list_cols.clear()
             if end is None:
                 html_end = None
                 html_first = line_no
                 html_buf.append(line)
-            elif not end.search(line, _indent(line) + 2):
+            elif not end.search(line, ind + 2):
                 html_end = end
             continue
 
-        if _LIST.match(line):
-            in_list = True
-            in_para, para_plain = True, False
+        if item and not (in_para and para_plain and not _item_may_interrupt(item)):
+            while list_cols and list_cols[-1] > ind:
+                list_cols.pop()
+            list_cols.append(_item_col(item, ind))
+            in_para, para_plain = _item_has_text(item), False
             continue
-        if _QUOTE.match(line) or _is_table_row(line.strip()):
-            in_para, para_plain = True, False
+        if _QUOTE.match(line):
+            list_cols.clear()
+            content = line.lstrip()[1:]
+            in_para = bool(content.strip()) and not _is_block_start(content.lstrip(" >"))
+            para_plain = False
             continue
 
         # paragraph text
-        if in_para:
-            para_lines.append(line)
-            continue
-        in_para = True
-        para_plain = not nested
-        para_first = line_no
-        para_lines = [line]
-        if nested or _LINK_DEF.match(line):
-            para_plain = False
-            continue
         nxt = lines[i + 1] if i + 1 < n else None
         if nxt is not None and nxt.endswith("\r"):
             nxt = nxt[:-1]
+        if "|" in line and nxt is not None and _is_table_start(line, nxt):
+            in_para, para_plain = True, False  # a table (it may interrupt a paragraph)
+            continue
+        if in_para:
+            para_lines.append(line)
+            continue
+        if _LINK_DEF.match(line):
+            continue  # a link reference definition is not a paragraph
+        in_para = True
+        para_first = line_no
+        para_lines = [line]
+        para_plain = True
         title = implicit_title(line, was_blank, nxt)
         if title:
             level = min(6, (last_explicit or 1) + 1)
