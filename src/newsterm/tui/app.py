@@ -49,7 +49,7 @@ from newsterm.tui.widgets.post_list import Entry, PostList
 from newsterm.tui.widgets.search import MAX_QUERY, SearchPanel
 
 BIG_POST = 200_000  # bytes: above this the body is rendered progressively
-SEARCH_DEBOUNCE = 0.15
+SEARCH_DEBOUNCE = 0.06  # short: one search in flight at a time does the rest of the pacing
 SEARCH_LIMIT = 50
 NARROW = 100  # below this many columns, one pane at a time
 
@@ -137,6 +137,8 @@ class NewstermApp(App[int]):
         self._search_timer: Timer | None = None
         self._changed_pending = 0
         self._resize_timer: Timer | None = None
+        self._search_busy = False
+        self._search_again = False
         self._pending_hit: int | None = None
         self.last_render_ms = 0.0
         self.last_search_ms = 0.0
@@ -224,7 +226,7 @@ class NewstermApp(App[int]):
         self._apply_panes()
 
     def watch_theme(self, theme: str) -> None:
-        if self.is_mounted:
+        if self.screen_stack and self.loaded:
             self.reading.put("theme", theme, shared=True)
             if self.current is not None:
                 self._render_current(keep_line=self.article.top_line())
@@ -759,13 +761,30 @@ class NewstermApp(App[int]):
         if not self.index_ready:
             self._search_status_idle()
             return
+        if self._search_busy:
+            self._search_again = True  # run once more when the current search ends
+            return
         scope = None
         if self.facets or self.view != "all":
             scope = [p.path for p in self.visible_posts()]
+        self._search_busy = True
+        self._search_again = False
         self._run_search(query, scope)
 
-    @work(thread=True, exclusive=True, group="search")
+    def _search_finished(self) -> None:
+        self._search_busy = False
+        if self._search_again or self.search_panel.query_text != self.search_panel.input.value:
+            self._search_again = False
+            self._start_search()
+
+    @work(thread=True, group="search")
     def _run_search(self, query: str, scope: list[str] | None) -> None:
+        try:
+            self._search_once(query, scope)
+        finally:
+            self.call_from_thread(self._search_finished)
+
+    def _search_once(self, query: str, scope: list[str] | None) -> None:
         from newsterm.errors import QueryError
 
         started = time.perf_counter()
@@ -778,11 +797,10 @@ class NewstermApp(App[int]):
             self.call_from_thread(self.search_panel.set_status, f"⚠ search failed: {err}", True)
             return
         elapsed = (time.perf_counter() - started) * 1000
-        if get_current_worker().is_cancelled:
-            return
         self.call_from_thread(self._search_done, query, results, elapsed)
 
     def _search_done(self, query: str, results: Any, elapsed: float) -> None:
+        self.search_panel.query_text = query
         if query != self.search_panel.input.value[:MAX_QUERY]:
             return
         self.search_panel.show_results(query, list(results.hits), results.total, elapsed)

@@ -1,0 +1,113 @@
+"""Snapshot tests of the main reader screens at 120x40 and 80x24, dark and light.
+
+They use a fixed archive built here (the seed post plus three small posts and a broken one), a
+memory-only reading state, no live watching and no index sync, so every run draws the same.
+Update with ``pytest tests/test_tui_snapshots.py --snapshot-update`` after a deliberate change.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from newsterm.tui.state import ReadingState
+from tui_helpers import SEED, make_app, wait_for
+
+REPO = Path(__file__).resolve().parents[1]
+
+EXTRA = {
+    "2024-05-02-ai-chips.md": (
+        "---\ntitle: 인공지능 반도체 전쟁, 다음 라운드\ndate: 2024-05-02 09:00:00 +0900\n"
+        "categories: [IT]\ntags: [반도체, AI]\n---\n\n## 개요\n\n칩 이야기.\n\n## 전망\n\n"
+        "수요는 계속 늘어난다.\n"
+    ),
+    "2023-01-15-reading-notes.md": (
+        "---\ntitle: Reading notes: slow mornings\ndate: 2023-01-15\ncategories: [Life]\n"
+        "tags: [books]\n---\n\nA short *post* with a [link](https://example.com) and `code`.\n"
+        "\n- one\n- two\n"
+    ),
+    "2022-07-30-summer.md": (
+        "---\ntitle: 여름 휴가 계획\ndate: 2022-07-30\ncategories: [일상]\n---\n\n바다로 간다.\n"
+    ),
+    "2025-02-02-broken.md": "---\ntitle: [oops\n---\nbody\n",
+}
+
+
+@pytest.fixture
+def fixed_archive(tmp_path: Path) -> Path:
+    root = tmp_path / "archive"
+    root.mkdir()
+    shutil.copy(REPO / "archive" / SEED, root / SEED)
+    for name, text in EXTRA.items():
+        (root / name).write_text(text, encoding="utf-8")
+    return root
+
+
+def _app(root: Path, theme: str):
+    app = make_app(root, state=ReadingState.in_memory(root), restore=False)
+    app.theme = theme
+    return app
+
+
+async def _loaded(pilot) -> None:
+    await wait_for(pilot, lambda: pilot.app.loaded)
+    await pilot.pause()
+
+
+async def _open_seed(pilot) -> None:
+    app = pilot.app
+    await _loaded(pilot)
+    app.post_list.select_path(SEED)
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: app.doc is not None and app.doc.complete)
+    await pilot.pause()
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("theme", ["textual-dark", "textual-light"])
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)])
+def test_reading_the_seed(snap_compare, fixed_archive: Path, theme: str, size):
+    assert snap_compare(_app(fixed_archive, theme), terminal_size=size, run_before=_open_seed)
+
+
+@pytest.mark.parametrize("theme", ["textual-dark", "textual-light"])
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)])
+def test_post_list(snap_compare, fixed_archive: Path, theme: str, size):
+    assert snap_compare(_app(fixed_archive, theme), terminal_size=size, run_before=_loaded)
+
+
+def test_help_screen(snap_compare, fixed_archive: Path):
+    async def run_before(pilot) -> None:
+        await _loaded(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+
+    assert snap_compare(
+        _app(fixed_archive, "textual-dark"), terminal_size=(120, 40), run_before=run_before
+    )
+
+
+def test_facets_screen(snap_compare, fixed_archive: Path):
+    async def run_before(pilot) -> None:
+        await _loaded(pilot)
+        await pilot.press("f")
+        await pilot.pause()
+
+    assert snap_compare(
+        _app(fixed_archive, "textual-dark"), terminal_size=(120, 40), run_before=run_before
+    )
+
+
+def test_outline_scrolled_to_second_article(snap_compare, fixed_archive: Path):
+    async def run_before(pilot) -> None:
+        await _open_seed(pilot)
+        await pilot.press("right_square_bracket")
+        for _ in range(8):
+            await pilot.press("right_square_bracket")
+        await pilot.pause()
+
+    assert snap_compare(
+        _app(fixed_archive, "textual-dark"), terminal_size=(120, 40), run_before=run_before
+    )
