@@ -1,0 +1,628 @@
+"""End to end: ``newsterm serve`` driven by the real OpenSSH client (and tmux for screens).
+
+One server runs for the whole module (on 127.0.0.1, a free port the server picks itself); tests
+that need other settings start their own short-lived one. Every wait is bounded in time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import select
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from newsterm.ssh.pty_child import get_winsize
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not (shutil.which("ssh") and shutil.which("tmux") and shutil.which("ssh-keygen")),
+        reason="needs the OpenSSH client and tmux",
+    ),
+]
+
+POSTS = {
+    "2024-05-03-gamma.md": ("Gamma ssh post", "2024-05-03", "Third words about zebras."),
+    "2024-05-02-beta.md": ("Beta ssh post", "2024-05-02", "Second words about quokkas."),
+    "2024-05-01-alpha.md": ("Alpha ssh post", "2024-05-01", "First words about pangolins."),
+}
+TITLES = [t for t, _, _ in POSTS.values()]
+
+
+def wait_for(pred: Callable[[], object], timeout: float, step: float = 0.1) -> object:
+    """Poll ``pred`` until it returns something true or ``timeout`` passes (then fail)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = pred()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {pred}")
+        time.sleep(step)
+
+
+def make_archive(root: Path) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    for name, (title, date, body) in POSTS.items():
+        (root / name).write_text(
+            f"---\ntitle: {title}\ndate: {date}\ncategories: [test]\n---\n\n{body}\n",
+            encoding="utf-8",
+        )
+    return root
+
+
+def keygen(path: Path) -> Path:
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(path)],
+        check=True,
+        timeout=30,
+        stdin=subprocess.DEVNULL,
+    )
+    return path
+
+
+def children_of(pid: int) -> list[int]:
+    out: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            out += [int(x) for x in (task / "children").read_text().split()]
+        except OSError:
+            pass
+    return out
+
+
+def proc_state(pid: int) -> str | None:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return stat.rsplit(")", 1)[1].split()[0]
+
+
+def proc_environ(pid: int) -> dict[str, str]:
+    raw = Path(f"/proc/{pid}/environ").read_bytes()
+    return dict(item.decode().split("=", 1) for item in raw.split(b"\0") if b"=" in item)
+
+
+def proc_cmdline(pid: int) -> list[str]:
+    return [a.decode() for a in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0") if a]
+
+
+@dataclass
+class Server:
+    proc: subprocess.Popen[str]
+    port: int
+    fingerprint: str
+    log_path: Path
+    env: dict[str, str]
+    home: Path
+
+    def log(self) -> list[dict]:
+        lines = self.log_path.read_text(encoding="utf-8").splitlines()
+        return [json.loads(line) for line in lines if line.startswith("{")]
+
+    def events(self, event: str) -> list[dict]:
+        return [r for r in self.log() if r["event"] == event]
+
+    def readers(self) -> list[int]:
+        return [p for p in children_of(self.proc.pid) if "read" in proc_cmdline_safe(p)]
+
+    def stop(self) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=5)
+        return self.proc.returncode
+
+
+def proc_cmdline_safe(pid: int) -> list[str]:
+    try:
+        return proc_cmdline(pid)
+    except OSError:
+        return []
+
+
+def server_env(home: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("XDG_", "NEWSTERM"))}
+    for var in ("XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME"):
+        env[var] = str(home / var.lower())
+    return env
+
+
+def start_server(home: Path, archive: Path, *extra: str, expect_fail: bool = False) -> Server:
+    home.mkdir(parents=True, exist_ok=True)
+    log_path = home / f"server-{time.monotonic_ns()}.log"
+    env = server_env(home)
+    argv = [
+        sys.executable, "-m", "newsterm", "serve", "--archive", str(archive),
+        "--host", "127.0.0.1", "--port", "0", *extra,
+    ]  # fmt: skip
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(
+            argv, stdout=subprocess.PIPE, stderr=log, stdin=subprocess.DEVNULL, env=env, text=True
+        )
+    if expect_fail:
+        proc.wait(timeout=30)
+        return Server(proc, 0, "", log_path, env, home)
+    ready, _, _ = select.select([proc.stdout], [], [], 30)
+    line = proc.stdout.readline() if ready else ""
+    match = re.search(r"listening on 127\.0\.0\.1:(\d+)\s+host key (SHA256:\S+)", line)
+    if not match:
+        proc.kill()
+        proc.wait(timeout=5)
+        raise AssertionError(f"server did not start: {line!r}\n{log_path.read_text()}")
+    return Server(proc, int(match.group(1)), match.group(2), log_path, env, home)
+
+
+@dataclass
+class Client:
+    server: Server
+    key: Path
+    known_hosts: Path
+
+    def opts(self, key: Path | None = None) -> list[str]:
+        return [
+            "-F", "/dev/null", "-p", str(self.server.port),
+            "-o", f"UserKnownHostsFile={self.known_hosts}",
+            "-o", "StrictHostKeyChecking=accept-new", "-o", "BatchMode=yes",
+            "-o", "IdentitiesOnly=yes", "-o", "LogLevel=ERROR", "-o", "ConnectTimeout=10",
+            "-i", str(key or self.key),
+        ]  # fmt: skip
+
+    def ssh(
+        self, *args: str, key: Path | None = None, timeout: float = 30
+    ) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["ssh", *self.opts(key), *args],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+        )
+
+    def ssh_argv(self, *args: str, key: Path | None = None) -> list[str]:
+        return ["ssh", *self.opts(key), *args]
+
+
+class Tmux:
+    """A private tmux server (its own socket) running one command in a sized window."""
+
+    def __init__(self, tmp: Path, name: str) -> None:
+        self.sock = str(tmp / f"tmux-{name}.sock")
+        self.name = name
+
+    def run(self, *args: str, check: bool = True) -> str:
+        res = subprocess.run(
+            ["tmux", "-S", self.sock, "-f", "/dev/null", *args],
+            capture_output=True, text=True, timeout=15, check=check,
+        )  # fmt: skip
+        return res.stdout
+
+    def start(self, command: str, cols: int = 100, rows: int = 30) -> None:
+        self.run("new-session", "-d", "-s", self.name, "-x", str(cols), "-y", str(rows), command)
+
+    def screen(self, escapes: bool = False) -> list[str]:
+        args = ["capture-pane", "-p", "-t", self.name] + (["-e"] if escapes else [])
+        return self.run(*args).split("\n")
+
+    def text(self) -> str:
+        return "\n".join(self.screen())
+
+    def keys(self, *keys: str) -> None:
+        self.run("send-keys", "-t", self.name, *keys)
+
+    def kill(self) -> None:
+        self.run("kill-server", check=False)
+
+
+def shell_quote(argv: list[str]) -> str:
+    import shlex
+
+    return " ".join(shlex.quote(a) for a in argv)
+
+
+# -- fixtures ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    tmp = tmp_path_factory.mktemp("ssh")
+    archive = make_archive(tmp / "archive")
+    member = keygen(tmp / "member")
+    stranger = keygen(tmp / "stranger")
+    ak = tmp / "authorized_keys"
+    ak.write_text((tmp / "member.pub").read_text())
+    server = start_server(
+        tmp / "home", archive, "--authorized-keys", str(ak),
+        "--max-per-ip", "60", "--rate-per-ip", "1000",
+    )  # fmt: skip
+    client = Client(server, member, tmp / "known_hosts")
+    try:
+        yield {
+            "tmp": tmp, "archive": archive, "member": member, "stranger": stranger, "ak": ak,
+            "server": server, "client": client,
+        }  # fmt: skip
+    finally:
+        rc = server.stop()
+        assert rc == 0, server.log_path.read_text()
+
+
+@pytest.fixture
+def tmux(world: dict, request: pytest.FixtureRequest) -> Iterator[Tmux]:
+    t = Tmux(world["tmp"], re.sub(r"\W", "", request.node.name)[:30])
+    yield t
+    t.kill()
+
+
+def lead_style(line: str) -> str:
+    """The escape sequences before a screen row's first character (its selection style)."""
+    match = re.match(r"(?:\x1b\[[0-9;:]*m)*", line)
+    return match.group(0) if match else ""
+
+
+def wait_titles(t: Tmux, timeout: float = 20) -> str:
+    return wait_for(lambda: all(title in t.text() for title in TITLES) and t.text(), timeout)
+
+
+# -- tests ------------------------------------------------------------------------------------
+
+
+def test_first_screen_keys_resize_and_quit(world, tmux):
+    client: Client = world["client"]
+    argv = client.ssh_argv("-tt", "127.0.0.1")
+    tmux.start(f"{shell_quote(argv)}; echo SSH-EXIT=$?; sleep 60", 100, 30)
+    wait_titles(tmux)
+    # The newest post is first and selected; `j` moves the selection down one row.
+    rows = tmux.screen(escapes=True)
+    plain = tmux.screen()
+    first = next(i for i, line in enumerate(plain) if TITLES[0] in line)
+    second = next(i for i, line in enumerate(plain) if TITLES[1] in line)
+    assert first < second
+    before = (rows[first], rows[second])
+    tmux.keys("j")
+
+    def moved() -> bool:
+        now = tmux.screen(escapes=True)
+        a, b = lead_style(now[first]), lead_style(now[second])
+        return a != b and (a, b) == (lead_style(before[1]), lead_style(before[0]))
+
+    wait_for(moved, 10)
+    # Resize: the reader redraws at the new size (its bottom line moves to the new last row).
+    footer = next(line for line in reversed(plain) if line.strip())
+    word = footer.split()[1] if len(footer.split()) > 1 else footer.split()[0]
+    assert plain.index(footer) == 29
+    tmux.run("resize-window", "-t", tmux.name, "-x", "70", "-y", "20")
+    wait_for(lambda: word in tmux.screen()[19] and TITLES[0][:10] in tmux.text(), 10)
+    tmux.run("resize-window", "-t", tmux.name, "-x", "120", "-y", "40")
+    wait_for(lambda: word in tmux.screen()[39], 10)
+    pid = world["server"].readers()[0]
+    tty = os.readlink(f"/proc/{pid}/fd/0")
+    assert tty.startswith("/dev/pts/")
+    tmux.keys("q")
+    wait_for(lambda: "SSH-EXIT=0" in tmux.text(), 10)
+    wait_for(lambda: not world["server"].readers(), 10)
+
+
+def test_reader_child_is_isolated(world, tmux):
+    client: Client = world["client"]
+    argv = client.ssh_argv(
+        "-tt", "-o", "SetEnv=LD_PRELOAD=/tmp/evil.so TEXTUAL_DRIVER=evil:Driver "
+        "PYTHONPATH=/tmp EDITOR=vim COLORTERM=truecolor LANG=ko_KR.EUC-KR",
+        "127.0.0.1",
+    )  # fmt: skip
+    tmux.start(f"env TERM=../../etc/x {shell_quote(argv)}; sleep 60", 90, 25)
+    wait_titles(tmux)
+    server: Server = world["server"]
+    (pid,) = wait_for(server.readers, 10)
+    env = proc_environ(pid)
+    assert env["TERM"] == "xterm-256color"
+    assert env["COLORTERM"] == "truecolor"
+    assert env["LANG"] == "C.UTF-8"
+    assert env["HOME"] == server.env["HOME"]
+    assert env["XDG_DATA_HOME"] == server.env["XDG_DATA_HOME"]
+    for name in env:
+        assert not name.startswith(("LD_", "PYTHON", "TEXTUAL")), name
+        assert name not in ("EDITOR", "PAGER", "BROWSER", "SSH_AUTH_SOCK", "DISPLAY"), name
+    cmd = proc_cmdline(pid)
+    assert cmd[:4] == [sys.executable, "-I", "-m", "newsterm"]
+    assert "--served" in cmd
+    # Members get their own state profile, named after their key.
+    state = cmd[cmd.index("--state") + 1]
+    assert state.startswith("member-") and re.fullmatch(r"member-[A-Za-z0-9_-]+", state)
+    # Own session with the pty as controlling terminal, low priority, rlimits.
+    stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    assert int(stat[3]) == pid  # session id: it leads its own session
+    assert int(stat[4]) != 0  # tty_nr: it has a controlling terminal
+    assert int(stat[16]) == 10  # nice
+    limits = Path(f"/proc/{pid}/limits").read_text()
+    assert re.search(r"Max address space\s+536870912\s+536870912", limits)
+    assert re.search(r"Max cpu time\s+600\s+605", limits)
+    tmux.kill()
+    wait_for(lambda: not server.readers(), 10)
+
+
+def test_anonymous_reader_gets_no_lasting_state(world, tmux):
+    client: Client = world["client"]
+    argv = client.ssh_argv("-tt", "127.0.0.1", key=world["stranger"])
+    tmux.start(f"{shell_quote(argv)}; sleep 60", 90, 25)
+    wait_titles(tmux)
+    server: Server = world["server"]
+    (pid,) = wait_for(server.readers, 10)
+    assert "--state" not in proc_cmdline(pid)
+    auth = [r for r in server.events("auth") if r.get("member") is False]
+    assert auth and auth[-1]["method"] == "publickey"
+    tmux.kill()
+    wait_for(lambda: not server.readers(), 10)
+
+
+def test_search_exec_plain_and_json(world):
+    client: Client = world["client"]
+    res = client.ssh("127.0.0.1", "search", "quokkas")
+    assert res.returncode == 0, res.stderr
+    assert "Beta ssh post" in res.stdout
+    assert "Gamma ssh post" not in res.stdout
+    res = client.ssh("127.0.0.1", "search", "--json", "'pangolins'")
+    assert res.returncode == 0, res.stderr
+    hits = json.loads(res.stdout)
+    assert isinstance(hits, list) and len(hits) == 1
+    assert "Alpha ssh post" in json.dumps(hits, ensure_ascii=False)
+    # Options that would name another folder are refused, not passed on.
+    res = client.ssh("127.0.0.1", "search", "--archive", "/etc", "passwd")
+    assert res.returncode == 1 and "not allowed" in res.stderr
+    # Queries are never logged.
+    assert "quokkas" not in server_text(world) and "pangolins" not in server_text(world)
+
+
+def server_text(world: dict) -> str:
+    return world["server"].log_path.read_text(encoding="utf-8")
+
+
+def test_everything_else_is_refused(world):
+    client: Client = world["client"]
+    server: Server = world["server"]
+    res = client.ssh("127.0.0.1", "ls", "/")
+    assert res.returncode == 1 and "only 'search" in res.stderr and res.stdout == ""
+    res = client.ssh("-T", "127.0.0.1")
+    assert res.returncode == 1 and "needs a terminal" in res.stderr
+    res = client.ssh("-W", "127.0.0.1:22", "127.0.0.1")
+    assert res.returncode == 255 and "forwarding failed" in res.stderr
+    res = client.ssh("-o", "ExitOnForwardFailure=yes", "-N", "-R", "0:127.0.0.1:9", "127.0.0.1")
+    assert res.returncode == 255 and "forwarding failed" in res.stderr
+    sftp = subprocess.run(
+        ["sftp", "-b", "-", *client.opts()[:1], "/dev/null", "-P", str(server.port),
+         *client.opts()[4:], "127.0.0.1"],
+        input="ls\n", capture_output=True, text=True, timeout=30,
+    )  # fmt: skip
+    assert sftp.returncode != 0 and "subsystem request failed" in sftp.stderr
+    scp = subprocess.run(
+        ["scp", "-O", "-P", str(server.port), *client.opts()[4:], "127.0.0.1:/etc/hostname",
+         str(world["tmp"] / "stolen")],
+        capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    assert scp.returncode != 0 and not (world["tmp"] / "stolen").exists()
+    what = {r.get("what") for r in server.events("refused")}
+    assert {"exec", "no-pty", "port-forward-local", "port-forward-remote", "subsystem"} <= what
+
+
+def test_local_port_forward_is_refused(world):
+    client: Client = world["client"]
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        lport = s.getsockname()[1]
+    fwd = subprocess.Popen(
+        client.ssh_argv(
+            "-N", "-o", "LogLevel=INFO", "-L", f"{lport}:127.0.0.1:{world['server'].port}",
+            "127.0.0.1",
+        ),
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+
+        def try_connect() -> bytes | None:
+            try:
+                with socket.create_connection(("127.0.0.1", lport), timeout=5) as c:
+                    c.settimeout(5)
+                    return c.recv(100) or b"closed"
+            except ConnectionRefusedError:
+                return None
+            except ConnectionResetError:
+                return b"closed"
+
+        # Through the forward no SSH banner ever arrives: the channel is refused and closed.
+        assert wait_for(try_connect, 15) == b"closed"
+    finally:
+        fwd.kill()
+        _, err = fwd.communicate(timeout=10)
+    assert "prohibited" in err  # the client was told why (LogLevel=INFO for this one)
+    assert any(r.get("what") == "port-forward-local" for r in world["server"].events("refused"))
+
+
+def test_one_session_per_connection(world):
+    asyncssh = pytest.importorskip("asyncssh")
+    server: Server = world["server"]
+
+    async def go() -> tuple[int, str]:
+        async with asyncssh.connect(
+            "127.0.0.1", server.port, known_hosts=None, username="x",
+            client_keys=[str(world["stranger"])], config=None,
+        ) as conn:  # fmt: skip
+            first = await conn.create_process("search zebras")
+            result = await first.wait(check=False)
+            try:
+                await conn.create_process("search zebras")
+            except asyncssh.ChannelOpenError as err:
+                return result.exit_status, str(err.reason)
+            return result.exit_status, "second session opened"
+
+    status, second = asyncio.run(asyncio.wait_for(go(), 30))
+    assert status == 0
+    assert second != "second session opened"
+
+
+def test_abrupt_disconnects_leave_no_child(world):
+    client: Client = world["client"]
+    server: Server = world["server"]
+    clients = [
+        subprocess.Popen(
+            client.ssh_argv("-tt", "127.0.0.1"),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(20)
+    ]
+    try:
+        wait_for(lambda: len(server.readers()) >= 20, 40, 0.25)
+    finally:
+        for c in clients:
+            c.kill()
+        for c in clients:
+            c.wait(timeout=10)
+    wait_for(lambda: not children_of(server.proc.pid), 20, 0.25)
+    assert server.proc.poll() is None
+    ends = [r for r in server.events("disconnect") if r.get("reason") == "client-closed"]
+    assert len(ends) >= 20
+
+
+def test_log_lines_describe_connections(world):
+    server: Server = world["server"]
+    records = server.log()
+    assert records[0]["event"] in ("listening", "host-key-created")
+    disc = [r for r in records if r["event"] == "disconnect" and r.get("kind") == "reader"]
+    assert disc
+    for key in ("time", "address", "user", "auth", "duration", "bytes_in", "bytes_out", "reason"):
+        assert key in disc[0], key
+    assert any("term" in r and "size" in r for r in disc)
+    assert any(r.get("key", "").startswith("SHA256:") for r in disc)
+
+
+def test_host_key_is_kept_and_fingerprint_printed(world, tmp_path):
+    server: Server = world["server"]
+    pub = Path(server.env["XDG_DATA_HOME"]) / "newsterm" / "ssh" / "ssh_host_ed25519_key.pub"
+    shown = subprocess.run(
+        ["ssh-keygen", "-l", "-f", str(pub)], capture_output=True, text=True, timeout=10
+    ).stdout
+    assert server.fingerprint in shown
+    # The client recorded exactly this key.
+    known = subprocess.run(
+        ["ssh-keygen", "-l", "-f", str(world["tmp"] / "known_hosts")],
+        capture_output=True, text=True, timeout=10,
+    ).stdout  # fmt: skip
+    assert server.fingerprint in known
+    # A second server on the same user folders reuses the key.
+    again = start_server(server.home, world["archive"], "--max-sessions", "1")
+    try:
+        assert again.fingerprint == server.fingerprint
+    finally:
+        assert again.stop() == 0
+    # A corrupt key is an error, not a silent replacement.
+    home = tmp_path / "corrupt"
+    keydir = Path(server_env(home)["XDG_DATA_HOME"]) / "newsterm" / "ssh"
+    keydir.mkdir(parents=True)
+    (keydir / "ssh_host_ed25519_key").write_text("garbage\n")
+    os.chmod(keydir / "ssh_host_ed25519_key", 0o600)
+    bad = start_server(home, world["archive"], expect_fail=True)
+    assert bad.proc.returncode == 2
+    err = bad.log_path.read_text()
+    assert "host key" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert (keydir / "ssh_host_ed25519_key").read_text() == "garbage\n"
+
+
+def test_no_anonymous_refuses_unlisted_keys(world, tmp_path):
+    server = start_server(
+        tmp_path / "home", world["archive"], "--authorized-keys", str(world["ak"]),
+        "--no-anonymous",
+    )  # fmt: skip
+    try:
+        client = Client(server, world["member"], tmp_path / "kh")
+        res = client.ssh("127.0.0.1", "search", "zebras", key=world["stranger"])
+        assert res.returncode == 255 and "Permission denied" in res.stderr
+        res = client.ssh("127.0.0.1", "search", "zebras")
+        assert res.returncode == 0 and "Gamma ssh post" in res.stdout
+        refused = server.events("refused")
+        assert any(r["what"] == "key" for r in refused)
+    finally:
+        assert server.stop() == 0
+
+
+def test_limits_and_shutdown(world, tmp_path):
+    asyncssh = pytest.importorskip("asyncssh")
+    server = start_server(
+        tmp_path / "home", world["archive"], "--max-per-ip", "1", "--rate-per-ip", "4",
+        "--idle-timeout", "3",
+    )  # fmt: skip
+
+    async def go() -> dict:
+        out: dict = {}
+        opts = dict(known_hosts=None, username="x", client_keys=None, config=None)
+        async with asyncssh.connect("127.0.0.1", server.port, **opts) as conn:
+            proc = await conn.create_process(term_type="xterm", term_size=(1000, 1000))
+            (pid,) = await asyncio.to_thread(wait_for, lambda: server_readers(server), 15)
+            fd = os.open(f"/proc/{pid}/fd/0", os.O_RDWR | os.O_NOCTTY)
+            try:
+                out["size"] = get_winsize(fd)
+            finally:
+                os.close(fd)
+            try:
+                async with asyncssh.connect("127.0.0.1", server.port, **opts):
+                    out["second"] = "admitted"
+            except (asyncssh.Error, OSError) as err:
+                out["second"] = str(err)
+            t0 = time.monotonic()
+            await asyncio.wait_for(proc.wait(check=False), 20)
+            out["idle_after"] = time.monotonic() - t0
+            out["idle_output"] = proc.collect_output()
+        for _ in range(2):
+            async with asyncssh.connect("127.0.0.1", server.port, **opts):
+                pass
+        try:
+            async with asyncssh.connect("127.0.0.1", server.port, **opts):
+                out["fifth"] = "admitted"
+        except (asyncssh.Error, OSError) as err:
+            out["fifth"] = str(err)
+        return out
+
+    try:
+        out = asyncio.run(asyncio.wait_for(go(), 60))
+    finally:
+        rc = server.stop()
+    assert out["size"] == (500, 200)
+    assert "too-many-from-address" in out["second"]
+    assert "idle" in str(out["idle_output"])
+    assert "rate-limit" in out["fifth"]
+    assert rc == 0
+
+
+def server_readers(server: Server) -> list[int]:
+    return server.readers()
+
+
+def test_sigterm_tells_sessions_and_reaps_children(world, tmp_path, tmux):
+    server = start_server(tmp_path / "home", world["archive"])
+    client = Client(server, world["member"], tmp_path / "kh")
+    tmux.start(f"{shell_quote(client.ssh_argv('-tt', '127.0.0.1'))}; echo SSH-EXIT=$?; sleep 60")
+    try:
+        wait_titles(tmux)
+        (pid,) = server.readers()
+        server.proc.send_signal(signal.SIGTERM)
+        assert server.proc.wait(timeout=15) == 0
+        wait_for(lambda: "shutting down" in tmux.text() and "SSH-EXIT=" in tmux.text(), 10)
+        assert proc_state(pid) is None  # reaped, not a zombie, not orphaned
+        assert server.events("stopped")
+    finally:
+        server.stop()
