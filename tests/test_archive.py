@@ -1,0 +1,451 @@
+"""newsterm.archive: finding posts and parsing each one, with fixtures written per test."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from conftest import ARCHIVE, SEED
+from newsterm.archive import Archive, PostError, parse_post, post_sort_key, slug_of
+from newsterm.errors import ArchiveError
+from newsterm.models import Post
+
+UTC = dt.UTC
+
+
+def tz(hours: float) -> dt.timezone:
+    return dt.timezone(dt.timedelta(hours=hours))
+
+
+def write(root: Path, rel: str, content: str | bytes) -> Path:
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(content, str):
+        content = content.encode("utf-8")
+    path.write_bytes(content)
+    return path
+
+
+def parse(text: str | bytes, rel: str = "post.md") -> Post:
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    return parse_post(rel, data)
+
+
+# --------------------------------------------------------------------------- front matter
+
+
+def test_yaml_front_matter_fields():
+    post = parse(
+        "---\n"
+        "title: 첫 글\n"
+        "date: 2025-08-18 20:00:09 +0900\n"
+        "categories: [뉴스, IT]\n"
+        "tags:\n  - ai\n  - 넷플릭스\n"
+        "---\n"
+        "본문 첫 줄입니다.\n"
+    )
+    assert post.title == "첫 글"
+    assert post.date == dt.datetime(2025, 8, 18, 20, 0, 9, tzinfo=tz(9))
+    assert post.categories == ("뉴스", "IT")
+    assert post.tags == ("ai", "넷플릭스")
+    assert post.body == "본문 첫 줄입니다.\n"
+    assert post.body_line == 9
+    assert post.word_count == 3
+
+
+def test_toml_front_matter_fields():
+    post = parse(
+        "+++\n"
+        'title = "Hugo post"\n'
+        "date = 2024-01-05T09:30:00+09:00\n"
+        'categories = ["문화", "책"]\n'
+        'tags = ["reading"]\n'
+        "+++\n"
+        "Body text here.\n"
+    )
+    assert post.title == "Hugo post"
+    assert post.date == dt.datetime(2024, 1, 5, 9, 30, tzinfo=tz(9))
+    assert post.categories == ("문화", "책")
+    assert post.tags == ("reading",)
+    assert post.body.strip() == "Body text here."
+
+
+def test_bom_crlf_trailing_spaces_and_blank_lines_inside():
+    text = (
+        "\ufeff---  \r\ntitle: CRLF post\r\n\r\ndate: 2014-03-12\r\n\r\n"
+        "tags: a b\r\n--- \t\r\nLine one\r\nLine two\r\n"
+    )
+    post = parse(text)
+    assert post.title == "CRLF post"
+    assert post.date == dt.datetime(2014, 3, 12, tzinfo=UTC)
+    assert post.tags == ("a", "b")
+    assert "\r" not in post.body
+    assert post.body == "Line one\nLine two\n"
+    assert post.encoding == "utf-8-sig"
+
+
+def test_tab_after_key_is_accepted():
+    post = parse(
+        "---\ntitle:\tTabbed title\ndate:\t2015-03-17 14:00:00 -4\ntags:\t[x, y]\n---\nbody\n"
+    )
+    assert post.title == "Tabbed title"
+    assert post.date == dt.datetime(2015, 3, 17, 14, tzinfo=tz(-4))
+    assert post.tags == ("x", "y")
+
+
+def test_tab_after_key_without_libyaml(monkeypatch: pytest.MonkeyPatch):
+    import yaml
+
+    from newsterm import archive
+
+    monkeypatch.setattr(archive, "_YAML_LOADER", yaml.SafeLoader)
+    post = parse("---\ntitle:\tTabbed title\ncategories:\t뉴스 IT\n---\nbody\n")
+    assert post.title == "Tabbed title"
+    assert post.categories == ("뉴스", "IT")
+
+
+def test_title_with_colon_is_repaired():
+    post = parse("---\ntitle: Part 1: the start\n---\nbody\n")
+    assert post.title == "Part 1: the start"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("[뉴스, IT]", ("뉴스", "IT")),
+        ("\n  - 뉴스\n  - IT", ("뉴스", "IT")),
+        ("뉴스 IT", ("뉴스", "IT")),
+        ("뉴스, IT 산업", ("뉴스", "IT 산업")),
+        ('"single"', ("single",)),
+        ("[a, a, b]", ("a", "b")),
+    ],
+)
+def test_categories_and_tags_shapes(value: str, expected: tuple[str, ...]):
+    post = parse(f"---\ncategories: {value}\ntags: {value}\n---\nbody\n")
+    assert post.categories == expected
+    assert post.tags == expected
+
+
+def test_singular_category_and_tag_keys():
+    post = parse("---\ncategory: 경제\ntag: 금리\n---\nbody\n")
+    assert post.categories == ("경제",)
+    assert post.tags == ("금리",)
+
+
+def test_empty_front_matter_is_fine():
+    post = parse("---\n---\n# Heading title\n\ntext\n", rel="2020-01-02-x.md")
+    assert post.title == "Heading title"
+    assert post.date == dt.datetime(2020, 1, 2, tzinfo=UTC)
+
+
+def test_no_front_matter_whole_text_is_body():
+    post = parse("Just text.\n")
+    assert post.body == "Just text.\n"
+    assert post.body_line == 1
+
+
+# --------------------------------------------------------------------------- titles
+
+
+def test_title_from_front_matter_wins_over_heading():
+    assert parse("---\ntitle: FM\n---\n# Heading\n").title == "FM"
+
+
+def test_title_from_first_h1_not_in_code():
+    text = "```\n# not this\n```\n\n## Not an h1\n\n# The *real* title #\n"
+    assert parse(text).title == "The *real* title"
+
+
+def test_title_from_file_name():
+    assert parse("no headings\n", rel="2021/2021-4-9-spring-notes.md").title == "spring notes"
+    assert parse("x\n", rel="posts/my-trip/index.md").title == "my trip"
+
+
+# --------------------------------------------------------------------------- dates
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2025-08-18 20:00:09 +0900", dt.datetime(2025, 8, 18, 20, 0, 9, tzinfo=tz(9))),
+        ("2015-03-17 14:00:00 -4", dt.datetime(2015, 3, 17, 14, tzinfo=tz(-4))),
+        ("2015-03-17 14:00:00 -04:00", dt.datetime(2015, 3, 17, 14, tzinfo=tz(-4))),
+        ("2014-03-12", dt.datetime(2014, 3, 12, tzinfo=UTC)),
+        ("2024-02-29T10:11:12Z", dt.datetime(2024, 2, 29, 10, 11, 12, tzinfo=UTC)),
+        ("2024-02-29T10:11:12+05:30", dt.datetime(2024, 2, 29, 10, 11, 12, tzinfo=tz(5.5))),
+        ("2024-02-29T10:11:12.250Z", dt.datetime(2024, 2, 29, 10, 11, 12, 250000, tzinfo=UTC)),
+        ("'2025-08-18 20:00:09 +0900'", dt.datetime(2025, 8, 18, 20, 0, 9, tzinfo=tz(9))),
+        ('"2014-03-12"', dt.datetime(2014, 3, 12, tzinfo=UTC)),
+        ('"2019-07-01 08:05"', dt.datetime(2019, 7, 1, 8, 5, tzinfo=UTC)),
+        ("2019-7-1", dt.datetime(2019, 7, 1, tzinfo=UTC)),
+        ("Mon, 18 Aug 2025 20:00:09 +0900", dt.datetime(2025, 8, 18, 20, 0, 9, tzinfo=tz(9))),
+    ],
+)
+def test_front_matter_date_shapes(value: str, expected: dt.datetime):
+    post = parse(f"---\ndate: {value}\n---\nbody\n", rel="undated-name.md")
+    assert post.date == expected
+    assert post.date.tzinfo is not None
+    assert post.date.utcoffset() == expected.utcoffset()
+
+
+def test_toml_dates():
+    assert parse('+++\ndate = "2014-03-12"\n+++\nx\n').date == dt.datetime(2014, 3, 12, tzinfo=UTC)
+    assert parse("+++\ndate = 2014-03-12\n+++\nx\n").date == dt.datetime(2014, 3, 12, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("rel", "expected"),
+    [
+        ("2025-08-18-slug.md", dt.datetime(2025, 8, 18, tzinfo=UTC)),
+        ("_posts/2021-4-9-spring.md", dt.datetime(2021, 4, 9, tzinfo=UTC)),
+        ("2022-01-05-bundle/index.md", dt.datetime(2022, 1, 5, tzinfo=UTC)),
+        ("blog/2019/03/07/hello.md", dt.datetime(2019, 3, 7, tzinfo=UTC)),
+        ("blog/2019/3/7/hello.markdown", dt.datetime(2019, 3, 7, tzinfo=UTC)),
+        ("notes/hello.md", None),
+        ("2025-13-45-bad-date.md", None),
+    ],
+)
+def test_date_from_path(rel: str, expected: dt.datetime | None):
+    assert parse("body\n", rel=rel).date == expected
+
+
+def test_front_matter_date_beats_file_name():
+    post = parse("---\ndate: 2014-03-12\n---\nx\n", rel="2020-01-01-name.md")
+    assert post.date == dt.datetime(2014, 3, 12, tzinfo=UTC)
+
+
+def test_unparseable_front_matter_date_falls_back_to_file_name():
+    post = parse("---\ndate: someday soon\n---\nx\n", rel="2020-01-01-name.md")
+    assert post.date == dt.datetime(2020, 1, 1, tzinfo=UTC)
+
+
+def test_undated_posts_sort_last_newest_first(tmp_path: Path):
+    write(tmp_path, "undated.md", "no date\n")
+    write(tmp_path, "2014-03-12-old.md", "old\n")
+    write(tmp_path, "x.md", "---\ndate: 2025-08-18 20:00:09 +0900\n---\nnew\n")
+    write(tmp_path, "y.md", "---\ndate: 2025-08-18 12:00:00 +0000\n---\nnewer (UTC noon)\n")
+    posts, problems = Archive(tmp_path).load_all()
+    assert problems == []
+    assert [p.path for p in posts] == ["y.md", "x.md", "2014-03-12-old.md", "undated.md"]
+    assert post_sort_key(posts[-1])[0] == 1
+
+
+# --------------------------------------------------------------------------- encodings
+
+
+def test_cp949_post_is_decoded():
+    text = "---\ntitle: 한글 제목\ncategories: 뉴스\n---\n옛 인코딩으로 저장한 글입니다.\n"
+    post = parse(text.encode("cp949"))
+    assert post.title == "한글 제목"
+    assert post.categories == ("뉴스",)
+    assert "옛 인코딩" in post.body
+    assert post.encoding == "cp949"
+
+
+def test_euc_kr_post_is_decoded():
+    post = parse("# 서울의 봄\n\n날씨가 좋다.\n".encode("euc-kr"))
+    assert post.title == "서울의 봄"
+
+
+def test_cp1252_post_is_decoded():
+    post = parse("---\ntitle: Café “quotes” — déjà vu\n---\nNaïve text.\n".encode("cp1252"))
+    assert post.title == "Café “quotes” — déjà vu"
+    assert post.encoding == "cp1252"
+
+
+def test_nfd_text_is_normalised_to_nfc():
+    nfd = unicodedata.normalize("NFD", "---\ntitle: 한글 café\ntags: [뉴스]\n---\n본문\n")
+    assert nfd != unicodedata.normalize("NFC", nfd)
+    post = parse(nfd)
+    assert post.title == "한글 café"
+    assert unicodedata.is_normalized("NFC", post.title)
+    assert post.tags == ("뉴스",)
+    assert post.body == "본문\n"
+
+
+def test_utf8_with_a_stray_byte_stays_utf8():
+    data = ("# 제목\n\n" + "한국어 문장입니다. " * 20).encode() + b"\xff\n"
+    post = parse(data)
+    assert post.title == "제목"
+    assert "한국어" in post.body
+
+
+# --------------------------------------------------------------------------- problems
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b"", "empty"),
+        (b"  \n\n\t\n", "blank"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary"),
+        (b"---\ntitle: never closed\n\nbody\n", "never closed"),
+        (b"---\ntitle: [unclosed\n---\nbody\n", "not valid YAML"),
+        (b"---\n- a\n- b\n---\nbody\n", "not a mapping"),
+        (b'+++\ntitle = "x\n+++\nbody\n', "not valid TOML"),
+    ],
+)
+def test_unreadable_posts_raise_one_line_reason(data: bytes, reason: str):
+    with pytest.raises(PostError) as info:
+        parse_post("bad.md", data)
+    message = str(info.value)
+    assert reason in message
+    assert "\n" not in message
+
+
+def test_problems_are_reported_and_the_rest_still_load(tmp_path: Path):
+    write(tmp_path, "2020-01-01-good.md", "---\ntitle: Good\n---\nfine\n")
+    write(tmp_path, "empty.md", b"")
+    write(tmp_path, "sub/binary.md", b"\x00\x01\x02\x03garbage")
+    write(tmp_path, "broken.md", "---\ntitle: [oops\n---\nbody\n")
+    write(tmp_path, "2020-01-02-also-good.markdown", "# Also good\n")
+    posts, problems = Archive(tmp_path).load_all()
+    assert [p.title for p in posts] == ["Also good", "Good"]
+    by_path = {p.path: p.reason for p in problems}
+    assert set(by_path) == {"empty.md", "sub/binary.md", "broken.md"}
+    assert "empty" in by_path["empty.md"]
+    assert "binary" in by_path["sub/binary.md"]
+    assert "YAML" in by_path["broken.md"] and "(line " in by_path["broken.md"]
+
+
+def test_broken_symlink_is_a_problem(tmp_path: Path):
+    write(tmp_path, "ok.md", "ok\n")
+    (tmp_path / "gone.md").symlink_to(tmp_path / "nowhere.md")
+    posts, problems = Archive(tmp_path).load_all()
+    assert [p.path for p in posts] == ["ok.md"]
+    assert [(p.path, p.reason) for p in problems] == [("gone.md", "broken symbolic link")]
+
+
+# --------------------------------------------------------------------------- discovery
+
+
+def test_recursive_discovery_suffixes_bundles_and_skips(tmp_path: Path):
+    write(tmp_path, "a.md", "a\n")
+    write(tmp_path, "B.MARKDOWN", "b\n")
+    write(tmp_path, "deep/er/c.markdown", "c\n")
+    write(tmp_path, "bundle/index.md", "# Bundle\n")
+    write(tmp_path, "bundle/cover.jpg", b"\xff\xd8\xff\xe0")
+    write(tmp_path, "notes.txt", "not a post\n")
+    write(tmp_path, "image.png", b"\x89PNG")
+    write(tmp_path, ".hidden/secret.md", "hidden\n")
+    write(tmp_path, "deep/.git/x.md", "hidden\n")
+    write(tmp_path, ".dotfile.md", "hidden\n")
+    (tmp_path / "folder.md").mkdir()  # a folder named like a post is still a folder
+    write(tmp_path, "folder.md/inner.md", "inner\n")
+    paths = list(Archive(tmp_path).iter_paths())
+    assert paths == sorted(
+        ["a.md", "B.MARKDOWN", "deep/er/c.markdown", "bundle/index.md", "folder.md/inner.md"]
+    )
+    posts, problems = Archive(tmp_path).load_all()
+    assert problems == []
+    assert {p.slug for p in posts} >= {"bundle", "a", "c"}
+
+
+def test_symlink_loop_is_safe(tmp_path: Path):
+    write(tmp_path, "posts/one.md", "one\n")
+    (tmp_path / "posts" / "loop").symlink_to(tmp_path, target_is_directory=True)
+    (tmp_path / "self").symlink_to(tmp_path / "self2")
+    (tmp_path / "self2").symlink_to(tmp_path / "self")
+    paths = list(Archive(tmp_path).iter_paths())
+    assert paths == ["posts/one.md"]
+
+
+def test_symlinked_folder_outside_is_followed_once(tmp_path: Path):
+    outside = tmp_path / "outside"
+    write(outside, "x.md", "x\n")
+    root = tmp_path / "root"
+    root.mkdir()
+    (root / "link1").symlink_to(outside, target_is_directory=True)
+    (root / "link2").symlink_to(outside, target_is_directory=True)
+    paths = list(Archive(root).iter_paths())
+    assert len(paths) == 1 and paths[0].endswith("/x.md")
+
+
+def test_archive_must_be_a_folder(tmp_path: Path):
+    with pytest.raises(ArchiveError):
+        Archive(tmp_path / "missing")
+    write(tmp_path, "file.md", "x")
+    with pytest.raises(ArchiveError):
+        Archive(tmp_path / "file.md")
+
+
+def _listing(root: Path) -> dict[str, tuple[int, int]]:
+    out = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        for name in dirnames + filenames:
+            p = Path(dirpath, name)
+            st = p.lstat()
+            out[str(p.relative_to(root))] = (st.st_mtime_ns, st.st_size)
+    st = root.stat()
+    out["."] = (st.st_mtime_ns, 0)
+    return out
+
+
+def test_archive_is_never_written(tmp_path: Path):
+    write(tmp_path, "2020-01-01-a.md", "---\ntitle: A\n---\n# A\n\ntext\n")
+    write(tmp_path, "bad.md", b"\x00binary")
+    write(tmp_path, "b/index.md", "# B\n")
+    os.chmod(tmp_path / "b", 0o555)  # a read-only folder: any write attempt would fail loudly
+    try:
+        before = _listing(tmp_path)
+        archive = Archive(tmp_path)
+        archive.load_all()
+        archive.find("a")
+        list(archive.iter_paths())
+        assert _listing(tmp_path) == before
+    finally:
+        os.chmod(tmp_path / "b", 0o755)
+
+
+# --------------------------------------------------------------------------- find and slugs
+
+
+def test_slug_of():
+    assert slug_of("2025-08-18-content-ai-weekly-digest.md") == "content-ai-weekly-digest"
+    assert slug_of("2023/2021-4-9-spring-notes.markdown") == "spring-notes"
+    assert slug_of("2024/winter-reading-list/index.md") == "winter-reading-list"
+    assert slug_of("2025-08-18.md") == "2025-08-18"
+
+
+def test_find_by_path_slug_and_errors(tmp_path: Path):
+    write(tmp_path, "2020-01-01-alpha.md", "# Alpha\n")
+    write(tmp_path, "x/2021-01-01-beta.md", "# Beta one\n")
+    write(tmp_path, "y/2022-01-01-beta.md", "# Beta two\n")
+    archive = Archive(tmp_path)
+    assert archive.find("2020-01-01-alpha.md").title == "Alpha"
+    assert archive.find("./2020-01-01-alpha.md").title == "Alpha"
+    assert archive.find("alpha").title == "Alpha"
+    assert archive.find(str(tmp_path / "x/2021-01-01-beta.md")).title == "Beta one"
+    assert archive.find("x/2021-01-01-beta.md").title == "Beta one"
+    with pytest.raises(ArchiveError, match="matches 2 posts"):
+        archive.find("beta")
+    with pytest.raises(ArchiveError, match="no post named"):
+        archive.find("gamma")
+    with pytest.raises(ArchiveError):
+        archive.find("../outside.md")
+
+
+# --------------------------------------------------------------------------- the bundled archive
+
+
+def test_bundled_archive_reads_cleanly():
+    posts, problems = Archive(ARCHIVE).load_all()
+    assert problems == []
+    assert len(posts) >= 11
+    years = {p.date.year for p in posts if p.date}
+    assert len(years) >= 4
+    seed = next(p for p in posts if p.path == SEED.name)
+    assert seed.date == dt.datetime(2025, 8, 18, 20, 0, 9, tzinfo=tz(9))
+    assert seed.word_count > 500
+    assert any(p.path.endswith("/index.md") for p in posts)
+
+
+def test_seed_is_the_users_post_byte_for_byte():
+    shared = ARCHIVE.parents[1] / "shared" / "seed" / "000_0e7274fe97abfc5a.txt"
+    if not shared.exists():
+        pytest.skip("the shared seed is not next to this checkout")
+    assert SEED.read_bytes() == shared.read_bytes()
