@@ -1,0 +1,320 @@
+"""newsterm.outline: sections from ATX, setext, HTML and implicit headings, and promotion."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import SEED
+from newsterm.archive import parse_post
+from newsterm.outline import (
+    extract_outline,
+    flatten,
+    heading_lines,
+    implicit_title,
+    promote_headings,
+    section_at,
+    section_titles,
+)
+
+SEED_ARTICLES = [
+    "더 큰 스크린을 향한 욕구, 그리고 넷플릭스의 딜레마: 더퍼 형제의 이적과 극장 배급 논쟁",
+    "모델 복지라는 이름의 안전장치: 앤트로픽의 대화 종료 기능과 그 함의",
+    "제품에서 플랫폼으로: 오픈AI의 내일을 예비하는 전략과 GPT-5의 평가",
+]
+SEED_SUBSECTIONS = [
+    [
+        "배경 설명",
+        "구체적 쟁점과 의미",
+        "넷플릭스 측의 난관",
+        "창작 노동의 협상력과 산업 구조",
+        "소비자 경험과 문화적 파급",
+        "미래 전망",
+        "결론",
+    ],
+    [
+        "배경 설명",
+        "구체적 조치와 범위",
+        "기술적 관찰과 윤리적 질문",
+        "법적·운영적 함의",
+        "사회적 의미와 담론의 확장",
+        "비판적 고려 사항",
+        "정책과 규제의 연결고리",
+        "결론",
+    ],
+    [
+        "최근 모델의 출시와 반응",
+        "제품과 서비스의 확장",
+        "뇌-컴퓨터 인터페이스와 투자 전략",
+        "사용자 관계와 책임 문제",
+        "비즈니스 확장과 자본 필요성",
+        "기술과 보안, 윤리의 균형",
+        "미디어와 관계 관리",
+        "사회적 영향과 경쟁 구도",
+        "결론",
+    ],
+]
+
+
+def titles(sections) -> list[str]:
+    return [s.title for s in sections]
+
+
+def levels(body: str) -> list[tuple[int, str]]:
+    return [(s.level, s.title) for s in flatten(extract_outline(body))]
+
+
+# --------------------------------------------------------------------------- the seed
+
+
+@pytest.fixture(scope="module")
+def seed_body() -> str:
+    return parse_post(SEED.name, SEED.read_bytes()).body
+
+
+def test_seed_outline_is_exactly_three_articles_with_7_8_9_sections(seed_body: str):
+    top = extract_outline(seed_body)
+    assert titles(top) == SEED_ARTICLES
+    assert [len(s.children) for s in top] == [7, 8, 9]
+    for article, expected in zip(top, SEED_SUBSECTIONS, strict=True):
+        assert article.level == 2 and not article.implicit
+        assert titles(article.children) == expected
+        for child in article.children:
+            assert child.level == 3
+            assert child.implicit
+            assert child.children == []
+
+
+def test_seed_outline_lines_point_at_the_heading_lines(seed_body: str):
+    lines = seed_body.split("\n")
+    for sec in flatten(extract_outline(seed_body)):
+        text = lines[sec.line - 1]
+        assert sec.title in text
+        assert text.strip().lstrip("#").strip() == sec.title
+
+
+def test_seed_no_sentence_is_taken_for_a_heading(seed_body: str):
+    heading_rows = {s.line for s in flatten(extract_outline(seed_body))}
+    for number, line in enumerate(seed_body.split("\n"), start=1):
+        if number in heading_rows:
+            continue
+        # Every other non-blank line of the seed is a paragraph of prose.
+        if line.strip():
+            assert len(line) > 60, (number, line)
+    assert len(heading_rows) == 3 + 7 + 8 + 9
+
+
+# --------------------------------------------------------------------------- explicit headings
+
+
+def test_atx_headings_levels_closing_hashes_and_inline_markup():
+    body = (
+        "# Top\n\n## Second ##\n\ntext\n\n### **Bold** and `code` [link](http://x)\n\n"
+        "#### Four\n\n####### not a heading\n\n#hashtag is not a heading\n"
+    )
+    assert levels(body) == [(1, "Top"), (2, "Second"), (3, "Bold and code link"), (4, "Four")]
+
+
+def test_setext_headings():
+    body = "Big Title\n=========\n\nSub title\n---\n\nparagraph\n"
+    top = extract_outline(body)
+    assert [(s.level, s.title, s.line) for s in flatten(top)] == [
+        (1, "Big Title", 1),
+        (2, "Sub title", 4),
+    ]
+
+
+def test_thematic_break_after_blank_is_not_setext():
+    body = "Some paragraph text that is long enough.\n\n---\n\nMore text.\n"
+    assert extract_outline(body) == []
+
+
+def test_html_headings():
+    body = (
+        "<h2>HTML <em>section</em> &amp; more</h2>\n\n"
+        "text\n\n"
+        '<div>\n<h3 class="x">Inner</h3>\n</div>\n'
+    )
+    assert levels(body) == [(2, "HTML section & more"), (3, "Inner")]
+    assert [s.line for s in flatten(extract_outline(body))] == [1, 6]
+
+
+def test_heading_tree_nests_by_level_and_skips():
+    body = "# A\n\n### A.1\n\n## A.2\n\n#### A.2.1\n\n# B\n"
+    top = extract_outline(body)
+    assert titles(top) == ["A", "B"]
+    assert titles(top[0].children) == ["A.1", "A.2"]
+    assert titles(top[0].children[1].children) == ["A.2.1"]
+
+
+# --------------------------------------------------------------------------- implicit headings
+
+PROSE = "이 문단은 제목 아래에 오는 충분히 긴 본문으로, 여러 단어와 문장 부호를 담고 있습니다."
+
+
+def test_plain_line_heading_gets_level_below_last_explicit():
+    body = f"## Article\n\n배경 설명\n{PROSE}\n\nBackground\n{PROSE}\n"
+    assert levels(body) == [(2, "Article"), (3, "배경 설명"), (3, "Background")]
+    top = extract_outline(body)
+    assert [c.implicit for c in top[0].children] == [True, True]
+
+
+def test_implicit_heading_before_any_explicit_is_level_two():
+    assert levels(f"결론\n{PROSE}\n") == [(2, "결론")]
+
+
+def test_bold_line_is_an_implicit_heading():
+    body = f"**What is this?**\n\n{PROSE}\n\n__Another one__\n{PROSE}\n"
+    assert levels(body) == [(2, "What is this?"), (2, "Another one")]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "짧은 문장입니다.",  # ends with a period
+        "정말 그랬다",  # Korean predicate ending
+        "Is it true?",  # question mark
+        "Note:",  # colon
+        "First, second,",  # continuation mark
+        "hello there friend",  # lowercase start
+        "Hello everyone",  # greeting
+        "**a** and **b**",  # two bold spans, not one bold line
+        "*Just italic*",  # italic line
+        "https://example.com/page",  # URL
+        "![image](pic.png)",  # image
+        "An Overly Long Candidate Line That Goes Past The Forty Character Limit",
+    ],
+)
+def test_lines_that_are_not_implicit_headings(line: str):
+    assert implicit_title(line, True, PROSE) is None
+    assert extract_outline(f"{line}\n{PROSE}\n") == []
+
+
+def test_short_line_needs_a_blank_before_and_prose_after():
+    assert implicit_title("배경 설명", True, PROSE) == "배경 설명"
+    assert implicit_title("배경 설명", False, PROSE) is None
+    assert implicit_title("배경 설명", True, None) is None
+    assert implicit_title("배경 설명", True, "") is None
+    assert implicit_title("배경 설명", True, "짧다") is None
+    assert (
+        implicit_title("배경 설명", True, "- a list item follows, not prose at all really") is None
+    )
+
+
+def test_list_items_are_not_headings():
+    body = (
+        "- 배경 설명\n"
+        f"  {PROSE}\n\n"
+        "1. **Bold item**\n\n"
+        "   More text in the item that goes on for quite a while here.\n\n"
+        "* # heading in a list item\n"
+    )
+    assert extract_outline(body) == []
+
+
+def test_block_quote_and_table_are_not_headings():
+    body = f"> 인용 제목\n> {PROSE}\n\n| 항목 | 값 |\n|---|---|\n| 배경 | 설명 |\n"
+    assert extract_outline(body) == []
+
+
+def test_nothing_inside_fenced_or_indented_code():
+    body = (
+        "```bash\n# comment in code\nSetup step\n" + PROSE + "\n```\n\n"
+        "~~~\n## also code\n~~~\n\n"
+        "    # indented code\n\n"
+        "## Real\n"
+    )
+    assert levels(body) == [(2, "Real")]
+
+
+def test_unclosed_fence_hides_the_rest():
+    assert extract_outline("```\n# inside\n\n## still inside\n") == []
+
+
+def test_html_comment_hides_headings():
+    body = "<!--\n## hidden\n-->\n\n<!-- <h2>hidden too</h2> -->\n\n## Shown\n"
+    assert titles(extract_outline(body)) == ["Shown"]
+
+
+def test_front_matter_is_not_part_of_the_outline():
+    data = b"---\ntitle: T\n# comment: in yaml\n---\n\n## Body heading\n"
+    post = parse_post("x.md", data)
+    assert titles(extract_outline(post.body)) == ["Body heading"]
+
+
+def test_crlf_body_is_handled():
+    body = f"## A\r\n\r\n배경 설명\r\n{PROSE}\r\n"
+    assert levels(body) == [(2, "A"), (3, "배경 설명")]
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def test_section_titles_heading_lines_and_section_at():
+    body = f"## A\n\n배경 설명\n{PROSE}\n\n## B\n\ntext\n"
+    assert section_titles(body) == ["A", "배경 설명", "B"]
+    assert sorted(heading_lines(body)) == [1, 3, 6]
+    top = extract_outline(body)
+    assert section_at(top, 0) is None
+    assert section_at(top, 4).title == "배경 설명"
+    assert section_at(top, 8).title == "B"
+
+
+def test_to_dict_is_nested():
+    body = f"## A\n\n배경 설명\n{PROSE}\n"
+    assert [s.to_dict() for s in extract_outline(body)] == [
+        {
+            "level": 2,
+            "title": "A",
+            "line": 1,
+            "children": [{"level": 3, "title": "배경 설명", "line": 3, "children": []}],
+        }
+    ]
+
+
+# --------------------------------------------------------------------------- promotion
+
+
+def test_promote_headings_rewrites_only_implicit_lines(seed_body: str):
+    promoted = promote_headings(seed_body)
+    before = seed_body.split("\n")
+    after = promoted.split("\n")
+    assert len(after) == len(before)
+    implicit = {s.line: s for s in flatten(extract_outline(seed_body)) if s.implicit}
+    assert len(implicit) == 24
+    for number, (old, new) in enumerate(zip(before, after, strict=True), start=1):
+        if number in implicit:
+            assert new == "### " + old.strip()
+        else:
+            assert new == old
+
+
+def test_promoted_outline_keeps_titles_and_lines(seed_body: str):
+    original = [(s.level, s.title, s.line) for s in flatten(extract_outline(seed_body))]
+    promoted = promote_headings(seed_body)
+    again = flatten(extract_outline(promoted))
+    assert [(s.level, s.title, s.line) for s in again] == original
+    assert not any(s.implicit for s in again)
+
+
+def test_promote_bold_line_drops_markers_and_keeps_trailing_hash():
+    body = f"## A\n\n**Why?**\n{PROSE}\n\nC #\n{PROSE}\n"
+    lines = promote_headings(body).split("\n")
+    assert lines[2] == "### Why?"
+    assert lines[5] == "### C \\#"
+
+
+def test_promote_without_implicit_headings_is_identity():
+    body = "## Only explicit\n\ntext.\n"
+    assert promote_headings(body) == body
+
+
+def test_promoted_seed_renders_sections_as_headings(seed_body: str):
+    from rich.console import Console
+    from rich.markdown import Markdown
+
+    console = Console(width=100, record=True, color_system=None)
+    console.print(Markdown(promote_headings(seed_body)))
+    rendered = console.export_text().split("\n")
+    # Each implicit heading is a line of its own, not glued onto its paragraph.
+    assert "배경 설명" in [line.strip() for line in rendered]
+    assert not any(line.strip().startswith("배경 설명 ") for line in rendered)
