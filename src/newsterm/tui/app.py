@@ -136,7 +136,7 @@ class NewstermApp(App[int]):
         self.index_ready = False
         self._search_timer: Timer | None = None
         self._changed_pending = 0
-        self._resize_timer: Timer | None = None
+        self._rewrap_timer: Timer | None = None
         self._search_busy = False
         self._search_again = False
         self._pending_hit: int | None = None
@@ -460,9 +460,9 @@ class NewstermApp(App[int]):
 
     @on(ArticleView.Resized)
     def _article_resized(self) -> None:
-        if self._resize_timer is not None:
-            self._resize_timer.stop()
-        self._resize_timer = self.set_timer(0.1, self._rerender_for_width)
+        if self._rewrap_timer is not None:
+            self._rewrap_timer.stop()
+        self._rewrap_timer = self.set_timer(0.1, self._rerender_for_width)
 
     def _rerender_for_width(self) -> None:
         doc = self.doc
