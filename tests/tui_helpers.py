@@ -5,8 +5,11 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
+from newsterm.models import Post
 from newsterm.tui.app import NewstermApp
 from newsterm.tui.keys import Config
 from newsterm.tui.state import ReadingState
@@ -24,6 +27,7 @@ def make_app(
     state: ReadingState | None = None,
     restore: bool = True,
     index_dir: Path | None = None,
+    index=None,
 ) -> NewstermApp:
     """A reader on ``root`` with live-watch and index sync off unless asked (deterministic)."""
     return NewstermApp(
@@ -35,6 +39,7 @@ def make_app(
         watch=watch,
         sync_index=sync_index,
         restore=restore,
+        index=index,
     )
 
 
@@ -54,3 +59,95 @@ async def open_seed(app: NewstermApp, pilot) -> None:
     await pilot.press("enter")
     await wait_for(pilot, lambda: app.doc is not None and app.doc.complete)
     await pilot.pause()
+
+
+# -- a stand-in search index with the agreed API (deterministic, no Whoosh) ------------------
+@dataclass
+class FakeHit:
+    path: str
+    title: str
+    date: datetime | None
+    categories: tuple[str, ...]
+    tags: tuple[str, ...]
+    score: float
+    snippet: str
+    spans: list[tuple[int, int]]
+
+
+@dataclass
+class FakeResults:
+    hits: list[FakeHit]
+    total: int
+
+
+@dataclass
+class FakeIndex:
+    """Finds posts whose body holds every word of the query; ``"`` unbalanced is an error.
+
+    ``calls`` records (query, paths) of every search; ``delay`` slows searches down.
+    """
+
+    posts: dict[str, Post] = field(default_factory=dict)
+    built: bool = False
+    delay: float = 0.0
+    calls: list[tuple[str, list[str] | None]] = field(default_factory=list)
+
+    def needs_build(self) -> bool:
+        return not self.built
+
+    def doc_count(self) -> int:
+        return len(self.posts)
+
+    def sync(self, archive, progress=None):
+        posts, _ = archive.load_all()
+        self.posts = {p.path: p for p in posts}
+        if progress is not None:
+            for i in range(len(posts)):
+                progress(i + 1, len(posts))
+        self.built = True
+        return "synced"
+
+    def search(self, query, limit=20, sort="relevance", paths=None):
+        from newsterm.errors import QueryError
+
+        self.calls.append((query, paths))
+        if self.delay:
+            time.sleep(self.delay)
+        if query.count('"') % 2:
+            raise QueryError("unbalanced quote in the query")
+        words = query.casefold().split()
+        hits = []
+        for post in self.posts.values():
+            if paths is not None and post.path not in paths:
+                continue
+            body = post.body.casefold()
+            if not all(w in body for w in words):
+                continue
+            at = body.find(words[0])
+            start = max(0, at - 20)
+            snippet = post.body[start : at + 60].replace("\n", " ")
+            spans = [(at - start, at - start + len(words[0]))]
+            score = float(sum(body.count(w) for w in words))
+            hits.append(
+                FakeHit(
+                    post.path,
+                    post.title,
+                    post.date,
+                    post.categories,
+                    post.tags,
+                    score,
+                    snippet,
+                    spans,
+                )
+            )
+        hits.sort(key=lambda h: (-h.score, h.path))
+        return FakeResults(hits[:limit], len(hits))
+
+    def more_like_this(self, path, limit=10):
+        me = self.posts[path]
+        hits = [
+            FakeHit(p.path, p.title, p.date, p.categories, p.tags, 1.0, "", [])
+            for p in self.posts.values()
+            if p.path != path and set(p.categories) & set(me.categories)
+        ]
+        return FakeResults(hits[:limit], len(hits))

@@ -92,6 +92,7 @@ class NewstermApp(App[int]):
         watch: bool = True,
         sync_index: bool = True,
         restore: bool = True,
+        index: Any = None,
     ) -> None:
         super().__init__()
         self.root = Path(root)
@@ -130,8 +131,8 @@ class NewstermApp(App[int]):
         self.outline_visible = True
         self.list_visible = True
         self._pending_scroll: int | None = None
-        # search
-        self.index: Any = None
+        # search (``index`` lets a caller supply its own, already opened)
+        self.index: Any = index
         self.index_state = "waiting"
         self.index_ready = False
         self._search_timer: Timer | None = None
@@ -142,6 +143,7 @@ class NewstermApp(App[int]):
         self._pending_hit: int | None = None
         self.last_render_ms = 0.0
         self.last_search_ms = 0.0
+        self._site: Any = None
 
     # -- layout ---------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -549,6 +551,22 @@ class NewstermApp(App[int]):
         self.copy_to_clipboard(self.current.path)
         self.notify(f"Copied {self.current.path}")
 
+    def action_copy_permalink(self) -> None:
+        if self.current is None:
+            self.notify("No post is open")
+            return
+        from newsterm.tui.permalink import front_permalink, load_site, permalink
+
+        if self._site is None:
+            self._site = load_site(self.root)
+        try:
+            head = (self.root / self.current.path).read_text("utf-8", errors="replace")[:8192]
+        except OSError:
+            head = ""
+        link = permalink(self.current, self._site, front_permalink(head))
+        self.copy_to_clipboard(link)
+        self.notify(f"Copied {link}")
+
     def action_edit(self) -> None:
         if self.served:
             self.notify("Editing is not available in this session")
@@ -750,7 +768,11 @@ class NewstermApp(App[int]):
     def _schedule_search(self, delay: float) -> None:
         if self._search_timer is not None:
             self._search_timer.stop()
-        self._search_timer = self.set_timer(delay, self._start_search)
+            self._search_timer = None
+        if delay <= 0:
+            self.call_later(self._start_search)  # (a zero-second Textual timer divides by zero)
+        else:
+            self._search_timer = self.set_timer(delay, self._start_search)
 
     def _start_search(self) -> None:
         query = self.search_panel.input.value[:MAX_QUERY]
@@ -791,13 +813,19 @@ class NewstermApp(App[int]):
         try:
             results = self.index.search(query, limit=SEARCH_LIMIT, sort="relevance", paths=scope)
         except QueryError as err:
-            self.call_from_thread(self.search_panel.set_status, f"⚠ {err}", True)
+            self.call_from_thread(self._search_failed, query, f"⚠ {err}")
             return
         except Exception as err:  # a broken index must not crash the reader
-            self.call_from_thread(self.search_panel.set_status, f"⚠ search failed: {err}", True)
+            self.call_from_thread(self._search_failed, query, f"⚠ search failed: {err}")
             return
         elapsed = (time.perf_counter() - started) * 1000
         self.call_from_thread(self._search_done, query, results, elapsed)
+
+    def _search_failed(self, query: str, message: str) -> None:
+        # Remember the query as done, or the pacing would run it again and again.
+        self.search_panel.query_text = query
+        if query == self.search_panel.input.value[:MAX_QUERY]:
+            self.search_panel.set_status(message, True)
 
     def _search_done(self, query: str, results: Any, elapsed: float) -> None:
         self.search_panel.query_text = query
@@ -877,32 +905,49 @@ class NewstermApp(App[int]):
 
     @work(thread=True, exclusive=True, group="index")
     def sync_index(self, changed: int = 0) -> None:
+        if self.index is None:
+            try:
+                from newsterm.index import open_index
+            except ImportError:
+                self.call_from_thread(self._set_index_state, "search unavailable")
+                return
+            try:
+                self.index = open_index(self.root, self.index_dir)
+            except Exception as err:  # a broken index folder must not stop the reader
+                self.call_from_thread(self._set_index_state, f"index error: {err}")
+                return
         try:
-            from newsterm.index import open_index
-        except ImportError:
-            self.call_from_thread(self._set_index_state, "search unavailable")
-            return
+            built = not self.index.needs_build()
+        except Exception:
+            built = False
+        if built and not self.index_ready:
+            # An index from an earlier run answers at once; the sync only brings it up to date.
+            self.call_from_thread(self._index_usable)
         last = [0.0]
 
         def progress(done: int, total: int) -> None:
             now = time.monotonic()
             if now - last[0] > 0.2 or done == total:
                 last[0] = now
-                label = (
-                    f"{changed} posts changed, updating"
-                    if changed
-                    else f"indexing {_fmt(done)}/{_fmt(total)}"
-                )
+                if changed:
+                    label = f"{_fmt(changed)} posts changed, updating"
+                elif built:
+                    label = f"checking {_fmt(done)}/{_fmt(total)}"
+                else:
+                    label = f"indexing {_fmt(done)}/{_fmt(total)}"
                 self.call_from_thread(self._set_index_state, label)
 
         try:
-            if self.index is None:
-                self.index = open_index(self.root, self.index_dir)
             self.index.sync(self.archive, progress=progress)
         except Exception as err:
             self.call_from_thread(self._set_index_state, f"index error: {err}")
             return
         self.call_from_thread(self._index_synced)
+
+    def _index_usable(self) -> None:
+        self.index_ready = True
+        if self.query_one("#left-switch", ContentSwitcher).current == "search":
+            self._schedule_search(0)
 
     def _index_synced(self) -> None:
         self.index_ready = True

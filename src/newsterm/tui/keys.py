@@ -57,6 +57,8 @@ G_READ = "Reading"
 G_FIND = "Finding"
 G_STATE = "Marks and history"
 G_APP = "Application"
+G_LIST = "In the post list"
+G_ARTICLE = "In the article"
 
 # Screen-level commands (the list and article widgets add their own movement keys below).
 COMMANDS: tuple[Command, ...] = (
@@ -104,6 +106,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("focus_next", "tab", "focus_pane(1)", "Next pane", G_NAV, palette=False),
     Command("focus_prev", "shift+tab", "focus_pane(-1)", "Previous pane", G_NAV, palette=False),
     Command("copy_path", "y", "copy_path", "Copy the post's path (OSC 52)", G_READ),
+    Command("copy_link", "Y", "copy_permalink", "Copy the post's permalink (OSC 52)", G_READ),
     Command("edit", "e", "edit", "Open the post in $EDITOR", G_READ, served=False),
     Command("theme", "T", "change_theme", "Change theme", G_APP),
     Command(
@@ -114,24 +117,26 @@ COMMANDS: tuple[Command, ...] = (
 
 # Movement keys of the list and the article: ids too, so they can be remapped.
 LIST_COMMANDS: tuple[Command, ...] = (
-    Command("list.down", "j,down", "cursor_down", "Down", G_NAV, palette=False),
-    Command("list.up", "k,up", "cursor_up", "Up", G_NAV, palette=False),
-    Command("list.top", "g,home", "cursor_top", "First", G_NAV, palette=False),
-    Command("list.bottom", "G,end", "cursor_bottom", "Last", G_NAV, palette=False),
-    Command("list.page_down", "ctrl+d,pagedown,space", "page_down", "Page down", G_NAV, False),
-    Command("list.page_up", "ctrl+u,pageup", "page_up", "Page up", G_NAV, palette=False),
-    Command("list.open", "enter,l", "open", "Open", G_NAV, palette=False),
+    Command("list.down", "j,down", "cursor_down", "Down", G_LIST, palette=False),
+    Command("list.up", "k,up", "cursor_up", "Up", G_LIST, palette=False),
+    Command("list.top", "g,home", "cursor_top", "First", G_LIST, palette=False),
+    Command("list.bottom", "G,end", "cursor_bottom", "Last", G_LIST, palette=False),
+    Command("list.page_down", "ctrl+d,pagedown,space", "page_down", "Page down", G_LIST, False),
+    Command("list.page_up", "ctrl+u,pageup", "page_up", "Page up", G_LIST, palette=False),
+    Command("list.open", "enter,l", "open", "Open", G_LIST, palette=False),
 )
 ARTICLE_COMMANDS: tuple[Command, ...] = (
-    Command("article.down", "j,down", "scroll_down", "Scroll down", G_READ, palette=False),
-    Command("article.up", "k,up", "scroll_up", "Scroll up", G_READ, palette=False),
-    Command("article.top", "g,home", "scroll_home", "Top", G_READ, palette=False),
-    Command("article.bottom", "G,end", "scroll_end", "Bottom", G_READ, palette=False),
-    Command("article.half_down", "ctrl+d", "half_down", "Half page down", G_READ, palette=False),
-    Command("article.half_up", "ctrl+u", "half_up", "Half page up", G_READ, palette=False),
-    Command("article.page_down", "space,pagedown", "page_down", "Page down", G_READ, palette=False),
-    Command("article.page_up", "pageup", "page_up", "Page up", G_READ, palette=False),
-    Command("article.leave", "escape,h", "leave", "Back to the list", G_NAV, palette=False),
+    Command("article.down", "j,down", "scroll_down", "Scroll down", G_ARTICLE, palette=False),
+    Command("article.up", "k,up", "scroll_up", "Scroll up", G_ARTICLE, palette=False),
+    Command("article.top", "g,home", "scroll_home", "Top", G_ARTICLE, palette=False),
+    Command("article.bottom", "G,end", "scroll_end", "Bottom", G_ARTICLE, palette=False),
+    Command("article.half_down", "ctrl+d", "half_down", "Half page down", G_ARTICLE, palette=False),
+    Command("article.half_up", "ctrl+u", "half_up", "Half page up", G_ARTICLE, palette=False),
+    Command(
+        "article.page_down", "space,pagedown", "page_down", "Page down", G_ARTICLE, palette=False
+    ),
+    Command("article.page_up", "pageup", "page_up", "Page up", G_ARTICLE, palette=False),
+    Command("article.leave", "escape,h", "leave", "Back to the list", G_ARTICLE, palette=False),
 )
 
 ALL_COMMANDS: tuple[Command, ...] = COMMANDS + LIST_COMMANDS + ARTICLE_COMMANDS

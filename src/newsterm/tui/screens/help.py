@@ -17,15 +17,16 @@ def help_table(commands: tuple[Command, ...], keymap: dict[str, str], served: bo
     table = Table.grid(padding=(0, 2))
     table.add_column(justify="right", style="bold", no_wrap=True)
     table.add_column()
-    group = None
+    groups: dict[str, list[Command]] = {}
     for command in commands:
         if served and not command.served:
             continue
-        if command.group != group:
-            group = command.group
-            table.add_row("", "")
-            table.add_row("", Text(group, style="bold underline"))
-        table.add_row(pretty_keys(effective_keys(command, keymap)), command.description)
+        groups.setdefault(command.group, []).append(command)
+    for group, members in groups.items():
+        table.add_row("", "")
+        table.add_row("", Text(group, style="bold underline"))
+        for command in members:
+            table.add_row(pretty_keys(effective_keys(command, keymap)), command.description)
     table.add_row("", "")
     table.add_row("ctrl+p", "Command palette: every action by name")
     return table

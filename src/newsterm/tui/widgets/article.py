@@ -253,11 +253,15 @@ class ArticleView(ScrollView, can_focus=True):
             hit_current = self.get_component_rich_style("article--hit-current")
             for start, end, index in line_hits:
                 text.stylize(hit_current if index == self.hit_index else hit, start, end)
-        segments = list(text.render(self.app.console, end=""))
-        margin = self._margin()
-        segments = [Segment(" " * margin), *segments]
-        segments = list(Segment.apply_style(segments, style=base))
-        return Strip(segments).adjust_cell_length(width, base)
+        console = self.app.console
+        # Text.render leaves out the line's own style when it has no spans (headings are
+        # whole-line styles): apply it here, under any span styles.
+        line_style = text.style
+        if not isinstance(line_style, Style):
+            line_style = console.get_style(line_style, default=Style.null())
+        segments = list(Segment.apply_style(text.render(console, end=""), style=base + line_style))
+        margin = Segment(" " * self._margin(), base)
+        return Strip([margin, *segments]).adjust_cell_length(width, base)
 
 
 def palette_for(widget: ArticleView, dark: bool) -> Palette:

@@ -42,7 +42,10 @@ def fit(text: str, width: int) -> str:
     if width <= 0:
         return ""
     if cell_len(text) > width:
-        return set_cell_size(text, width - 1) + "…"
+        # Cut first, then put the ellipsis right after the last character that fits (a wide
+        # character that no longer fits leaves a pad cell, which goes after the ellipsis).
+        cut = set_cell_size(text, width - 1).rstrip()
+        return set_cell_size(cut + "…", width)
     return set_cell_size(text, width)
 
 

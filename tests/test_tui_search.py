@@ -1,0 +1,200 @@
+"""Pilot tests of finding things in the reader: search as you type, hits in the article, n/N,
+the outline's hit marks, Esc, query errors, facets narrowing the search, related posts and the
+index state in the status line. They run on a stand-in index with the agreed API
+(``tui_helpers.FakeIndex``) so they do not depend on Whoosh; ``test_tui_search_real`` runs the
+same path on the real index."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tui_helpers import SEED, FakeIndex, make_app, open_seed, wait_for
+
+REPO = Path(__file__).resolve().parents[1]
+ARCHIVE = REPO / "archive"
+SIZE = (120, 40)
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+async def _ready(app, pilot) -> None:
+    await wait_for(pilot, lambda: app.loaded and app.index_ready)
+
+
+async def _search(app, pilot, query: str) -> None:
+    await pilot.press("slash")
+    for ch in query:
+        await pilot.press(ch)
+    await wait_for(pilot, lambda: app.search_panel.query_text == query and not app._search_busy)
+    await pilot.pause()
+
+
+def _status(app) -> str:
+    return str(app.query_one("#search-status").render())
+
+
+async def test_results_as_you_type_with_highlighted_snippets():
+    index = FakeIndex()
+    app = make_app(ARCHIVE, sync_index=True, index=index, restore=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready(app, pilot)
+        await _search(app, pilot, "넷플릭스")
+        hits = app.search_panel.hits
+        assert hits and any(h.path == SEED for h in hits)
+        scores = [h.score for h in hits]
+        assert scores == sorted(scores, reverse=True)  # ranked as the index gave them
+        assert "results" in _status(app)
+        first = app.search_panel.results.get_option_at_index(0).prompt
+        snippet = first.renderables[1]
+        marked = [
+            snippet.plain[s.start : s.end] for s in snippet.spans if "reverse" in str(s.style)
+        ]
+        assert "넷플릭스" in marked
+        # the last search run is the whole query (intermediate keystrokes may be skipped)
+        assert index.calls[-1][0] == "넷플릭스"
+
+
+async def test_enter_opens_first_hit_and_n_steps_through_hits():
+    app = make_app(ARCHIVE, sync_index=True, index=FakeIndex(), restore=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready(app, pilot)
+        await _search(app, pilot, "넷플릭스")
+        index = next(i for i, h in enumerate(app.search_panel.hits) if h.path == SEED)
+        app.search_panel.results.highlighted = index
+        app.search_panel.results.focus()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.current is not None and app.doc and app.doc.complete)
+        await pilot.pause()
+        hits = app.article.hits
+        assert len(hits) > 3
+        for hit in hits:
+            assert app.doc.lines[hit.y].plain[hit.start : hit.end] == "넷플릭스"
+        assert app.article.hit_index == 0
+        header = str(app.query_one("#header").render())
+        assert f"hit 1/{len(hits)}" in header
+        # the first hit is on screen
+        top = round(app.article.scroll_offset.y)
+        assert top <= hits[0].y < top + app.article.size.height
+        await pilot.press("n")
+        await pilot.press("n")
+        assert app.article.hit_index == 2
+        assert f"hit 3/{len(hits)}" in str(app.query_one("#header").render())
+        await pilot.press("N")
+        assert app.article.hit_index == 1
+        await pilot.press("N", "N")
+        assert app.article.hit_index == len(hits) - 1  # wraps around
+        top = round(app.article.scroll_offset.y)
+        assert top <= hits[-1].y < top + app.article.size.height
+        # the outline marks the sections that hold hits, and only those
+        marked = [n for n in _nodes(app.outline.root) if "◆" in str(n.label)]
+        assert marked
+        hit_lines = {app.doc.line_of_y(h.y) for h in hits}
+        for node in marked:
+            count = int(str(node.label).rsplit("◆", 1)[1])
+            assert count >= 1
+        assert any(n.data.line in hit_lines for n in marked)
+
+
+def _nodes(node):
+    for child in node.children:
+        yield child
+        yield from _nodes(child)
+
+
+async def test_escape_goes_back_to_the_list_as_it_was():
+    app = make_app(ARCHIVE, sync_index=True, index=FakeIndex(), restore=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready(app, pilot)
+        await pilot.press("j", "j", "j")
+        before = app.post_list.highlighted.path
+        entries = [e.path for e in app.post_list.entries]
+        await _search(app, pilot, "반도체")
+        assert app.query_one("#left-switch").current == "search"
+        await pilot.press("escape")
+        assert app.query_one("#left-switch").current == "posts"
+        assert app.focused is app.post_list
+        assert app.post_list.highlighted.path == before
+        assert [e.path for e in app.post_list.entries] == entries
+
+
+async def test_query_error_shows_inline_and_the_app_keeps_going():
+    app = make_app(ARCHIVE, sync_index=True, index=FakeIndex(), restore=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready(app, pilot)
+        await _search(app, pilot, '"반도체')
+        await wait_for(pilot, lambda: "unbalanced" in _status(app))
+        assert app.query_one("#search-status").has_class("-error")
+        assert app.is_running
+        await pilot.press('"')  # fixing the query clears the error
+        await wait_for(pilot, lambda: "results" in _status(app))
+        assert not app.query_one("#search-status").has_class("-error")
+
+
+async def test_search_says_index_building_until_ready():
+    app = make_app(ARCHIVE, sync_index=False, index=FakeIndex(), restore=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.loaded)
+        await pilot.press("slash", "a", "i")
+        await pilot.pause(0.2)
+        assert "index building" in _status(app)
+        assert app.search_panel.hits == []
+        app.sync_index()
+        await wait_for(pilot, lambda: app.search_panel.query_text == "ai", timeout=5)
+        assert app.search_panel.hits
+
+
+async def test_status_line_shows_index_progress_then_up_to_date():
+    app = make_app(ARCHIVE, sync_index=True, index=FakeIndex(), restore=False)
+    states: list[str] = []
+    original = app._set_index_state
+
+    def record(text: str) -> None:
+        states.append(text)
+        original(text)
+
+    app._set_index_state = record  # type: ignore[method-assign]
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready(app, pilot)
+        await wait_for(pilot, lambda: states and states[-1] == "up to date")
+        assert any(s.startswith("indexing ") and s.endswith("/15") for s in states)
+        assert "up to date" in str(app.query_one("#status").render())
+
+
+async def test_facets_narrow_the_search():
+    index = FakeIndex()
+    app = make_app(ARCHIVE, sync_index=True, index=index, restore=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready(app, pilot)
+        await _search(app, pilot, "the")
+        everywhere = {h.path for h in app.search_panel.hits}
+        app.facets = {("year", "2015")}
+        app._rebuild_list()
+        app._schedule_search(0)
+        await wait_for(pilot, lambda: index.calls[-1][1] is not None and not app._search_busy)
+        await pilot.pause()
+        scoped = {h.path for h in app.search_panel.hits}
+        assert scoped and scoped < everywhere
+        assert all(app.by_path[p].date.year == 2015 for p in scoped)
+
+
+async def test_related_posts_view():
+    app = make_app(ARCHIVE, sync_index=True, index=FakeIndex(), restore=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready(app, pilot)
+        await open_seed(app, pilot)
+        await pilot.press("r")
+        await wait_for(pilot, lambda: app.view == "related")
+        paths = [e.path for e in app.post_list.entries]
+        assert paths and SEED not in paths
+        seed_cats = set(app.by_path[SEED].categories)
+        assert all(set(app.by_path[p].categories) & seed_cats for p in paths)
+        assert "Related" in str(app.query_one("#view-title").render())
+        await pilot.press("escape")
+        assert app.view == "all"
