@@ -21,10 +21,10 @@ from newsterm.archive import Archive
 from newsterm.models import Post, Problem
 from newsterm.paths import resolve_archive
 
-__all__ = ["cmd_check", "cmd_list", "cmd_show", "date_text", "post_json"]
+__all__ = ["cmd_check", "cmd_list", "cmd_show", "date_text", "fit", "list_widths", "post_json"]
 
 #: In plain ``list`` output the title column is at most this many cells wide (longer titles
-#: are printed whole and push the rest of their row to the right).
+#: are cut with ``…`` so that the columns line up; ``list --json`` has the whole title).
 TITLE_COLUMN_MAX = 60
 CATEGORY_COLUMN_MAX = 24
 
@@ -101,45 +101,102 @@ def _report_problems(problems: list[Problem]) -> None:
 # --------------------------------------------------------------------------- list
 
 
-def _pad(text: str, width: int, cell_len) -> str:
-    return text + " " * max(0, width - cell_len(text))
+def fit(text: str, width: int) -> str:
+    """``text`` cut to at most ``width`` terminal cells (``…`` marks a cut), then padded with
+    spaces to exactly ``width`` cells. Wide (Korean) characters count two cells; a wide
+    character that would straddle the edge is left out rather than split."""
+    from rich.cells import cell_len, set_cell_size
+
+    if width <= 0:
+        return ""
+    size = cell_len(text)
+    if size > width:
+        text = set_cell_size(text, width - 1).rstrip() + "…"
+        size = cell_len(text)
+    return text + " " * (width - size)
+
+
+def _list_rows(posts: list[Post]) -> list[tuple[str, str, str, str]]:
+    return [
+        (
+            date_text(p.date),
+            _one_line(p.title),
+            _one_line(", ".join(p.categories)),
+            _one_line(p.path),
+        )
+        for p in posts
+    ]
 
 
 def _plain_rows(posts: list[Post]) -> str:
+    """Plain ``list`` output: four columns separated by two spaces, titles and categories cut
+    to their column's display width so that every row lines up (``list --json`` has them whole).
+    """
     from rich.cells import cell_len
 
-    rows = [
-        (date_text(p.date), _one_line(p.title), _one_line(", ".join(p.categories)), _safe(p.path))
-        for p in posts
-    ]
+    rows = _list_rows(posts)
     title_w = min(TITLE_COLUMN_MAX, max((cell_len(r[1]) for r in rows), default=0))
     cats_w = min(CATEGORY_COLUMN_MAX, max((cell_len(r[2]) for r in rows), default=0))
-    out = []
-    for date, title, cats, path in rows:
-        out.append(
-            f"{date:<10}  {_pad(title, title_w, cell_len)}  {_pad(cats, cats_w, cell_len)}  {path}"
-        )
+    out = [
+        f"{date:<10}  {fit(title, title_w)}  {fit(cats, cats_w)}  {path}".rstrip()
+        for date, title, cats, path in rows
+    ]
     return "\n".join(out) + ("\n" if out else "")
+
+
+def list_widths(rows: list[tuple[str, str, str, str]], total: int) -> tuple[int, int, int]:
+    """Cell widths of the title, categories and path columns for a ``total``-cell-wide screen.
+
+    The date column is 10 cells and the gaps 2 each. Categories get at most 20 cells and the
+    path at most 40; the title takes the rest. On a narrow screen the path gives way first so
+    that the title keeps up to 36 cells, and is left out (width 0) below 12 cells; on a very
+    narrow screen the categories go too.
+    """
+    from rich.cells import cell_len
+
+    title_need = max([cell_len("Title")] + [cell_len(r[1]) for r in rows])
+    cats_w = min(20, max([cell_len("Categories")] + [cell_len(r[2]) for r in rows]))
+    path_w = min(40, max([cell_len("Path")] + [cell_len(r[3]) for r in rows]))
+    fixed = 10 + 2 + cats_w + 2 + 2  # date, gap, categories, gap, gap before the path
+    title_min = min(title_need, 36)
+    title_w = total - fixed - path_w
+    if title_w < title_min:
+        path_w = total - fixed - title_min
+        if path_w < 12:
+            path_w = 0
+            fixed -= 2
+        title_w = total - fixed - path_w
+    if title_w < 8:
+        fixed -= cats_w + 2
+        cats_w = 0
+        title_w = total - fixed - path_w
+    title_w = max(1, min(title_w, title_need))
+    return title_w, cats_w, path_w
 
 
 def _rich_list(posts: list[Post]) -> None:
     from rich.console import Console
-    from rich.table import Table
     from rich.text import Text
 
-    table = Table(box=None, pad_edge=False, header_style="bold", expand=False)
-    table.add_column("Date", no_wrap=True, style="cyan")
-    table.add_column("Title", no_wrap=True, overflow="ellipsis", ratio=3)
-    table.add_column("Categories", no_wrap=True, overflow="ellipsis", style="green", ratio=1)
-    table.add_column("Path", no_wrap=True, overflow="ellipsis", style="dim", ratio=2)
-    for p in posts:
-        table.add_row(
-            Text(date_text(p.date)),
-            Text(_one_line(p.title)),
-            Text(_one_line(", ".join(p.categories))),
-            Text(_one_line(p.path)),
-        )
-    Console(highlight=False).print(table)
+    console = Console(highlight=False)
+    rows = _list_rows(posts)
+    title_w, cats_w, path_w = list_widths(rows, console.width)
+
+    def line(date: str, title: str, cats: str, path: str, header: bool = False) -> Text:
+        styles = ("bold",) * 4 if header else ("cyan", "", "green", "dim")
+        text = Text.assemble((fit(date, 10), styles[0]), "  ", (fit(title, title_w), styles[1]))
+        if cats_w:
+            text.append("  ")
+            text.append(fit(cats, cats_w), styles[2])
+        if path_w:
+            text.append("  ")
+            text.append(fit(path, path_w).rstrip(), styles[3])
+        text.rstrip()
+        return text
+
+    console.print(line("Date", "Title", "Categories", "Path", header=True), no_wrap=True)
+    for row in rows:
+        console.print(line(*row), no_wrap=True, crop=True)
 
 
 def cmd_list(args: argparse.Namespace) -> int:

@@ -1,0 +1,167 @@
+"""The ``newsterm`` command line: help, version, choosing the archive, errors without tracebacks."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import ARCHIVE
+from newsterm import __version__
+from newsterm.cli import build_parser, main
+from newsterm.errors import ArchiveError
+from newsterm.paths import resolve_archive
+
+NEWSTERM = Path(sys.executable).with_name("newsterm")
+SUBCOMMANDS = ["read", "list", "show", "check", "search", "index", "serve"]
+
+
+def run(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess:
+    full_env = {k: v for k, v in os.environ.items() if k != "NEWSTERM_ARCHIVE"}
+    full_env.update(env or {})
+    return subprocess.run(
+        [str(NEWSTERM), *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def assert_one_line_error(proc: subprocess.CompletedProcess, code: int = 2) -> str:
+    assert proc.returncode == code, proc.stderr
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith("newsterm: ")
+    return lines[0]
+
+
+# --------------------------------------------------------------------------- help and version
+
+
+def test_help_lists_every_subcommand():
+    proc = run("--help")
+    assert proc.returncode == 0
+    for name in SUBCOMMANDS:
+        assert name in proc.stdout
+    assert "--archive" in proc.stdout
+    assert "--version" in proc.stdout
+
+
+def test_version():
+    proc = run("--version")
+    assert proc.returncode == 0
+    assert proc.stdout.strip() == f"newsterm {__version__}"
+
+
+def test_python_dash_m_runs_the_same_cli():
+    proc = subprocess.run(
+        [sys.executable, "-m", "newsterm", "--version"], capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 0
+    assert proc.stdout.strip() == f"newsterm {__version__}"
+
+
+@pytest.mark.parametrize("command", SUBCOMMANDS)
+def test_every_subcommand_has_help(command: str):
+    proc = run(command, "--help")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith(f"usage: newsterm {command}")
+    assert "--archive" in proc.stdout
+    assert "Traceback" not in proc.stderr
+
+
+def test_every_subcommand_accepts_archive_option():
+    parser = build_parser()
+    for command, extra in [("read", []), ("list", []), ("show", ["x"]), ("check", [])]:
+        args = parser.parse_args([command, "--archive", "/some/dir", *extra])
+        assert args.archive == "/some/dir"
+    for command, extra in [("search", ["q"]), ("index", []), ("serve", [])]:
+        args = parser.parse_args([command, "--archive", "/some/dir", *extra])
+        assert args.archive == "/some/dir"
+    # Given before the subcommand it is kept too.
+    assert parser.parse_args(["--archive", "/top", "list"]).archive == "/top"
+
+
+def test_unknown_option_is_a_usage_error_without_traceback():
+    proc = run("list", "--no-such-option")
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert "unrecognized arguments" in proc.stderr
+
+
+# --------------------------------------------------------------------------- which archive
+
+
+def test_resolve_archive_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    env_dir = tmp_path / "from_env"
+    arg_dir = tmp_path / "from_arg"
+    env_dir.mkdir()
+    arg_dir.mkdir()
+    assert resolve_archive(None) == ARCHIVE.resolve()
+    monkeypatch.setenv("NEWSTERM_ARCHIVE", str(env_dir))
+    assert resolve_archive(None) == env_dir.resolve()
+    assert resolve_archive(str(arg_dir)) == arg_dir.resolve()
+
+
+def test_resolve_archive_errors(tmp_path: Path):
+    with pytest.raises(ArchiveError, match="archive not found"):
+        resolve_archive(tmp_path / "missing")
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(ArchiveError, match="not a folder"):
+        resolve_archive(tmp_path / "file")
+
+
+@pytest.mark.parametrize("command", [["list"], ["show", "anything"], ["check"], ["list", "--json"]])
+def test_missing_archive_is_one_line_and_exit_2(tmp_path: Path, command: list[str]):
+    missing = tmp_path / "nope"
+    line = assert_one_line_error(run(*command, "--archive", str(missing)))
+    assert "archive not found" in line and str(missing) in line
+
+
+def test_missing_archive_from_environment(tmp_path: Path):
+    missing = tmp_path / "gone"
+    line = assert_one_line_error(run("list", env={"NEWSTERM_ARCHIVE": str(missing)}))
+    assert str(missing) in line
+
+
+def test_archive_that_is_a_file(tmp_path: Path):
+    f = tmp_path / "file.md"
+    f.write_text("# not a folder\n")
+    line = assert_one_line_error(run("--archive", str(f), "check"))
+    assert "not a folder" in line
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can read any folder")
+def test_unreadable_archive(tmp_path: Path):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0)
+    try:
+        line = assert_one_line_error(run("list", "--archive", str(locked)))
+        assert "not readable" in line
+    finally:
+        locked.chmod(0o755)
+
+
+def test_main_turns_errors_into_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    code = main(["list", "--archive", str(tmp_path / "missing")])
+    captured = capsys.readouterr()
+    assert code == 2
+    assert captured.out == ""
+    assert captured.err.startswith("newsterm: archive not found")
+    assert captured.err.count("\n") == 1
+
+
+def test_unreadable_archive_in_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    # Root reads every folder, so simulate the permission check failing.
+    monkeypatch.setattr(os, "access", lambda *a, **k: False)
+    with pytest.raises(ArchiveError, match="archive is not readable"):
+        resolve_archive(tmp_path)

@@ -1,0 +1,391 @@
+"""``newsterm list``, ``show`` and ``check``: what people and scripts see."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import re
+import select
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import SEED
+from newsterm.cli import main
+from newsterm.cli_archive import fit, list_widths
+
+NEWSTERM = Path(sys.executable).with_name("newsterm")
+LONG_KO_TITLE = (
+    "아주 긴 한국어 제목: 넓은 글자 때문에 터미널 칸이 어긋나지 않는지 확인하기 위한 제목입니다"
+)
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def write(root: Path, rel: str, content: str | bytes) -> Path:
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content.encode() if isinstance(content, str) else content)
+    return path
+
+
+@pytest.fixture
+def archive(tmp_path: Path) -> Path:
+    root = tmp_path / "posts"
+    root.mkdir()
+    shutil.copy(SEED, root / SEED.name)
+    write(
+        root,
+        "2024/2024-03-05-long-korean.md",
+        f"---\ntitle: {LONG_KO_TITLE}\ndate: 2024-03-05 09:00:00 +0900\n"
+        "categories: [경제, 뉴스, 아주긴분류이름입니다정말로]\ntags: [금리, 반도체]\n---\n"
+        "## 첫째\n\n본문입니다.\n",
+    )
+    write(
+        root,
+        "2015-03-17-boston.md",
+        "---\ntitle: Boston in winter\ndate: 2015-03-17 14:00:00 -4\n"
+        "categories: Travel\ntags: snow city\n---\n\n# Boston\n\nCold.\n",
+    )
+    write(root, "notes/undated-note.md", "# An undated note\n\nNo date anywhere.\n")
+    write(root, "a/2020-01-01-twin.md", "# Twin A\n")
+    write(root, "b/2021-01-01-twin.md", "# Twin B\n")
+    return root
+
+
+@pytest.fixture
+def broken_archive(tmp_path: Path) -> Path:
+    root = tmp_path / "broken"
+    root.mkdir()
+    write(root, "2020-01-01-good.md", "---\ntitle: Good\n---\nfine\n")
+    write(root, "empty.md", b"")
+    write(root, "binary.md", b"\x00\x01\x02PK\x03\x04")
+    write(root, "bad-front.md", "---\ntitle: [unclosed\n---\nbody\n")
+    return root
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    full_env = {k: v for k, v in os.environ.items() if k not in ("NEWSTERM_ARCHIVE", "NO_COLOR")}
+    full_env.update(env or {})
+    proc = subprocess.run(
+        [str(NEWSTERM), *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+    assert "Traceback" not in proc.stderr, proc.stderr
+    return proc
+
+
+def run_in_tty(args: list[str], columns: int = 100, env: dict[str, str] | None = None) -> str:
+    """Run newsterm with its stdout on a pseudo-terminal; returns what it wrote."""
+    master, slave = pty.openpty()
+    full_env = {k: v for k, v in os.environ.items() if k not in ("NEWSTERM_ARCHIVE", "NO_COLOR")}
+    full_env.update(
+        {"COLUMNS": str(columns), "LINES": "50", "TERM": "xterm-256color"}, **(env or {})
+    )
+    proc = subprocess.Popen(
+        [str(NEWSTERM), *args],
+        stdin=subprocess.DEVNULL,
+        stdout=slave,
+        stderr=subprocess.PIPE,
+        env=full_env,
+    )
+    os.close(slave)
+    chunks: list[bytes] = []
+    deadline = time.monotonic() + 60
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.5)
+            if ready:
+                try:
+                    data = os.read(master, 65536)
+                except OSError:  # the child closed the terminal
+                    break
+                if not data:
+                    break
+                chunks.append(data)
+            elif proc.poll() is not None:
+                break
+        proc.wait(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        os.close(master)
+    assert proc.returncode == 0
+    assert b"Traceback" not in proc.stderr.read()
+    proc.stderr.close()
+    return b"".join(chunks).decode("utf-8", "replace").replace("\r\n", "\n")
+
+
+def cell_offsets(line: str, *needles: str) -> list[int]:
+    """Terminal column at which each needle starts in ``line``."""
+    from rich.cells import cell_len
+
+    return [cell_len(line[: line.index(n)]) for n in needles]
+
+
+# --------------------------------------------------------------------------- list
+
+
+def test_list_json_shape_and_order(archive: Path):
+    proc = run("list", "--json", "--archive", str(archive))
+    assert proc.returncode == 0
+    data = json.loads(proc.stdout)
+    assert [d["path"] for d in data] == [
+        SEED.name,
+        "2024/2024-03-05-long-korean.md",
+        "b/2021-01-01-twin.md",
+        "a/2020-01-01-twin.md",
+        "2015-03-17-boston.md",
+        "notes/undated-note.md",
+    ]
+    for item in data:
+        assert set(item) == {"path", "title", "date", "categories", "tags"}
+        assert isinstance(item["categories"], list) and isinstance(item["tags"], list)
+    by_path = {d["path"]: d for d in data}
+    korean = by_path["2024/2024-03-05-long-korean.md"]
+    assert korean["title"] == LONG_KO_TITLE  # whole, never cut in JSON
+    assert korean["date"] == "2024-03-05T09:00:00+09:00"
+    assert korean["categories"] == ["경제", "뉴스", "아주긴분류이름입니다정말로"]
+    assert korean["tags"] == ["금리", "반도체"]
+    assert by_path["2015-03-17-boston.md"]["date"] == "2015-03-17T14:00:00-04:00"
+    assert by_path["2015-03-17-boston.md"]["tags"] == ["snow", "city"]
+    assert by_path["notes/undated-note.md"]["date"] is None
+    assert by_path["notes/undated-note.md"]["title"] == "An undated note"
+
+
+def test_list_plain_when_not_a_tty_lines_up(archive: Path):
+    proc = run("list", "--archive", str(archive))
+    assert proc.returncode == 0
+    assert not ANSI.search(proc.stdout)
+    lines = proc.stdout.splitlines()
+    assert len(lines) == 6
+    assert lines[0].startswith("2025-08-18  ")
+    assert lines[-1].startswith("undated     ")
+    korean = next(line for line in lines if "long-korean" in line)
+    assert "…" in korean  # the long title is cut to its column
+    # Categories and paths start in the same terminal column on every row.
+    path_cols = {cell_offsets(line, line.split()[-1])[0] for line in lines}
+    assert len(path_cols) == 1
+    cats = ["뉴스, IT", "경제, 뉴스", "Travel"]
+    starts = {cell_offsets(line, c)[0] for line in lines for c in cats if c in line}
+    assert len(starts) == 1
+
+
+def test_list_in_a_terminal_uses_rich_and_lines_up(archive: Path):
+    out = run_in_tty(["list", "--archive", str(archive)], columns=90)
+    assert ANSI.search(out)  # coloured
+    lines = [ANSI.sub("", line).rstrip() for line in out.splitlines() if line.strip()]
+    assert lines[0].split() == ["Date", "Title", "Categories", "Path"]
+    rows = lines[1:]
+    assert len(rows) == 6
+    from rich.cells import cell_len
+
+    assert all(cell_len(line) <= 90 for line in lines)
+    korean = next(line for line in rows if line.startswith("2024-03-05"))
+    assert "…" in korean
+    header_cols = cell_offsets(lines[0], "Categories", "Path")
+    for row, cats in zip(rows, ["뉴스", "경제", "", "", "Travel", ""], strict=True):
+        if cats:
+            assert cell_offsets(row, cats)[0] == header_cols[0], row
+        path_part = row[len(row.rstrip().rsplit("  ", 1)[0]) :].strip()
+        assert cell_offsets(row, path_part)[0] == header_cols[1], row
+
+
+def test_list_no_color_gives_plain_output_in_a_terminal(archive: Path):
+    out = run_in_tty(["list", "--archive", str(archive)], env={"NO_COLOR": "1"})
+    assert not ANSI.search(out)
+    assert not out.startswith("Date")
+
+
+def test_list_problems_go_to_stderr_and_the_rest_is_listed(broken_archive: Path):
+    proc = run("list", "--json", "--archive", str(broken_archive))
+    assert proc.returncode == 0
+    assert [d["path"] for d in json.loads(proc.stdout)] == ["2020-01-01-good.md"]
+    problems = proc.stderr.strip().splitlines()
+    assert len(problems) == 3
+    assert all(line.startswith("newsterm: problem: ") for line in problems)
+    assert any("binary.md" in line and "binary" in line for line in problems)
+
+
+def test_list_uses_environment_archive(archive: Path):
+    proc = run("list", "--json", env={"NEWSTERM_ARCHIVE": str(archive)})
+    assert len(json.loads(proc.stdout)) == 6
+
+
+def test_list_default_is_bundled_archive():
+    proc = run("list", "--json")
+    paths = [d["path"] for d in json.loads(proc.stdout)]
+    assert SEED.name in paths
+
+
+def test_fit_cuts_by_display_width():
+    from rich.cells import cell_len
+
+    assert fit("abc", 5) == "abc  "
+    assert fit("한국어 제목", 11) == "한국어 제목"
+    assert cell_len(fit("한국어 제목입니다", 8)) == 8
+    assert fit("한국어 제목입니다", 8).startswith("한국어…")
+    assert fit("한국어", 4) == "한… "  # the second wide character does not fit beside "…"
+    assert fit("anything", 0) == ""
+
+
+@pytest.mark.parametrize("total", [40, 60, 80, 100, 160])
+def test_list_widths_fit_the_screen(total: int):
+    rows = [("2025-01-01", LONG_KO_TITLE, "경제, 뉴스", "2025/2025-01-01-some-long-path-name.md")]
+    title_w, cats_w, path_w = list_widths(rows, total)
+    used = 10 + 2 + title_w + (cats_w + 2 if cats_w else 0) + (path_w + 2 if path_w else 0)
+    assert used <= total
+    assert title_w >= 8
+    if total >= 100:
+        assert path_w > 0
+
+
+# --------------------------------------------------------------------------- show
+
+
+def test_show_by_path_and_by_slug_plain(archive: Path):
+    by_path = run("show", SEED.name, "--archive", str(archive))
+    by_slug = run("show", "content-ai-weekly-digest", "--archive", str(archive))
+    assert by_path.returncode == by_slug.returncode == 0
+    assert by_path.stdout == by_slug.stdout
+    out = by_path.stdout
+    assert not ANSI.search(out)
+    lines = out.splitlines()
+    assert lines[0] == "콘텐츠와 AI의 무게중심 이동: 제작자 계약, 모델 복지, 플랫폼 확장"
+    assert lines[1].startswith("2025-08-18 20:00 +0900")
+    assert f"path: {SEED.name}" in lines
+    # Implicit headings are printed as headings.
+    assert "### 배경 설명" in lines
+    assert "### 결론" in lines
+    assert "## 모델 복지라는 이름의 안전장치: 앤트로픽의 대화 종료 기능과 그 함의" in lines
+
+
+def test_show_in_a_terminal_renders_implicit_headings(archive: Path):
+    out = run_in_tty(["show", SEED.name, "--archive", str(archive)], columns=100)
+    assert ANSI.search(out)
+    lines = [ANSI.sub("", line).strip() for line in out.splitlines()]
+    assert "배경 설명" in lines  # a heading line of its own, not glued to its paragraph
+    assert "###" not in out
+    styled = next(line for line in out.splitlines() if "배경 설명" in line)
+    assert "\x1b[1" in styled  # bold, as a heading
+
+
+def test_show_outline_tree(archive: Path):
+    proc = run("show", "content-ai-weekly-digest", "--outline", "--archive", str(archive))
+    lines = proc.stdout.splitlines()
+    top = [line for line in lines if not line.startswith(" ")]
+    assert len(top) == 3
+    assert len(lines) == 3 + 7 + 8 + 9
+    assert lines[1] == "  배경 설명  (line 6)"
+    assert top[0].endswith("(line 2)")
+
+
+def test_show_outline_json(archive: Path):
+    proc = run("show", SEED.name, "--outline", "--json", "--archive", str(archive))
+    data = json.loads(proc.stdout)
+    assert [len(d["children"]) for d in data] == [7, 8, 9]
+
+    def check(node: dict, parent_level: int) -> None:
+        assert set(node) == {"level", "title", "line", "children"}
+        assert node["level"] > parent_level
+        assert isinstance(node["line"], int) and node["title"]
+        for child in node["children"]:
+            check(child, node["level"])
+
+    for node in data:
+        check(node, 0)
+    assert data[0]["children"][0] == {"level": 3, "title": "배경 설명", "line": 6, "children": []}
+
+
+def test_show_json_post(archive: Path):
+    proc = run("show", "boston", "--json", "--archive", str(archive))
+    data = json.loads(proc.stdout)
+    assert data["title"] == "Boston in winter"
+    assert data["date"] == "2015-03-17T14:00:00-04:00"
+    assert "Cold." in data["body"]
+
+
+def test_show_outline_of_post_without_sections(archive: Path):
+    proc = run("show", "twin", "--outline", "--archive", str(archive / "a"))
+    assert proc.returncode == 0
+    proc = run("show", "2015-03-17-boston.md", "--outline", "--archive", str(archive))
+    assert proc.stdout.strip() == "Boston  (line 2)"
+
+
+@pytest.mark.parametrize(
+    ("name", "fragment"),
+    [
+        ("twin", "matches 2 posts"),
+        ("no-such-post", "no post named"),
+        ("../outside.md", "no post named"),
+        ("empty.md", ""),
+    ],
+)
+def test_show_unknown_or_ambiguous_is_one_line_exit_2(archive: Path, name: str, fragment: str):
+    write(archive, "empty.md", b"")
+    proc = run("show", name, "--archive", str(archive))
+    assert proc.returncode == 2
+    assert proc.stdout == ""
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("newsterm: ")
+    assert fragment in lines[0]
+
+
+def test_show_control_characters_never_reach_the_terminal(tmp_path: Path):
+    write(tmp_path, "evil.md", '---\ntitle: "bad\\e[2Jtitle"\n---\ntext \x1b]0;pwned\x07 here\n')
+    proc = run("show", "evil", "--archive", str(tmp_path))
+    assert proc.returncode == 0
+    assert "\x1b" not in proc.stdout and "\x07" not in proc.stdout
+
+
+# --------------------------------------------------------------------------- check
+
+
+def test_check_clean_archive_exit_0(archive: Path):
+    proc = run("check", "--archive", str(archive))
+    assert proc.returncode == 0
+    assert proc.stdout.strip() == "All 6 posts can be read."
+    proc = run("check", "--json", "--archive", str(archive))
+    assert proc.returncode == 0
+    assert json.loads(proc.stdout) == []
+
+
+def test_check_reports_problems_exit_1(broken_archive: Path):
+    proc = run("check", "--archive", str(broken_archive))
+    assert proc.returncode == 1
+    lines = proc.stdout.strip().splitlines()
+    assert [line.split(":")[0] for line in lines] == ["bad-front.md", "binary.md", "empty.md"]
+    proc = run("check", "--json", "--archive", str(broken_archive))
+    assert proc.returncode == 1
+    data = json.loads(proc.stdout)
+    assert [d["path"] for d in data] == ["bad-front.md", "binary.md", "empty.md"]
+    assert all(set(d) == {"path", "reason"} and "\n" not in d["reason"] for d in data)
+    assert "YAML" in data[0]["reason"]
+
+
+def test_check_in_process(broken_archive: Path, capsys: pytest.CaptureFixture[str]):
+    assert main(["--archive", str(broken_archive), "check"]) == 1
+    assert "empty.md: empty file" in capsys.readouterr().out
+
+
+def test_commands_never_write_into_the_archive(archive: Path):
+    def listing() -> dict[str, int]:
+        return {
+            str(p.relative_to(archive)): p.lstat().st_mtime_ns
+            for p in [archive, *sorted(archive.rglob("*"))]
+        }
+
+    before = listing()
+    for args in (["list"], ["list", "--json"], ["check"], ["show", "boston"]):
+        run(*args, "--archive", str(archive))
+    run("show", SEED.name, "--outline", "--archive", str(archive))
+    assert listing() == before
