@@ -1,0 +1,247 @@
+"""Text analysis for the search index: Korean-aware tokens; a Hangul query is a substring search.
+
+Korean words carry particles (``넷플릭스가``, ``극장에서``), so whole-word tokens would miss most
+matches. Instead, text is cut into *runs*:
+
+* a run of Hangul or other CJK characters becomes overlapping character bigrams, followed by its
+  last character on its own: ``넷플릭스가`` -> ``넷플 플릭 릭스 스가 가`` (a lone syllable is just
+  itself). Every token takes the next position, so the bigrams of one run are consecutive and
+  the trailing syllable keeps two runs from ever looking adjacent;
+* any other run of letters and digits is a word, lowercased and stemmed (Porter2, via Whoosh's
+  :class:`~whoosh.analysis.StemFilter`); numbers are kept as they are.
+
+Text is NFC-normalised first. Queries are cut the same way (:func:`pieces`, :func:`piece_terms`):
+a Hangul word of three or more syllables becomes a phrase of its consecutive bigrams, which
+matches exactly where the word occurs as a substring; two syllables are one bigram term; one
+syllable is a prefix query on the same field, which finds it at the start or middle of a run
+(bigram ``X?``) and at its end (the trailing syllable ``X``).
+
+:data:`ANALYZER_VERSION` is stored with the index; change it whenever tokens change so existing
+indexes are rebuilt.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import types
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+
+def _import_whoosh_fast() -> None:
+    """Import Whoosh without its eager ``urllib.request`` import (~35 ms of cold start).
+
+    ``whoosh.compat`` does ``from urllib.request import urlretrieve`` at import time, which pulls
+    in http, ssl and email. A stand-in module is visible only while ``whoosh.compat`` loads; the
+    real function is imported on first use (Whoosh never calls it in newsterm).
+    """
+    if "whoosh.compat" in sys.modules or "urllib.request" in sys.modules:
+        return
+    stub = types.ModuleType("urllib.request")
+
+    def urlretrieve(*args, **kwargs):  # pragma: no cover - never used by newsterm
+        from urllib.request import urlretrieve as real
+
+        return real(*args, **kwargs)
+
+    stub.urlretrieve = urlretrieve  # type: ignore[attr-defined]
+    sys.modules["urllib.request"] = stub
+    try:
+        import whoosh.compat  # noqa: F401
+    finally:
+        if sys.modules.get("urllib.request") is stub:
+            del sys.modules["urllib.request"]
+
+
+_import_whoosh_fast()
+
+from whoosh.analysis import StemFilter, Token, Tokenizer  # noqa: E402
+from whoosh.lang.porter2 import stem as _porter2  # noqa: E402
+
+__all__ = [
+    "ANALYZER_VERSION",
+    "MAX_TOKEN",
+    "Piece",
+    "analyzer",
+    "is_cjk",
+    "normalize",
+    "piece_terms",
+    "pieces",
+    "stem",
+]
+
+ANALYZER_VERSION = 1
+"""Bump when the tokens change: an index built with another version is rebuilt."""
+
+MAX_TOKEN = 60
+"""Longer words (base64 blobs, URLs without breaks) are cut to this many characters."""
+
+_CJK = (
+    "\u1100-\u11ff"  # Hangul Jamo
+    "\u3040-\u30ff"  # Hiragana, Katakana
+    "\u3130-\u318f"  # Hangul compatibility Jamo
+    "\u3400-\u4dbf"  # CJK extension A
+    "\u4e00-\u9fff"  # CJK unified ideographs
+    "\ua960-\ua97f"  # Hangul Jamo extended A
+    "\uac00-\ud7af"  # Hangul syllables
+    "\ud7b0-\ud7ff"  # Hangul Jamo extended B
+    "\uf900-\ufaff"  # CJK compatibility ideographs
+    "\uff66-\uff9f"  # half-width Katakana
+    "\U00020000-\U0002fa1f"  # CJK extensions B-F, compatibility supplement
+)
+_RUNS = re.compile(f"([{_CJK}]+)|([^\\W_{_CJK}]+)")
+_CJK_CHAR = re.compile(f"[{_CJK}]")
+
+
+def is_cjk(text: str) -> bool:
+    """True when ``text`` is made only of Hangul/CJK characters."""
+    return bool(text) and all(_CJK_CHAR.match(ch) for ch in text)
+
+
+def normalize(text: str) -> str:
+    """NFC form of ``text`` (cheap when it already is)."""
+    if text.isascii() or unicodedata.is_normalized("NFC", text):
+        return text
+    return unicodedata.normalize("NFC", text)
+
+
+_STEM_FILTER = StemFilter(stemfn=_porter2, cachesize=None)
+
+
+@lru_cache(maxsize=100_000)
+def stem(word: str) -> str:
+    """The index form of one Latin/number word: lowercased, cut, Porter2-stemmed."""
+    return _STEM_FILTER.stemfn(word.lower()[:MAX_TOKEN])
+
+
+class KoreanTokenizer(Tokenizer):
+    """Bigrams for Hangul/CJK runs (plus the run's last character), lowercased words otherwise."""
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self)
+
+    def __hash__(self) -> int:
+        return hash(type(self))
+
+    def __call__(
+        self,
+        value,
+        positions=False,
+        chars=False,
+        keeporiginal=False,
+        removestops=True,
+        start_pos=0,
+        start_char=0,
+        tokenize=True,
+        mode="",
+        **kwargs,
+    ):
+        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        value = normalize(value)
+        if not tokenize:
+            t.original = t.text = value
+            t.boost = 1.0
+            if positions:
+                t.pos = start_pos
+            if chars:
+                t.startchar = start_char
+                t.endchar = start_char + len(value)
+            yield t
+            return
+        pos = start_pos
+        for m in _RUNS.finditer(value):
+            run = m.group(1)
+            if run is None:
+                word = m.group(2)
+                t.text = word.lower()[:MAX_TOKEN]
+                t.boost = 1.0
+                t.stopped = False
+                if keeporiginal:
+                    t.original = word
+                if positions:
+                    t.pos = pos
+                if chars:
+                    t.startchar = start_char + m.start()
+                    t.endchar = start_char + m.end()
+                pos += 1
+                yield t
+                continue
+            base = m.start()
+            n = len(run)
+            for i in range(n):
+                t.text = run[i : i + 2]
+                t.boost = 1.0
+                t.stopped = False
+                if keeporiginal:
+                    t.original = t.text
+                if positions:
+                    t.pos = pos
+                if chars:
+                    t.startchar = start_char + base + i
+                    t.endchar = start_char + base + min(i + 2, n)
+                pos += 1
+                yield t
+
+
+class LatinStemFilter(StemFilter):
+    """Whoosh's Porter2 stemmer, applied only to non-CJK words (bigrams pass through)."""
+
+    def __init__(self) -> None:
+        super().__init__(stemfn=_porter2, cachesize=None)
+
+    def __call__(self, tokens):
+        for t in tokens:
+            if not t.stopped and not _CJK_CHAR.match(t.text):
+                t.text = stem(t.text)
+            yield t
+
+
+def analyzer():
+    """A fresh analyzer (tokenizer + stem filter) for the index fields."""
+    return KoreanTokenizer() | LatinStemFilter()
+
+
+# --------------------------------------------------------------------------- query side
+
+
+@dataclass(frozen=True, slots=True)
+class Piece:
+    """One run of ``text``: ``cjk`` (Hangul etc.) or a word; ``start``/``end`` index ``text``."""
+
+    text: str
+    cjk: bool
+    start: int
+    end: int
+
+    @property
+    def key(self) -> str:
+        """What must match: the run itself for CJK, the stem for a word."""
+        return self.text if self.cjk else stem(self.text)
+
+
+def pieces(text: str) -> list[Piece]:
+    """The runs of ``text`` (expected to be NFC already) with their offsets."""
+    out: list[Piece] = []
+    for m in _RUNS.finditer(text):
+        cjk = m.group(1) is not None
+        out.append(Piece(m.group(0), cjk, m.start(), m.end()))
+    return out
+
+
+def piece_terms(piece: Piece, trailing: bool = True) -> list[str]:
+    """The index terms of one run, in position order.
+
+    ``trailing=False`` leaves out the last character a CJK run of two or more ends with, which a
+    query does when the run may continue in the document (a word's end, a phrase's end).
+    """
+    if not piece.cjk:
+        return [piece.key]
+    run = piece.text
+    if len(run) == 1:
+        return [run]
+    grams = [run[i : i + 2] for i in range(len(run) - 1)]
+    if trailing:
+        grams.append(run[-1])
+    return grams

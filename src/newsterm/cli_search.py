@@ -1,0 +1,228 @@
+"""The ``search`` and ``index`` commands.
+
+``newsterm search QUERY`` answers from the archive's index, building it first when there is none
+(a progress bar on stderr when that takes over a second and stderr is a terminal). Output is
+rich on a terminal, plain text when stdout is not a terminal or ``NO_COLOR`` is set, and a JSON
+array with ``--json``. Exit status like grep: 0 something matched, 1 nothing did, 2 error.
+
+Start-up time matters here (a one-shot search should feel like ``rg``): rich is imported only to
+print to a terminal, Textual never.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TextIO
+
+from newsterm.errors import IndexBusyError, NewstermError
+
+__all__ = ["cmd_index", "cmd_search"]
+
+SHOW_PROGRESS_AFTER = 1.0
+"""Seconds a build runs before the progress bar appears."""
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _clean(text: str) -> str:
+    """One line with no control characters (a post must not drive the terminal)."""
+    return " ".join(_CONTROL.sub("", text).split())
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _fancy(stream: TextIO) -> bool:
+    return _isatty(stream) and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+
+
+def _date_text(date) -> str:
+    if date is None:
+        return "undated"
+    return f"{date.year:04d}-{date.month:02d}-{date.day:02d}"
+
+
+class _Progress:
+    """A progress callback that shows a rich bar on stderr once a build runs past a second."""
+
+    def __init__(self, label: str, enabled: bool) -> None:
+        self.label = label
+        self.enabled = enabled and _isatty(sys.stderr) and os.environ.get("TERM") != "dumb"
+        self.started = time.monotonic()
+        self.bar = None
+        self.task = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        if self.bar is None:
+            if time.monotonic() - self.started < SHOW_PROGRESS_AFTER or done >= total:
+                return
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+            self.bar = Progress(
+                "[progress.description]{task.description}",
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
+            self.bar.start()
+            self.task = self.bar.add_task(self.label, total=total)
+        self.bar.update(self.task, completed=done, total=total)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+            self.bar = None
+
+
+def _open(args: argparse.Namespace):
+    from newsterm.index import open_index
+    from newsterm.paths import resolve_archive
+
+    root = resolve_archive(getattr(args, "archive", None))
+    index_dir = getattr(args, "index_dir", None)
+    return root, open_index(root, Path(index_dir) if index_dir else None)
+
+
+def _sync(ix, quiet: bool, rebuild: bool = False, label: str = "indexing"):
+    progress = _Progress(label, enabled=not quiet)
+    try:
+        return ix.sync(ix.archive, progress=progress, rebuild=rebuild)
+    finally:
+        progress.close()
+
+
+# --------------------------------------------------------------------------- search
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from newsterm.index import IndexDamagedError
+
+    query = " ".join(args.query).strip()
+    limit = getattr(args, "limit", 20)
+    if limit is None or limit < 1:
+        raise NewstermError("--limit must be at least 1")
+    sort = getattr(args, "sort", "relevance") or "relevance"
+    _root, ix = _open(args)
+    if ix.needs_build():
+        try:
+            _sync(ix, quiet=False, label="building the search index")
+        except IndexBusyError:
+            raise NewstermError(
+                "the search index is being built by another newsterm; try again in a moment"
+            ) from None
+    try:
+        results = ix.search(query, limit=limit, sort=sort)
+    except IndexDamagedError as err:
+        print(f"newsterm: {err}; rebuilding it", file=sys.stderr)
+        _sync(ix, quiet=False, rebuild=True, label="rebuilding the search index")
+        results = ix.search(query, limit=limit, sort=sort)
+    finally:
+        ix.close()
+    out = sys.stdout
+    if getattr(args, "json", False):
+        json.dump([h.to_json() for h in results.hits], out, ensure_ascii=False, indent=2)
+        out.write("\n")
+    elif _fancy(out):
+        _print_rich(results)
+    else:
+        _print_plain(results, out)
+    out.flush()
+    return 0 if results.hits else 1
+
+
+def _meta_line(hit) -> str:
+    parts = [_date_text(hit.date)]
+    if hit.categories:
+        parts.append(", ".join(_clean(c) for c in hit.categories))
+    parts.append(_clean(hit.path))
+    return " · ".join(parts)
+
+
+def _print_plain(results, out: TextIO) -> None:
+    for i, hit in enumerate(results.hits):
+        if i:
+            out.write("\n")
+        out.write(f"{_clean(hit.title)}\n")
+        out.write(f"  {_meta_line(hit)}\n")
+        if hit.snippet:
+            out.write(f"  {_clean(hit.snippet)}\n")
+
+
+def _print_rich(results) -> None:
+    from rich.console import Console
+    from rich.text import Text
+
+    console = Console(highlight=False)
+    for i, hit in enumerate(results.hits):
+        if i:
+            console.print()
+        console.print(Text(_clean(hit.title), style="bold"))
+        meta = Text("  ")
+        meta.append(_date_text(hit.date), style="green")
+        if hit.categories:
+            meta.append(" · " + ", ".join(_clean(c) for c in hit.categories), style="magenta")
+        meta.append(" · ")
+        meta.append(_clean(hit.path), style="cyan")
+        console.print(meta)
+        if hit.snippet:
+            console.print(_snippet_text(hit.snippet, hit.spans, Text))
+    shown = len(results.hits)
+    word = "post" if results.total == 1 else "posts"
+    more = f"{shown} of {results.total} {word}" if results.total > shown else f"{shown} {word}"
+    console.print(Text(f"\n{more}", style="dim"))
+
+
+def _snippet_text(snippet: str, spans: list[tuple[int, int]], text_cls: Callable):
+    # Control characters are dropped span by span so the highlight offsets stay right.
+    text = text_cls("  ", style="dim")
+    pos = 0
+    for start, end in spans:
+        if start < pos or end > len(snippet):
+            continue
+        text.append(_CONTROL.sub("", snippet[pos:start]), style="dim")
+        text.append(_CONTROL.sub("", snippet[start:end]), style="bold yellow")
+        pos = end
+    text.append(_CONTROL.sub("", snippet[pos:]), style="dim")
+    return text
+
+
+# --------------------------------------------------------------------------- index
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    quiet = bool(getattr(args, "quiet", False))
+    _root, ix = _open(args)
+    started = time.monotonic()
+    result = _sync(ix, quiet=quiet, rebuild=bool(getattr(args, "rebuild", False)))
+    ix.close()
+    took = time.monotonic() - started
+    posts = result.unchanged + result.added + result.updated + result.renamed
+    verb = "rebuilt" if result.rebuilt else "updated" if result.changed else "up to date"
+    print(
+        f"index {verb}: {posts} posts; {result.added} added, {result.updated} updated, "
+        f"{result.removed} removed, {result.renamed} renamed, {result.problems} problems "
+        f"({took:.1f} s)"
+    )
+    if result.problem_list and not quiet:
+        for problem in result.problem_list[:10]:
+            print(f"  {_clean(problem.path)}: {_clean(problem.reason)}", file=sys.stderr)
+        if len(result.problem_list) > 10:
+            more = len(result.problem_list) - 10
+            print(f"  … and {more} more (newsterm check lists them all)", file=sys.stderr)
+    return 0

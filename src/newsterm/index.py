@@ -1,0 +1,794 @@
+"""The search index of one archive: a Whoosh index kept in step with the files, and searching it.
+
+Where: ``paths.index_dir_for(root)`` in the user's cache folder (``--index-dir`` overrides it),
+never inside the archive. Besides Whoosh's files the folder holds:
+
+* ``newsterm-meta.json``: the analyzer and schema versions the index was built with. A different
+  version (or an index Whoosh cannot open) is rebuilt from scratch with a one-line notice.
+* ``newsterm-manifest.json``: ``path -> [mtime_ns, size, sha1, problem]`` for every post file,
+  plus the Whoosh generation it describes. Finding changes is a stat walk compared with it;
+  a file whose mtime or size differ is hashed, and only a different hash is re-indexed. A new
+  file with the hash of a vanished one is a rename. The manifest is written only after Whoosh
+  has committed, so a killed update leaves the previous index and manifest usable; a manifest
+  that does not match the index's generation is rebuilt from the index's stored fields.
+* ``SYNCLOCK`` (a Whoosh file lock): one writer at a time. A second writer waits
+  :data:`LOCK_WAIT` seconds, then raises :class:`~newsterm.errors.IndexBusyError`. Readers
+  never take it: a no-change sync and searching need no lock.
+
+Searching keeps one Whoosh searcher and opens a new one when the index has changed
+(``up_to_date()``); ``Searcher.refresh()`` is never used.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import re
+import stat
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from newsterm.analysis import ANALYZER_VERSION, analyzer, normalize
+from newsterm.archive import MAX_POST_BYTES, Archive, PostError, parse_post
+from newsterm.errors import IndexBusyError, NewstermError
+from newsterm.models import Post, Problem
+
+__all__ = [
+    "LOCK_WAIT",
+    "Hit",
+    "IndexDamagedError",
+    "SearchIndex",
+    "SearchResults",
+    "SyncResult",
+    "make_snippet",
+    "open_index",
+]
+
+SCHEMA_VERSION = 1
+LOCK_WAIT = 2.0
+"""Seconds a second writer waits for the first before giving up."""
+
+META_FILE = "newsterm-meta.json"
+MANIFEST_FILE = "newsterm-manifest.json"
+LOCK_NAME = "SYNCLOCK"
+SNIPPET_CHARS = 160
+UNDATED_TS = -(2**62)
+
+Notice = Callable[[str], None]
+
+
+class IndexDamagedError(NewstermError):
+    """The index cannot be read; ``newsterm index --rebuild`` (or any sync) repairs it."""
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass(slots=True)
+class SyncResult:
+    """What a sync changed. ``problems`` counts the post files that cannot be read now."""
+
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    renamed: int = 0
+    problems: int = 0
+    unchanged: int = 0
+    rebuilt: bool = False
+    problem_list: list[Problem] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed or self.renamed)
+
+    def __str__(self) -> str:
+        text = (
+            f"{self.added} added, {self.updated} updated, {self.removed} removed, "
+            f"{self.renamed} renamed, {self.unchanged} unchanged, {self.problems} problems"
+        )
+        return ("rebuilt: " + text) if self.rebuilt else text
+
+
+@dataclass(slots=True)
+class Hit:
+    path: str
+    title: str
+    date: datetime | None
+    categories: list[str]
+    tags: list[str]
+    score: float
+    snippet: str = ""
+    spans: list[tuple[int, int]] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "title": self.title,
+            "date": self.date.isoformat() if self.date else None,
+            "categories": list(self.categories),
+            "tags": list(self.tags),
+            "score": round(self.score, 4),
+            "snippet": self.snippet,
+        }
+
+
+@dataclass(slots=True)
+class SearchResults:
+    hits: list[Hit]
+    total: int
+
+    def __iter__(self):
+        return iter(self.hits)
+
+    def __len__(self) -> int:
+        return len(self.hits)
+
+
+# --------------------------------------------------------------------------- schema and docs
+
+
+def _schema():
+    from whoosh import fields
+
+    ana = analyzer()
+    return fields.Schema(
+        path=fields.ID(unique=True, stored=True),
+        title=fields.TEXT(analyzer=ana, phrase=True, stored=True, field_boost=3.0),
+        sections=fields.TEXT(analyzer=ana, phrase=True, field_boost=2.0),
+        body=fields.TEXT(analyzer=ana, phrase=True),
+        categories=fields.KEYWORD(stored=True, lowercase=True, commas=True, scorable=True),
+        tags=fields.KEYWORD(stored=True, lowercase=True, commas=True, scorable=True),
+        day=fields.NUMERIC(numtype=int, bits=32, signed=True),
+        ts=fields.NUMERIC(numtype=int, bits=64, signed=True, sortable=True),
+        date=fields.STORED(),
+        file=fields.STORED(),
+    )
+
+
+def _keywords(values: tuple[str, ...]) -> str:
+    return ",".join(normalize(v).replace(",", " ").strip() for v in values if v.strip())
+
+
+def _doc(post: Post, mtime_ns: int, size: int, sha1: str) -> dict[str, Any]:
+    from newsterm.outline import section_titles
+
+    try:
+        sections = "\n".join(section_titles(post.body))
+    except Exception:  # the outline is a ranking aid; a post must still be indexed
+        sections = ""
+    doc: dict[str, Any] = {
+        "path": post.path,
+        "title": post.title,
+        "sections": sections,
+        "body": post.body,
+        "categories": _keywords(post.categories),
+        "tags": _keywords(post.tags),
+        "file": (mtime_ns, size, sha1),
+    }
+    if post.date is not None:
+        d = post.date
+        doc["day"] = d.year * 10000 + d.month * 100 + d.day
+        doc["ts"] = int(d.timestamp())
+        doc["date"] = d.isoformat()
+    else:
+        doc["ts"] = UNDATED_TS
+        doc["date"] = None
+    return doc
+
+
+def _read_file(root: Path, rel: str) -> tuple[bytes, int, int]:
+    """The bytes of a post file with its mtime (ns) and size; PostError if unreadable."""
+    path = os.path.join(root, rel)
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except FileNotFoundError:
+        raise PostError("file not found") from None
+    except OSError as err:
+        raise PostError(f"cannot read: {err.strerror}") from None
+    with os.fdopen(fd, "rb") as f:
+        st = os.fstat(f.fileno())
+        if not stat.S_ISREG(st.st_mode):
+            raise PostError("not a regular file")
+        if st.st_size > MAX_POST_BYTES:
+            raise PostError(f"file too large ({st.st_size} bytes)")
+        try:
+            data = f.read(MAX_POST_BYTES + 1)
+        except OSError as err:
+            raise PostError(f"cannot read: {err.strerror}") from None
+    return data, st.st_mtime_ns, st.st_size
+
+
+def _default_notice(message: str) -> None:
+    print(f"newsterm: {message}", file=sys.stderr, flush=True)
+
+
+# --------------------------------------------------------------------------- the index
+
+
+def open_index(
+    root: Path, index_dir: Path | None = None, *, notice: Notice | None = None
+) -> SearchIndex:
+    """The search index of the archive at ``root`` (opened lazily; nothing is written yet).
+
+    ``notice`` receives one-line messages such as "the index is damaged; rebuilding it"
+    (default: printed on stderr).
+    """
+    from newsterm import paths
+
+    root = Path(root)
+    idx = Path(index_dir) if index_dir else paths.index_dir_for(root)
+    idx = idx.expanduser()
+    try:
+        inside = idx.resolve().is_relative_to(root.resolve())
+    except OSError:
+        inside = False
+    if inside:
+        raise NewstermError(f"the index folder {idx} is inside the archive; choose another one")
+    return SearchIndex(root, idx, notice or _default_notice)
+
+
+class SearchIndex:
+    """One archive's index. Thread-safe: searches and syncs may run in different threads."""
+
+    def __init__(self, root: Path, index_dir: Path, notice: Notice) -> None:
+        self.root = Path(root)
+        self.index_dir = Path(index_dir)
+        self.notice = notice
+        self._ix: Any = None
+        self._needs_rebuild = False  # damaged or incompatible: wipe and build
+        self._searcher: Any = None
+        self._lock = threading.RLock()
+        self._archive: Archive | None = None
+        self._open()
+
+    # ---- opening
+
+    def _exists(self) -> bool:
+        return (self.index_dir / META_FILE).is_file() or any(self.index_dir.glob("_MAIN_*.toc"))
+
+    def _open(self) -> None:
+        """Open the Whoosh index if there is a usable one; otherwise mark it for a rebuild."""
+        self._close_searcher()
+        self._ix = None
+        if not self.index_dir.is_dir() or not self._exists():
+            return
+        meta = self._read_meta()
+        if meta is None:
+            self._needs_rebuild = True  # a first build that never finished: no notice
+            return
+        if (
+            meta.get("analyzer_version") != ANALYZER_VERSION
+            or meta.get("schema_version") != SCHEMA_VERSION
+        ):
+            self._mark_rebuild("the search index was made by another version of newsterm")
+            return
+        try:
+            from whoosh import index as windex
+
+            ix = windex.open_dir(str(self.index_dir))
+            with ix.reader() as reader:
+                reader.doc_count()
+        except Exception as err:
+            self._mark_rebuild(f"the search index is damaged ({type(err).__name__})")
+            return
+        self._ix = ix
+        self._needs_rebuild = False
+
+    def _mark_rebuild(self, why: str) -> None:
+        if not self._needs_rebuild:
+            self.notice(f"{why}; rebuilding it")
+        self._needs_rebuild = True
+        self._ix = None
+
+    def _read_meta(self) -> dict | None:
+        try:
+            meta = json.loads((self.index_dir / META_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return meta if isinstance(meta, dict) else None
+
+    def _write_json(self, name: str, data: dict) -> None:
+        path = self.index_dir / name
+        tmp = path.with_name(f".{name}.{os.getpid()}.tmp")
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump(data, f, ensure_ascii=False, separators=(",", ":"))
+        os.replace(tmp, path)
+
+    @property
+    def archive(self) -> Archive:
+        if self._archive is None:
+            self._archive = Archive(self.root)
+        return self._archive
+
+    # ---- state
+
+    def needs_build(self) -> bool:
+        """True when there is no usable index yet (a sync will build it)."""
+        return self._ix is None or self._needs_rebuild
+
+    def doc_count(self) -> int:
+        if self._ix is None:
+            return 0
+        try:
+            return int(self._ix.doc_count())
+        except Exception:
+            return 0
+
+    def close(self) -> None:
+        with self._lock:
+            self._close_searcher()
+
+    def _close_searcher(self) -> None:
+        if self._searcher is not None:
+            with contextlib.suppress(Exception):
+                self._searcher.close()
+            self._searcher = None
+
+    # ---- manifest
+
+    def _load_manifest(self) -> dict[str, list] | None:
+        """The manifest's files if it describes the index's current generation, else None."""
+        try:
+            data = json.loads((self.index_dir / MANIFEST_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if not isinstance(data, dict) or not isinstance(data.get("files"), dict):
+            return None
+        if self._ix is None:
+            return None
+        try:
+            generation = self._ix.latest_generation()
+        except Exception:
+            return None
+        if data.get("generation") != generation:
+            return None
+        return data["files"]
+
+    def _manifest_from_index(self) -> dict[str, list]:
+        files: dict[str, list] = {}
+        with self._ix.reader() as reader:
+            for _docnum, stored in reader.iter_docs():
+                info = stored.get("file") or (0, 0, "")
+                files[stored["path"]] = [int(info[0]), int(info[1]), str(info[2]), None]
+        return files
+
+    # ---- syncing
+
+    def _scan(self, archive: Archive) -> dict[str, tuple[int, int]]:
+        """``rel -> (mtime_ns, size)`` of every post file; unreadable ones get ``(-1, -1)``."""
+        root = os.fspath(archive.root)
+        out: dict[str, tuple[int, int]] = {}
+        for rel in archive.iter_paths():
+            try:
+                st = os.stat(os.path.join(root, rel))
+                out[rel] = (st.st_mtime_ns, st.st_size)
+            except OSError:
+                out[rel] = (-1, -1)
+        return out
+
+    @staticmethod
+    def _problems(files: dict[str, list]) -> list[Problem]:
+        return [Problem(p, v[3]) for p, v in sorted(files.items()) if v[3]]
+
+    def sync(
+        self,
+        archive: Archive | None = None,
+        progress: Callable[[int, int], None] | None = None,
+        *,
+        rebuild: bool = False,
+    ) -> SyncResult:
+        """Bring the index up to date with the archive's files.
+
+        A sync that finds nothing changed takes no lock and writes nothing. ``rebuild=True``
+        indexes every post anew (the old index stays readable until the new one is committed).
+        Raises IndexBusyError when another process is updating the index.
+        """
+        archive = archive if archive is not None else self.archive
+        if not rebuild and not self.needs_build():
+            files = self._load_manifest()
+            if files is not None:
+                scan = self._scan(archive)
+                if len(scan) == len(files) and all(
+                    (v := files.get(rel)) is not None and v[0] == m and v[1] == s
+                    for rel, (m, s) in scan.items()
+                ):
+                    problems = self._problems(files)
+                    return SyncResult(
+                        unchanged=len(files) - len(problems),
+                        problems=len(problems),
+                        problem_list=problems,
+                    )
+        self.index_dir.mkdir(parents=True, exist_ok=True)
+        from whoosh.filedb.filestore import FileStorage
+
+        lock = FileStorage(str(self.index_dir)).lock(LOCK_NAME)
+        deadline = time.monotonic() + LOCK_WAIT
+        while not lock.acquire(blocking=False):
+            if time.monotonic() >= deadline:
+                raise IndexBusyError("an index update is already running; try again later")
+            time.sleep(0.05)
+        try:
+            return self._sync_locked(archive, progress, rebuild)
+        finally:
+            lock.release()
+
+    def _create(self) -> None:
+        """Wipe the index folder's Whoosh files and create an empty index."""
+        from whoosh import index as windex
+
+        self._close_searcher()
+        keep = {f"{LOCK_NAME}", "WRITELOCK"}
+        for entry in self.index_dir.iterdir():
+            if entry.name in keep or entry.is_dir():
+                continue
+            with contextlib.suppress(OSError):
+                entry.unlink()
+        self._ix = windex.create_in(str(self.index_dir), _schema())
+        self._write_json(
+            META_FILE,
+            {"analyzer_version": ANALYZER_VERSION, "schema_version": SCHEMA_VERSION},
+        )
+        self._needs_rebuild = False
+
+    def _sync_locked(
+        self,
+        archive: Archive,
+        progress: Callable[[int, int], None] | None,
+        rebuild: bool,
+    ) -> SyncResult:
+        result = SyncResult()
+        # Someone else may have changed the index while we waited for the lock.
+        with self._lock:
+            self._open()
+        clear = False
+        if self._ix is None:
+            with self._lock:
+                self._create()
+            files: dict[str, list] = {}
+            result.rebuilt = True
+        elif rebuild:
+            files = {}
+            clear = True
+            result.rebuilt = True
+        else:
+            loaded = self._load_manifest()
+            if loaded is None:
+                try:
+                    loaded = self._manifest_from_index()
+                except Exception:
+                    with self._lock:
+                        self._create()
+                    loaded = {}
+                    result.rebuilt = True
+            files = loaded
+        full = not files and (clear or self.doc_count() == 0)
+
+        scan = self._scan(archive)
+        removed = [p for p in files if p not in scan]
+        by_hash: dict[str, str] = {}
+        for p in removed:
+            v = files[p]
+            if not v[3] and v[2]:
+                by_hash.setdefault(v[2], p)
+        todo = [
+            rel
+            for rel, (m, s) in scan.items()
+            if clear or (v := files.get(rel)) is None or v[0] != m or v[1] != s
+        ]
+        total = len(todo)
+        writer = None
+        gone_by_rename: set[str] = set()
+
+        def get_writer():
+            nonlocal writer
+            if writer is None:
+                writer = self._writer(full, total)
+            return writer
+
+        try:
+            for n, rel in enumerate(todo, 1):
+                old = files.get(rel)
+                try:
+                    data, mtime_ns, size = _read_file(archive.root, rel)
+                except PostError as err:
+                    if old is not None and not old[3]:
+                        get_writer().delete_by_term("path", rel)
+                    files[rel] = [*scan[rel], "", str(err)]
+                    if progress:
+                        progress(n, total)
+                    continue
+                sha1 = hashlib.sha1(data).hexdigest()
+                if not clear and old is not None and old[2] == sha1 and not old[3]:
+                    files[rel] = [mtime_ns, size, sha1, None]  # touched, not changed
+                    if progress:
+                        progress(n, total)
+                    continue
+                try:
+                    post = parse_post(rel, data, mtime=mtime_ns / 1e9, size=size)
+                except PostError as err:
+                    if old is not None and not old[3]:
+                        get_writer().delete_by_term("path", rel)
+                    files[rel] = [mtime_ns, size, sha1, str(err)]
+                    if progress:
+                        progress(n, total)
+                    continue
+                doc = _doc(post, mtime_ns, size, sha1)
+                w = get_writer()
+                if full:
+                    w.add_document(**doc)
+                else:
+                    w.update_document(**doc)
+                if clear or old is None:
+                    src = by_hash.pop(sha1, None) if old is None else None
+                    if src is not None:
+                        gone_by_rename.add(src)
+                        result.renamed += 1
+                    else:
+                        result.added += 1
+                elif old[3]:
+                    result.added += 1  # was a problem, now readable
+                else:
+                    result.updated += 1
+                files[rel] = [mtime_ns, size, sha1, None]
+                if progress:
+                    progress(n, total)
+            for p in removed:
+                was_indexed = not files[p][3]
+                del files[p]
+                if was_indexed:
+                    get_writer().delete_by_term("path", p)
+                    if p not in gone_by_rename:
+                        result.removed += 1
+            if writer is not None:
+                if clear:
+                    from whoosh.writing import CLEAR
+
+                    writer.commit(mergetype=CLEAR)
+                else:
+                    writer.commit()
+                writer = None
+        except BaseException:
+            if writer is not None:
+                with contextlib.suppress(Exception):
+                    writer.cancel()
+            raise
+        self._save_manifest(files)
+        problems = self._problems(files)
+        result.problems = len(problems)
+        result.problem_list = problems
+        result.unchanged = len(files) - len(problems) - result.added - result.updated
+        result.unchanged -= result.renamed
+        return result
+
+    def _writer(self, full: bool, total: int):
+        from whoosh.writing import LockError
+
+        try:
+            if full and total >= MP_THRESHOLD and MP_PROCS > 1:
+                return self._ix.writer(
+                    procs=MP_PROCS, multisegment=True, limitmb=128, timeout=LOCK_WAIT
+                )
+            return self._ix.writer(limitmb=128, timeout=LOCK_WAIT, delay=0.05)
+        except LockError:
+            raise IndexBusyError("an index update is already running; try again later") from None
+
+    def _save_manifest(self, files: dict[str, list]) -> None:
+        generation = self._ix.latest_generation()
+        self._write_json(MANIFEST_FILE, {"version": 1, "generation": generation, "files": files})
+
+    # ---- searching
+
+    def _get_searcher(self):
+        """The current searcher, reopened (never refreshed) when the index has changed."""
+        if self._ix is None:
+            if self._needs_rebuild:
+                return None
+            self._open()
+            if self._ix is None:
+                return None
+        s = self._searcher
+        if s is not None:
+            try:
+                if s.up_to_date():
+                    return s
+            except Exception:
+                pass
+            self._close_searcher()
+        last: Exception | None = None
+        for _attempt in range(3):
+            try:
+                self._searcher = self._ix.searcher()
+                return self._searcher
+            except Exception as err:  # a commit removed files between reading the TOC and them
+                last = err
+                time.sleep(0.05)
+        raise IndexDamagedError(f"the search index cannot be read ({type(last).__name__})")
+
+    def search(
+        self,
+        query: str,
+        limit: int = 20,
+        sort: str = "relevance",
+        paths: list[str] | None = None,
+    ) -> SearchResults:
+        """Posts matching ``query`` (QueryError if it cannot be understood), best first."""
+        from whoosh import query as wq
+
+        from newsterm.query import is_negative, parse, to_whoosh
+
+        node = parse(query)
+        q = to_whoosh(node)
+        if is_negative(node):
+            q = wq.And([wq.Every(), q])
+        limit = max(1, int(limit))
+        with self._lock:
+            s = self._get_searcher()
+            if s is None:
+                return SearchResults([], 0)
+            try:
+                flt = None
+                if paths is not None:
+                    flt = self._docnums(s, paths)
+                    if not flt:
+                        return SearchResults([], 0)
+                kwargs: dict[str, Any] = {}
+                if sort == "date":
+                    kwargs = {"sortedby": "ts", "reverse": True}
+                results = s.search(q, limit=limit, filter=flt, **kwargs)
+                total = len(results)
+                found = [(r.fields(), r.score or 0.0) for r in results]
+            except NewstermError:
+                raise
+            except Exception as err:
+                raise IndexDamagedError(
+                    f"the search index cannot be read ({type(err).__name__}); "
+                    "run 'newsterm index --rebuild'"
+                ) from err
+        hits = [self._hit(stored, score, query) for stored, score in found]
+        return SearchResults(hits, total)
+
+    def _docnums(self, searcher, paths: list[str]) -> set[int]:
+        cache = getattr(searcher, "_newsterm_docnums", None)
+        if cache is None:
+            cache = {}
+            reader = searcher.reader()
+            for docnum in reader.all_doc_ids():
+                stored = reader.stored_fields(docnum)
+                cache[stored["path"]] = docnum
+            searcher._newsterm_docnums = cache
+        return {cache[p] for p in paths if p in cache}
+
+    def _hit(self, stored: dict, score: float, query: str | None) -> Hit:
+        date = None
+        if stored.get("date"):
+            with contextlib.suppress(ValueError, TypeError):
+                date = datetime.fromisoformat(stored["date"])
+        hit = Hit(
+            path=stored["path"],
+            title=stored.get("title") or stored["path"],
+            date=date,
+            categories=_split(stored.get("categories")),
+            tags=_split(stored.get("tags")),
+            score=float(score),
+        )
+        try:
+            post = self.archive.read(hit.path)
+        except (PostError, NewstermError):
+            return hit
+        hit.snippet, hit.spans = make_snippet(post.body, query or "")
+        return hit
+
+    def more_like_this(self, path: str, limit: int = 10) -> SearchResults:
+        """Posts whose words are most like those of ``path`` (not including it)."""
+        with self._lock:
+            s = self._get_searcher()
+            if s is None:
+                return SearchResults([], 0)
+            docnum = s.document_number(path=path)
+            if docnum is None:
+                return SearchResults([], 0)
+            try:
+                post = self.archive.read(path)
+            except (PostError, NewstermError):
+                return SearchResults([], 0)
+            text = post.title + "\n" + post.body
+            try:
+                results = s.more_like(docnum, "body", text=text, top=max(1, limit), numterms=30)
+                found = [(r.fields(), r.score or 0.0) for r in results]
+            except Exception as err:
+                raise IndexDamagedError(
+                    f"the search index cannot be read ({type(err).__name__})"
+                ) from err
+        hits = [self._hit(stored, score, None) for stored, score in found if stored["path"] != path]
+        return SearchResults(hits, len(hits))
+
+
+MP_PROCS = 1
+"""Processes for a full build (Whoosh's multi-process writer); 1 keeps it in this process."""
+MP_THRESHOLD = 2000
+
+
+def _split(value: str | None) -> list[str]:
+    if not value:
+        return []
+    return [v for v in (x.strip() for x in value.split(",")) if v]
+
+
+# --------------------------------------------------------------------------- snippets
+
+_MD_LINK = re.compile(r"!?\[([^\]\n]*)\]\([^)\n]*\)")
+_MD_MARK = re.compile(
+    r"(?m)^\s{0,3}(?:#{1,6}\s+|>\s?|[-*+]\s+|\d+[.)]\s+)|[*_`~]{1,3}|<[^>\n]{1,200}>"
+)
+_SPACES = re.compile(r"\s+")
+
+
+def _plain(body: str) -> str:
+    text = _MD_LINK.sub(r"\1", body)
+    text = _MD_MARK.sub(" ", text)
+    return _SPACES.sub(" ", text).strip()
+
+
+def make_snippet(
+    body: str, query: str, width: int = SNIPPET_CHARS
+) -> tuple[str, list[tuple[int, int]]]:
+    """A short plain passage of ``body`` around the best matches of ``query``, with match spans.
+
+    The passage is the window of about ``width`` characters holding the most distinct query
+    words (then the most matches); with no match it is the start of the post.
+    """
+    from newsterm.query import find_matches
+
+    text = _plain(body)
+    if not text:
+        return "", []
+    spans = find_matches(text, query) if query else []
+    if not spans:
+        snippet = _cut(text, 0, width)
+        return snippet, find_matches(snippet, query) if query else []
+    best = (-1, -1, 0)
+    j = 0
+    words: dict[str, int] = {}
+    for i, (s, _e) in enumerate(spans):
+        while j < len(spans) and (j <= i or spans[j][1] - s <= width):
+            w = text[spans[j][0] : spans[j][1]].lower()
+            words[w] = words.get(w, 0) + 1
+            j += 1
+        score = (len(words), j - i)
+        if score > best[:2]:
+            best = (*score, i)
+        w = text[s : spans[i][1]].lower()
+        words[w] -= 1
+        if not words[w]:
+            del words[w]
+    first = spans[best[2]][0]
+    start = max(0, first - width // 4)
+    snippet = _cut(text, start, width)
+    return snippet, find_matches(snippet, query)
+
+
+def _cut(text: str, start: int, width: int) -> str:
+    """``text[start:start+width]`` widened/narrowed to whole words, with ellipses."""
+    if start > 0:
+        space = text.rfind(" ", max(0, start - 20), start + 1)
+        start = space + 1 if space >= 0 else start
+    end = start + width
+    if end < len(text):
+        space = text.rfind(" ", start + width // 2, end)
+        end = space if space > 0 else end
+    else:
+        end = len(text)
+    out = text[start:end].strip()
+    if start > 0:
+        out = "… " + out
+    if end < len(text):
+        out = out + " …"
+    return out
