@@ -1,0 +1,106 @@
+"""The index analyzer: Hangul bigrams with positions, stemmed Latin words, NFC."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import unicodedata
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from newsterm.analysis import (
+    ANALYZER_VERSION,
+    MAX_TOKEN,
+    analyzer,
+    is_cjk,
+    piece_terms,
+    pieces,
+    stem,
+)
+
+
+def tokens(text: str) -> list[tuple[str, int]]:
+    return [(t.text, t.pos) for t in analyzer()(text, positions=True)]
+
+
+def texts(text: str) -> list[str]:
+    return [t for t, _ in tokens(text)]
+
+
+def test_hangul_run_becomes_consecutive_bigrams_then_its_last_syllable():
+    assert tokens("넷플릭스가") == [("넷플", 0), ("플릭", 1), ("릭스", 2), ("스가", 3), ("가", 4)]
+
+
+def test_lone_syllable_is_itself_and_positions_run_on_across_runs():
+    assert tokens("책 한 권") == [("책", 0), ("한", 1), ("권", 2)]
+    assert tokens("극장 AI") == [("극장", 0), ("장", 1), ("ai", 2)]
+
+
+def test_latin_words_are_lowercased_and_stemmed_numbers_kept():
+    assert texts("Running SEARCHES searched") == ["run", "search", "search"]
+    assert texts("2025년 GPT-5") == ["2025", "년", "gpt", "5"]
+
+
+def test_punctuation_and_underscores_split_words():
+    assert texts("snake_case, (괄호)!") == ["snake", "case", "괄호", "호"]
+
+
+def test_nfd_hangul_is_normalised_to_nfc():
+    nfd = unicodedata.normalize("NFD", "극장에서")
+    assert nfd != "극장에서"
+    assert texts(nfd) == texts("극장에서") == ["극장", "장에", "에서", "서"]
+
+
+def test_other_cjk_scripts_are_bigrams_too():
+    assert texts("東京タワー") == ["東京", "京タ", "タワ", "ワー", "ー"]
+    assert is_cjk("東京") and is_cjk("한국") and not is_cjk("k팝") and not is_cjk("")
+
+
+def test_very_long_words_are_cut_the_same_on_both_sides():
+    word = "x" * 500
+    assert texts(word) == [stem(word)]
+    assert len(stem(word)) <= MAX_TOKEN
+
+
+def test_char_offsets_point_at_the_source_text():
+    text = "The 극장에서 news"
+    for t in analyzer()(text, chars=True):
+        piece = text[t.startchar : t.endchar]
+        assert piece.lower().startswith(t.text[:1].lower())
+
+
+def test_version_is_a_positive_int():
+    assert isinstance(ANALYZER_VERSION, int) and ANALYZER_VERSION >= 1
+
+
+_TEXT = st.text(
+    alphabet=st.sampled_from(list("가나다라마바사극장넷플릭스abcXYZ019 _-.,!\n")), max_size=60
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_TEXT)
+def test_query_pieces_give_exactly_the_index_terms(text):
+    """The query side (pieces + piece_terms) and the index side produce the same terms."""
+    expected = texts(text)
+    got = [term for p in pieces(unicodedata.normalize("NFC", text)) for term in piece_terms(p)]
+    assert got == expected
+
+
+def test_piece_terms_without_trailing_syllable():
+    (p,) = pieces("넷플릭스")
+    assert piece_terms(p, trailing=False) == ["넷플", "플릭", "릭스"]
+    (one,) = pieces("가")
+    assert piece_terms(one, trailing=False) == ["가"]
+
+
+def test_import_leaves_urllib_request_usable():
+    code = (
+        "import sys, newsterm.analysis, whoosh.compat\n"
+        "assert 'urllib.request' not in sys.modules, 'stub left behind'\n"
+        "import urllib.request\n"
+        "assert hasattr(urllib.request, 'Request')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
