@@ -25,6 +25,35 @@ DATA = BENCH / "data"
 OUT = BENCH / "out"
 
 
+_ENV: dict[str, str] | None = None
+SOURCE = {"mode": "worktree", "commit": None}
+
+
+def use_source(mode: str) -> dict:
+    """Which newsterm code to measure: ``worktree`` (the checkout as it is) or ``head`` (a
+    snapshot of the last commit, exported once into ``benchmarks/data``, so that edits other
+    people are making in the shared checkout cannot break a long run)."""
+    global _ENV
+    commit = subprocess.run(
+        ["git", "-C", str(REPO), "rev-parse", "HEAD"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    SOURCE.update(mode=mode, commit=commit)
+    if mode == "head":
+        snap = DATA / f"src-{commit[:12]}"
+        if not (snap / "src" / "newsterm").is_dir():
+            snap.mkdir(parents=True, exist_ok=True)
+            archive = subprocess.run(
+                ["git", "-C", str(REPO), "archive", commit, "src"], capture_output=True, check=True
+            ).stdout
+            subprocess.run(["tar", "-x", "-C", str(snap)], input=archive, check=True)
+        _ENV = {**os.environ, "PYTHONPATH": str(snap / "src")}
+        sys.path.insert(0, str(snap / "src"))
+    else:
+        _ENV = None
+        sys.path.insert(0, str(REPO / "src"))
+    return dict(SOURCE)
+
+
 def newsterm_cmd() -> list[str]:
     """How to start newsterm: the checkout's venv script, else the one on PATH."""
     venv = REPO / ".venv" / "bin" / "newsterm"
@@ -71,14 +100,15 @@ class Run:
     maxrss_mb: float
     returncode: int
     stdout: bytes
+    stderr: bytes = b""
 
 
 def run(cmd: Sequence[str], timeout: float = 900.0, env: dict | None = None) -> Run:
     """Run ``cmd`` once: wall time and the peak RSS of the process (``wait4``'s rusage, which
     covers the process and the children it waited for). Killed after ``timeout`` seconds."""
-    with tempfile.TemporaryFile() as out:
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         t0 = time.perf_counter()
-        proc = subprocess.Popen(list(cmd), stdout=out, stderr=subprocess.DEVNULL, env=env)
+        proc = subprocess.Popen(list(cmd), stdout=out, stderr=err, env=env or _ENV)
         timer = threading.Timer(timeout, proc.kill)
         timer.start()
         try:
@@ -88,8 +118,9 @@ def run(cmd: Sequence[str], timeout: float = 900.0, env: dict | None = None) -> 
         seconds = time.perf_counter() - t0
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
-        data = out.read()
-    return Run(seconds, usage.ru_maxrss / 1024, proc.returncode, data)
+        err.seek(0)
+        data, errors = out.read(), err.read()
+    return Run(seconds, usage.ru_maxrss / 1024, proc.returncode, data, errors)
 
 
 def median_time(cmd: Sequence[str], repeat: int, warmup: int = 1) -> tuple[float, list[float]]:
