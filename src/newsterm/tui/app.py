@@ -203,7 +203,8 @@ class NewstermApp(App[int]):
         self.load_archive()
 
     def on_resize(self) -> None:
-        self._apply_panes()
+        # Later: this handler runs before Textual's own App._on_resize stores the new size.
+        self.call_later(self._apply_panes)
 
     def _narrow(self) -> bool:
         return self.size.width < NARROW
