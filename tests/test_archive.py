@@ -297,6 +297,45 @@ def test_unreadable_posts_raise_one_line_reason(data: bytes, reason: str):
     assert "\n" not in message
 
 
+def test_deeply_nested_front_matter_is_a_problem_not_a_crash():
+    deep = "[" * 5000 + "]" * 5000
+    for text in (f"---\nt: {deep}\n---\nx\n", f"+++\nt = {deep}\n+++\nx\n"):
+        with pytest.raises(PostError):
+            parse(text)
+
+
+def test_impossible_front_matter_date_falls_back_to_file_name():
+    for value in ("2025-02-30", "2025-13-01 10:00:00", "'2025-02-30'"):
+        post = parse(f"---\ndate: {value}\n---\nx\n", rel="2020-01-01-name.md")
+        assert post.date == dt.datetime(2020, 1, 1, tzinfo=UTC)
+
+
+def test_word_count_skips_punctuation_tokens():
+    post = parse("## 제목\n\n한국어 문장 three words - and | more\n\n---\n")
+    assert post.word_count == 7
+    assert parse("---\ntitle: t\n---\n").word_count == 0
+
+
+def test_read_gets_the_whole_file(tmp_path: Path):
+    text = "---\ntitle: Big\n---\n" + "단어 " * 200_000 + "끝\n"
+    write(tmp_path, "big.md", text)
+    post = Archive(tmp_path).read("big.md")
+    assert post.body.endswith("끝\n")
+    assert post.word_count == 200_001
+    assert post.size == len(text.encode())
+
+
+def test_too_large_file_is_a_problem(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    from newsterm import archive as archive_module
+
+    monkeypatch.setattr(archive_module, "MAX_POST_BYTES", 1024 * 1024)
+    write(tmp_path, "huge.md", b"x" * (1024 * 1024 + 1))
+    write(tmp_path, "ok.md", b"x")
+    posts, problems = Archive(tmp_path).load_all()
+    assert [p.path for p in posts] == ["ok.md"]
+    assert problems[0].path == "huge.md" and "too large" in problems[0].reason
+
+
 def test_problems_are_reported_and_the_rest_still_load(tmp_path: Path):
     write(tmp_path, "2020-01-01-good.md", "---\ntitle: Good\n---\nfine\n")
     write(tmp_path, "empty.md", b"")

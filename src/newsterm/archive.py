@@ -43,6 +43,7 @@ import yaml
 
 from newsterm.errors import ArchiveError
 from newsterm.models import Post, Problem
+from newsterm.simple_yaml import construct_timestamp, load_simple
 
 __all__ = [
     "MAX_POST_BYTES",
@@ -58,7 +59,15 @@ POST_SUFFIXES = (".md", ".markdown")
 MAX_POST_BYTES = 16 * 1024 * 1024
 """Bigger files are reported as problems instead of being read into memory."""
 
-_YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BASE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_BASE_LOADER):  # type: ignore[misc, valid-type]
+    """The safe loader (libyaml when available), keeping impossible dates as strings."""
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", construct_timestamp)
+_YAML_LOADER: Any = _Loader
 _UTC = dt.UTC
 
 
@@ -181,36 +190,54 @@ def _one_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
-def _split_front_matter(lines: list[str]) -> tuple[str | None, str, int, int]:
-    """Find front matter: (kind or None, its text, its first file line, the body's first line).
+def _split_front_matter(text: str) -> tuple[str | None, str, int, int, str]:
+    """Find front matter: (kind or None, its text, its first file line, the body's first line,
+    the body).
 
-    ``lines`` are the file's lines without line ends. Blank lines before the opening
-    delimiter are allowed; a delimiter line may have trailing blanks.
+    ``text`` has ``\\n`` line ends. Blank lines before the opening delimiter are allowed; a
+    delimiter line may have trailing blanks. Only the front matter's lines are looked at, so
+    a long body costs nothing here.
     """
-    start = 0
-    while start < len(lines) and not lines[start].strip():
-        start += 1
-    if start == len(lines):
-        return None, "", 0, 1
-    first = lines[start].rstrip()
+    pos, line_no, n = 0, 1, len(text)
+    while True:  # skip blank lines
+        end = text.find("\n", pos)
+        end = n if end < 0 else end
+        if text[pos:end].strip() or end == n:
+            break
+        pos, line_no = end + 1, line_no + 1
+    first = text[pos:end].rstrip()
     if first == "---":
         kind, closers = "yaml", ("---", "...")
     elif first == "+++":
         kind, closers = "toml", ("+++",)
     else:
-        return None, "", 0, 1
-    for i in range(start + 1, len(lines)):
-        if lines[i].rstrip() in closers:
-            text = "\n".join(lines[start + 1 : i])
-            return kind, text, start + 2, i + 2
+        return None, "", 0, 1, text
+    open_line = line_no
+    fm_start = end + 1
+    pos = fm_start
+    while pos <= n:
+        line_no += 1
+        end = text.find("\n", pos)
+        end = n if end < 0 else end
+        if text[pos:end].rstrip() in closers:
+            fm_text = text[fm_start : max(fm_start, pos - 1)]
+            return kind, fm_text, open_line + 1, line_no + 1, text[end + 1 :]
+        pos = end + 1
     raise PostError(
-        f"front matter opened with {first} on line {start + 1} is never closed "
+        f"front matter opened with {first} on line {open_line} is never closed "
         f"(no closing {closers[0]} line)"
     )
 
 
 def _yaml_mapping(text: str, first_line: int) -> dict:
-    """Parse YAML front matter into a dict (empty front matter gives ``{}``)."""
+    """Parse YAML front matter into a dict (empty front matter gives ``{}``).
+
+    The common flat shape is read by :func:`newsterm.simple_yaml.load_simple` (same result,
+    many times faster); anything else goes through the full YAML parser.
+    """
+    simple = load_simple(text)
+    if simple is not None:
+        return simple
     try:
         data = yaml.load(text, Loader=_YAML_LOADER)
         error: Exception | None = None
@@ -416,38 +443,40 @@ def _first_h1(body: str) -> str:
     return ""
 
 
-_NOT_A_WORD = re.compile(r"\s[^\w\s]+(?=\s)")
-
-
-def _word_count(body: str) -> int:
-    """Whitespace-separated words (Korean eojeol included) that contain a letter or digit.
-
-    Tokens made only of punctuation (``##``, ``-``, ``---``, ``|``) are not words.
-    """
-    return len(body.split()) - len(_NOT_A_WORD.findall(f" {body} "))
-
-
 # --------------------------------------------------------------------------- one post
 
 
 def parse_post(rel: str, data: bytes, mtime: float = 0.0, size: int = 0) -> Post:
-    """Turn one file's bytes into a Post; raises :class:`PostError` with a one-line reason."""
-    if not data.strip():
+    """Turn one file's bytes into a Post; raises :class:`PostError` with a one-line reason.
+
+    Any other error while parsing (a front matter nested deeper than the TOML parser can
+    recurse, say) also becomes a :class:`PostError`: one odd file never stops an archive.
+    """
+    try:
+        return _parse_post(rel, data, mtime, size)
+    except PostError:
+        raise
+    except RecursionError:
+        raise PostError("front matter is nested too deeply to read") from None
+    except Exception as err:  # a safety net, not a code path: report it as the file's problem
+        raise PostError(f"cannot be read: {type(err).__name__}: {_one_line(str(err))}") from None
+
+
+def _parse_post(rel: str, data: bytes, mtime: float, size: int) -> Post:
+    if not data or data.isspace():
         raise PostError("empty file" if not data else "file has only blank space")
     text, encoding = _decode(data)
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _nfc(text)
-    if not text.strip():
+    if not text or text.isspace():
         raise PostError("file has only blank space")
-    lines = text.split("\n")
-    kind, fm_text, fm_line, body_line = _split_front_matter(lines)
+    kind, fm_text, fm_line, body_line, body = _split_front_matter(text)
     meta: dict = {}
     if kind == "yaml":
         meta = _yaml_mapping(fm_text, fm_line)
     elif kind == "toml":
         meta = _toml_mapping(fm_text, fm_line)
-    body = "\n".join(lines[body_line - 1 :]) if kind else text
     fields: dict[str, Any] = {}
     for key, value in meta.items():
         fields.setdefault(str(key).strip().lower(), value)
@@ -473,7 +502,6 @@ def parse_post(rel: str, data: bytes, mtime: float = 0.0, size: int = 0) -> Post
         categories=_terms(fields.get("categories"), fields.get("category")),
         tags=_terms(fields.get("tags"), fields.get("tag")),
         body=body,
-        word_count=_word_count(body),
         body_line=body_line,
         mtime=mtime,
         size=size or len(data),
@@ -574,13 +602,20 @@ class Archive:
             st = os.fstat(f.fileno())
             if not stat.S_ISREG(st.st_mode):
                 raise PostError("not a regular file")
+            limit = MAX_POST_BYTES // (1024 * 1024)
             if st.st_size > MAX_POST_BYTES:
-                limit = MAX_POST_BYTES // (1024 * 1024)
                 raise PostError(f"file too large ({st.st_size} bytes; the limit is {limit} MiB)")
             try:
-                data = f.read(MAX_POST_BYTES + 1)
+                # Ask for the size fstat gave (plus one byte to notice growth): asking for
+                # MAX_POST_BYTES would allocate that much for every post.
+                want = st.st_size + 1
+                data = f.read(want)
+                if len(data) == want:  # the file grew since fstat
+                    data += f.read(MAX_POST_BYTES + 1 - len(data))
             except OSError as err:
                 raise PostError(f"cannot read: {err.strerror}") from None
+            if len(data) > MAX_POST_BYTES:
+                raise PostError(f"file too large (more than {limit} MiB)")
         return parse_post(clean, data, mtime=st.st_mtime, size=st.st_size)
 
     def load_all(self) -> tuple[list[Post], list[Problem]]:

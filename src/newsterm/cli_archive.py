@@ -90,6 +90,15 @@ def _dump_json(data: object) -> None:
     _write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
 
+def _dump_json_rows(rows: list[dict]) -> None:
+    """A JSON array with one object per line (C-speed encoding; 20,000 posts in a blink)."""
+    if not rows:
+        _write("[]\n")
+        return
+    body = ",\n".join(json.dumps(row, ensure_ascii=False) for row in rows)
+    _write(f"[\n{body}\n]\n")
+
+
 def _report_problems(problems: list[Problem]) -> None:
     for problem in problems:
         print(
@@ -204,7 +213,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     archive = _open_archive(args)
     posts, problems = archive.load_all()
     if getattr(args, "json", False):
-        _dump_json([post_json(p) for p in posts])
+        _dump_json_rows([post_json(p) for p in posts])
     elif _fancy(sys.stdout):
         _rich_list(posts)
     else:
@@ -302,7 +311,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     archive = _open_archive(args)
     posts, problems = archive.load_all()
     if getattr(args, "json", False):
-        _dump_json([{"path": p.path, "reason": p.reason} for p in problems])
+        _dump_json_rows([{"path": p.path, "reason": p.reason} for p in problems])
     elif problems:
         _write("".join(f"{_one_line(p.path)}: {_one_line(p.reason)}\n" for p in problems))
     else:

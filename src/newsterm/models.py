@@ -2,8 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
+
+_NOT_A_WORD = re.compile(r"\s[^\w\s]+(?=\s)")
+
+
+def count_words(text: str) -> int:
+    """Whitespace-separated words (Korean eojeol included) that contain a letter or digit.
+
+    Tokens made only of punctuation (``##``, ``-``, ``---``, ``|``) are not words.
+    """
+    return len(text.split()) - len(_NOT_A_WORD.findall(f" {text} "))
 
 
 @dataclass(frozen=True, slots=True)
@@ -14,6 +25,9 @@ class Post:
     the front matter, NFC-normalised, with ``\\n`` line endings. ``body_line`` is the 1-based line
     of the file on which ``body`` starts, so that body line ``n`` (1-based) is file line
     ``body_line + n - 1``.
+
+    ``word_count`` is computed from ``body`` the first time it is asked for (listing a big
+    archive never needs it), unless given to the constructor as ``words``.
     """
 
     path: str
@@ -22,11 +36,18 @@ class Post:
     categories: tuple[str, ...]
     tags: tuple[str, ...]
     body: str
-    word_count: int
+    words: int = field(default=-1, repr=False, compare=False)
     body_line: int = 1
     mtime: float = 0.0
     size: int = 0
     encoding: str = "utf-8"
+
+    @property
+    def word_count(self) -> int:
+        """Words of the body (see :func:`count_words`)."""
+        if self.words < 0:
+            object.__setattr__(self, "words", count_words(self.body))
+        return self.words
 
     @property
     def slug(self) -> str:
