@@ -389,3 +389,11 @@ def test_commands_never_write_into_the_archive(archive: Path):
         run(*args, "--archive", str(archive))
     run("show", SEED.name, "--outline", "--archive", str(archive))
     assert listing() == before
+
+
+def test_list_of_an_empty_archive_says_so(tmp_path: Path):
+    proc = run("list", "--archive", str(tmp_path))
+    assert proc.returncode == 0
+    assert proc.stdout == ""
+    assert proc.stderr.strip() == f"newsterm: no posts in {tmp_path.resolve()}"
+    assert json.loads(run("list", "--json", "--archive", str(tmp_path)).stdout) == []

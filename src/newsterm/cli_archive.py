@@ -214,6 +214,8 @@ def cmd_list(args: argparse.Namespace) -> int:
     posts, problems = archive.load_all()
     if getattr(args, "json", False):
         _dump_json_rows([post_json(p) for p in posts])
+    elif not posts:
+        print(f"newsterm: no posts in {archive.root}", file=sys.stderr)
     elif _fancy(sys.stdout):
         _rich_list(posts)
     else:
@@ -264,7 +266,7 @@ def _show_rich(post: Post, markdown: str) -> None:
         meta.append("  ")
         meta.append(_one_line(" ".join(f"#{t}" for t in post.tags)), style="magenta")
     console.print(meta)
-    console.print(Text(post.path, style="dim"))
+    console.print(Text(_one_line(post.path), style="dim"))
     console.rule(style="dim")
     console.print(Markdown(_safe(markdown)))
 
