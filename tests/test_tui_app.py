@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 
 from newsterm.tui.keys import load_config
 from newsterm.tui.state import ReadingState
@@ -304,3 +306,245 @@ async def test_theme_choice_is_remembered(theme: str):
     async with again.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: again.loaded)
         assert again.theme == theme
+
+
+async def test_headings_are_drawn_in_heading_style():
+    app = make_app(ARCHIVE, restore=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_seed(app, pilot)
+        h2 = app.article.get_component_rich_style("article--h2")
+        h3 = app.article.get_component_rich_style("article--h3")
+        text = app.article.get_component_rich_style("article--placeholder")
+        assert h2.color != h3.color or h2.bold
+
+        def style_of(y: int, words: str):
+            row = y - round(app.article.scroll_offset.y)
+            strip = app.article.render_line(row)
+            return next(seg.style for seg in strip if words in seg.text)
+
+        first = app.doc.blocks[0]
+        assert first.heading == 2
+        assert style_of(first.y, "더 큰 스크린").color == h2.color
+        # an implicit heading of the seed ("배경 설명") is promoted and drawn as a heading
+        implicit = next(b for b in app.doc.blocks if app.doc.lines[b.y].plain == "배경 설명")
+        assert implicit.heading == 3
+        app.article.scroll_to_y(implicit.y)
+        await pilot.pause()
+        style = style_of(implicit.y, "배경 설명")
+        assert style.color == h3.color and style.bold
+        # while body text keeps the plain text colour
+        body = app.doc.lines[implicit.y + 1].plain[:8]
+        assert style_of(implicit.y + 1, body).color != h3.color
+        assert text is not None
+
+
+async def test_scroll_position_restored_at_start():
+    app = make_app(ARCHIVE)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_seed(app, pilot)
+        for _ in range(6):
+            await pilot.press("right_square_bracket")
+        await pilot.pause()
+        line = app.article.top_line()
+        assert line > 10
+        await pilot.press("q")
+    again = make_app(ARCHIVE)
+    async with again.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: again.doc is not None and again.doc.complete)
+        await pilot.pause()
+        assert again.current.path == SEED
+        assert again.article.top_line() == line
+        assert again.post_list.highlighted.path == SEED
+
+
+async def test_live_change_of_the_open_post_keeps_the_place(bundled_archive_copy: Path):
+    app = make_app(bundled_archive_copy, watch=True, restore=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_seed(app, pilot)
+        for _ in range(4):
+            await pilot.press("right_square_bracket")
+        await pilot.pause(0.3)
+        line = app.article.top_line()
+        seed = bundled_archive_copy / SEED
+        text = seed.read_text("utf-8")
+        seed.write_text(text.replace("결론", "맺음말", 1), "utf-8")
+        await wait_for(pilot, lambda: "맺음말" in app.current.body, timeout=2.5)
+        await wait_for(pilot, lambda: app.doc is not None and app.doc.complete)
+        await pilot.pause()
+        assert any("맺음말" in line.plain for line in app.doc.lines)
+        assert app.article.top_line() == line
+        assert app.current.path == SEED
+
+
+async def test_moved_post_keeps_no_stale_state(bundled_archive_copy: Path):
+    state = ReadingState(bundled_archive_copy)
+    state.set_read(SEED)
+    state.set_bookmarked(SEED)
+    (bundled_archive_copy / SEED).rename(bundled_archive_copy / "2023" / SEED)
+    app = make_app(bundled_archive_copy, state=state, restore=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.loaded)
+        assert f"2023/{SEED}" in app.by_path
+        assert not state.is_read(f"2023/{SEED}")
+        assert not state.is_read(SEED) and not state.is_bookmarked(SEED)
+    assert ReadingState(bundled_archive_copy).bookmarks() == []
+
+
+async def test_copy_permalink_with_site_config(bundled_archive_copy: Path):
+    (bundled_archive_copy / "_config.yml").write_text(
+        'title: x\nurl: "https://news.example.com"\nbaseurl: /blog\npermalink: pretty\n'
+    )
+    app = make_app(bundled_archive_copy, restore=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_seed(app, pilot)
+        await pilot.press("Y")
+        assert app.clipboard.startswith("https://news.example.com/blog/")
+        assert app.clipboard.endswith("/2025/08/18/content-ai-weekly-digest/")
+        assert any("Copied" in str(n.message) for n in app._notifications)
+
+
+async def test_wide_terminal_shows_three_panes_with_a_capped_measure():
+    app = make_app(ARCHIVE, restore=False)
+    async with app.run_test(size=(200, 60)) as pilot:
+        await open_seed(app, pilot)
+        for widget in ("#left", "#reader", "#outline"):
+            assert app.query_one(widget).display
+        assert app.doc.width <= 92
+        assert max(line.cell_len for line in app.doc.lines) <= app.doc.width
+        assert app.outline.region.right <= 200
+        assert app.post_list.size.width >= 40
+
+
+async def test_choseong_finds_netflix():
+    app = make_app(ARCHIVE, restore=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.loaded)
+        await pilot.press("t", *"ㄴㅍㄹㅅ")
+        titles = [e.post.title for e in app.post_list.entries]
+        assert titles and all("넷플릭스" in t for t in titles)
+
+
+async def test_facets_multi_select_or_within_and_across_kinds():
+    app = make_app(ARCHIVE, restore=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.loaded)
+        await pilot.press("f")
+        await pilot.pause()
+        sl = app.screen.query_one("#facet-list")
+        values = [sl.get_option_at_index(i).value for i in range(sl.option_count)]
+        kinds = {kind for kind, _ in values}
+        assert kinds == {"category", "tag", "year", "month"}
+        labels = str(sl.get_option_at_index(0).prompt)
+        assert labels.split()[-1].isdigit()  # each facet shows its count
+        for value in (("year", "2025"), ("year", "2024")):
+            sl.select(sl.get_option_at_index(values.index(value)))
+        await pilot.press("enter")
+        await pilot.pause()
+        years = {app.by_path[e.path].date.year for e in app.post_list.entries}
+        assert years == {2024, 2025}
+        both = len(app.post_list.entries)
+        await pilot.press("f")
+        await pilot.pause()
+        sl = app.screen.query_one("#facet-list")
+        values = [sl.get_option_at_index(i).value for i in range(sl.option_count)]
+        sl.select(sl.get_option_at_index(values.index(("category", "IT"))))
+        await pilot.press("enter")
+        await pilot.pause()
+        paths = [e.path for e in app.post_list.entries]
+        assert 0 < len(paths) < both
+        for p in paths:
+            post = app.by_path[p]
+            assert post.date.year in (2024, 2025) and "IT" in post.categories
+
+
+async def test_every_palette_command_exists_and_runs_from_the_palette():
+    from newsterm.tui.commands import ReaderCommands
+    from newsterm.tui.keys import COMMANDS
+
+    app = make_app(ARCHIVE, restore=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.loaded)
+        for command in COMMANDS:
+            name = command.action.split("(")[0]
+            assert callable(getattr(app, f"action_{name}", None)), command.action
+        provider = ReaderCommands(app.screen)
+        found = [hit.text async for hit in provider.discover()]
+        assert set(found) == {c.description for c in COMMANDS if c.palette}
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        for ch in "Show bookmarks":
+            await pilot.press(ch if ch != " " else "space")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.view == "bookmarks")
+
+
+async def test_help_lists_every_binding_with_its_keys(tmp_path: Path):
+    from newsterm.tui.keys import ALL_COMMANDS
+
+    cfg = tmp_path / "config.toml"
+    cfg.write_text('[keymap]\n"newsterm.bookmarks" = "ctrl+b"\n')
+    app = make_app(ARCHIVE, config=load_config(cfg), restore=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.loaded)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        table = app.screen.query_one("#help-table").content
+        console = Console(width=100, record=True, file=io.StringIO())
+        console.print(table)
+        text = console.export_text()
+        for command in ALL_COMMANDS:
+            assert command.description in text
+        row = next(line for line in text.splitlines() if "Show bookmarks" in line)
+        assert "ctrl+b" in row
+        await pilot.press("escape")
+        assert type(app.screen).__name__ != "HelpScreen"
+
+
+async def test_page_keys_in_list_and_article():
+    app = make_app(ARCHIVE, restore=False)
+    async with app.run_test(size=(120, 12)) as pilot:
+        await wait_for(pilot, lambda: app.loaded)
+        await pilot.press("ctrl+d")
+        after_page = app.post_list.cursor
+        assert after_page > 1
+        await pilot.press("ctrl+u")
+        assert app.post_list.cursor == 0
+        await pilot.press("space")
+        assert app.post_list.cursor == after_page
+        await open_seed(app, pilot)
+        await pilot.press("ctrl+d")
+        half = app.article.scroll_offset.y
+        assert half > 0
+        await pilot.press("space")
+        assert app.article.scroll_offset.y > half
+        await pilot.press("ctrl+u")
+        assert 0 < app.article.scroll_offset.y < half + app.article.size.height
+
+
+async def test_mouse_click_selects_and_opens():
+    app = make_app(ARCHIVE, restore=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.loaded)
+        await pilot.click("#posts", offset=(20, 2))
+        assert app.post_list.cursor == 2
+        assert app.current is None
+        await pilot.click("#posts", offset=(20, 2))
+        await wait_for(pilot, lambda: app.current is not None)
+        assert app.current.path == app.post_list.entries[2].path
+
+
+async def test_no_color_draws_in_greys_only(monkeypatch: pytest.MonkeyPatch):
+    import re
+
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app(ARCHIVE, restore=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_seed(app, pilot)
+        assert app.no_color
+        svg = app.export_screenshot()
+    colours = set(re.findall(r"#([0-9a-fA-F]{6})\b", svg.split("</style>")[0]))
+    assert colours
+    for c in colours:
+        r, g, b = int(c[0:2], 16), int(c[2:4], 16), int(c[4:6], 16)
+        assert max(r, g, b) - min(r, g, b) <= 8, c

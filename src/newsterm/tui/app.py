@@ -19,6 +19,7 @@ from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
@@ -77,6 +78,7 @@ class NewstermApp(App[int]):
     CSS_PATH = "newsterm.tcss"
     TITLE = "newsterm"
     COMMANDS = App.COMMANDS | {ReaderCommands}
+    show_search_time = True  # snapshot tests turn the (varying) search time off
     BINDINGS = [c.binding() for c in READER_COMMANDS] + [
         Binding("ctrl+z", "suspend", "Suspend", show=False, id="newsterm.suspend"),
     ]
@@ -240,13 +242,26 @@ class NewstermApp(App[int]):
     def load_archive(self) -> None:
         from newsterm.archive import Archive
 
-        archive = Archive(self.root)
-        posts, problems = archive.load_all()
+        try:
+            archive = Archive(self.root)
+            posts, problems = archive.load_all()
+        except Exception as err:  # the reader stays up and says why, never a traceback
+            self.call_from_thread(self._load_failed, f"{type(err).__name__}: {err}")
+            return
         self.call_from_thread(self._loaded, archive, posts, problems)
+
+    def _load_failed(self, reason: str) -> None:
+        self.post_list.empty_text = f"Cannot read the archive: {reason}"
+        self.post_list.refresh()
+        self.notify(reason, title="Cannot read the archive", severity="error", timeout=30)
 
     def _loaded(self, archive: Any, posts: list[Post], problems: list[Problem]) -> None:
         self.archive = archive
         self._set_posts(posts, problems)
+        if posts:
+            # After a complete scan, a post that moved or went keeps no stale marks under its old
+            # path (a new post there must not inherit them). An empty scan forgets nothing.
+            self.reading.forget_missing([p.path for p in posts] + [p.path for p in problems])
         self.loaded = True
         self.post_list.empty_text = "No posts match" if posts else "This archive has no posts"
         self._rebuild_list()
@@ -440,15 +455,25 @@ class NewstermApp(App[int]):
         hit_lines = [doc.line_of_y(h.y) for h in hits]
         if self.matcher is not None:
             self.outline.set_sections(self.sections, hit_lines)
-        if keep_line is not None:
-            article.scroll_to_line(keep_line)
-        elif hits:
-            article.set_hit_index(self._pending_hit or 0)
-        elif self._pending_scroll:
-            article.scroll_to_line(self._pending_scroll)
+        pending_hit, pending_scroll = self._pending_hit, self._pending_scroll
         self._pending_scroll = None
+
+        def place() -> None:
+            # After a refresh: the view must know its new height before it can scroll there.
+            if self.doc is not doc:
+                return
+            if keep_line is not None:
+                article.scroll_to_line(keep_line)
+            elif hits:
+                article.set_hit_index(pending_hit or 0)
+            elif pending_scroll:
+                article.scroll_to_line(pending_scroll)
+            self._follow_outline()
+
+        if keep_line is not None or hits or pending_scroll:
+            article.scroll_to_line(keep_line or pending_scroll or 1)  # right away if possible
         self._show_header()
-        self.call_after_refresh(self._follow_outline)
+        self.call_after_refresh(place)
 
     def _follow_outline(self) -> None:
         self.outline.follow(self.article.reading_line())
@@ -468,9 +493,13 @@ class NewstermApp(App[int]):
         self._rewrap_timer = self.set_timer(0.1, self._rerender_for_width)
 
     def _rerender_for_width(self) -> None:
+        try:
+            article = self.article
+        except NoMatches:  # the timer outlived the screen (the app is closing)
+            return
         doc = self.doc
-        if self.current is not None and doc is not None and doc.width != self.article.text_width():
-            self._render_current(keep_line=self.article.top_line())
+        if self.current is not None and doc is not None and doc.width != article.text_width():
+            self._render_current(keep_line=article.top_line())
 
     @on(Outline.Jump)
     def _outline_jump(self, event: Outline.Jump) -> None:
@@ -495,6 +524,13 @@ class NewstermApp(App[int]):
             self.notify(f"Links are not opened in this session: {href}", title="Link")
             return
         self.open_url(href)
+
+    def open_url(self, url: str, *, new_tab: bool = True) -> None:
+        # Served: no widget (Textual's Markdown, Link, ...) may start a browser on the server.
+        if self.served:
+            self.notify(f"Links are not opened in this session: {url}", title="Link")
+            return
+        super().open_url(url, new_tab=new_tab)
 
     # -- actions: reading -------------------------------------------------------------------
     def _section_starts(self) -> list[int]:
@@ -832,7 +868,8 @@ class NewstermApp(App[int]):
         self.search_panel.query_text = query
         if query != self.search_panel.input.value[:MAX_QUERY]:
             return
-        self.search_panel.show_results(query, list(results.hits), results.total, elapsed)
+        timing = elapsed if self.show_search_time else None
+        self.search_panel.show_results(query, list(results.hits), results.total, timing)
         self.last_search_ms = elapsed
 
     @on(SearchPanel.Opened)
@@ -917,6 +954,9 @@ class NewstermApp(App[int]):
             except Exception as err:  # a broken index folder must not stop the reader
                 self.call_from_thread(self._set_index_state, f"index error: {err}")
                 return
+        if self.served:
+            self._wait_for_server_index()
+            return
         try:
             built = not self.index.needs_build()
         except Exception:
@@ -943,6 +983,19 @@ class NewstermApp(App[int]):
         except Exception as err:
             self.call_from_thread(self._set_index_state, f"index error: {err}")
             return
+        self.call_from_thread(self._index_synced)
+
+    def _wait_for_server_index(self) -> None:
+        """Served: ``newsterm serve`` is the index's only writer; wait for its build, never sync."""
+        from newsterm.index import open_index
+
+        worker = get_current_worker()
+        while self.index.needs_build():
+            self.call_from_thread(self._set_index_state, "index building on the server")
+            time.sleep(1.0)
+            if worker.is_cancelled:
+                return
+            self.index = open_index(self.root, self.index_dir, notice=lambda _m: None)
         self.call_from_thread(self._index_synced)
 
     def _index_usable(self) -> None:

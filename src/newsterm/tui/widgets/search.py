@@ -88,7 +88,9 @@ class SearchPanel(Vertical):
         status.set_class(error, "-error")
         status.update(text)
 
-    def show_results(self, query: str, hits: list[Any], total: int, elapsed_ms: float) -> None:
+    def show_results(
+        self, query: str, hits: list[Any], total: int, elapsed_ms: float | None
+    ) -> None:
         self.hits = hits
         self.query_text = query
         width = max(20, self.results.scrollable_content_region.width or self.size.width or 40)
@@ -103,7 +105,8 @@ class SearchPanel(Vertical):
             self.set_status("")
         elif total:
             shown = f"{len(hits)} of {total:,}" if total > len(hits) else f"{total:,}"
-            self.set_status(f"{shown} results · {elapsed_ms:.0f} ms")
+            timing = f" · {elapsed_ms:.0f} ms" if elapsed_ms is not None else ""
+            self.set_status(f"{shown} results{timing}")
         else:
             self.set_status("no results")
 
