@@ -8,6 +8,8 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from conftest import ARCHIVE, SEED
 from newsterm.archive import Archive, PostError, parse_post, post_sort_key, slug_of
@@ -488,3 +490,51 @@ def test_seed_is_the_users_post_byte_for_byte():
     if not shared.exists():
         pytest.skip("the shared seed is not next to this checkout")
     assert SEED.read_bytes() == shared.read_bytes()
+
+
+# --------------------------------------------------------------------------- never crashes
+
+
+_pieces = st.sampled_from(
+    [
+        "---\n",
+        "+++\n",
+        "...\n",
+        "title: ",
+        "date: ",
+        "tags: [",
+        "]",
+        "\n",
+        "\r\n",
+        "\t",
+        "  - ",
+        "2025-02-30",
+        "2015-03-17 14:00:00 -4",
+        '"',
+        "'",
+        "[",
+        "{",
+        ":",
+        "# ",
+        "제목",
+        "\ufeff",
+        "\x00",
+        "\xff",
+        "= ",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(st.binary(max_size=200), st.lists(_pieces, max_size=30).map("".join)))
+def test_parse_post_only_ever_raises_post_error(data: bytes | str):
+    if isinstance(data, str):
+        data = data.encode("utf-8", "surrogatepass")
+    try:
+        post = parse_post("2020-01-01-x.md", data)
+    except PostError as err:
+        assert "\n" not in str(err)
+    else:
+        assert post.title
+        assert post.date is None or post.date.tzinfo is not None
+        assert post.word_count >= 0

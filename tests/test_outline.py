@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import SEED
 from newsterm.archive import parse_post
@@ -318,3 +320,51 @@ def test_promoted_seed_renders_sections_as_headings(seed_body: str):
     # Each implicit heading is a line of its own, not glued onto its paragraph.
     assert "배경 설명" in [line.strip() for line in rendered]
     assert not any(line.strip().startswith("배경 설명 ") for line in rendered)
+
+
+_md = st.sampled_from(
+    [
+        "# A\n",
+        "## B ##\n",
+        "배경 설명\n",
+        PROSE + "\n",
+        "\n",
+        "**Bold line**\n",
+        "```\n",
+        "~~~\n",
+        "    code\n",
+        "- item\n",
+        "  nested\n",
+        "1. one\n",
+        "> quote\n",
+        "<h2>x</h2>\n",
+        "<div>\n",
+        "<!--\n",
+        "-->\n",
+        "===\n",
+        "---\n",
+        "| a | b |\n",
+        "|---|---|\n",
+        "[x]: http://y\n",
+        "\t\n",
+        "결론\r\n",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_md, max_size=40).map("".join))
+def test_outline_and_promotion_hold_for_any_markdown(body: str):
+    top = extract_outline(body)
+    flat = flatten(top)
+    n_lines = body.count("\n") + 1
+    assert all(1 <= s.line <= n_lines and s.title and 1 <= s.level <= 6 for s in flat)
+    assert [s.line for s in flat] == sorted(s.line for s in flat)
+    promoted = promote_headings(body)
+    assert promoted.count("\n") == body.count("\n")
+    changed = {
+        i + 1
+        for i, (a, b) in enumerate(zip(body.split("\n"), promoted.split("\n"), strict=True))
+        if a != b
+    }
+    assert changed == {s.line for s in flat if s.implicit}
