@@ -17,7 +17,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import asyncssh
@@ -25,6 +24,7 @@ import asyncssh
 from newsterm.errors import NewstermError
 from newsterm.paths import index_dir_for, resolve_archive
 from newsterm.ssh.hostkey import fingerprint, load_or_create_host_key
+from newsterm.ssh.indexer import IndexKeeper
 from newsterm.ssh.limits import ConnectionLimiter, Limits
 from newsterm.ssh.log import log_event, monotonic
 from newsterm.ssh.session import ConnState, ServedSession
@@ -85,7 +85,9 @@ class ServerApp:
         self.sessions: set[ServedSession] = set()
         self.connections: set[_Connection] = set()
         self.children: set[subprocess.Popen[bytes]] = set()
-        self.index_ready = asyncio.Event()
+        # The server is the index's only writer; readers and search execs only read it.
+        self.indexer = IndexKeeper(root, index_dir)
+        self.index_ready = self.indexer.ready
         self.closing = False
 
     def folders(self) -> tuple[str, str]:
@@ -253,24 +255,6 @@ class _Connection(asyncssh.SSHServer):
             log_event("refused", address=self._state.address, what=what)
 
 
-def _sync_index(app: ServerApp, loop: asyncio.AbstractEventLoop) -> None:
-    """Bring the search index up to date (the server is its only writer), then say so."""
-    started = monotonic()
-    try:
-        from newsterm.archive import Archive
-        from newsterm.index import open_index
-    except ImportError as err:
-        log_event("index", status="unavailable", error=str(err))
-    else:
-        try:
-            result = open_index(app.root, app.index_dir).sync(Archive(app.root))
-            log_event("index", status="synced", seconds=monotonic() - started, result=str(result))
-        except Exception as err:  # the reader still works without a fresh index
-            log_event("index", status="failed", error=f"{type(err).__name__}: {err}")
-    with contextlib.suppress(RuntimeError):
-        loop.call_soon_threadsafe(app.index_ready.set)
-
-
 async def _serve(args: argparse.Namespace, app: ServerApp, host_key: asyncssh.SSHKey) -> int:
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
@@ -313,14 +297,18 @@ async def _serve(args: argparse.Namespace, app: ServerApp, host_key: asyncssh.SS
         f"newsterm serve: listening on {args.host}:{port}  host key {fp}  archive {app.root}",
         flush=True,
     )
-    threading.Thread(target=_sync_index, args=(app, loop), name="index-sync", daemon=True).start()
+    indexing = asyncio.ensure_future(app.indexer.run(stop))
     try:
         while not stop.is_set():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=60)
             app.limiter.prune()
     finally:
+        stop.set()
         await _shutdown(app, server)
+        # A sync in progress finishes in its thread (Whoosh commits are atomic); do not wait long.
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(asyncio.shield(indexing), timeout=2)
     return 0
 
 

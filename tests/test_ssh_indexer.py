@@ -1,0 +1,152 @@
+"""The server's index keeper: one writer, a sync at start and after archive changes."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from newsterm.ssh import indexer
+from newsterm.ssh.indexer import IndexKeeper
+
+
+class FakeSync:
+    """Counts calls and the most that ever ran at once; can fail or be slow."""
+
+    def __init__(self, delay: float = 0.0, fail: int = 0) -> None:
+        self.delay = delay
+        self.fail = fail
+        self.calls = 0
+        self.running = 0
+        self.most = 0
+        self._lock = threading.Lock()
+
+    def __call__(self, root: Path, index_dir: Path, cache: list) -> str:
+        with self._lock:
+            self.calls += 1
+            self.running += 1
+            self.most = max(self.most, self.running)
+            failing = self.calls <= self.fail
+        try:
+            time.sleep(self.delay)
+            if failing:
+                raise OSError("index busy")
+            return "1 added"
+        finally:
+            with self._lock:
+                self.running -= 1
+
+
+async def until(pred, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not pred():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out")
+        await asyncio.sleep(0.02)
+
+
+def run(coro) -> None:
+    asyncio.run(asyncio.wait_for(coro, 30))
+
+
+def test_first_sync_sets_ready_and_stop_ends_it(tmp_path: Path):
+    sync = FakeSync()
+
+    async def go() -> None:
+        keeper = IndexKeeper(tmp_path, tmp_path / "ix", sync=sync, watch=False)
+        stop = asyncio.Event()
+        task = asyncio.ensure_future(keeper.run(stop))
+        await asyncio.wait_for(keeper.ready.wait(), 10)
+        assert keeper.syncs == 1
+        stop.set()
+        await asyncio.wait_for(task, 5)
+
+    run(go())
+    assert sync.calls == 1
+
+
+def test_requests_during_a_sync_make_one_more_and_never_overlap(tmp_path: Path):
+    sync = FakeSync(delay=0.3)
+
+    async def go() -> None:
+        keeper = IndexKeeper(tmp_path, tmp_path / "ix", sync=sync, watch=False)
+        stop = asyncio.Event()
+        task = asyncio.ensure_future(keeper.run(stop))
+        await until(lambda: sync.running == 1, 5)
+        for _ in range(5):  # a burst of changes while the first sync runs
+            keeper.request()
+        await until(lambda: keeper.syncs == 2, 10)
+        await asyncio.sleep(0.5)
+        stop.set()
+        await asyncio.wait_for(task, 5)
+
+    run(go())
+    assert sync.calls == 2
+    assert sync.most == 1
+
+
+def test_a_failed_sync_still_sets_ready_and_is_retried(tmp_path: Path, monkeypatch):
+    monkeypatch.setattr(indexer, "RETRY_AFTER", 0.2)
+    sync = FakeSync(fail=1)
+
+    async def go() -> IndexKeeper:
+        keeper = IndexKeeper(tmp_path, tmp_path / "ix", sync=sync, watch=False)
+        stop = asyncio.Event()
+        task = asyncio.ensure_future(keeper.run(stop))
+        await asyncio.wait_for(keeper.ready.wait(), 10)
+        await until(lambda: keeper.syncs == 1, 10)
+        stop.set()
+        await asyncio.wait_for(task, 5)
+        return keeper
+
+    run(go())
+    assert sync.calls == 2
+
+
+def test_a_changed_post_makes_the_server_sync_again(tmp_path: Path):
+    pytest.importorskip("watchfiles")
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    (archive / "2024-01-01-a.md").write_text("---\ntitle: A\n---\nx\n", encoding="utf-8")
+    sync = FakeSync()
+
+    async def go() -> None:
+        keeper = IndexKeeper(archive, tmp_path / "ix", sync=sync, watch=True)
+        stop = asyncio.Event()
+        task = asyncio.ensure_future(keeper.run(stop))
+        await asyncio.wait_for(keeper.ready.wait(), 10)
+        await asyncio.sleep(0.5)  # let the watcher start
+        (archive / "2024-01-02-b.md").write_text("---\ntitle: B\n---\ny\n", encoding="utf-8")
+        await until(lambda: keeper.syncs >= 2, 15)
+        stop.set()
+        await asyncio.wait_for(task, 5)
+
+    run(go())
+
+
+def test_the_real_sync_builds_an_index_readers_can_search(tmp_path: Path):
+    pytest.importorskip("newsterm.index")
+    from newsterm.index import open_index
+
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    (archive / "2024-01-01-a.md").write_text(
+        "---\ntitle: Pangolin notes\n---\nabout pangolins\n", encoding="utf-8"
+    )
+
+    async def go() -> None:
+        keeper = IndexKeeper(archive, tmp_path / "ix", watch=False)
+        stop = asyncio.Event()
+        task = asyncio.ensure_future(keeper.run(stop))
+        await asyncio.wait_for(keeper.ready.wait(), 20)
+        stop.set()
+        await asyncio.wait_for(task, 5)
+        assert keeper.syncs == 1
+
+    run(go())
+    reader = open_index(archive, tmp_path / "ix")
+    assert not reader.needs_build()
+    assert [h.title for h in reader.search("pangolins").hits] == ["Pangolin notes"]

@@ -1,0 +1,71 @@
+"""The reader as ``newsterm serve`` starts it (``--served``): it only reads the server's index.
+
+The server is the index's single writer; a served reader waits for the server's index, never
+builds or syncs one itself, and picks up the server's later commits when it searches.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+import pytest
+
+from newsterm.tui.app import NewstermApp
+from newsterm.tui.state import ReadingState
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+def write_post(root: Path, name: str, title: str, body: str) -> None:
+    root.mkdir(parents=True, exist_ok=True)
+    (root / name).write_text(f"---\ntitle: {title}\ndate: 2024-01-01\n---\n\n{body}\n", "utf-8")
+
+
+async def until(pilot, cond, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not cond():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached in time")
+        await pilot.pause(0.05)
+
+
+def status(app: NewstermApp) -> str:
+    return str(app.query_one("#status").render())
+
+
+async def test_served_reader_waits_for_the_servers_index_and_never_writes(tmp_path: Path):
+    pytest.importorskip("newsterm.index")
+    from newsterm.index import open_index
+
+    archive, index_dir = tmp_path / "archive", tmp_path / "index"
+    write_post(archive, "2024-01-01-a.md", "Pangolin notes", "all about pangolins")
+    app = NewstermApp(
+        archive,
+        index_dir=index_dir,
+        state=ReadingState.in_memory(archive),
+        served=True,
+        watch=False,
+        sync_index=True,
+        restore=False,
+    )
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(pilot, lambda: "index building on the server" in status(app))
+        await asyncio.sleep(1.5)  # a reader that wrote would have made the folder by now
+        assert not index_dir.exists()
+        assert not app.index_ready
+        # The server builds the index: the reader notices and searches it.
+        await asyncio.to_thread(lambda: open_index(archive, index_dir).sync())
+        await until(pilot, lambda: app.index_ready and "up to date" in status(app))
+        hits = app.index.search("pangolins").hits
+        assert [h.title for h in hits] == ["Pangolin notes"]
+        # A later commit by the server is seen by the reader's next search (no reader sync).
+        write_post(archive, "2024-01-02-b.md", "Quokka notes", "all about quokkas")
+        await asyncio.to_thread(lambda: open_index(archive, index_dir).sync())
+        assert [h.title for h in app.index.search("quokkas").hits] == ["Quokka notes"]
