@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from datetime import UTC
 from pathlib import Path
 
 from rich.cells import cell_len
@@ -106,3 +107,77 @@ def test_in_memory_state_writes_no_file(tmp_path: Path):
     state.set_read("x.md")
     assert state.is_read("x.md")
     assert list(tmp_path.iterdir()) == []
+
+
+_WRITER = """
+import sys
+from pathlib import Path
+from newsterm.tui.state import ReadingState
+db, root, name, n = sys.argv[1], Path(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+state = ReadingState(root, db_path=db)
+for i in range(n):
+    state.set_read(f"{name}-{i}.md")
+    state.set_scroll(f"{name}-{i}.md", i)
+    if i % 3 == 0:
+        state.toggle_bookmark(f"{name}-{i}.md")
+    state.put("last_post", f"{name}-{i}.md")
+state.close()
+"""
+
+
+def test_several_processes_write_the_same_state_without_loss(tmp_path: Path):
+    import subprocess
+    import sys
+
+    db = tmp_path / "state.sqlite3"
+    root = tmp_path / "arch"
+    root.mkdir()
+    ReadingState(root, db_path=db).close()  # create the schema and WAL mode first
+    n = 150
+    procs = [
+        subprocess.Popen([sys.executable, "-c", _WRITER, str(db), str(root), name, str(n)])
+        for name in ("alpha", "beta", "gamma")
+    ]
+    for proc in procs:
+        assert proc.wait(timeout=60) == 0
+    state = ReadingState(root, db_path=db)
+    for name in ("alpha", "beta", "gamma"):
+        for i in range(n):
+            assert state.is_read(f"{name}-{i}.md")
+            assert state.scroll_of(f"{name}-{i}.md") == i
+    assert len(state.bookmarks()) == 3 * len(range(0, n, 3))
+    assert state.get("last_post").endswith(f"-{n - 1}.md")
+    conn = sqlite3.connect(db)
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    conn.close()
+
+
+def test_permalink_styles_and_own_permalink(tmp_path: Path):
+    from datetime import datetime
+
+    from newsterm.models import Post
+    from newsterm.tui.permalink import STYLES, Site, front_permalink, load_site, permalink
+
+    post = Post(
+        path="_posts/2025-08-18-my-post.md",
+        title="t",
+        date=datetime(2025, 8, 18, 20, 0, tzinfo=UTC),
+        categories=("IT", "News Desk"),
+        tags=(),
+        body="",
+    )
+    assert permalink(post, Site()) == "/it/news-desk/2025/08/18/my-post.html"
+    site = Site("https://ex.com", "blog", STYLES["pretty"])
+    assert permalink(post, site) == "https://ex.com/blog/it/news-desk/2025/08/18/my-post/"
+    assert permalink(post, Site(permalink="/:year/:title/")) == "/2025/my-post/"
+    assert permalink(post, site, "/about/") == "https://ex.com/blog/about/"
+    assert front_permalink("---\ntitle: x\npermalink: /a/b/\n---\nbody") == "/a/b/"
+    assert front_permalink('+++\npermalink = "/t/"\n+++\n') == "/t/"
+    assert front_permalink("---\ntitle: x\n---\npermalink: /no/\n") is None
+    # _config.yml one level up (a Jekyll site keeps _posts inside it)
+    (tmp_path / "_config.yml").write_text('url: "https://site.org/"\npermalink: none\n')
+    posts = tmp_path / "_posts"
+    posts.mkdir()
+    site = load_site(posts)
+    assert site.url == "https://site.org" and site.permalink == STYLES["none"]
+    assert load_site(tmp_path / "a" / "b") == Site()
