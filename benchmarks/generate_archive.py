@@ -46,7 +46,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 SIDECAR = ".bench.json"
-GENERATOR_VERSION = 1
+N_ROOTS = 3000
+SYLLABLE_ZIPF = 1.25
+GENERATOR_VERSION = 2
 DEFAULT_DATA = Path(__file__).resolve().parent / "data"
 
 # ----------------------------------------------------------------------------- Hangul
@@ -164,25 +166,41 @@ def build_vocabulary(seed: int, n_ko: int = 150_000, n_en: int = 30_000) -> Voca
         ),
     )[:1500]
     syll = [s for _, s in weighted]
-    syll_cum = list(itertools.accumulate(-w for w, _ in weighted))
+    # Zipf over that order: like real Korean text, ~100 syllables make up most of it.
+    syll_cum = zipf_cum(len(syll), SYLLABLE_ZIPF, 3.0)
     total = syll_cum[-1]
 
     def syllable() -> str:
         return syll[bisect.bisect(syll_cum, rng.random() * total)]
 
-    lengths = _weighted({1: 3, 2: 45, 3: 35, 4: 17}, rng, n_ko * 2)
-    seen: set[str] = set()
-    ko: list[str] = []
-    for length in lengths:
-        word = "".join(syllable() for _ in range(length))
-        if word not in seen:
+    # Words are built from morphemes (mostly two-syllable roots, as Sino-Korean vocabulary is),
+    # alone or compounded, so that words share their bigrams the way real words do.
+    roots: list[str] = []
+    root_seen: set[str] = set()
+    for length in _weighted({1: 20, 2: 72, 3: 8}, rng, N_ROOTS * 3):
+        root = "".join(syllable() for _ in range(length))
+        if root not in root_seen:
+            root_seen.add(root)
+            roots.append(root)
+            if len(roots) == N_ROOTS:
+                break
+    root_cum = zipf_cum(len(roots), 0.9, 5.0)
+    root_total = root_cum[-1]
+
+    def root() -> str:
+        return roots[bisect.bisect(root_cum, rng.random() * root_total)]
+
+    # The most common words are the roots themselves (short words first, as in real text);
+    # compounds of two or three morphemes make the long tail.
+    ko: list[str] = sorted(roots[:300], key=lambda w: (len(w), rng.random())) + roots[300:]
+    seen: set[str] = set(ko)
+    for shape in _weighted({"rr": 75, "rrr": 5, "rs": 20}, rng, n_ko * 3):
+        word = "".join(root() if ch == "r" else syllable() for ch in shape)
+        if word not in seen and len(word) <= 6:
             seen.add(word)
             ko.append(word)
             if len(ko) == n_ko:
                 break
-    # Short words are the most common ones in real text: sort the head a little by length.
-    head = sorted(ko[:2000], key=lambda w: (len(w) > 2, rng.random()))
-    ko[:2000] = head
 
     en_seen = set(_EN_HEAD)
     en = list(_EN_HEAD)
