@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 
 from conftest import SEED
+from newsterm.archive import Archive
 from newsterm.cli import main
-from newsterm.cli_archive import fit, list_widths
+from newsterm.cli_archive import colour_rows, fit, list_widths
 
 NEWSTERM = Path(sys.executable).with_name("newsterm")
 LONG_KO_TITLE = (
@@ -397,3 +398,17 @@ def test_list_of_an_empty_archive_says_so(tmp_path: Path):
     assert proc.stdout == ""
     assert proc.stderr.strip() == f"newsterm: no posts in {tmp_path.resolve()}"
     assert json.loads(run("list", "--json", "--archive", str(tmp_path)).stdout) == []
+
+
+@pytest.mark.parametrize("total", [40, 72, 100, 200])
+def test_colour_rows_never_wider_than_the_screen(archive: Path, total: int):
+    from rich.cells import cell_len
+
+    posts, _ = Archive(archive).load_all()
+    out = colour_rows(posts, total)
+    assert "\x1b[36m" in out  # dates in colour
+    lines = [ANSI.sub("", line) for line in out.splitlines()]
+    assert len(lines) == 1 + len(posts)
+    assert all(cell_len(line) <= total for line in lines)
+    title_col = cell_offsets(lines[0], "Title")[0]
+    assert all(cell_offsets(line, line[12:].lstrip()[:3])[0] == title_col for line in lines[1:])

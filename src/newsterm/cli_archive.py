@@ -1,8 +1,9 @@
 """The ``list``, ``show`` and ``check`` commands: an archive's posts on standard output.
 
 Each handler takes the parsed arguments and returns the exit status. On a terminal (without
-``NO_COLOR``) output goes through rich; otherwise it is plain text that lines up Korean wide
-characters by their terminal cell width. ``--json`` always prints JSON (``ensure_ascii=False``).
+``NO_COLOR``) output is coloured (``show`` renders through rich); otherwise it is plain text.
+Columns line up Korean wide characters by their terminal cell width. ``--json`` always prints
+JSON (``ensure_ascii=False``).
 Errors a user can fix are raised as :class:`~newsterm.errors.NewstermError` for ``cli.main`` to
 print as one line. Nothing here writes into the archive.
 """
@@ -21,7 +22,16 @@ from newsterm.archive import Archive
 from newsterm.models import Post, Problem
 from newsterm.paths import resolve_archive
 
-__all__ = ["cmd_check", "cmd_list", "cmd_show", "date_text", "fit", "list_widths", "post_json"]
+__all__ = [
+    "cmd_check",
+    "cmd_list",
+    "cmd_show",
+    "colour_rows",
+    "date_text",
+    "fit",
+    "list_widths",
+    "post_json",
+]
 
 #: In plain ``list`` output the title column is at most this many cells wide (longer titles
 #: are cut with ``…`` so that the columns line up; ``list --json`` has the whole title).
@@ -183,29 +193,35 @@ def list_widths(rows: list[tuple[str, str, str, str]], total: int) -> tuple[int,
     return title_w, cats_w, path_w
 
 
-def _rich_list(posts: list[Post]) -> None:
-    from rich.console import Console
-    from rich.text import Text
+_SGR = {"bold": "\x1b[1m", "dim": "\x1b[2m", "green": "\x1b[32m", "cyan": "\x1b[36m"}
+_RESET = "\x1b[0m"
 
-    console = Console(highlight=False)
+
+def _paint(text: str, style: str) -> str:
+    return f"{_SGR[style]}{text}{_RESET}" if style and text.strip() else text
+
+
+def colour_rows(posts: list[Post], total: int) -> str:
+    """Terminal ``list`` output for a ``total``-cell-wide screen: a bold header, then one row
+    per post with coloured columns sized by :func:`list_widths`, never wider than the screen.
+
+    The columns are laid out here (not by a rich Table) so that 20,000 rows print in a moment.
+    """
     rows = _list_rows(posts)
-    title_w, cats_w, path_w = list_widths(rows, console.width)
+    title_w, cats_w, path_w = list_widths(rows, total)
 
-    def line(date: str, title: str, cats: str, path: str, header: bool = False) -> Text:
+    def line(date: str, title: str, cats: str, path: str, header: bool = False) -> str:
         styles = ("bold",) * 4 if header else ("cyan", "", "green", "dim")
-        text = Text.assemble((fit(date, 10), styles[0]), "  ", (fit(title, title_w), styles[1]))
+        parts = [_paint(fit(date, 10), styles[0]), _paint(fit(title, title_w), styles[1])]
         if cats_w:
-            text.append("  ")
-            text.append(fit(cats, cats_w), styles[2])
+            parts.append(_paint(fit(cats, cats_w), styles[2]))
         if path_w:
-            text.append("  ")
-            text.append(fit(path, path_w).rstrip(), styles[3])
-        text.rstrip()
-        return text
+            parts.append(_paint(fit(path, path_w).rstrip(), styles[3]))
+        return "  ".join(parts).rstrip()
 
-    console.print(line("Date", "Title", "Categories", "Path", header=True), no_wrap=True)
-    for row in rows:
-        console.print(line(*row), no_wrap=True, crop=True)
+    out = [line("Date", "Title", "Categories", "Path", header=True)]
+    out.extend(line(*row) for row in rows)
+    return "\n".join(out) + "\n"
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -217,7 +233,9 @@ def cmd_list(args: argparse.Namespace) -> int:
     elif not posts:
         print(f"newsterm: no posts in {archive.root}", file=sys.stderr)
     elif _fancy(sys.stdout):
-        _rich_list(posts)
+        import shutil
+
+        _write(colour_rows(posts, shutil.get_terminal_size((100, 24)).columns))
     else:
         _write(_plain_rows(posts))
     _report_problems(problems)
