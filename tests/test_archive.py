@@ -269,6 +269,17 @@ def test_nfd_text_is_normalised_to_nfc():
     assert post.body == "본문\n"
 
 
+def test_nfd_file_name_gives_nfc_title_and_can_be_found(tmp_path: Path):
+    name = unicodedata.normalize("NFD", "2020-01-01-한글-제목.md")
+    write(tmp_path, name, "본문\n")
+    archive = Archive(tmp_path)
+    posts, _ = archive.load_all()
+    assert posts[0].title == "한글 제목"
+    assert unicodedata.is_normalized("NFC", posts[0].title)
+    assert archive.find("한글-제목").path == name  # the path stays as it is on disk
+    assert archive.find("2020-01-01-한글-제목.md").path == name
+
+
 def test_utf8_with_a_stray_byte_stays_utf8():
     data = ("# 제목\n\n" + "한국어 문장입니다. " * 20).encode() + b"\xff\n"
     post = parse(data)

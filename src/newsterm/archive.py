@@ -114,7 +114,7 @@ def slug_of(path: str | os.PathLike[str]) -> str:
 def _title_from_name(path: str) -> str:
     slug = slug_of(path)
     words = re.sub(r"[-_]+", " ", slug).strip()
-    return words or slug
+    return _nfc(words or slug)  # file names made on macOS are often NFD
 
 
 def post_sort_key(post: Post) -> tuple[int, float, str]:
@@ -643,21 +643,26 @@ class Archive:
             except (ValueError, OSError):
                 rel = None
             candidate = rel.as_posix() if rel is not None else None
-        if candidate is not None and candidate in paths:
-            return self._read_named(candidate)
-        key = unicodedata.normalize("NFC", wanted).lower()
+        if candidate is not None:
+            if candidate in paths:
+                return self._read_named(candidate)
+            # The same name in another Unicode normalisation (NFD file names from macOS).
+            by_nfc = {_nfc(p): p for p in paths}
+            if _nfc(candidate) in by_nfc:
+                return self._read_named(by_nfc[_nfc(candidate)])
+        key = _nfc(wanted).lower()
         for suffix in POST_SUFFIXES:
             if key.endswith(suffix):
                 key = key[: -len(suffix)]
                 break
-        exact = [p for p in paths if key in (slug_of(p).lower(), _name_stem(p).lower())]
+        exact = [p for p in paths if key in (_nfc(slug_of(p)).lower(), _nfc(_name_stem(p)).lower())]
         if len(exact) == 1:
             return self._read_named(exact[0])
         if len(exact) > 1:
             raise ArchiveError(
                 f"{name!r} matches {len(exact)} posts: {_some(exact)}; give the path instead"
             )
-        near = [p for p in paths if key and key in p.lower()]
+        near = [p for p in paths if key and key in _nfc(p).lower()]
         if near:
             raise ArchiveError(f"no post named {name!r}; did you mean: {_some(near)}")
         raise ArchiveError(f"no post named {name!r} in {self.root}")
