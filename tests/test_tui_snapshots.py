@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from newsterm.tui.state import ReadingState
-from tui_helpers import SEED, make_app, wait_for
+from tui_helpers import SEED, FakeIndex, make_app, wait_for
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -45,9 +45,16 @@ def fixed_archive(tmp_path: Path) -> Path:
     return root
 
 
-def _app(root: Path, theme: str):
-    app = make_app(root, state=ReadingState.in_memory(root), restore=False)
+def _app(root: Path, theme: str, index: FakeIndex | None = None):
+    app = make_app(
+        root,
+        state=ReadingState.in_memory(root),
+        restore=False,
+        index=index,
+        sync_index=index is not None,
+    )
     app.theme = theme
+    app.show_search_time = False
     return app
 
 
@@ -66,27 +73,67 @@ async def _open_seed(pilot) -> None:
     await pilot.pause()
 
 
-@pytest.mark.parametrize("theme", ["textual-dark", "textual-light"])
-@pytest.mark.parametrize("size", [(120, 40), (80, 24)])
+async def _search(pilot) -> None:
+    app = pilot.app
+    await wait_for(pilot, lambda: app.loaded and app.index_ready)
+    await pilot.press("slash", *"넷플릭스")
+    await wait_for(
+        pilot, lambda: app.search_panel.query_text == "넷플릭스" and not app._search_busy
+    )
+    await pilot.pause()
+    await pilot.pause()
+
+
+async def _help(pilot) -> None:
+    await _loaded(pilot)
+    await pilot.press("question_mark")
+    await pilot.pause()
+
+
+THEMES = pytest.mark.parametrize("theme", ["textual-dark", "textual-light"])
+SIZES = pytest.mark.parametrize("size", [(120, 40), (80, 24)], ids=["120x40", "80x24"])
+
+
+@THEMES
+@SIZES
 def test_reading_the_seed(snap_compare, fixed_archive: Path, theme: str, size):
     assert snap_compare(_app(fixed_archive, theme), terminal_size=size, run_before=_open_seed)
 
 
-@pytest.mark.parametrize("theme", ["textual-dark", "textual-light"])
-@pytest.mark.parametrize("size", [(120, 40), (80, 24)])
+@THEMES
+@SIZES
 def test_post_list(snap_compare, fixed_archive: Path, theme: str, size):
     assert snap_compare(_app(fixed_archive, theme), terminal_size=size, run_before=_loaded)
 
 
-def test_help_screen(snap_compare, fixed_archive: Path):
+@THEMES
+@SIZES
+def test_search_results(snap_compare, fixed_archive: Path, theme: str, size):
+    app = _app(fixed_archive, theme, index=FakeIndex())
+    assert snap_compare(app, terminal_size=size, run_before=_search)
+
+
+@THEMES
+@SIZES
+def test_help_screen(snap_compare, fixed_archive: Path, theme: str, size):
+    assert snap_compare(_app(fixed_archive, theme), terminal_size=size, run_before=_help)
+
+
+def test_search_hit_in_the_article(snap_compare, fixed_archive: Path):
     async def run_before(pilot) -> None:
-        await _loaded(pilot)
-        await pilot.press("question_mark")
+        await _search(pilot)
+        app = pilot.app
+        index = next(i for i, h in enumerate(app.search_panel.hits) if h.path == SEED)
+        app.search_panel.results.highlighted = index
+        app.search_panel.results.focus()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.doc is not None and app.doc.complete)
+        await pilot.press("n")
+        await pilot.pause()
         await pilot.pause()
 
-    assert snap_compare(
-        _app(fixed_archive, "textual-dark"), terminal_size=(120, 40), run_before=run_before
-    )
+    app = _app(fixed_archive, "textual-dark", index=FakeIndex())
+    assert snap_compare(app, terminal_size=(120, 40), run_before=run_before)
 
 
 def test_facets_screen(snap_compare, fixed_archive: Path):

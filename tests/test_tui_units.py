@@ -181,3 +181,20 @@ def test_permalink_styles_and_own_permalink(tmp_path: Path):
     site = load_site(posts)
     assert site.url == "https://site.org" and site.permalink == STYLES["none"]
     assert load_site(tmp_path / "a" / "b") == Site()
+
+
+def test_search_snippet_keeps_the_first_hit_in_two_lines():
+    from newsterm.tui.widgets.search import SNIPPET_LINES, snippet_lines
+
+    before = "앞의 문맥이 아주 길게 이어지는 문장입니다 " * 6
+    text = before + "넷플릭스의 계산법은 이렇다. " + "뒤의 문맥 " * 30
+    at = text.index("넷플릭스")
+    for width in (24, 40, 70):
+        lines = snippet_lines(text, [(at, at + 4)], width)
+        assert 1 <= len(lines) <= SNIPPET_LINES
+        assert all(cell_len(line.plain) <= width for line in lines)
+        marked = [line.plain[s.start : s.end] for line in lines for s in line.spans]
+        assert "넷플릭스" in marked
+        assert lines[0].plain.startswith("…") and lines[-1].plain.endswith("…")
+    short = snippet_lines("짧은 넷플릭스 글", [(3, 7)], 40)
+    assert [line.plain for line in short] == ["짧은 넷플릭스 글"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import threading
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -53,6 +54,7 @@ BIG_POST = 200_000  # bytes: above this the body is rendered progressively
 SEARCH_DEBOUNCE = 0.06  # short: one search in flight at a time does the rest of the pacing
 SEARCH_LIMIT = 50
 NARROW = 100  # below this many columns, one pane at a time
+INDEX_RETRY = 5.0  # seconds before syncing again when another process holds the index
 
 
 class FilterInput(Input):
@@ -950,7 +952,9 @@ class NewstermApp(App[int]):
                 self.call_from_thread(self._set_index_state, "search unavailable")
                 return
             try:
-                self.index = open_index(self.root, self.index_dir)
+                # The index's notices ("damaged; rebuilding") must not go to stderr: the screen
+                # is ours. They arrive from this worker thread.
+                self.index = open_index(self.root, self.index_dir, notice=self._index_notice)
             except Exception as err:  # a broken index folder must not stop the reader
                 self.call_from_thread(self._set_index_state, f"index error: {err}")
                 return
@@ -971,19 +975,41 @@ class NewstermApp(App[int]):
             if now - last[0] > 0.2 or done == total:
                 last[0] = now
                 if changed:
-                    label = f"{_fmt(changed)} posts changed, updating"
+                    noun = "post" if changed == 1 else "posts"
+                    label = f"{_fmt(changed)} {noun} changed, updating"
                 elif built:
                     label = f"checking {_fmt(done)}/{_fmt(total)}"
                 else:
                     label = f"indexing {_fmt(done)}/{_fmt(total)}"
                 self.call_from_thread(self._set_index_state, label)
 
+        from newsterm.errors import IndexBusyError
+
         try:
             self.index.sync(self.archive, progress=progress)
+        except IndexBusyError:
+            # Another newsterm (a second window, the SSH server) is updating it: search what is
+            # there and try again a little later.
+            self.call_from_thread(self._index_busy, built)
+            return
         except Exception as err:
             self.call_from_thread(self._set_index_state, f"index error: {err}")
             return
         self.call_from_thread(self._index_synced)
+
+    def _index_notice(self, message: str) -> None:
+        if threading.get_ident() == self._thread_id:
+            self.notify(message, title="Search index")
+        else:
+            self.call_from_thread(self.notify, message, title="Search index")
+
+    def _index_busy(self, built: bool) -> None:
+        if built:
+            self._index_usable()
+            self._set_index_state("index being updated by another newsterm")
+        else:
+            self._set_index_state("another newsterm is building the index")
+        self.set_timer(INDEX_RETRY, lambda: self.sync_index())
 
     def _wait_for_server_index(self) -> None:
         """Served: ``newsterm serve`` is the index's only writer; wait for its build, never sync."""

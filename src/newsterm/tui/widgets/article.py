@@ -7,6 +7,7 @@ highlighted as they are drawn, the current one stronger than the rest.
 
 from __future__ import annotations
 
+from rich.console import Group
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -28,11 +29,19 @@ MAX_WIDTH = 92
 class ArticleHeader(Static):
     """Title and metadata of the open post."""
 
-    COMPONENT_CLASSES = {"article-header--title", "article-header--meta", "article-header--tag"}
+    COMPONENT_CLASSES = {
+        "article-header--title",
+        "article-header--meta",
+        "article-header--tag",
+        "article-header--note",
+    }
+
+    plain = ""  # the header's text, for tests and screen readers
 
     def show_post(self, post: Post | None, bookmarked: bool = False, note: str = "") -> None:
         if post is None:
-            self.update(Text(note or "Open a post from the list (Enter).", style="dim"))
+            self.plain = note or "Open a post from the list (Enter)."
+            self.update(Text(self.plain, style="dim"))
             return
         cs = self.get_component_rich_style
         title = Text(post.title, style=cs("article-header--title"))
@@ -49,9 +58,14 @@ class ArticleHeader(Static):
             meta.append(" ".join(f"#{t}" for t in post.tags), cs("article-header--tag"))
         if bookmarked:
             meta.append("   ★ bookmarked")
+        meta.no_wrap = True
+        meta.overflow = "ellipsis"
+        lines = [title, meta]
         if note:
-            meta.append(f"   {note}")
-        self.update(Text("\n").join([title, meta]))
+            # Its own line, so the hit counter never wraps out of sight under long metadata.
+            lines.append(Text(note, style=cs("article-header--note"), no_wrap=True))
+        self.plain = "\n".join(line.plain for line in lines)
+        self.update(Group(*lines))
 
 
 class ArticleView(ScrollView, can_focus=True):

@@ -47,10 +47,12 @@ class Outline(Tree[Section]):
             return sum(1 for line in self.hit_lines if section.line <= line < end)
 
         def add(parent: TreeNode[Section], section: Section) -> None:
-            label = Text(section.title)
             count = hits_in(section) if self.hit_lines else 0
+            label = Text()
             if count:
-                label.append(f"  ◆{count}", style="bold")
+                # In front, so a long title cut at the pane's edge never hides it.
+                label.append(f"◆{count} ", style="bold")
+            label.append(section.title)
             if section.children:
                 node = parent.add(label, data=section, expand=True)
                 self._section_nodes.append((section.line, node))

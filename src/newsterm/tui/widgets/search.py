@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
-from rich.console import Group
+from rich.cells import cell_len
+from rich.console import Console, Group
 from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
@@ -18,19 +20,56 @@ from newsterm.tui.widgets.post_list import fit
 MAX_QUERY = 200
 
 
+SNIPPET_LINES = 2
+_MEASURE = Console(width=200, file=io.StringIO(), color_system=None, legacy_windows=False)
+
+
+def snippet_lines(snippet: str, spans: list[tuple[int, int]], width: int) -> list[Text]:
+    """At most ``SNIPPET_LINES`` lines of ``width`` cells, the first hit always among them.
+
+    Text before the first hit is cut (to an ellipsis) when it would push the hit out of view.
+    """
+    plain = snippet.replace("\n", " ")
+    spans = sorted((s, e) for s, e in spans if 0 <= s < e <= len(plain))
+    if spans:
+        first = spans[0][0]
+        keep = max(4, width // 3)  # cells of context kept before the first hit
+        if cell_len(plain[:first]) > keep:
+            cut = first
+            while cut > 0 and cell_len(plain[cut - 1 : first]) <= keep:
+                cut -= 1
+            while cut < first and not plain[cut - 1].isspace() and plain[cut].isalnum():
+                cut += 1  # start on a word
+            while cut < first and plain[cut].isspace():
+                cut += 1
+            plain = "… " + plain[cut:]
+            shift = 2 - cut
+            spans = [(s + shift, e + shift) for s, e in spans if s + shift >= 2]
+    text = Text(plain, style="dim")
+    for start, end in spans:
+        text.stylize("bold not dim reverse", start, end)
+    lines = list(text.wrap(_MEASURE, width, overflow="fold"))
+    if len(lines) > SNIPPET_LINES:
+        lines = lines[:SNIPPET_LINES]
+        last = lines[-1]
+        last.rstrip()
+        if last.cell_len >= width:
+            last.truncate(width - 1)
+        last.append("…", style="dim")
+    return lines
+
+
 def hit_prompt(hit: Any, width: int) -> Group:
-    """Two or three lines for one result: date and title, then the snippet."""
+    """Up to three lines for one result: date and title, then the snippet (indented)."""
     date = hit.date.strftime("%Y-%m-%d") if getattr(hit, "date", None) else "—"
     head = Text()
     head.append(date, style="dim")
     head.append("  ")
     head.append(fit(hit.title or hit.path, max(8, width - 12)).rstrip(), style="bold")
-    snippet = Text((hit.snippet or "").replace("\n", " "), style="dim")
-    for start, end in getattr(hit, "spans", ()) or ():
-        snippet.stylize("bold not dim reverse", start, end)
-    snippet.truncate(max(10, (width - 4) * 2), overflow="ellipsis")
-    snippet.pad_left(2)
-    return Group(head, snippet)
+    lines = snippet_lines(hit.snippet or "", list(getattr(hit, "spans", ()) or ()), width - 2)
+    for line in lines:
+        line.pad_left(2)
+    return Group(head, *lines)
 
 
 class SearchResults(OptionList):
@@ -65,6 +104,7 @@ class SearchPanel(Vertical):
         super().__init__(**kwargs)
         self.hits: list[Any] = []
         self.query_text = ""
+        self._shown: tuple[str, list[Any], int, float | None] | None = None
 
     def compose(self) -> ComposeResult:
         yield Input(
@@ -93,7 +133,9 @@ class SearchPanel(Vertical):
     ) -> None:
         self.hits = hits
         self.query_text = query
-        width = max(20, self.results.scrollable_content_region.width or self.size.width or 40)
+        self._shown = (query, hits, total, elapsed_ms)
+        # The text width of an option: the list's content width less its padding (0 1).
+        width = max(20, (self.results.scrollable_content_region.width or self.size.width or 40) - 2)
         results = self.results
         results.clear_options()
         results.add_options(
@@ -106,9 +148,18 @@ class SearchPanel(Vertical):
         elif total:
             shown = f"{len(hits)} of {total:,}" if total > len(hits) else f"{total:,}"
             timing = f" · {elapsed_ms:.0f} ms" if elapsed_ms is not None else ""
-            self.set_status(f"{shown} results{timing}")
+            noun = "result" if total == 1 else "results"
+            self.set_status(f"{shown} {noun}{timing}")
         else:
             self.set_status("no results")
+
+    def on_resize(self) -> None:
+        # Results are laid out for a width: lay them out again for the new one.
+        if self.hits and self._shown is not None:
+            keep = self.results.highlighted
+            self.show_results(*self._shown)
+            if keep is not None and keep < len(self.hits):
+                self.results.highlighted = keep
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
