@@ -36,7 +36,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from newsterm.analysis import ANALYZER_VERSION, analyzer, normalize
+from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3PostingsWriter
+from whoosh.formats import Positions
+
+from newsterm.analysis import ANALYZER_VERSION, analyzer, normalize, term_positions
 from newsterm.archive import MAX_POST_BYTES, Archive, PostError, parse_post
 from newsterm.errors import IndexBusyError, NewstermError
 from newsterm.models import Post, Problem
@@ -135,15 +138,132 @@ class SearchResults:
 # --------------------------------------------------------------------------- schema and docs
 
 
+class BigramPositions(Positions):
+    """Whoosh's Positions format, filled by :func:`term_positions` instead of Token objects."""
+
+    def word_values(self, value, analyzer, **kwargs):
+        fb = self.field_boost
+        encode = self.encode
+        for term, poslist in term_positions(value).items():
+            yield term, len(poslist), len(poslist) * fb, encode(poslist)
+
+
+class InliningPostingsWriter(W3PostingsWriter):
+    """Puts short posting lists into the term table (Whoosh 2.7.4's own inlining is broken).
+
+    Most bigrams occur in a handful of posts; writing each as a separate compressed block
+    was most of the cost of a build.
+    """
+
+    def __init__(self, postfile, blocklimit, byteids=False, compression=3, inlinelimit=1):
+        # Whoosh's own inlining (limit > 1) calls a method that does not exist: keep it off.
+        super().__init__(postfile, blocklimit, byteids, compression, inlinelimit=1)
+        self._inline_max = inlinelimit
+
+    def add_posting(self, id_, weight, vbytes, length=None):
+        # Whoosh's version without its per-posting type assertions (a hot loop of a build).
+        if len(self._ids) >= self._blocklimit:
+            self._write_block()
+        self._ids.append(id_)
+        self._weights.append(weight)
+        if weight > self._maxweight:
+            self._maxweight = weight
+        if vbytes:
+            self._values.append(vbytes)
+        if length:
+            if self._minlength is None or length < self._minlength:
+                self._minlength = length
+            if length > self._maxlength:
+                self._maxlength = length
+
+    def finish_postings(self):
+        terminfo = self._terminfo
+        # Only lists with a value per posting (positions): Whoosh reads an inlined list
+        # without values back with str values, which its segment merging rejects.
+        if (
+            not self.written()
+            and len(self) <= self._inline_max
+            and len(self._values) == len(self._ids)
+        ):
+            terminfo.add_block(self)
+            terminfo.set_inlined(self._ids, self._weights, self._values)
+            self._terminfo = None
+            return terminfo
+        return super().finish_postings()
+
+
+class FastFieldWriter(W3FieldWriter):
+    """Whoosh's field writer, with field lengths looked up once per post instead of per term."""
+
+    def add_postings(self, schema, lengths, items):
+        lastfn = None
+        lasttext = None
+        known: dict[int, int] = {}
+        dfl = lengths.doc_field_length if lengths else None
+        add = None
+        for fieldname, btext, docnum, weight, value in items:
+            if fieldname != lastfn:
+                if lasttext is not None:
+                    self.finish_term()
+                if lastfn is not None:
+                    self.finish_field()
+                self.start_field(fieldname, schema[fieldname])
+                lastfn = fieldname
+                lasttext = None
+                known = {}
+            if docnum == -1:
+                continue
+            if btext != lasttext:
+                if lasttext is not None:
+                    self.finish_term()
+                self.start_term(btext)
+                lasttext = btext
+                add = self._postwriter.add_posting
+            length = known.get(docnum)
+            if length is None:
+                length = known[docnum] = dfl(docnum, fieldname) if dfl else 0
+            add(docnum, weight, value if value is not None else b"", length)
+        if lasttext is not None:
+            self.finish_term()
+        if lastfn is not None:
+            self.finish_field()
+
+
+class InliningCodec(W3Codec):
+    """Whoosh's default codec with :class:`InliningPostingsWriter` and :class:`FastFieldWriter`."""
+
+    def field_writer(self, storage, segment):
+        return FastFieldWriter(self, storage, segment)
+
+    def postings_writer(self, dbfile, byteids=False):
+        return InliningPostingsWriter(
+            dbfile,
+            blocklimit=self._blocklimit,
+            byteids=byteids,
+            compression=self._compression,
+            inlinelimit=self._inlinelimit,
+        )
+
+
+INLINE_LIMIT = 16
+
+
+def _text_field(boost: float, stored: bool = False):
+    from whoosh import fields
+
+    f = fields.TEXT(analyzer=analyzer(), phrase=True, stored=stored, field_boost=boost)
+    f.format = BigramPositions(field_boost=boost)
+    return f
+
+
 def _schema():
     from whoosh import fields
 
-    ana = analyzer()
     return fields.Schema(
         path=fields.ID(unique=True, stored=True),
-        title=fields.TEXT(analyzer=ana, phrase=True, stored=True, field_boost=3.0),
-        sections=fields.TEXT(analyzer=ana, phrase=True, field_boost=2.0),
-        body=fields.TEXT(analyzer=ana, phrase=True),
+        title=_text_field(3.0, stored=True),
+        sections=_text_field(2.0),
+        body=_text_field(1.0),
         categories=fields.KEYWORD(stored=True, lowercase=True, commas=True, scorable=True),
         tags=fields.KEYWORD(stored=True, lowercase=True, commas=True, scorable=True),
         day=fields.NUMERIC(numtype=int, bits=32, signed=True),
@@ -247,6 +367,7 @@ class SearchIndex:
         self._searcher: Any = None
         self._lock = threading.RLock()
         self._archive: Archive | None = None
+        self._procs = 1
         self._open()
 
     # ---- opening
@@ -384,13 +505,17 @@ class SearchIndex:
         progress: Callable[[int, int], None] | None = None,
         *,
         rebuild: bool = False,
+        procs: int = 1,
     ) -> SyncResult:
         """Bring the index up to date with the archive's files.
 
         A sync that finds nothing changed takes no lock and writes nothing. ``rebuild=True``
         indexes every post anew (the old index stays readable until the new one is committed).
-        Raises IndexBusyError when another process is updating the index.
+        ``procs > 1`` lets a full build use Whoosh's multi-process writer (it forks: only for
+        command-line use, not from a threaded program). Raises IndexBusyError when another
+        process is updating the index.
         """
+        self._procs = max(1, int(procs))
         archive = archive if archive is not None else self.archive
         if not rebuild and not self.needs_build():
             files = self._load_manifest()
@@ -571,12 +696,13 @@ class SearchIndex:
     def _writer(self, full: bool, total: int):
         from whoosh.writing import LockError
 
+        codec = InliningCodec(inlinelimit=INLINE_LIMIT)
         try:
-            if full and total >= MP_THRESHOLD and MP_PROCS > 1:
+            if full and self._procs > 1 and total >= MP_THRESHOLD:
                 return self._ix.writer(
-                    procs=MP_PROCS, multisegment=True, limitmb=128, timeout=LOCK_WAIT
+                    procs=self._procs, multisegment=True, limitmb=128, codec=codec
                 )
-            return self._ix.writer(limitmb=128, timeout=LOCK_WAIT, delay=0.05)
+            return self._ix.writer(limitmb=128, timeout=LOCK_WAIT, delay=0.05, codec=codec)
         except LockError:
             raise IndexBusyError("an index update is already running; try again later") from None
 
@@ -711,9 +837,8 @@ class SearchIndex:
         return SearchResults(hits, len(hits))
 
 
-MP_PROCS = 1
-"""Processes for a full build (Whoosh's multi-process writer); 1 keeps it in this process."""
-MP_THRESHOLD = 2000
+MP_THRESHOLD = 500
+"""A full build of at least this many posts may use Whoosh's multi-process writer."""
 
 
 def _split(value: str | None) -> list[str]:

@@ -1,0 +1,604 @@
+"""The search index: building, syncing, locking, repairing, searching and snippets."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from whoosh.filedb.filestore import FileStorage
+
+import newsterm.index as index_mod
+from conftest import ARCHIVE
+from newsterm.archive import Archive
+from newsterm.errors import IndexBusyError, NewstermError, QueryError
+from newsterm.index import LOCK_NAME, make_snippet, open_index
+from newsterm.query import find_matches
+
+
+def write_post(
+    root: Path,
+    rel: str,
+    title: str,
+    body: str,
+    date: str | None = "2025-01-01",
+    categories: tuple[str, ...] = (),
+    tags: tuple[str, ...] = (),
+) -> Path:
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = ["---", f"title: {json.dumps(title, ensure_ascii=False)}"]
+    if date:
+        lines.append(f"date: {date}")
+    if categories:
+        lines.append("categories: [" + ", ".join(categories) + "]")
+    if tags:
+        lines.append("tags: [" + ", ".join(tags) + "]")
+    lines += ["---", "", body, ""]
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
+def paths_of(results) -> set[str]:
+    return {h.path for h in results.hits}
+
+
+@pytest.fixture
+def arch(tmp_path: Path) -> Path:
+    root = tmp_path / "arch"
+    root.mkdir()
+    write_post(
+        root,
+        "2025-08-01-netflix.md",
+        "넷플릭스의 극장 전략",
+        "넷플릭스가 극장에서 영화를 상영한다.\n\n## 배경 설명\n\nStreaming services are growing.",
+        date="2025-08-01",
+        categories=("Culture", "Machine Learning"),
+        tags=("넷플릭스", "Film"),
+    )
+    write_post(
+        root,
+        "2025-03-02-scattered.md",
+        "흩어진 조각",
+        "넷플 이야기와 플릭 소리, 그리고 릭스 라는 이름.",
+        date="2025-03-02",
+        categories=("뉴스",),
+    )
+    write_post(
+        root,
+        "2024-12-31-search.md",
+        "Searching the archive",
+        "We searched every post. 검색 엔진은 간단하다.",
+        date="2024-12-31",
+        categories=("IT",),
+        tags=("search",),
+    )
+    write_post(root, "notes/undated.md", "메모", "날짜가 없는 메모. 극장 이야기.", date=None)
+    return root
+
+
+@pytest.fixture
+def ixdir(tmp_path: Path) -> Path:
+    return tmp_path / "index"
+
+
+def snapshot(root: Path) -> dict[str, tuple[int, int]]:
+    out = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        for name in dirnames + filenames:
+            p = Path(dirpath) / name
+            st_ = p.lstat()
+            out[str(p.relative_to(root))] = (st_.st_mtime_ns, st_.st_size)
+    return out
+
+
+# --------------------------------------------------------------------------- building
+
+
+def test_fresh_index_needs_build_then_has_every_post(arch, ixdir):
+    ix = open_index(arch, ixdir)
+    assert ix.needs_build() and ix.doc_count() == 0
+    assert not ixdir.exists(), "opening must not write anything"
+    result = ix.sync(Archive(arch))
+    assert (result.added, result.problems, result.rebuilt) == (4, 0, True)
+    assert not ix.needs_build() and ix.doc_count() == 4
+    assert "4 added" in str(result) and "\n" not in str(result)
+
+
+def test_default_index_dir_is_in_the_cache_not_the_archive(arch):
+    from newsterm import paths
+
+    ix = open_index(arch)
+    assert ix.index_dir == paths.index_dir_for(arch)
+    assert not ix.index_dir.resolve().is_relative_to(arch.resolve())
+
+
+def test_index_dir_inside_the_archive_is_refused(arch):
+    with pytest.raises(NewstermError, match="inside the archive"):
+        open_index(arch, arch / ".index")
+
+
+def test_never_writes_into_the_archive(bundled_archive_copy, ixdir):
+    before = snapshot(bundled_archive_copy)
+    ix = open_index(bundled_archive_copy, ixdir)
+    ix.sync()
+    ix.sync()
+    ix.search("넷플릭스 OR AI", limit=50)
+    ix.more_like_this("2025-08-18-content-ai-weekly-digest.md")
+    ix.sync(rebuild=True)
+    ix.search("극장")
+    assert snapshot(bundled_archive_copy) == before
+
+
+def test_procs_two_full_build_matches_single_process(arch, tmp_path, monkeypatch):
+    monkeypatch.setattr(index_mod, "MP_THRESHOLD", 1)
+    one = open_index(arch, tmp_path / "one")
+    two = open_index(arch, tmp_path / "two")
+    one.sync()
+    two.sync(procs=2)
+    for q in ["넷플릭스", "극장", "search", "date:2025", "-극장"]:
+        assert paths_of(one.search(q, limit=50)) == paths_of(two.search(q, limit=50)), q
+
+
+# --------------------------------------------------------------------------- Korean matching
+
+
+def test_hangul_word_finds_it_with_particles_and_not_scattered_bigrams(arch, ixdir):
+    ix = open_index(arch, ixdir)
+    ix.sync()
+    assert paths_of(ix.search("넷플릭스")) == {"2025-08-01-netflix.md"}
+    assert paths_of(ix.search("넷플릭스가")) == {"2025-08-01-netflix.md"}
+    assert "2025-03-02-scattered.md" in paths_of(ix.search("플릭"))
+    assert paths_of(ix.search("극장에서")) == {"2025-08-01-netflix.md"}
+
+
+def test_one_syllable_query_finds_it_inside_words(arch, ixdir):
+    ix = open_index(arch, ixdir)
+    ix.sync()
+    # 릭 only occurs in the middle of words; 됐/없 at the start; 설 inside 설명; 명 at a run's end
+    assert paths_of(ix.search("릭")) == {"2025-08-01-netflix.md", "2025-03-02-scattered.md"}
+    assert paths_of(ix.search("없")) == {"notes/undated.md"}
+    assert paths_of(ix.search("명")) == {"2025-08-01-netflix.md"}
+    assert paths_of(ix.search("색")) == {"2024-12-31-search.md"}
+
+
+SYLLABLES = list("가나다라마바사아자차카타파하거너더러")
+PARTICLES = ["", "", "가", "는", "를", "에서", "의", "도"]
+
+
+def _korean_corpus(rng: random.Random, posts: int) -> list[tuple[str, str, str]]:
+    words = ["".join(rng.choices(SYLLABLES, k=rng.randint(1, 4))) for _ in range(120)]
+    corpus = []
+    for n in range(posts):
+        body_words = [rng.choice(words) + rng.choice(PARTICLES) for _ in range(rng.randint(5, 40))]
+        body = " ".join(body_words)
+        if rng.random() < 0.3:
+            body = body.replace(" ", ", ", 3)
+        title = " ".join(rng.choice(words) for _ in range(2))
+        corpus.append((f"p{n:03d}.md", title, body))
+    return corpus
+
+
+def test_hangul_search_equals_substring_scan(tmp_path):
+    """Recall 1.0 and precision 1.0 against a plain substring scan (a dense generated corpus)."""
+    rng = random.Random(7)
+    root = tmp_path / "gen"
+    corpus = _korean_corpus(rng, 80)
+    for rel, title, body in corpus:
+        write_post(root, rel, title, body)
+    ix = open_index(root, tmp_path / "ix")
+    ix.sync()
+    texts = {rel: title + "\n" + body for rel, title, body in corpus}
+    queries = set()
+    for _ in range(150):
+        _, title, body = rng.choice(corpus)
+        token = rng.choice((title + " " + body).replace(",", " ").split())
+        start = rng.randrange(len(token))
+        queries.add(token[start : start + rng.randint(1, 5)])
+    for _ in range(50):
+        queries.add("".join(rng.choices(SYLLABLES, k=rng.randint(2, 4))))
+    tp = fp = fn = 0
+    for q in sorted(queries):
+        expected = {rel for rel, text in texts.items() if q in text}
+        got = paths_of(ix.search(q, limit=1000))
+        tp += len(expected & got)
+        fp += len(got - expected)
+        fn += len(expected - got)
+        assert got == expected, q
+    assert tp > 0 and fp == 0 and fn == 0
+
+
+# --------------------------------------------------------------------------- queries
+
+
+def test_query_forms(arch, ixdir):
+    ix = open_index(arch, ixdir)
+    ix.sync()
+    s = lambda q: paths_of(ix.search(q, limit=50))  # noqa: E731
+    netflix, scattered, search, undated = (
+        "2025-08-01-netflix.md",
+        "2025-03-02-scattered.md",
+        "2024-12-31-search.md",
+        "notes/undated.md",
+    )
+    assert s("극장 넷플릭스") == {netflix}
+    assert s("넷플릭스 OR 메모") == {netflix, undated}
+    assert s("극장 NOT 넷플릭스") == {undated}
+    assert s("극장 -넷플릭스") == {undated}
+    assert s("-극장") == {scattered, search}
+    assert s('"극장에서 영화를"') == {netflix}
+    assert s('"영화를 극장에서"') == set()
+    assert s("title:넷플릭스") == {netflix}
+    assert s("title:극장") == {netflix}
+    assert s("section:배경") == {netflix}
+    assert s("section:극장") == set()
+    assert s("category:culture") == {netflix}
+    assert s('category:"machine learning"') == {netflix}
+    assert s("tag:FILM") == {netflix}
+    assert s("date:2025") == {netflix, scattered}
+    assert s("date:2025-08") == {netflix}
+    assert s("date:2024-12-31") == {search}
+    assert s("date:[2024-12-01 to 2025-03-31]") == {scattered, search}
+    assert s("(넷플릭스 OR 검색) date:2024") == {search}
+    assert s("search") == {search}  # Searching, searched: stems
+    assert s("SEARCHES") == {search}
+    assert s("streaming") == {netflix}
+    assert s("zzzz") == set()
+
+
+def test_bad_query_raises_query_error(arch, ixdir):
+    ix = open_index(arch, ixdir)
+    ix.sync()
+    with pytest.raises(QueryError):
+        ix.search("date:2025-99")
+    with pytest.raises(QueryError):
+        ix.search("")
+
+
+def test_sort_by_date_newest_first_undated_last(arch, ixdir):
+    ix = open_index(arch, ixdir)
+    ix.sync()
+    hits = ix.search("-zzzz", limit=10, sort="date").hits
+    assert [h.path for h in hits] == [
+        "2025-08-01-netflix.md",
+        "2025-03-02-scattered.md",
+        "2024-12-31-search.md",
+        "notes/undated.md",
+    ]
+    assert hits[-1].date is None and hits[0].date is not None
+
+
+def test_title_and_sections_rank_above_body(tmp_path):
+    root = tmp_path / "rank"
+    filler = "다른 이야기가 길게 이어진다. " * 20
+    write_post(root, "body.md", "아무 제목", filler + "반도체 이야기. " + filler)
+    write_post(root, "title.md", "반도체 전망", filler)
+    write_post(root, "section.md", "다른 제목", filler + "\n\n## 반도체 시장\n\n" + filler)
+    ix = open_index(root, tmp_path / "ix")
+    ix.sync()
+    order = [h.path for h in ix.search("반도체").hits]
+    assert order[-1] == "body.md" and set(order) == {"body.md", "title.md", "section.md"}
+
+
+def test_paths_limit_the_search(arch, ixdir):
+    ix = open_index(arch, ixdir)
+    ix.sync()
+    assert paths_of(ix.search("극장", paths=["notes/undated.md"])) == {"notes/undated.md"}
+    assert ix.search("극장", paths=[]).hits == []
+    assert ix.search("극장", paths=["nope.md"]).total == 0
+
+
+def test_limit_and_total(arch, ixdir):
+    ix = open_index(arch, ixdir)
+    ix.sync()
+    results = ix.search("극장", limit=1)
+    assert len(results.hits) == 1 and results.total == 2
+
+
+def test_hits_carry_stored_fields_and_snippets(arch, ixdir):
+    ix = open_index(arch, ixdir)
+    ix.sync()
+    (hit,) = ix.search("넷플릭스가").hits
+    assert hit.title == "넷플릭스의 극장 전략"
+    assert hit.date is not None and hit.date.year == 2025 and hit.date.tzinfo is not None
+    assert hit.categories == ["Culture", "Machine Learning"]
+    assert hit.tags == ["넷플릭스", "Film"]
+    assert hit.score > 0
+    assert [hit.snippet[s:e] for s, e in hit.spans] == ["넷플릭스가"]
+
+
+def test_more_like_this(bundled_archive_copy, ixdir):
+    ix = open_index(bundled_archive_copy, ixdir)
+    ix.sync()
+    seed = "2025-08-18-content-ai-weekly-digest.md"
+    related = ix.more_like_this(seed, limit=5)
+    assert related.hits and seed not in paths_of(related)
+    assert len(related.hits) <= 5
+    assert ix.more_like_this("missing.md").hits == []
+
+
+@pytest.fixture(scope="module")
+def bundled_index(tmp_path_factory):
+    root = tmp_path_factory.mktemp("bundled") / "archive"
+    shutil.copytree(ARCHIVE, root)
+    ix = open_index(root, tmp_path_factory.mktemp("bundled-ix"))
+    ix.sync()
+    return ix
+
+
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    st.one_of(
+        st.text(max_size=100),
+        st.text(
+            alphabet=st.sampled_from(list('넷플릭스극장가AIai "()-:[]*OR NOT title:date:tag:2025')),
+            max_size=60,
+        ),
+    )
+)
+def test_fuzz_search_gives_results_or_a_query_error(bundled_index, text):
+    try:
+        results = bundled_index.search(text, limit=5)
+    except QueryError as err:
+        assert str(err) and "\n" not in str(err)
+        return
+    assert results.total >= len(results.hits)
+    assert len({h.path for h in results.hits}) == len(results.hits)
+
+
+# --------------------------------------------------------------------------- sync
+
+
+def test_sync_add_change_remove_rename_and_no_change(arch, ixdir):
+    ix = open_index(arch, ixdir)
+    ix.sync()
+    result = ix.sync()
+    assert (result.added, result.updated, result.removed, result.unchanged) == (0, 0, 0, 4)
+    assert not result.changed
+
+    write_post(arch, "2025-09-09-new.md", "새 글", "완전히 새로운 낱말 코끼리.")
+    assert ix.sync().added == 1
+    assert paths_of(ix.search("코끼리")) == {"2025-09-09-new.md"}
+
+    write_post(arch, "2025-09-09-new.md", "새 글", "이제는 기린 이야기.")
+    result = ix.sync()
+    assert (result.added, result.updated) == (0, 1)
+    assert paths_of(ix.search("기린")) == {"2025-09-09-new.md"}
+    assert ix.search("코끼리").hits == []
+
+    os.rename(arch / "2025-09-09-new.md", arch / "2025-09-10-moved.md")
+    result = ix.sync()
+    assert (result.added, result.removed, result.renamed) == (0, 0, 1)
+    assert paths_of(ix.search("기린")) == {"2025-09-10-moved.md"}
+
+    (arch / "2025-09-10-moved.md").unlink()
+    result = ix.sync()
+    assert (result.removed, result.added) == (1, 0)
+    assert ix.search("기린").hits == []
+    assert ix.doc_count() == 4
+
+
+def test_touched_file_with_same_content_is_not_reindexed(arch, ixdir):
+    ix = open_index(arch, ixdir)
+    ix.sync()
+    path = arch / "notes/undated.md"
+    st_ = path.stat()
+    os.utime(path, ns=(st_.st_atime_ns, st_.st_mtime_ns + 5_000_000_000))
+    result = ix.sync()
+    assert (result.updated, result.added, result.unchanged) == (0, 0, 4)
+    # the manifest took the new mtime: the next sync does not hash again
+    manifest = json.loads((ixdir / index_mod.MANIFEST_FILE).read_text())
+    assert manifest["files"]["notes/undated.md"][0] == st_.st_mtime_ns + 5_000_000_000
+
+
+def test_problem_posts_are_counted_and_retried_when_fixed(arch, ixdir):
+    bad = arch / "broken.md"
+    bad.write_text("---\ntitle: never closed\n\nbody", encoding="utf-8")
+    ix = open_index(arch, ixdir)
+    result = ix.sync()
+    assert (result.added, result.problems) == (4, 1)
+    assert result.problem_list[0].path == "broken.md"
+    again = ix.sync()
+    assert (again.problems, again.added, again.updated) == (1, 0, 0)
+    write_post(arch, "broken.md", "고쳐진 글", "이제 읽힌다 두루미.")
+    fixed = ix.sync()
+    assert (fixed.added, fixed.problems) == (1, 0)
+    assert paths_of(ix.search("두루미")) == {"broken.md"}
+
+
+def test_manifest_out_of_step_is_rebuilt_from_the_index(arch, ixdir):
+    ix = open_index(arch, ixdir)
+    ix.sync()
+    (ixdir / index_mod.MANIFEST_FILE).unlink()
+    result = open_index(arch, ixdir).sync()
+    assert (result.added, result.updated, result.removed, result.unchanged) == (0, 0, 0, 4)
+
+
+# --------------------------------------------------------------------------- safety
+
+
+def test_second_writer_waits_briefly_then_is_busy(arch, ixdir, monkeypatch):
+    ix = open_index(arch, ixdir)
+    ix.sync()
+    monkeypatch.setattr(index_mod, "LOCK_WAIT", 0.4)
+    lock = FileStorage(str(ixdir)).lock(LOCK_NAME)
+    assert lock.acquire(blocking=False)
+    try:
+        # readers and a sync with nothing to do never wait for the lock
+        assert ix.sync().unchanged == 4
+        assert paths_of(ix.search("넷플릭스")) == {"2025-08-01-netflix.md"}
+        write_post(arch, "new.md", "새 글", "하마")
+        started = time.monotonic()
+        with pytest.raises(IndexBusyError, match="already running"):
+            ix.sync()
+        assert time.monotonic() - started >= 0.35
+    finally:
+        lock.release()
+    assert ix.sync().added == 1
+
+
+def test_readers_see_no_errors_and_no_duplicates_while_a_writer_commits(arch, ixdir):
+    reader = open_index(arch, ixdir)
+    writer = open_index(arch, ixdir)
+    writer.sync()
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def read_loop():
+        while not stop.is_set():
+            try:
+                hits = reader.search("극장 OR 글", limit=100).hits
+                paths = [h.path for h in hits]
+                assert len(paths) == len(set(paths)), paths
+            except BaseException as err:  # collected and reported below
+                errors.append(err)
+                return
+
+    thread = threading.Thread(target=read_loop)
+    thread.start()
+    try:
+        for n in range(6):
+            write_post(arch, f"w{n}.md", f"글 {n}", f"극장 {n} 번째")
+            writer.sync()
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+    assert not errors, errors
+    assert len(paths_of(reader.search("번째", limit=100))) == 6  # reopened, not stale
+
+
+def test_killed_build_leaves_the_previous_index_usable(arch, ixdir):
+    ix = open_index(arch, ixdir)
+    ix.sync()
+    for n in range(30):
+        write_post(arch, f"k{n:02d}.md", f"글 {n}", f"타조 {n}")
+    script = textwrap.dedent(
+        f"""
+        import os, signal
+        from pathlib import Path
+        from newsterm.index import open_index
+        def progress(done, total):
+            if done == 15:
+                os.kill(os.getpid(), signal.SIGKILL)
+        open_index(Path({str(arch)!r}), Path({str(ixdir)!r})).sync(progress=progress)
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=120)
+    assert done.returncode == -9, done.stderr
+    notices: list[str] = []
+    again = open_index(arch, ixdir, notice=notices.append)
+    assert not again.needs_build() and not notices
+    assert paths_of(again.search("넷플릭스")) == {"2025-08-01-netflix.md"}
+    assert again.search("타조").hits == []
+    result = again.sync()
+    assert result.added == 30 and again.doc_count() == 34
+
+
+def test_corrupt_index_is_rebuilt_with_a_notice(arch, ixdir):
+    ix = open_index(arch, ixdir)
+    ix.sync()
+    ix.close()
+    for toc in ixdir.glob("_MAIN_*.toc"):
+        toc.write_bytes(b"this is not a whoosh table of contents")
+    notices: list[str] = []
+    damaged = open_index(arch, ixdir, notice=notices.append)
+    assert damaged.needs_build()
+    assert len(notices) == 1 and "damaged" in notices[0] and "\n" not in notices[0]
+    assert damaged.search("넷플릭스").hits == []
+    result = damaged.sync()
+    assert result.rebuilt and result.added == 4
+    assert paths_of(damaged.search("넷플릭스")) == {"2025-08-01-netflix.md"}
+
+
+def test_truncated_segment_files_are_rebuilt(arch, ixdir):
+    ix = open_index(arch, ixdir)
+    ix.sync()
+    ix.close()
+    for seg in ixdir.iterdir():
+        if seg.suffix in (".trm", ".pst", ".seg"):
+            seg.write_bytes(b"")
+    notices: list[str] = []
+    damaged = open_index(arch, ixdir, notice=notices.append)
+    assert damaged.needs_build() and len(notices) == 1 and "damaged" in notices[0]
+    assert damaged.search("넷플릭스").hits == []
+    result = damaged.sync()
+    assert result.rebuilt and result.added == 4
+    assert paths_of(damaged.search("넷플릭스")) == {"2025-08-01-netflix.md"}
+
+
+def test_analyzer_version_change_rebuilds(arch, ixdir, monkeypatch):
+    open_index(arch, ixdir).sync()
+    monkeypatch.setattr(index_mod, "ANALYZER_VERSION", index_mod.ANALYZER_VERSION + 1)
+    notices: list[str] = []
+    ix = open_index(arch, ixdir, notice=notices.append)
+    assert ix.needs_build() and len(notices) == 1 and "another version" in notices[0]
+    result = ix.sync()
+    assert result.rebuilt and result.added == 4
+    meta = json.loads((ixdir / index_mod.META_FILE).read_text())
+    assert meta["analyzer_version"] == index_mod.ANALYZER_VERSION
+    notices.clear()
+    assert not open_index(arch, ixdir, notice=notices.append).needs_build() and not notices
+
+
+def test_rebuild_keeps_old_index_readable_until_commit(arch, ixdir):
+    ix = open_index(arch, ixdir)
+    ix.sync()
+    reader = open_index(arch, ixdir)
+    assert reader.search("넷플릭스").hits
+
+    def progress(done, total):
+        # mid-rebuild, another reader still finds everything
+        assert paths_of(reader.search("넷플릭스")) == {"2025-08-01-netflix.md"}
+
+    result = ix.sync(progress=progress, rebuild=True)
+    assert result.rebuilt and result.added == 4 and ix.doc_count() == 4
+
+
+# --------------------------------------------------------------------------- snippets
+
+
+def test_snippet_is_a_short_passage_around_the_best_match():
+    body = (
+        ("앞부분 문장이 길게 이어진다. " * 30)
+        + "여기서 넷플릭스가 극장에 왔다. "
+        + ("뒷부분. " * 30)
+    )
+    snippet, spans = make_snippet(body, "넷플릭스 극장")
+    assert "넷플릭스가 극장에" in snippet and len(snippet) <= 200
+    assert [snippet[s:e] for s, e in spans] == ["넷플릭스", "극장"]
+    assert snippet.startswith("… ") and snippet.endswith(" …")
+
+
+def test_snippet_highlights_whole_query_words_not_stray_bigrams():
+    body = "넷플 과 릭스 는 따로 있고, 여기 넷플릭스 가 있다."
+    snippet, spans = make_snippet(body, "넷플릭스")
+    assert [snippet[s:e] for s, e in spans] == ["넷플릭스"]
+
+
+def test_snippet_without_match_is_the_start_and_markdown_is_plain():
+    body = "# 제목\n\n**굵은** 글과 [링크](http://x.y) 그리고 `코드`."
+    snippet, spans = make_snippet(body, "title:없는말")
+    assert snippet.startswith("제목 굵은 글과 링크 그리고 코드")
+    assert "**" not in snippet and "http" not in snippet and "#" not in snippet
+    assert spans == []
+
+
+def test_snippet_spans_agree_with_find_matches():
+    body = "Search engines search. 검색은 검색이다."
+    snippet, spans = make_snippet(body, "search 검색")
+    assert spans == find_matches(snippet, "search 검색")
+    assert [snippet[s:e] for s, e in spans] == ["Search", "search", "검색", "검색"]
