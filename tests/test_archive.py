@@ -473,6 +473,10 @@ def test_find_by_path_slug_and_errors(tmp_path: Path):
     assert archive.find("alpha").title == "Alpha"
     assert archive.find(str(tmp_path / "x/2021-01-01-beta.md")).title == "Beta one"
     assert archive.find("x/2021-01-01-beta.md").title == "Beta one"
+    write(tmp_path, "trips/jeju/index.md", "# Jeju\n")
+    assert archive.find("trips/jeju").title == "Jeju"
+    assert archive.find("trips/jeju/").title == "Jeju"
+    assert archive.find("jeju").title == "Jeju"
     with pytest.raises(ArchiveError, match="matches 2 posts"):
         archive.find("beta")
     with pytest.raises(ArchiveError, match="no post named"):

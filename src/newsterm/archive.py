@@ -650,6 +650,12 @@ class Archive:
             by_nfc = {_nfc(p): p for p in paths}
             if _nfc(candidate) in by_nfc:
                 return self._read_named(by_nfc[_nfc(candidate)])
+            # A page bundle's folder stands for its index file.
+            for stem in _BUNDLE_STEMS:
+                for suffix in POST_SUFFIXES:
+                    inside = _nfc(f"{candidate}/{stem}{suffix}")
+                    if inside in by_nfc:
+                        return self._read_named(by_nfc[inside])
         key = _nfc(wanted).lower()
         for suffix in POST_SUFFIXES:
             if key.endswith(suffix):
