@@ -7,6 +7,7 @@ that need other settings start their own short-lived one. Every wait is bounded 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import re
@@ -361,10 +362,25 @@ def test_reader_child_is_isolated(world, tmux):
         "PYTHONPATH=/tmp EDITOR=vim COLORTERM=truecolor LANG=ko_KR.EUC-KR",
         "127.0.0.1",
     )  # fmt: skip
-    tmux.start(f"env TERM=../../etc/x {shell_quote(argv)}; sleep 60", 90, 25)
-    wait_full_screen(tmux, 25, titles=False)
+    # Agent and X11 forwarding are asked for too (a live agent, a DISPLAY): both are refused.
+    sock = world["tmp"] / "agent.sock"
+    agent = subprocess.Popen(
+        ["ssh-agent", "-D", "-a", str(sock)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        wait_for(sock.exists, 10)
+        tmux.start(
+            f"env TERM=../../etc/x SSH_AUTH_SOCK={sock} DISPLAY=:97 "
+            f"{shell_quote([argv[0], '-A', '-X', *argv[1:]])}; sleep 60",
+            90, 25,
+        )  # fmt: skip
+        wait_full_screen(tmux, 25, titles=False)
+    finally:
+        agent.kill()
+        agent.wait(timeout=10)
     server: Server = world["server"]
     (pid,) = wait_for(server.readers, 10)
+    assert not [p for p in children_of(server.proc.pid) if p != pid]  # no agent/X11 helpers
     env = proc_environ(pid)
     assert env["TERM"] == "xterm-256color"
     assert env["COLORTERM"] == "truecolor"
@@ -431,6 +447,33 @@ def test_member_state_lasts_and_anonymous_state_does_not(world, tmux, tmp_path):
         with sqlite3.connect(db) as conn:
             profiles = {row[0] for row in conn.execute("SELECT profile FROM post_state")}
         assert len(profiles) == 1 and profiles.pop().startswith("member-")
+    finally:
+        assert server.stop() == 0
+
+
+def test_archive_changes_reach_an_open_session(world, tmux, tmp_path):
+    archive = make_archive(tmp_path / "archive")
+    server = start_server(tmp_path / "home", archive)
+    client = Client(server, world["member"], tmp_path / "kh")
+    try:
+        tmux.start(f"{shell_quote(client.ssh_argv('-tt', '127.0.0.1'))}; sleep 60", 120, 30)
+        wait_full_screen(tmux, 30)
+        wait_for(lambda: server.events("index"), 20, show=server.log_path.read_text)
+        (archive / "2024-05-04-delta.md").write_text(
+            "---\ntitle: Delta ssh post\ndate: 2024-05-04\n---\n\nFourth words about narwhals.\n",
+            encoding="utf-8",
+        )
+        # The reader's list shows the new post, and the server (the index's only writer)
+        # indexes it, so the open session's search finds it.
+        wait_for(lambda: "Delta ssh post" in tmux.text(), 15, show=tmux.text)
+        synced = lambda: [r for r in server.events("index") if r.get("status") == "synced"]  # noqa: E731
+        wait_for(lambda: len(synced()) >= 2, 20, show=server.log_path.read_text)
+        tmux.keys("/")
+        time.sleep(0.3)
+        tmux.keys("narwhals")
+        found = re.compile(r"1 result.*\n.*Delta ssh post", re.S)
+        wait_for(lambda: found.search(tmux.text()), 15, show=tmux.text)
+        assert "narwhals" not in server.log_path.read_text()  # a reader's query is never logged
     finally:
         assert server.stop() == 0
 
@@ -518,14 +561,14 @@ def test_local_port_forward_is_refused(world):
     assert any(r.get("what") == "port-forward-local" for r in world["server"].events("refused"))
 
 
-def test_one_session_per_connection(world):
+def test_one_session_per_connection_and_quiet_when_idle(world):
     asyncssh = pytest.importorskip("asyncssh")
     server: Server = world["server"]
 
-    async def go() -> tuple[str, str]:
+    async def go() -> tuple[str, str, bytes]:
         async with asyncssh.connect(
             "127.0.0.1", server.port, known_hosts=None, username="x",
-            client_keys=[str(world["stranger"])], config=None,
+            client_keys=[str(world["stranger"])], config=None, encoding=None,
         ) as conn:  # fmt: skip
             # The first session (a reader) is open while a second is asked for on the same
             # connection (as OpenSSH's ControlMaster multiplexing would do): that one is refused.
@@ -536,13 +579,24 @@ def test_one_session_per_connection(world):
                 second = "second session opened"
             except asyncssh.ChannelOpenError as err:
                 second = f"refused: {err.reason}"
+            # Once drawn, an idle reader sends nothing: no clock, animation or blinking cursor.
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline:  # settle: wait for one quiet second
+                try:
+                    await asyncio.wait_for(first.stdout.read(65536), 1.0)
+                except TimeoutError:
+                    break
+            idle = b""
+            with contextlib.suppress(TimeoutError):
+                idle = await asyncio.wait_for(first.stdout.read(65536), 3.0)
             first.close()
-            return screen, second
+            return screen, second, idle
 
-    screen, second = asyncio.run(asyncio.wait_for(go(), 45))
+    screen, second, idle = asyncio.run(asyncio.wait_for(go(), 60))
     assert screen  # the first session is a working reader
     assert second.startswith("refused"), second
     assert any(r.get("what") == "second-session" for r in server.events("refused"))
+    assert idle == b"", idle[:200]
 
 
 def test_abrupt_disconnects_leave_no_child(world):
