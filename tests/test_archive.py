@@ -397,6 +397,24 @@ def test_recursive_discovery_suffixes_bundles_and_skips(tmp_path: Path):
     assert {p.slug for p in posts} >= {"bundle", "a", "c"}
 
 
+def test_unreadable_subfolder_is_a_problem(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    write(tmp_path, "ok.md", "ok\n")
+    write(tmp_path, "locked/secret.md", "x\n")
+    real_scandir = os.scandir
+
+    def scandir(path):
+        if str(path).endswith("locked"):
+            raise PermissionError(13, "Permission denied")
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    posts, problems = Archive(tmp_path).load_all()
+    assert [p.path for p in posts] == ["ok.md"]
+    assert [(p.path, p.reason) for p in problems] == [
+        ("locked", "cannot open folder: Permission denied")
+    ]
+
+
 def test_symlink_loop_is_safe(tmp_path: Path):
     write(tmp_path, "posts/one.md", "one\n")
     (tmp_path / "posts" / "loop").symlink_to(tmp_path, target_is_directory=True)
