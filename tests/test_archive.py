@@ -571,3 +571,37 @@ def test_parse_post_only_ever_raises_post_error(data: bytes | str):
         assert post.title
         assert post.date is None or post.date.tzinfo is not None
         assert post.word_count >= 0
+
+
+def _reference_split(text: str):
+    """A plain line-by-line front matter splitter, for checking the fast one."""
+    lines = text.split("\n")
+    start = 0
+    while start < len(lines) and not lines[start].strip():
+        start += 1
+    if start == len(lines) or lines[start].rstrip() not in ("---", "+++"):
+        return None, "", 0, 1, text
+    kind = "yaml" if lines[start].rstrip() == "---" else "toml"
+    closers = ("---", "...") if kind == "yaml" else ("+++",)
+    for i in range(start + 1, len(lines)):
+        if lines[i].rstrip() in closers:
+            body = "\n".join(lines[i + 1 :])
+            return kind, "\n".join(lines[start + 1 : i]), start + 2, i + 2, body
+    return "error"
+
+
+_fm_lines = st.sampled_from(["---", "--- ", "+++", "...", "title: x", "", "  ", "body", "\t"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_fm_lines, max_size=12), st.booleans())
+def test_front_matter_split_matches_a_line_by_line_reference(lines: list[str], newline: bool):
+    from newsterm.archive import _split_front_matter
+
+    text = "\n".join(lines) + ("\n" if newline else "")
+    expected = _reference_split(text)
+    if expected == "error":
+        with pytest.raises(PostError, match="never closed"):
+            _split_front_matter(text)
+    else:
+        assert _split_front_matter(text) == expected
