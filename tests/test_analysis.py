@@ -17,6 +17,7 @@ from newsterm.analysis import (
     piece_terms,
     pieces,
     stem,
+    term_positions,
 )
 
 
@@ -104,3 +105,12 @@ def test_import_leaves_urllib_request_usable():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
+
+
+@settings(max_examples=300, deadline=None)
+@given(_TEXT)
+def test_term_positions_fast_path_agrees_with_the_analyzer(text):
+    grouped: dict[str, list[int]] = {}
+    for term, pos in tokens(text):
+        grouped.setdefault(term, []).append(pos)
+    assert term_positions(text) == grouped

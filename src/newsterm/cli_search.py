@@ -219,7 +219,7 @@ def cmd_index(args: argparse.Namespace) -> int:
         f"{result.removed} removed, {result.renamed} renamed, {result.problems} problems "
         f"({took:.1f} s)"
     )
-    if result.problem_list and not quiet:
+    if result.problem_list:
         for problem in result.problem_list[:10]:
             print(f"  {_clean(problem.path)}: {_clean(problem.reason)}", file=sys.stderr)
         if len(result.problem_list) > 10:

@@ -1,0 +1,190 @@
+"""`newsterm search` and `newsterm index`: output forms, exit codes, building, errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import select
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from whoosh.filedb.filestore import FileStorage
+
+import newsterm.cli_search as cli_search
+import newsterm.index as index_mod
+from newsterm.cli import main
+
+ANSI = "\x1b["
+
+
+@pytest.fixture
+def env(bundled_archive_copy: Path, tmp_path: Path):
+    ixdir = tmp_path / "ix"
+    return bundled_archive_copy, ixdir
+
+
+def run(env, *argv: str) -> int:
+    root, ixdir = env
+    return main([argv[0], "--archive", str(root), "--index-dir", str(ixdir), *argv[1:]])
+
+
+def test_search_builds_the_index_first_then_prints_plain_text(env, capsys):
+    assert run(env, "search", "넷플릭스") == 0
+    out, err = capsys.readouterr()
+    assert ANSI not in out and ANSI not in err
+    assert "2024-07-30-kdrama-global-streaming.md" in out
+    assert "2024-07-30 · 문화, 뉴스 · 2024-07-30-kdrama-global-streaming.md" in out
+    assert err == ""  # no progress bar when stderr is not a terminal
+    assert (env[1] / index_mod.MANIFEST_FILE).is_file()
+
+
+def test_search_exit_status_like_grep(env, capsys):
+    assert run(env, "search", "넷플릭스") == 0
+    assert run(env, "search", "없는낱말이다") == 1
+    out, _ = capsys.readouterr()
+    capsys.readouterr()
+    assert run(env, "search", "date:2025-13") == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.startswith("newsterm: ") and err.count("\n") == 1 and "date" in err
+
+
+def test_search_json(env, capsys):
+    assert run(env, "search", "--json", "--limit", "3", "극장") == 0
+    data = json.loads(capsys.readouterr().out)
+    assert isinstance(data, list) and 1 <= len(data) <= 3
+    for item in data:
+        assert set(item) == {"path", "title", "date", "categories", "tags", "score", "snippet"}
+        assert not item["path"].startswith("/") and (env[0] / item["path"]).is_file()
+        assert isinstance(item["score"], float) and isinstance(item["categories"], list)
+        assert "극장" in item["snippet"] or "극장" in item["title"]
+    assert run(env, "search", "--json", "없는낱말이다") == 1
+    assert json.loads(capsys.readouterr().out) == []
+
+
+def test_search_sort_by_date_and_limit(env, capsys):
+    assert run(env, "search", "--json", "--sort", "date", "--limit", "50", "--", "-없는낱말") == 0
+    data = json.loads(capsys.readouterr().out)
+    dates = [d["date"] for d in data if d["date"]]
+    assert len(data) == 15
+    from datetime import datetime
+
+    stamps = [datetime.fromisoformat(d).timestamp() for d in dates]
+    assert stamps == sorted(stamps, reverse=True)
+    assert run(env, "search", "--limit", "0", "극장") == 2
+    assert "--limit" in capsys.readouterr().err
+
+
+def test_search_words_are_joined_into_one_query(env, capsys):
+    assert run(env, "search", "--json", "극장", "넷플릭스") == 0
+    both = {d["path"] for d in json.loads(capsys.readouterr().out)}
+    assert run(env, "search", "--json", "극장 넷플릭스") == 0
+    assert {d["path"] for d in json.loads(capsys.readouterr().out)} == both
+
+
+def test_index_command_counts(env, capsys):
+    assert run(env, "index") == 0
+    out = capsys.readouterr().out
+    assert out.startswith("index rebuilt: 15 posts; 15 added, 0 updated, 0 removed")
+    assert run(env, "index") == 0
+    assert capsys.readouterr().out.startswith("index up to date: 15 posts; 0 added")
+    root = env[0]
+    (root / "2026-02-02-new.md").write_text("---\ntitle: 새 글\n---\n\n낙타\n", encoding="utf-8")
+    (root / "broken.md").write_text("---\ntitle: [unclosed\n", encoding="utf-8")
+    assert run(env, "index", "--quiet") == 0
+    out, err = capsys.readouterr()
+    assert "16 posts; 1 added" in out and "1 problems" in out
+    assert "broken.md" in err
+    assert run(env, "index", "--rebuild") == 0
+    assert capsys.readouterr().out.startswith("index rebuilt: 16 posts; 16 added")
+
+
+def test_index_busy_is_a_one_line_error(env, capsys, monkeypatch):
+    assert run(env, "index") == 0
+    monkeypatch.setattr(index_mod, "LOCK_WAIT", 0.3)
+    (env[0] / "2026-02-02-new.md").write_text("---\ntitle: 새 글\n---\n\n낙타\n", encoding="utf-8")
+    capsys.readouterr()
+    lock = FileStorage(str(env[1])).lock(index_mod.LOCK_NAME)
+    assert lock.acquire(blocking=False)
+    try:
+        assert run(env, "index") == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "already running" in err
+        # a search still answers from the existing index meanwhile
+        assert run(env, "search", "극장") == 0
+    finally:
+        lock.release()
+
+
+def test_damaged_index_is_rebuilt_by_search_with_a_notice(env, capsys):
+    assert run(env, "index") == 0
+    for toc in env[1].glob("_MAIN_*.toc"):
+        toc.write_bytes(b"garbage")
+    capsys.readouterr()
+    assert run(env, "search", "넷플릭스") == 0
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "damaged" in err and "Traceback" not in err
+
+
+def test_progress_bar_only_on_a_terminal_after_a_second(monkeypatch, capsys):
+    hidden = cli_search._Progress("x", enabled=True)
+    hidden(1, 10)
+    assert hidden.bar is None  # stderr is not a terminal here
+    monkeypatch.setattr(cli_search, "_isatty", lambda stream: True)
+    quick = cli_search._Progress("x", enabled=True)
+    quick(1, 10)
+    assert quick.bar is None  # not yet a second
+    monkeypatch.setattr(cli_search, "SHOW_PROGRESS_AFTER", 0.0)
+    slow = cli_search._Progress("x", enabled=True)
+    slow(1, 10)
+    try:
+        assert slow.bar is not None
+    finally:
+        slow.close()
+    quiet = cli_search._Progress("x", enabled=False)
+    quiet(1, 10)
+    assert quiet.bar is None
+
+
+def _run_on_pty(args: list[str], extra_env: dict[str, str]) -> tuple[int, str]:
+    master, slave = pty.openpty()
+    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "100", **extra_env}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "newsterm", *args],
+        stdin=subprocess.DEVNULL,
+        stdout=slave,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    os.close(slave)
+    chunks: list[bytes] = []
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([master], [], [], 0.5)
+        if ready:
+            try:
+                data = os.read(master, 65536)
+            except OSError:
+                break
+            if not data:
+                break
+            chunks.append(data)
+        elif proc.poll() is not None:
+            break
+    proc.wait(timeout=30)
+    os.close(master)
+    return proc.returncode, b"".join(chunks).decode("utf-8", "replace")
+
+
+@pytest.mark.slow
+def test_rich_output_on_a_terminal_plain_with_no_color(env):
+    root, ixdir = env
+    args = ["search", "--archive", str(root), "--index-dir", str(ixdir), "넷플릭스"]
+    code, out = _run_on_pty(args, {})
+    assert code == 0 and ANSI in out and "넷플릭스" in out
+    code, out = _run_on_pty(args, {"NO_COLOR": "1"})
+    assert code == 0 and ANSI not in out and "넷플릭스" in out
