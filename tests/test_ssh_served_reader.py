@@ -69,3 +69,24 @@ async def test_served_reader_waits_for_the_servers_index_and_never_writes(tmp_pa
         write_post(archive, "2024-01-02-b.md", "Quokka notes", "all about quokkas")
         await asyncio.to_thread(lambda: open_index(archive, index_dir).sync())
         assert [h.title for h in app.index.search("quokkas").hits] == ["Quokka notes"]
+
+
+def test_served_reader_without_a_terminal_is_one_line_and_exit_1(tmp_path: Path):
+    # As under OpenSSH's ForceCommand with `ssh -T host` or `ssh host cmd`: no pty.
+    import subprocess
+    import sys
+
+    archive = tmp_path / "archive"
+    write_post(archive, "2024-01-01-a.md", "A", "a")
+    res = subprocess.run(
+        [sys.executable, "-m", "newsterm", "read", "--served", "--archive", str(archive)],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert res.returncode == 1
+    assert res.stdout == ""
+    assert res.stderr.strip().splitlines() == [
+        "newsterm: the reader needs a terminal; connect with ssh -t"
+    ]

@@ -106,9 +106,17 @@ def _archive_arg(args: argparse.Namespace) -> str | None:
     return getattr(args, "archive_pos", None) or getattr(args, "archive", None)
 
 
+class NoTerminalError(NewstermError):
+    """``read --served`` without a terminal (``ssh -T``, a pipe): refused, exit 1."""
+
+    exit_code = 1
+
+
 def _dispatch(args: argparse.Namespace) -> int:
     command = args.command or "read"
     if command == "read":
+        if getattr(args, "served", False) and not (sys.stdin.isatty() and sys.stdout.isatty()):
+            raise NoTerminalError("the reader needs a terminal; connect with ssh -t")
         from newsterm.tui.app import run_reader
 
         return run_reader(args)
