@@ -63,7 +63,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_archive(p)
     p.add_argument("post", metavar="POST", help="path relative to the archive, or a unique slug")
     p.add_argument("--outline", action="store_true", help="print only the section outline")
-    p.add_argument("--json", action="store_true", help="with --outline: print it as JSON")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print JSON: the outline's nested sections with --outline, else the post and its body",
+    )
 
     p = sub.add_parser("check", help="list posts that cannot be read; exit 1 if any")
     _add_archive(p)
