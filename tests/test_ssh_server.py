@@ -408,20 +408,23 @@ def test_reader_child_is_isolated(world, tmux):
     wait_for(lambda: not server.readers(), 10)
 
 
-def read_beta_and_quit(t: Tmux, argv: list[str], name: str) -> str:
+def read_beta_and_quit(tmp: Path, argv: list[str], name: str) -> str:
     """Connect, open the second post of the list, quit; returns the first screen's text."""
-    t.start(f"{shell_quote(argv)}; echo {name}-EXIT=$?; sleep 60", 120, 30)
-    first = "\n".join(wait_full_screen(t, 30))
-    if first.count(TITLES[1]) < 2:  # not already open: select it and open it
-        t.keys("g", "j", "Enter")
-        wait_for(lambda: t.text().count(TITLES[1]) >= 2, 10, show=t.text)
-    t.keys("q")
-    wait_for(lambda: f"{name}-EXIT=0" in t.text(), 10, show=t.text)
-    t.run("kill-session", "-t", t.name)
+    t = Tmux(tmp, f"state{name}")  # its own tmux server: no race with the last one's exit
+    try:
+        t.start(f"{shell_quote(argv)}; echo {name}-EXIT=$?; sleep 60", 120, 30)
+        first = "\n".join(wait_full_screen(t, 30))
+        if first.count(TITLES[1]) < 2:  # not already open: select it and open it
+            t.keys("g", "j", "Enter")
+            wait_for(lambda: t.text().count(TITLES[1]) >= 2, 10, show=t.text)
+        t.keys("q")
+        wait_for(lambda: f"{name}-EXIT=0" in t.text(), 10, show=t.text)
+    finally:
+        t.kill()
     return first
 
 
-def test_member_state_lasts_and_anonymous_state_does_not(world, tmux, tmp_path):
+def test_member_state_lasts_and_anonymous_state_does_not(world, tmp_path):
     server = start_server(
         tmp_path / "home", world["archive"], "--authorized-keys", str(world["ak"])
     )
@@ -429,14 +432,14 @@ def test_member_state_lasts_and_anonymous_state_does_not(world, tmux, tmp_path):
     try:
         member = client.ssh_argv("-tt", "127.0.0.1")
         stranger = client.ssh_argv("-tt", "127.0.0.1", key=world["stranger"])
-        first = read_beta_and_quit(tmux, member, "m1")
+        first = read_beta_and_quit(tmp_path, member, "m1")
         assert "3 unread" in first
         # The member comes back to the post they were reading, marked read.
-        again = read_beta_and_quit(tmux, member, "m2")
+        again = read_beta_and_quit(tmp_path, member, "m2")
         assert again.count(TITLES[1]) >= 2 and "2 unread" in again
         # An anonymous reader's marks and position are gone when the session ends.
-        read_beta_and_quit(tmux, stranger, "a1")
-        anon = read_beta_and_quit(tmux, stranger, "a2")
+        read_beta_and_quit(tmp_path, stranger, "a1")
+        anon = read_beta_and_quit(tmp_path, stranger, "a2")
         assert anon.count(TITLES[1]) == 1 and "3 unread" in anon
         stamps = [r for r in server.events("session") if r.get("kind") == "reader"]
         assert [r["member"] for r in stamps] == [True, True, False, False]
@@ -644,6 +647,7 @@ def test_host_key_is_kept_and_fingerprint_printed(world, tmp_path):
     ).stdout
     assert server.fingerprint in shown
     # The client recorded exactly this key.
+    world["client"].ssh("127.0.0.1", "whoami")  # (accept-new writes it on first contact)
     known = subprocess.run(
         ["ssh-keygen", "-l", "-f", str(world["tmp"] / "known_hosts")],
         capture_output=True, text=True, timeout=10,
@@ -654,7 +658,9 @@ def test_host_key_is_kept_and_fingerprint_printed(world, tmp_path):
     try:
         assert again.fingerprint == server.fingerprint
     finally:
-        assert again.stop() == 0
+        again.proc.send_signal(signal.SIGINT)  # Ctrl+C stops it as cleanly as SIGTERM
+        assert again.proc.wait(timeout=15) == 0
+        assert again.events("stopped")
     # A corrupt key is an error, not a silent replacement.
     home = tmp_path / "corrupt"
     keydir = Path(server_env(home)["XDG_DATA_HOME"]) / "newsterm" / "ssh"
@@ -740,6 +746,37 @@ def test_limits_and_shutdown(world, tmp_path):
     assert any(r.get("reason") == "idle-timeout" for r in server.events("disconnect"))
     assert "rate-limit" in out["fifth"]
     assert rc == 0
+
+
+def test_max_session_time_ends_a_busy_session(world, tmp_path):
+    asyncssh = pytest.importorskip("asyncssh")
+    server = start_server(tmp_path / "home", world["archive"], "--max-session-time", "2")
+
+    async def go() -> tuple[float, str, int | None]:
+        opts = dict(known_hosts=None, username="x", client_keys=None, config=None)
+        async with asyncssh.connect("127.0.0.1", server.port, **opts) as conn:
+            t0 = time.monotonic()
+            proc = await conn.create_process(term_type="xterm", term_size=(80, 24))
+
+            async def keep_typing() -> None:  # not idle: only the time limit can end it
+                while True:
+                    proc.stdin.write("j")
+                    await asyncio.sleep(0.2)
+
+            typing = asyncio.ensure_future(keep_typing())
+            try:
+                done = await asyncio.wait_for(proc.wait(check=False), 20)
+            finally:
+                typing.cancel()
+            return time.monotonic() - t0, f"{done.stdout}{done.stderr}", done.exit_status
+
+    try:
+        after, output, status = asyncio.run(asyncio.wait_for(go(), 40))
+    finally:
+        assert server.stop() == 0
+    assert 1.9 <= after < 15
+    assert "time limit" in output and status != 0
+    assert any(r.get("reason") == "max-session-time" for r in server.events("disconnect"))
 
 
 def server_readers(server: Server) -> list[int]:

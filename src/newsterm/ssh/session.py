@@ -216,7 +216,7 @@ class ServedSession(asyncssh.SSHServerSession):
     def _start_reader(self) -> None:
         c, app = self._conn, self._app
         c.kind = "reader"
-        c.term = self._term
+        c.term = self._term[:64] if self._term else None  # as the client sent it, capped
         c.size = (self._cols, self._rows)
         env = build_child_env(self._term, self._chan.get_environment() if self._chan else {})
         argv = app.reader_argv(c.state_name())
