@@ -90,18 +90,34 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="serve the reader over SSH")
     _add_archive(p)
     _add_index_dir(p)
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=2222)
-    p.add_argument("--authorized-keys", metavar="FILE")
-    p.add_argument("--no-anonymous", action="store_true")
-    p.add_argument("--max-sessions", type=int, default=50)
-    p.add_argument("--max-per-ip", type=int, default=8)
-    p.add_argument("--rate-per-ip", type=int, default=30, help="new connections per IP per minute")
-    p.add_argument("--login-timeout", type=float, default=30.0)
-    p.add_argument("--idle-timeout", type=float, default=1800.0)
-    p.add_argument("--max-session-time", type=float, default=4 * 3600.0)
-    p.add_argument("--memory-limit-mb", type=int, default=512)
-    p.add_argument("--cpu-limit", type=int, default=600, help="CPU seconds per reader process")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    p.add_argument("--port", type=int, default=2222, help="port to listen on (2222)")
+    p.add_argument(
+        "--authorized-keys",
+        metavar="FILE",
+        help="OpenSSH authorized_keys file: its keys are members (reading state kept)",
+    )
+    p.add_argument(
+        "--no-anonymous", action="store_true", help="only keys from --authorized-keys get in"
+    )
+    p.add_argument("--max-sessions", type=int, default=50, metavar="N", help="in all (50)")
+    p.add_argument("--max-per-ip", type=int, default=8, metavar="N", help="at once per IP (8)")
+    p.add_argument(
+        "--rate-per-ip", type=int, default=30, metavar="N", help="new connections per IP a minute"
+    )
+    p.add_argument("--login-timeout", type=float, default=30.0, metavar="S", help="seconds (30)")
+    p.add_argument(
+        "--idle-timeout", type=float, default=1800.0, metavar="S", help="no key for S s (1800)"
+    )
+    p.add_argument(
+        "--max-session-time", type=float, default=4 * 3600.0, metavar="S", help="seconds (14400)"
+    )
+    p.add_argument(
+        "--memory-limit-mb", type=int, default=512, metavar="MB", help="per reader (512)"
+    )
+    p.add_argument(
+        "--cpu-limit", type=int, default=600, metavar="S", help="CPU seconds per reader (600)"
+    )
     p.add_argument("--host-key", metavar="FILE", help=argparse.SUPPRESS)
     return parser
 
