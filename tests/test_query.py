@@ -209,3 +209,15 @@ def test_fuzz_find_matches_never_raises_and_spans_are_in_range(text, query):
     for s, e in spans:
         assert 0 <= s < e <= len(text) and s > last
         last = e
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.text(alphabet=st.sampled_from(list("abcdeyingsİıAB 극장")), max_size=60),
+    st.text(alphabet=st.sampled_from(list("abcdeyingsİıAB")), min_size=1, max_size=8),
+)
+def test_latin_fast_path_matches_every_word_with_the_same_stem(text, word):
+    from newsterm.analysis import WORDS, stem
+
+    expected = [(m.start(), m.end()) for m in WORDS.finditer(text) if stem(m.group()) == stem(word)]
+    assert find_matches(text, word) == expected

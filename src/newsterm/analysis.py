@@ -63,6 +63,7 @@ from whoosh.lang.porter2 import stem as _porter2  # noqa: E402
 __all__ = [
     "ANALYZER_VERSION",
     "MAX_TOKEN",
+    "WORDS",
     "Piece",
     "analyzer",
     "is_cjk",
@@ -93,6 +94,8 @@ _CJK = (
     "\U00020000-\U0002fa1f"  # CJK extensions B-F, compatibility supplement
 )
 _RUNS = re.compile(f"([{_CJK}]+)|([^\\W_{_CJK}]+)")
+WORDS = re.compile(f"[^\\W_{_CJK}]+")
+"""Runs of letters and digits that are not Hangul/CJK (the words that get stemmed)."""
 _CJK_CHAR = re.compile(f"[{_CJK}]")
 
 
@@ -238,7 +241,7 @@ def term_positions(text: str) -> dict[str, list[int]]:
 # --------------------------------------------------------------------------- query side
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Piece:
     """One run of ``text``: ``cjk`` (Hangul etc.) or a word; ``start``/``end`` index ``text``."""
 

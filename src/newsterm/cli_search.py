@@ -101,8 +101,11 @@ def _open(args: argparse.Namespace):
 
 def _sync(ix, quiet: bool, rebuild: bool = False, label: str = "indexing"):
     progress = _Progress(label, enabled=not quiet)
+    # A full build of a big archive runs in two processes when there are two cores to use
+    # (Whoosh's multi-process writer; the index only uses it for full builds).
+    procs = 2 if (os.cpu_count() or 1) >= 2 else 1
     try:
-        return ix.sync(ix.archive, progress=progress, rebuild=rebuild)
+        return ix.sync(ix.archive, progress=progress, rebuild=rebuild, procs=procs)
     finally:
         progress.close()
 

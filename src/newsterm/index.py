@@ -36,10 +36,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+# isort: off
+# newsterm.analysis first: it imports Whoosh without Whoosh's slow eager urllib import.
+from newsterm.analysis import ANALYZER_VERSION, analyzer, normalize, term_positions
 from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3PostingsWriter
 from whoosh.formats import Positions
 
-from newsterm.analysis import ANALYZER_VERSION, analyzer, normalize, term_positions
+# isort: on
 from newsterm.archive import MAX_POST_BYTES, Archive, PostError, parse_post
 from newsterm.errors import IndexBusyError, NewstermError
 from newsterm.models import Post, Problem
@@ -768,7 +771,9 @@ class SearchIndex:
                 kwargs: dict[str, Any] = {}
                 if sort == "date":
                     kwargs = {"sortedby": "ts", "reverse": True}
-                results = s.search(q, limit=limit, filter=flt, **kwargs)
+                # optimize=False: score every match, so the total comes with the top hits
+                # instead of a second run of the query.
+                results = s.search(q, limit=limit, filter=flt, optimize=False, **kwargs)
                 total = len(results)
                 found = [(r.fields(), r.score or 0.0) for r in results]
             except NewstermError:

@@ -19,11 +19,12 @@ matches its stem. :func:`find_matches` finds the same matches in a text, for hig
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
-from newsterm.analysis import Piece, normalize, piece_terms, pieces
+from newsterm.analysis import WORDS, Piece, normalize, piece_terms, pieces, stem
 from newsterm.errors import QueryError
 
 __all__ = [
@@ -388,7 +389,9 @@ def _piece_ok(tp: Piece, qp: Piece, first: bool, last: bool) -> tuple[int, int] 
     return (tp.start, tp.end) if t == q else None
 
 
-def _text_spans(text: str, tps: list[Piece], term: Text) -> list[tuple[int, int]]:
+def _text_spans(
+    text: str, text_pieces: Callable[[], list[Piece]], term: Text
+) -> list[tuple[int, int]]:
     qs = term.pieces
     spans: list[tuple[int, int]] = []
     if len(qs) == 1:
@@ -400,8 +403,14 @@ def _text_spans(text: str, tps: list[Piece], term: Text) -> list[tuple[int, int]
                 start = text.find(q.text, start + len(q.text))
         else:
             key = q.key
-            spans.extend((tp.start, tp.end) for tp in tps if not tp.cjk and tp.key == key)
+            first = key[:1]
+            for m in WORDS.finditer(text):
+                word = m.group()
+                # a stem keeps its word's first letter: skip most words without stemming
+                if word.lower()[:1] == first and stem(word) == key:
+                    spans.append((m.start(), m.end()))
         return spans
+    tps = text_pieces()
     k = len(qs)
     for i in range(len(tps) - k + 1):
         found = []
@@ -429,10 +438,16 @@ def find_matches(text: str, query: str) -> list[tuple[int, int]]:
     terms = positive_texts(node)
     if not terms or not text:
         return []
-    tps = pieces(text)
+    cache: list[list[Piece]] = []
+
+    def text_pieces() -> list[Piece]:
+        if not cache:
+            cache.append(pieces(text))
+        return cache[0]
+
     spans: list[tuple[int, int]] = []
     for term in terms:
-        spans.extend(_text_spans(text, tps, term))
+        spans.extend(_text_spans(text, text_pieces, term))
     spans.sort()
     merged: list[tuple[int, int]] = []
     for s, e in spans:
