@@ -108,6 +108,9 @@ def _count_lines(data: bytes) -> int:
 def _startup(repeat: int) -> dict:
     py = c.python_for_newsterm()
     sys_py = shutil.which("python3") or py
+    # pyenv and friends put a shell-script shim first on PATH: time the real interpreter.
+    real = c.run([sys_py, "-c", "import sys; print(sys.executable)"]).stdout.decode().strip()
+    sys_py = real or sys_py
     venv_s, _ = c.median_time([py, "-c", "pass"], repeat)
     sys_s, _ = c.median_time([sys_py, "-c", "pass"], repeat)
     return {"python3_c_pass_s": sys_s, "venv_python_c_pass_s": venv_s, "python3": sys_py}
@@ -403,21 +406,28 @@ def main(argv: list[str] | None = None) -> int:
     if not shutil.which("rg"):
         raise SystemExit("ripgrep is missing: apt-get install -y ripgrep")
 
+    machine_before = c.machine()
     startup = _startup(args.repeat)
-    results = [measure_size(n, args, startup) for n in args.posts]
-    text = report(results, startup, args.repeat)
+    results: list[dict] = []
+    for n in args.posts:
+        results.append(measure_size(n, args, startup))
+        text = report(results, startup, args.repeat)
+        path = c.write_json(
+            "bench_search.json",
+            {
+                "machine": machine_before,
+                "load_average_after": c.machine()["load_average"],
+                "source": source,
+                "targets": TARGETS,
+                "startup": startup,
+                "results": results,
+                "report": text,
+                "complete": len(results) == len(args.posts),
+            },
+        )
+        if len(results) < len(args.posts):  # partial results survive an interrupted run
+            print(text, file=sys.stderr)
     print(text)
-    path = c.write_json(
-        "bench_search.json",
-        {
-            "machine": c.machine(),
-            "source": source,
-            "targets": TARGETS,
-            "startup": startup,
-            "results": results,
-            "report": text,
-        },
-    )
     print(f"wrote {path.relative_to(c.REPO)}", file=sys.stderr)
     return 0
 
