@@ -424,15 +424,32 @@ def test_symlink_loop_is_safe(tmp_path: Path):
     assert paths == ["posts/one.md"]
 
 
-def test_symlinked_folder_outside_is_followed_once(tmp_path: Path):
-    outside = tmp_path / "outside"
-    write(outside, "x.md", "x\n")
+def test_symlinked_folder_inside_is_followed_once(tmp_path: Path):
     root = tmp_path / "root"
-    root.mkdir()
-    (root / "link1").symlink_to(outside, target_is_directory=True)
-    (root / "link2").symlink_to(outside, target_is_directory=True)
+    write(root, "real/x.md", "x\n")
+    (root / "link1").symlink_to(root / "real", target_is_directory=True)
+    (root / "link2").symlink_to(root / "real", target_is_directory=True)
     paths = list(Archive(root).iter_paths())
     assert len(paths) == 1 and paths[0].endswith("/x.md")
+
+
+def test_symlinks_leading_outside_are_not_followed(tmp_path: Path):
+    # A served archive must not expose the server's files through a link.
+    outside = tmp_path / "outside"
+    write(outside, "secret.md", "---\ntitle: SECRET\n---\nsecret\n")
+    root = tmp_path / "root"
+    write(root, "ok.md", "ok\n")
+    (root / "folder").symlink_to(outside, target_is_directory=True)
+    (root / "post.md").symlink_to(outside / "secret.md")
+    archive = Archive(root)
+    posts, problems = archive.load_all()
+    assert [p.path for p in posts] == ["ok.md"]
+    assert {p.path for p in problems} == {"folder", "post.md"}
+    assert all("outside the archive" in p.reason for p in problems)
+    with pytest.raises(PostError, match="outside the archive"):
+        archive.read("post.md")
+    with pytest.raises(ArchiveError):
+        archive.find("post")
 
 
 def test_archive_must_be_a_folder(tmp_path: Path):

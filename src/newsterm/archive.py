@@ -5,6 +5,19 @@ or just a pile of ``.md`` files). Every ``*.md`` / ``*.markdown`` file below the
 except inside hidden folders and hidden files; symbolic links are followed, each real folder
 is visited once (so link loops end). newsterm only ever *reads* the archive.
 
+The archive may be served to anonymous readers, so it is read defensively:
+
+* **A symbolic link that leads outside the archive root is never followed** (it is a problem
+  line instead), whether it names a post or a folder, so that a link cannot expose the server's
+  files; links within the archive are followed. :meth:`Archive.read` checks the resolved path
+  again before it opens a file.
+* A post file or folder whose name has control characters (a newline, say) or bytes that are
+  not UTF-8 is a problem (shown with visible escapes, ``\\e``, ``\\n``, ``\\xff``), not a
+  post, so that every ``Post.path`` is plain text that can go to a terminal, into JSON and into
+  the index.
+* FIFOs, sockets and devices named like posts are skipped; reading never blocks.
+* Control characters (see :mod:`newsterm.text`) are removed from a post's text and metadata.
+
 Parsing one post (:func:`parse_post`):
 
 * Text: UTF-8 (a BOM is tolerated). Bytes that are not UTF-8 are decoded as CP949 (a superset
@@ -44,6 +57,7 @@ import yaml
 from newsterm.errors import ArchiveError
 from newsterm.models import Post, Problem
 from newsterm.simple_yaml import construct_timestamp, load_simple
+from newsterm.text import escape_controls, has_unsafe, one_line, strip_controls
 
 __all__ = [
     "MAX_POST_BYTES",
@@ -114,7 +128,7 @@ def slug_of(path: str | os.PathLike[str]) -> str:
 def _title_from_name(path: str) -> str:
     slug = slug_of(path)
     words = re.sub(r"[-_]+", " ", slug).strip()
-    return _nfc(words or slug)  # file names made on macOS are often NFD
+    return one_line(_nfc(words or slug))  # file names made on macOS are often NFD
 
 
 def post_sort_key(post: Post) -> tuple[int, float, str]:
@@ -187,7 +201,7 @@ _PLAIN_KEY_VALUE = re.compile(r"^([^\s#:'\"\-?][^:]*:) +([^\s'\"\[\]{}|>&*!%@`#]
 
 
 def _one_line(text: str) -> str:
-    return " ".join(str(text).split())
+    return one_line(str(text))
 
 
 def _split_front_matter(text: str) -> tuple[str | None, str, int, int, str]:
@@ -311,7 +325,8 @@ def _scalar_text(value: Any) -> str | None:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, _SCALARS):
-        return _nfc(str(value)).strip()
+        # YAML's "\e" and TOML's "\u001b" make control characters the text had not.
+        return _nfc(strip_controls(str(value))).strip()
     return None
 
 
@@ -468,7 +483,7 @@ def _parse_post(rel: str, data: bytes, mtime: float, size: int) -> Post:
     text, encoding = _decode(data)
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = _nfc(text)
+    text = strip_controls(_nfc(text))  # no escape sequences from a post reach a terminal
     if not text or text.isspace():
         raise PostError("file has only blank space")
     kind, fm_text, fm_line, body_line, body = _split_front_matter(text)
@@ -527,6 +542,20 @@ def _clean_rel(name: str) -> str | None:
     return "/".join(parts)
 
 
+_OUTSIDE = "symbolic link to a place outside the archive; not followed"
+_BAD_NAME = "{what} name has control characters or bytes that are not UTF-8; rename it to read it"
+
+
+def _shown(rel: str) -> str:
+    """A relative path as shown in a problem line: one line, no control characters."""
+    return escape_controls(rel.rstrip("/"))
+
+
+def _inside(real: str, real_root: str) -> bool:
+    """True if the resolved path ``real`` is ``real_root`` or below it."""
+    return real == real_root or real.startswith(real_root.rstrip(os.sep) + os.sep)
+
+
 class Archive:
     """A folder of posts. Reads only; never writes into ``root``."""
 
@@ -543,13 +572,14 @@ class Archive:
         found: list[str] = []
         problems: list[Problem] = []
         seen: set[tuple[int, int]] = set()
+        real_root = os.path.realpath(self.root)
         stack: list[tuple[str, str]] = [("", os.fspath(self.root))]
         while stack:
             rel_dir, path = stack.pop()
             try:
                 st = os.stat(path)
             except OSError as err:
-                problems.append(Problem(rel_dir.rstrip("/"), f"cannot open folder: {err.strerror}"))
+                problems.append(Problem(_shown(rel_dir), f"cannot open folder: {err.strerror}"))
                 continue
             key = (st.st_dev, st.st_ino)
             if key in seen:
@@ -559,18 +589,31 @@ class Archive:
                 with os.scandir(path) as it:
                     entries = list(it)
             except OSError as err:
-                problems.append(Problem(rel_dir.rstrip("/"), f"cannot open folder: {err.strerror}"))
+                problems.append(Problem(_shown(rel_dir), f"cannot open folder: {err.strerror}"))
                 continue
             for entry in entries:
                 name = entry.name
                 if name.startswith("."):
                     continue
+                rel = rel_dir + name
                 try:
-                    if entry.is_dir():
-                        stack.append((f"{rel_dir}{name}/", entry.path))
-                    elif _is_post_name(name) and (entry.is_file() or entry.is_symlink()):
+                    is_dir = entry.is_dir()
+                    if not is_dir and not _is_post_name(name):
+                        continue
+                    if not is_dir and not (entry.is_file() or entry.is_symlink()):
+                        continue  # a FIFO, socket or device named like a post
+                    if has_unsafe(name) or "\n" in name or "\t" in name:
+                        what = "folder" if is_dir else "file"
+                        problems.append(Problem(_shown(rel), _BAD_NAME.format(what=what)))
+                        continue
+                    if entry.is_symlink() and not _inside(os.path.realpath(entry.path), real_root):
+                        problems.append(Problem(_shown(rel), _OUTSIDE))
+                        continue
+                    if is_dir:
+                        stack.append((f"{rel}/", entry.path))
+                    else:
                         # Broken links are kept so that they show up as problems.
-                        found.append(rel_dir + name)
+                        found.append(rel)
                 except OSError:
                     continue
         found.sort()
@@ -589,9 +632,14 @@ class Archive:
         if clean is None:
             raise PostError("not a path inside the archive")
         path = os.path.join(self.root, clean)
+        real = os.path.realpath(path)
+        if not _inside(real, os.path.realpath(self.root)):
+            raise PostError(_OUTSIDE)
         try:
-            # O_NONBLOCK: a FIFO named like a post must not hang the reader.
-            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+            # O_NONBLOCK: a FIFO named like a post must not hang the reader. The resolved
+            # path is opened, and not through a link, so that what is read is what was checked.
+            flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
+            fd = os.open(real, flags)
         except FileNotFoundError:
             if os.path.islink(path):
                 raise PostError("broken symbolic link") from None

@@ -118,6 +118,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--cpu-limit", type=int, default=600, metavar="S", help="CPU seconds per reader (600)"
     )
+    p.add_argument(
+        "--warm",
+        type=int,
+        default=1,
+        metavar="N",
+        help="readers started ahead of time so a session opens faster (1; 0: none)",
+    )
     p.add_argument("--host-key", metavar="FILE", help=argparse.SUPPRESS)
     return parser
 
@@ -155,9 +162,44 @@ def _dispatch(args: argparse.Namespace) -> int:
     raise AssertionError(command)
 
 
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null so that flushing it at exit cannot raise again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+def _safe_streams() -> None:
+    """Text that cannot be encoded (a lone surrogate from a file name or argv) is written as a
+    visible escape instead of raising UnicodeEncodeError halfway through the output."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            try:
+                reconfigure(errors="backslashreplace")
+            except (ValueError, OSError):
+                pass
+
+
+def _fail(message: str, code: int) -> int:
+    from newsterm.text import one_line
+
+    try:
+        print(f"newsterm: {one_line(message)}", file=sys.stderr, flush=True)
+    except (OSError, ValueError):
+        pass
+    return code
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    _safe_streams()
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except KeyboardInterrupt:
+        return _fail("interrupted", 130)
     if args.command is None:
         args.archive_pos = None
         args.index_dir = None
@@ -166,12 +208,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _dispatch(args)
     except NewstermError as err:
-        print(f"newsterm: {err}", file=sys.stderr)
-        return err.exit_code
+        return _fail(str(err), err.exit_code)
     except KeyboardInterrupt:
-        return 130
+        return _fail("interrupted", 130)
     except BrokenPipeError:
         # Output piped into `head` and closed early: not an error worth a traceback.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        _quiet_stdout()
         return 0
+    except OSError as err:
+        # A folder newsterm needs that cannot be made or written (the cache, --index-dir).
+        where = f": {err.filename}" if err.filename else ""
+        return _fail(f"{err.strerror or err}{where}", 2)
+    except MemoryError:
+        return _fail("out of memory", 2)
+    except Exception as err:  # the last net: one line instead of a traceback
+        if os.environ.get("NEWSTERM_DEBUG"):
+            raise
+        return _fail(
+            f"internal error: {type(err).__name__}: {err} (NEWSTERM_DEBUG=1 shows where)", 2
+        )

@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import sys
 from datetime import datetime
 from typing import TextIO
@@ -21,6 +20,7 @@ from typing import TextIO
 from newsterm.archive import Archive
 from newsterm.models import Post, Problem
 from newsterm.paths import resolve_archive
+from newsterm.text import json_safe, one_line, strip_controls
 
 __all__ = [
     "cmd_check",
@@ -38,17 +38,11 @@ __all__ = [
 TITLE_COLUMN_MAX = 60
 CATEGORY_COLUMN_MAX = 24
 
-# C0/C1 control characters other than tab and newline: never sent to a terminal, so a post
-# cannot move the cursor or change the terminal's state.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def _safe(text: str) -> str:
-    return _CONTROL.sub("", text) if _CONTROL.search(text) else text
-
-
-def _one_line(text: str) -> str:
-    return " ".join(_safe(text).split())
+# Posts come out of the archive already cleaned (see newsterm.text); what is printed goes
+# through these once more, so that nothing else (an error message quoting its input) can send
+# a control sequence to the terminal.
+_safe = strip_controls
+_one_line = one_line
 
 
 def _open_archive(args: argparse.Namespace) -> Archive:
@@ -97,7 +91,7 @@ def _write(text: str) -> None:
 
 
 def _dump_json(data: object) -> None:
-    _write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    _write(json_safe(json.dumps(data, ensure_ascii=False, indent=2)) + "\n")
 
 
 def _dump_json_rows(rows: list[dict]) -> None:
@@ -105,7 +99,7 @@ def _dump_json_rows(rows: list[dict]) -> None:
     if not rows:
         _write("[]\n")
         return
-    body = ",\n".join(json.dumps(row, ensure_ascii=False) for row in rows)
+    body = json_safe(",\n".join(json.dumps(row, ensure_ascii=False) for row in rows))
     _write(f"[\n{body}\n]\n")
 
 
