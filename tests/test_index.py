@@ -602,3 +602,24 @@ def test_snippet_spans_agree_with_find_matches():
     snippet, spans = make_snippet(body, "search 검색")
     assert spans == find_matches(snippet, "search 검색")
     assert [snippet[s:e] for s, e in spans] == ["Search", "search", "검색", "검색"]
+
+
+def test_quick_snippet_body_equals_the_archive_body(bundled_archive_copy, tmp_path):
+    from newsterm.index import _quick_body
+
+    root = bundled_archive_copy
+    (root / "crlf.md").write_bytes("---\r\ntitle: x\r\n...\r\n본문\r\n둘째 줄\r\n".encode())
+    (root / "toml.md").write_text('+++\ntitle = "t"\n+++\n\n본문', encoding="utf-8")
+    (root / "none.md").write_text("front matter 없음\n", encoding="utf-8")
+    (root / "open.md").write_text("---\ntitle: never closed\n", encoding="utf-8")
+    (root / "cp949.md").write_bytes("---\ntitle: 한글\n---\n한국어 본문".encode("cp949"))
+    archive = Archive(root)
+    checked = 0
+    for rel in archive.iter_paths():
+        quick = _quick_body(root, rel)
+        if quick is None:
+            assert rel in ("open.md", "cp949.md")
+            continue
+        assert quick == archive.read(rel).body, rel
+        checked += 1
+    assert checked == 18

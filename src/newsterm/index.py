@@ -34,7 +34,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 # isort: off
 # newsterm.analysis first: it imports Whoosh without Whoosh's slow eager urllib import.
@@ -43,9 +43,11 @@ from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3PostingsWriter
 from whoosh.formats import Positions
 
 # isort: on
-from newsterm.archive import MAX_POST_BYTES, Archive, PostError, parse_post
 from newsterm.errors import IndexBusyError, NewstermError
 from newsterm.models import Post, Problem
+
+if TYPE_CHECKING:  # the archive module (and its YAML parser) is loaded only when needed
+    from newsterm.archive import Archive
 
 __all__ = [
     "LOCK_WAIT",
@@ -307,26 +309,71 @@ def _doc(post: Post, mtime_ns: int, size: int, sha1: str) -> dict[str, Any]:
     return doc
 
 
+MAX_POST_BYTES = 16 * 1024 * 1024  # as newsterm.archive (not imported: it loads YAML)
+
+
+class _Unreadable(Exception):
+    """A post file that cannot be read; ``str(err)`` is a one-line reason."""
+
+
 def _read_file(root: Path, rel: str) -> tuple[bytes, int, int]:
-    """The bytes of a post file with its mtime (ns) and size; PostError if unreadable."""
+    """The bytes of a post file with its mtime (ns) and size; _Unreadable if it cannot be read."""
     path = os.path.join(root, rel)
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except FileNotFoundError:
-        raise PostError("file not found") from None
+        raise _Unreadable("file not found") from None
     except OSError as err:
-        raise PostError(f"cannot read: {err.strerror}") from None
+        raise _Unreadable(f"cannot read: {err.strerror}") from None
     with os.fdopen(fd, "rb") as f:
         st = os.fstat(f.fileno())
         if not stat.S_ISREG(st.st_mode):
-            raise PostError("not a regular file")
+            raise _Unreadable("not a regular file")
         if st.st_size > MAX_POST_BYTES:
-            raise PostError(f"file too large ({st.st_size} bytes)")
+            raise _Unreadable(f"file too large ({st.st_size} bytes)")
         try:
             data = f.read(MAX_POST_BYTES + 1)
         except OSError as err:
-            raise PostError(f"cannot read: {err.strerror}") from None
+            raise _Unreadable(f"cannot read: {err.strerror}") from None
     return data, st.st_mtime_ns, st.st_size
+
+
+_DELIMS = {"---": ("---", "..."), "+++": ("+++",)}
+
+
+def _quick_body(root: Path, rel: str) -> str | None:
+    """A post's body for a snippet: UTF-8 text after its front matter, without the YAML parser.
+
+    None when that is not simple (another encoding, unclosed front matter): then the archive
+    module reads the post properly.
+    """
+    try:
+        data, _m, _s = _read_file(root, rel)
+    except _Unreadable:
+        return None
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    stripped = text.lstrip("\n")
+    first, _, rest = stripped.partition("\n")
+    closers = _DELIMS.get(first.rstrip())
+    if closers is None:
+        return normalize(text)
+    pos = 0
+    while pos <= len(rest):
+        end = rest.find("\n", pos)
+        line = rest[pos:] if end < 0 else rest[pos:end]
+        if line.rstrip() in closers:
+            return normalize("" if end < 0 else rest[end + 1 :])
+        if end < 0:
+            return None
+        pos = end + 1
+    return None
 
 
 def _default_notice(message: str) -> None:
@@ -398,12 +445,13 @@ class SearchIndex:
             from whoosh import index as windex
 
             ix = windex.open_dir(str(self.index_dir))
-            with ix.reader() as reader:
-                reader.doc_count()
+            searcher = ix.searcher()  # opening it reads every segment's tables: a health check
+            searcher.doc_count()
         except Exception as err:
             self._mark_rebuild(f"the search index is damaged ({type(err).__name__})")
             return
         self._ix = ix
+        self._searcher = searcher
         self._needs_rebuild = False
 
     def _mark_rebuild(self, why: str) -> None:
@@ -429,6 +477,8 @@ class SearchIndex:
     @property
     def archive(self) -> Archive:
         if self._archive is None:
+            from newsterm.archive import Archive
+
             self._archive = Archive(self.root)
         return self._archive
 
@@ -572,6 +622,8 @@ class SearchIndex:
         progress: Callable[[int, int], None] | None,
         rebuild: bool,
     ) -> SyncResult:
+        from newsterm.archive import PostError, parse_post
+
         result = SyncResult()
         # Someone else may have changed the index while we waited for the lock.
         with self._lock:
@@ -626,7 +678,7 @@ class SearchIndex:
                 old = files.get(rel)
                 try:
                     data, mtime_ns, size = _read_file(archive.root, rel)
-                except PostError as err:
+                except _Unreadable as err:
                     if old is not None and not old[3]:
                         get_writer().delete_by_term("path", rel)
                     files[rel] = [*scan[rel], "", str(err)]
@@ -703,9 +755,11 @@ class SearchIndex:
         try:
             if full and self._procs > 1 and total >= MP_THRESHOLD:
                 return self._ix.writer(
-                    procs=self._procs, multisegment=True, limitmb=128, codec=codec
+                    procs=self._procs, multisegment=True, limitmb=128, codec=codec, compound=False
                 )
-            return self._ix.writer(limitmb=128, timeout=LOCK_WAIT, delay=0.05, codec=codec)
+            return self._ix.writer(
+                limitmb=128, timeout=LOCK_WAIT, delay=0.05, codec=codec, compound=False
+            )
         except LockError:
             raise IndexBusyError("an index update is already running; try again later") from None
 
@@ -810,11 +864,15 @@ class SearchIndex:
             tags=_split(stored.get("tags")),
             score=float(score),
         )
-        try:
-            post = self.archive.read(hit.path)
-        except (PostError, NewstermError):
-            return hit
-        hit.snippet, hit.spans = make_snippet(post.body, query or "")
+        body = _quick_body(self.root, hit.path)
+        if body is None:
+            from newsterm.archive import PostError
+
+            try:
+                body = self.archive.read(hit.path).body
+            except (PostError, NewstermError):
+                return hit
+        hit.snippet, hit.spans = make_snippet(body, query or "")
         return hit
 
     def more_like_this(self, path: str, limit: int = 10) -> SearchResults:
@@ -826,6 +884,8 @@ class SearchIndex:
             docnum = s.document_number(path=path)
             if docnum is None:
                 return SearchResults([], 0)
+            from newsterm.archive import PostError
+
             try:
                 post = self.archive.read(path)
             except (PostError, NewstermError):
