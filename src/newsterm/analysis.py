@@ -26,7 +26,6 @@ import re
 import sys
 import types
 import unicodedata
-from dataclasses import dataclass
 from functools import lru_cache
 
 
@@ -65,6 +64,7 @@ __all__ = [
     "MAX_TOKEN",
     "WORDS",
     "Piece",
+    "Record",
     "analyzer",
     "is_cjk",
     "normalize",
@@ -241,14 +241,38 @@ def term_positions(text: str) -> dict[str, list[int]]:
 # --------------------------------------------------------------------------- query side
 
 
-@dataclass(slots=True)
-class Piece:
+class Record:
+    """A stand-in for a slots dataclass (importing dataclasses costs ~10 ms of start-up).
+
+    Subclasses name their fields in ``__slots__``; equality, hashing and repr follow them.
+    """
+
+    __slots__ = ()
+
+    def _values(self) -> tuple:
+        return tuple(getattr(self, f) for f in self.__slots__)
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and self._values() == other._values()  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash((type(self).__name__, *self._values()))
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{f}={getattr(self, f)!r}" for f in self.__slots__)
+        return f"{type(self).__name__}({inner})"
+
+
+class Piece(Record):
     """One run of ``text``: ``cjk`` (Hangul etc.) or a word; ``start``/``end`` index ``text``."""
 
-    text: str
-    cjk: bool
-    start: int
-    end: int
+    __slots__ = ("cjk", "end", "start", "text")
+
+    def __init__(self, text: str, cjk: bool, start: int, end: int) -> None:
+        self.text = text
+        self.cjk = cjk
+        self.start = start
+        self.end = end
 
     @property
     def key(self) -> str:

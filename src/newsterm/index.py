@@ -31,23 +31,22 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 # isort: off
 # newsterm.analysis first: it imports Whoosh without Whoosh's slow eager urllib import.
-from newsterm.analysis import ANALYZER_VERSION, analyzer, normalize, term_positions
+from newsterm.analysis import ANALYZER_VERSION, Record, analyzer, normalize, term_positions
 from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3PostingsWriter
 from whoosh.formats import Positions
 
 # isort: on
 from newsterm.errors import IndexBusyError, NewstermError
-from newsterm.models import Post, Problem
 
 if TYPE_CHECKING:  # the archive module (and its YAML parser) is loaded only when needed
     from newsterm.archive import Archive
+    from newsterm.models import Post, Problem
 
 __all__ = [
     "LOCK_WAIT",
@@ -80,18 +79,39 @@ class IndexDamagedError(NewstermError):
 # --------------------------------------------------------------------------- results
 
 
-@dataclass(slots=True)
-class SyncResult:
+class SyncResult(Record):
     """What a sync changed. ``problems`` counts the post files that cannot be read now."""
 
-    added: int = 0
-    updated: int = 0
-    removed: int = 0
-    renamed: int = 0
-    problems: int = 0
-    unchanged: int = 0
-    rebuilt: bool = False
-    problem_list: list[Problem] = field(default_factory=list)
+    __slots__ = (
+        "added",
+        "problem_list",
+        "problems",
+        "rebuilt",
+        "removed",
+        "renamed",
+        "unchanged",
+        "updated",
+    )
+
+    def __init__(
+        self,
+        added: int = 0,
+        updated: int = 0,
+        removed: int = 0,
+        renamed: int = 0,
+        problems: int = 0,
+        unchanged: int = 0,
+        rebuilt: bool = False,
+        problem_list: list[Problem] | None = None,
+    ) -> None:
+        self.added = added
+        self.updated = updated
+        self.removed = removed
+        self.renamed = renamed
+        self.problems = problems
+        self.unchanged = unchanged
+        self.rebuilt = rebuilt
+        self.problem_list = problem_list if problem_list is not None else []
 
     @property
     def changed(self) -> bool:
@@ -105,16 +125,31 @@ class SyncResult:
         return ("rebuilt: " + text) if self.rebuilt else text
 
 
-@dataclass(slots=True)
-class Hit:
-    path: str
-    title: str
-    date: datetime | None
-    categories: list[str]
-    tags: list[str]
-    score: float
-    snippet: str = ""
-    spans: list[tuple[int, int]] = field(default_factory=list)
+class Hit(Record):
+    """One matching post; ``spans`` are ``(start, end)`` offsets into ``snippet`` to highlight."""
+
+    __slots__ = ("categories", "date", "path", "score", "snippet", "spans", "tags", "title")
+    __hash__ = None  # type: ignore[assignment]  # mutable
+
+    def __init__(
+        self,
+        path: str,
+        title: str,
+        date: datetime | None,
+        categories: list[str],
+        tags: list[str],
+        score: float,
+        snippet: str = "",
+        spans: list[tuple[int, int]] | None = None,
+    ) -> None:
+        self.path = path
+        self.title = title
+        self.date = date
+        self.categories = categories
+        self.tags = tags
+        self.score = score
+        self.snippet = snippet
+        self.spans = spans if spans is not None else []
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -128,10 +163,15 @@ class Hit:
         }
 
 
-@dataclass(slots=True)
-class SearchResults:
-    hits: list[Hit]
-    total: int
+class SearchResults(Record):
+    """The best ``hits`` (at most the limit) and how many posts matched in all."""
+
+    __slots__ = ("hits", "total")
+    __hash__ = None  # type: ignore[assignment]
+
+    def __init__(self, hits: list[Hit], total: int) -> None:
+        self.hits = hits
+        self.total = total
 
     def __iter__(self):
         return iter(self.hits)
@@ -550,6 +590,8 @@ class SearchIndex:
 
     @staticmethod
     def _problems(files: dict[str, list]) -> list[Problem]:
+        from newsterm.models import Problem
+
         return [Problem(p, v[3]) for p, v in sorted(files.items()) if v[3]]
 
     def sync(

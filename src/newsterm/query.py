@@ -20,11 +20,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
-from newsterm.analysis import WORDS, Piece, normalize, piece_terms, pieces, stem
+from newsterm.analysis import WORDS, Piece, Record, normalize, piece_terms, pieces, stem
 from newsterm.errors import QueryError
 
 __all__ = [
@@ -61,42 +60,54 @@ _KEYWORD_FIELDS = ("categories", "tags")
 # --------------------------------------------------------------------------- syntax tree
 
 
-@dataclass(frozen=True, slots=True)
-class Text:
+class Text(Record):
     """Words or a phrase; ``field`` None means title, section titles and body."""
 
-    text: str
-    pieces: tuple[Piece, ...]
-    field: str | None = None
+    __slots__ = ("field", "pieces", "text")
+
+    def __init__(self, text: str, pieces: tuple[Piece, ...], field: str | None = None) -> None:
+        self.text = text
+        self.pieces = pieces
+        self.field = field
 
 
-@dataclass(frozen=True, slots=True)
-class Keyword:
-    field: str
-    value: str
+class Keyword(Record):
+    __slots__ = ("field", "value")
+
+    def __init__(self, field: str, value: str) -> None:
+        self.field = field
+        self.value = value
 
 
-@dataclass(frozen=True, slots=True)
-class DateRange:
+class DateRange(Record):
     """Inclusive ``YYYYMMDD`` bounds; None is open."""
 
-    low: int | None
-    high: int | None
+    __slots__ = ("high", "low")
+
+    def __init__(self, low: int | None, high: int | None) -> None:
+        self.low = low
+        self.high = high
 
 
-@dataclass(frozen=True, slots=True)
-class And:
-    items: tuple[Node, ...]
+class And(Record):
+    __slots__ = ("items",)
+
+    def __init__(self, items: tuple[Node, ...]) -> None:
+        self.items = items
 
 
-@dataclass(frozen=True, slots=True)
-class Or:
-    items: tuple[Node, ...]
+class Or(Record):
+    __slots__ = ("items",)
+
+    def __init__(self, items: tuple[Node, ...]) -> None:
+        self.items = items
 
 
-@dataclass(frozen=True, slots=True)
-class Not:
-    item: Node
+class Not(Record):
+    __slots__ = ("item",)
+
+    def __init__(self, item: Node) -> None:
+        self.item = item
 
 
 Node = Text | Keyword | DateRange | And | Or | Not
