@@ -50,6 +50,7 @@ COLS, ROWS = 120, 40
 FIRST_SCREEN_TARGET = 1.0
 P95_TARGET = 0.6
 KEY_TIMEOUT = 5.0
+DATE = re.compile(r"\d{4}-\d\d-\d\d")
 
 
 # -- the server ---------------------------------------------------------------------------------
@@ -70,12 +71,17 @@ class Server:
                     out.append(json.loads(line))
         return out
 
-    def readers(self) -> list[int]:
+    def children(self) -> list[int]:
         kids: list[int] = []
         for task in Path(f"/proc/{self.proc.pid}/task").glob("*"):
             with contextlib.suppress(OSError):
                 kids += [int(x) for x in (task / "children").read_text().split()]
         return kids
+
+    def readers(self) -> list[int]:
+        """Children that are a session's reader (not spares waiting for a session)."""
+        pids = {r.get("pid") for r in self.log() if r["event"] == "session"}
+        return [pid for pid in self.children() if pid in pids]
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -87,7 +93,7 @@ class Server:
                 self.proc.wait(timeout=5)
 
 
-def start_server(archive: Path, home: Path) -> Server:
+def start_server(archive: Path, home: Path, warm: int = 1) -> Server:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("XDG_", "NEWSTERM"))}
     for var in ("XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME"):
         env[var] = str(home / var.lower())
@@ -96,6 +102,7 @@ def start_server(archive: Path, home: Path) -> Server:
         str(python if python.exists() else sys.executable), "-m", "newsterm", "serve",
         "--archive", str(archive), "--host", "127.0.0.1", "--port", "0",
         "--max-sessions", "200", "--max-per-ip", "200", "--rate-per-ip", "100000",
+        "--warm", str(warm),
     ]  # fmt: skip
     log_path = home / "server.log"
     with open(log_path, "w") as log:
@@ -170,21 +177,27 @@ class Reader:
                 await asyncio.wait_for(self.changed.wait(), left)
         return True
 
+    def line(self, y: int, width: int = COLS) -> str:
+        """Row ``y`` of the screen, its first ``width`` cells (cheaper than ``screen.display``)."""
+        row = self.screen.buffer[y]
+        return "".join(row[x].data for x in range(width))
+
     def full(self) -> bool:
-        rows = self.screen.display
         return (
-            re.search(r"\d posts", rows[0]) is not None
-            and re.search(r"\d{4}-\d\d-\d\d", rows[1]) is not None
-            and bool(rows[-1].strip())
+            re.search(r"\d posts", self.line(0)) is not None
+            and DATE.search(self.line(1, 40)) is not None
+            and bool(self.line(ROWS - 1).strip())
         )
+
+    def list_rows(self) -> list[int]:
+        """Screen rows that show a post of the list (a date in the left 40 columns)."""
+        return [y for y in range(1, ROWS - 1) if DATE.search(self.line(y, 40))]
 
     def selection(self) -> int | None:
         """The list row drawn in a background colour that no other list row has."""
         buf = self.screen.buffer
         colours: dict[tuple, list[int]] = {}
-        for y in range(1, ROWS - 1):
-            if not re.search(r"\d{4}-\d\d-\d\d", self.screen.display[y][:40]):
-                continue
+        for y in self.list_rows():
             cell = buf[y][2]
             colours.setdefault((cell.bg, cell.reverse), []).append(y)
         lone = [ys[0] for ys in colours.values() if len(ys) == 1]
@@ -265,8 +278,9 @@ async def active_readers(readers: list[Reader], seconds: float, interval: float)
             if row is None:
                 await asyncio.sleep(0.1)
                 continue
+            rows = reader.list_rows()
             nxt = row + step
-            if not re.search(r"\d{4}-\d\d-\d\d", reader.screen.display[nxt][:40]) or nxt <= 1:
+            if nxt not in rows:
                 step = -step
                 nxt = row + step
             started = time.perf_counter()
@@ -385,6 +399,7 @@ async def measure(port: int, server: Server, args: argparse.Namespace) -> dict:
         singles.append(times[0])
         await close_all(readers)
         await asyncio.to_thread(wait_no_readers, server)
+        await asyncio.sleep(args.pause)  # visitors do not all come at once
     ok = [t for t in singles if t is not None]
     out["first_screen_1"] = {
         "runs": singles,
@@ -424,6 +439,8 @@ def main() -> int:
     parser.add_argument("--crowds", type=int, nargs="+", default=[10, 30])
     parser.add_argument("--seconds", type=float, default=20.0, help="key-pressing time (20)")
     parser.add_argument("--interval", type=float, default=1.0, help="s between a reader's keys")
+    parser.add_argument("--pause", type=float, default=4.0, help="s between one-client runs (4)")
+    parser.add_argument("--warm", type=int, default=1, help="the server's --warm (1)")
     parser.add_argument("--out", default="bench_ssh.json")
     args = parser.parse_args()
     if args.posts:
@@ -432,10 +449,12 @@ def main() -> int:
         archive = (args.archive or REPO / "archive").resolve()
     home = Path(tempfile.mkdtemp(prefix="bench-ssh-"))
     print(f"serving {archive} ...", file=sys.stderr)
-    server = start_server(archive, home)
+    server = start_server(archive, home, args.warm)
     try:
         results = asyncio.run(measure(server.port, server, args))
         server_rss = memory_of([server.proc.pid])
+        sessions = [r for r in server.log() if r["event"] == "session"]
+        warm_used = f"{sum(1 for r in sessions if r.get('warm'))} of {len(sessions)}"
         server.stop()
         print("  the same reader on a local pty, without SSH ...", file=sys.stderr)
         local = asyncio.run(
@@ -484,6 +503,7 @@ def main() -> int:
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"\nnewsterm serve: {posts} posts, {COLS}x{ROWS} clients, key every ~{args.interval} s")
     print(f"load average at the end: {load} ({os.cpu_count()} CPUs)")
+    print(f"--warm {args.warm}: {warm_used} sessions started on a spare reader")
     print(table(["measure", "result", "target", ""], rows))
     data = {
         "benchmark": "ssh",
@@ -495,6 +515,8 @@ def main() -> int:
         "key_seconds": args.seconds,
         "targets": {"first_screen_1_s": FIRST_SCREEN_TARGET, "p95_30_active_s": P95_TARGET},
         "server_memory": server_rss,
+        "warm_spares": args.warm,
+        "sessions_on_a_warm_spare": warm_used,
         "local_reader_no_ssh": local,
         **results,
     }

@@ -159,6 +159,8 @@ def start_server(home: Path, archive: Path, *extra: str, expect_fail: bool = Fal
     home.mkdir(parents=True, exist_ok=True)
     log_path = home / f"server-{time.monotonic_ns()}.log"
     env = server_env(home)
+    if "--warm" not in extra:  # no spare reader unless a test wants one: children stay countable
+        extra = ("--warm", "0", *extra)
     argv = [
         sys.executable, "-m", "newsterm", "serve", "--archive", str(archive),
         "--host", "127.0.0.1", "--port", "0", *extra,
@@ -600,6 +602,66 @@ def test_one_session_per_connection_and_quiet_when_idle(world):
     assert second.startswith("refused"), second
     assert any(r.get("what") == "second-session" for r in server.events("refused"))
     assert idle == b"", idle[:200]
+
+
+def test_a_warm_spare_reader_serves_a_session_like_a_cold_one(world, tmp_path):
+    asyncssh = pytest.importorskip("asyncssh")
+    server = start_server(tmp_path / "home", world["archive"], "--warm", "1")
+
+    def spares() -> list[int]:
+        used = {r.get("pid") for r in server.events("session")}
+        return [p for p in children_of(server.proc.pid) if p not in used]
+
+    async def session(term: str) -> dict:
+        opts = dict(known_hosts=None, username="x", client_keys=None, config=None, encoding=None)
+        async with asyncssh.connect("127.0.0.1", server.port, **opts) as conn:
+            proc = await conn.create_process(term_type=term, term_size=(100, 30))
+            screen = b""
+            deadline = time.monotonic() + 30
+            while not all(t.encode() in screen for t in TITLES) and time.monotonic() < deadline:
+                with contextlib.suppress(TimeoutError):
+                    screen += await asyncio.wait_for(proc.stdout.read(65536), 1)
+            (rec,) = [r for r in server.events("session") if r.get("kind") == "reader"][-1:]
+            pid = rec["pid"]
+            proc.change_terminal_size(90, 25)
+            fd = os.open(f"/proc/{pid}/fd/0", os.O_RDWR | os.O_NOCTTY)
+            try:
+                size = await asyncio.to_thread(
+                    wait_for, lambda: get_winsize(fd) == (90, 25) and get_winsize(fd), 10
+                )
+            finally:
+                os.close(fd)
+            stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            proc.stdin.write(b"q")
+            done = await asyncio.wait_for(proc.wait(check=False), 20)
+            return {
+                "titles": all(t.encode() in screen for t in TITLES),
+                "warm": rec.get("warm"),
+                "pid": pid,
+                "size": size,
+                "leader": int(stat[3]) == pid and int(stat[4]) != 0,
+                "status": done.exit_status,
+            }
+
+    try:
+        (spare,) = wait_for(spares, 15)
+        env = proc_environ(spare)
+        assert env["TERM"] == "xterm-256color" and "COLORTERM" not in env
+        assert proc_cmdline(spare)[:4] == [sys.executable, "-I", "-m", "newsterm.ssh.warm"]
+        time.sleep(1.0)  # let it finish importing, as it would between visitors
+        first = asyncio.run(asyncio.wait_for(session("xterm-256color"), 60))
+        # The spare became this session's reader: its own session, the pty its terminal.
+        assert first["warm"] is True and first["pid"] == spare
+        assert first["titles"] and first["size"] == (90, 25) and first["leader"]
+        assert first["status"] == 0
+        # Another one is started for the next visitor, a little later.
+        (nxt,) = wait_for(lambda: [p for p in spares() if p != spare], 15)
+        # A client with another terminal type gets a reader started the usual way.
+        other = asyncio.run(asyncio.wait_for(session("xterm"), 60))
+        assert other["warm"] is False and other["titles"] and other["status"] == 0
+    finally:
+        assert server.stop() == 0
+    assert proc_state(spare) is None and proc_state(nxt) is None  # all reaped at shutdown
 
 
 def test_abrupt_disconnects_leave_no_child(world):

@@ -23,11 +23,13 @@ import asyncssh
 
 from newsterm.errors import NewstermError
 from newsterm.paths import index_dir_for, resolve_archive
+from newsterm.ssh.env import build_child_env
 from newsterm.ssh.hostkey import fingerprint, load_or_create_host_key
 from newsterm.ssh.indexer import IndexKeeper
-from newsterm.ssh.limits import ConnectionLimiter, Limits
+from newsterm.ssh.limits import ConnectionLimiter, Limits, child_preexec
 from newsterm.ssh.log import log_event, monotonic
 from newsterm.ssh.session import ConnState, ServedSession
+from newsterm.ssh.warm import WarmPool
 
 SHUTDOWN_GRACE = 3.0
 
@@ -75,6 +77,7 @@ class ServerApp:
         limits: Limits,
         members: set[str],
         allow_anonymous: bool,
+        warm: int = 0,
     ) -> None:
         self.root = root
         self.index_dir = index_dir
@@ -88,7 +91,17 @@ class ServerApp:
         # The server is the index's only writer; readers and search execs only read it.
         self.indexer = IndexKeeper(root, index_dir)
         self.index_ready = self.indexer.ready
+        # Spare readers for the most common client environment (TERM=xterm-256color).
+        self.warm = WarmPool(
+            warm,
+            build_child_env("xterm-256color", {}),
+            child_preexec(limits.memory_limit_mb, limits.cpu_limit, False),
+        )
         self.closing = False
+
+    def refill_warm(self) -> None:
+        if not self.closing:
+            self.warm.refill()
 
     def folders(self) -> tuple[str, str]:
         return str(self.root), str(self.index_dir)
@@ -298,11 +311,13 @@ async def _serve(args: argparse.Namespace, app: ServerApp, host_key: asyncssh.SS
         flush=True,
     )
     indexing = asyncio.ensure_future(app.indexer.run(stop))
+    app.refill_warm()
     try:
         while not stop.is_set():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=60)
             app.limiter.prune()
+            app.refill_warm()  # reaps a spare that died and starts another
     finally:
         stop.set()
         await _shutdown(app, server)
@@ -317,6 +332,11 @@ async def _shutdown(app: ServerApp, server: asyncssh.SSHAcceptor) -> None:
     app.closing = True
     log_event("stopping", sessions=len(app.sessions), children=len(app.children))
     server.close()
+    for proc in app.warm.close():
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        with contextlib.suppress(Exception):
+            proc.wait(timeout=2)
     for session in list(app.sessions):
         session.stop("server-shutdown", "the server is shutting down")
     deadline = monotonic() + SHUTDOWN_GRACE
@@ -356,7 +376,10 @@ def run_server(args: argparse.Namespace) -> int:
         log_event("host-key-created", path=str(key_path), fingerprint=fingerprint(host_key))
 
     async def main() -> int:
-        app = ServerApp(root, index_dir, limits, members, allow_anonymous)
+        warm = getattr(args, "warm", None)
+        app = ServerApp(
+            root, index_dir, limits, members, allow_anonymous, 1 if warm is None else warm
+        )
         return await _serve(args, app, host_key)
 
     return asyncio.run(main())

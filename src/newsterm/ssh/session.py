@@ -26,6 +26,7 @@ from newsterm.ssh.env import build_child_env
 from newsterm.ssh.limits import child_preexec, clamp_size
 from newsterm.ssh.log import log_event, monotonic
 from newsterm.ssh.pty_child import ExitWatch, set_winsize, signal_group, spawn_in_pty
+from newsterm.ssh.warm import start_on_spare
 
 if TYPE_CHECKING:
     from newsterm.ssh.server import ServerApp
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
 READ_CHUNK = 65536
 MAX_PENDING_INPUT = 64 * 1024
 KILL_GRACE = 2.0
+WARM_REFILL_DELAY = 2.0  # seconds after a spare is used before the next one starts
 # Leave the alternate screen, show the cursor, reset colours, stop mouse reports and
 # bracketed paste: what a reader killed by the server could not undo itself.
 TERMINAL_RESET = (
@@ -221,8 +223,14 @@ class ServedSession(asyncssh.SSHServerSession):
         env = build_child_env(self._term, self._chan.get_environment() if self._chan else {})
         argv = app.reader_argv(c.state_name())
         preexec = child_preexec(app.limits.memory_limit_mb, app.limits.cpu_limit, True)
+        spare = app.warm.take(env)
         try:
-            self._proc, self._master = spawn_in_pty(argv, env, self._cols, self._rows, preexec)
+            if spare is not None:
+                # A reader that has already imported everything: only the session is new.
+                args = argv[argv.index("newsterm") + 1 :]
+                self._proc, self._master = start_on_spare(spare, args, self._cols, self._rows)
+            else:
+                self._proc, self._master = spawn_in_pty(argv, env, self._cols, self._rows, preexec)
         except OSError as err:
             log_event("error", address=c.address, what="spawn", error=str(err))
             c.end_reason = "spawn-failed"
@@ -237,7 +245,11 @@ class ServedSession(asyncssh.SSHServerSession):
             term=env["TERM"],
             size=f"{self._cols}x{self._rows}",
             member=c.member,
+            warm=spare is not None,
         )
+        if spare is not None and app.warm.size:
+            # A new spare, once this session's reader has had the CPU for its first screen.
+            self._loop.call_later(WARM_REFILL_DELAY, app.refill_warm)
         self._start_reading()
         self._watch = ExitWatch(self._loop, self._proc, self._on_reader_exit)
         limits = app.limits

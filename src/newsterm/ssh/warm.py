@@ -1,0 +1,202 @@
+"""Readers started ahead of time, so a new session does not wait for Python to import Textual.
+
+Most of a reader's start-up is importing (Textual, Rich, markdown-it, newsterm's reader). The
+server keeps a few spare reader processes that have done that and wait: each is started exactly
+like a cold reader (``python -I``, an environment built from scratch, rlimits, ``nice``, its own
+session) but runs ``python -I -m newsterm.ssh.warm``, which imports the reader and then blocks on
+a socket. When a session arrives whose environment is the same as a spare's, the server passes
+it the session's pty (``SCM_RIGHTS``) and the reader's arguments; the spare makes the pty its
+controlling terminal and its standard streams, and runs ``newsterm read`` from there. It is
+then that session's one reader process, a child of the server like any other. A spare whose
+server goes away sees the socket close and exits. One process per session still holds: a spare
+serves one session and ends with it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+MAX_REQUEST = 64 * 1024
+
+
+# -- in the spare process -----------------------------------------------------------------------
+
+
+def _adopt_terminal(tty: int) -> None:
+    """Make ``tty`` the controlling terminal and fds 0-2, and rebuild ``sys.std*`` on it."""
+    import fcntl
+    import termios
+
+    fcntl.ioctl(tty, termios.TIOCSCTTY, 0)  # we lead our own session and have no terminal yet
+    for fd in (0, 1, 2):
+        os.dup2(tty, fd)
+    if tty > 2:
+        os.close(tty)
+    # The streams Python made at start-up wrapped /dev/null; make them as for a terminal.
+    for fd, name in ((0, "stdin"), (1, "stdout"), (2, "stderr")):
+        raw = io.FileIO(fd, "r" if fd == 0 else "w", closefd=False)
+        buffered = io.BufferedReader(raw) if fd == 0 else io.BufferedWriter(raw)
+        stream = io.TextIOWrapper(
+            buffered,
+            encoding="utf-8",
+            errors="backslashreplace" if fd == 2 else "strict",
+            line_buffering=fd != 0,
+        )
+        setattr(sys, name, stream)
+        setattr(sys, f"__{name}__", stream)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -I -m newsterm.ssh.warm FD``: import the reader, wait for a session, run it."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    sock = socket.socket(fileno=int(args[0]))
+    import newsterm.cli
+    import newsterm.tui.app  # the slow part, done before anyone connects
+
+    try:
+        msg, fds, _flags, _addr = socket.recv_fds(sock, MAX_REQUEST, 1)
+    except OSError:
+        return 0
+    finally:
+        sock.close()
+    if not msg or len(fds) != 1:
+        for fd in fds:
+            os.close(fd)
+        return 0  # the server went away (or changed its mind): nothing to do
+    request = json.loads(msg.decode("utf-8"))
+    _adopt_terminal(fds[0])
+    return newsterm.cli.main(list(request["argv"]))
+
+
+# -- in the server ------------------------------------------------------------------------------
+
+
+@dataclass
+class Spare:
+    """A spare reader: its process, the server's end of its socket, the environment it has."""
+
+    proc: subprocess.Popen[bytes]
+    sock: socket.socket
+    env: dict[str, str]
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self.sock.close()
+
+
+class WarmPool:
+    """Keeps up to ``size`` spare readers for the environment ``env`` (the common one).
+
+    ``take(env)`` hands out a live spare whose environment is exactly ``env`` (else ``None``,
+    and the caller starts a reader the usual way); ``refill()`` starts spares up to ``size``.
+    """
+
+    def __init__(
+        self,
+        size: int,
+        env: dict[str, str],
+        preexec: Callable[[], None],
+        python: str = sys.executable,
+    ) -> None:
+        self.size = max(0, size)
+        self.env = dict(env)
+        self._preexec = preexec
+        self._python = python
+        self.spares: list[Spare] = []
+        self.started = 0
+        self.used = 0
+
+    def refill(self) -> None:
+        """Reap spares that died and start new ones up to ``size``."""
+        alive = []
+        for spare in self.spares:
+            if spare.proc.poll() is None:
+                alive.append(spare)
+            else:
+                spare.close()
+        self.spares = alive
+        while len(self.spares) < self.size:
+            spare = self._start()
+            if spare is None:
+                return
+            self.spares.append(spare)
+
+    def _start(self) -> Spare | None:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            proc = subprocess.Popen(
+                [self._python, "-I", "-m", "newsterm.ssh.warm", str(theirs.fileno())],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                env=self.env,
+                cwd="/",
+                pass_fds=(theirs.fileno(),),
+                start_new_session=True,
+                preexec_fn=self._preexec,
+            )
+        except OSError:
+            ours.close()
+            return None
+        finally:
+            theirs.close()
+        self.started += 1
+        return Spare(proc, ours, dict(self.env))
+
+    def take(self, env: dict[str, str]) -> Spare | None:
+        """A live spare for exactly ``env``, removed from the pool; ``None`` if there is none."""
+        if env != self.env:
+            return None
+        while self.spares:
+            spare = self.spares.pop(0)
+            if spare.proc.poll() is None:
+                self.used += 1
+                return spare
+            spare.close()
+        return None
+
+    def close(self) -> list[subprocess.Popen[bytes]]:
+        """Let every spare go (they exit when their socket closes); returns their processes."""
+        procs = [s.proc for s in self.spares]
+        for spare in self.spares:
+            spare.close()
+        self.spares = []
+        return procs
+
+
+def start_on_spare(
+    spare: Spare, reader_args: Sequence[str], cols: int, rows: int
+) -> tuple[subprocess.Popen[bytes], int]:
+    """Give ``spare`` a new pty of the given size and the ``newsterm`` arguments to run.
+
+    Returns the process and the pty's master (non-blocking), like ``spawn_in_pty``.
+    """
+    from newsterm.ssh.pty_child import set_winsize
+
+    payload = json.dumps({"argv": list(reader_args)}).encode("utf-8")
+    master, slave = os.openpty()
+    try:
+        set_winsize(slave, cols, rows)
+        socket.send_fds(spare.sock, [payload], [slave])
+    except BaseException:
+        os.close(master)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(spare.proc.pid, 9)
+        raise
+    finally:
+        os.close(slave)
+        spare.close()
+    os.set_blocking(master, False)
+    return spare.proc, master
+
+
+if __name__ == "__main__":
+    sys.exit(main())
