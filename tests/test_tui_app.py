@@ -548,3 +548,29 @@ async def test_no_color_draws_in_greys_only(monkeypatch: pytest.MonkeyPatch):
     for c in colours:
         r, g, b = int(c[0:2], 16), int(c[2:4], 16), int(c[4:6], 16)
         assert max(r, g, b) - min(r, g, b) <= 8, c
+
+
+async def test_big_archive_shows_the_newest_posts_before_the_rest(monkeypatch: pytest.MonkeyPatch):
+    import newsterm.tui.app as app_module
+
+    monkeypatch.setattr(app_module, "FIRST_CHUNK", 5)
+    app = make_app(ARCHIVE, restore=False)
+    firsts: list[tuple[list[str], str]] = []
+    original = app._loaded_first
+
+    def record(archive, posts, done, total):
+        original(archive, posts, done, total)
+        firsts.append(
+            ([e.path for e in app.post_list.entries], str(app.query_one("#status").render()))
+        )
+
+    app._loaded_first = record  # type: ignore[method-assign]
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.loaded)
+        assert len(firsts) == 1
+        shown, status = firsts[0]
+        assert len(shown) == 5 and "so far" in status and "5/15" in status
+        full = [e.path for e in app.post_list.entries if e.post]
+        assert len(full) == 15
+        assert full[:5] == shown  # the newest five came first, in their final order
+        assert "so far" not in str(app.query_one("#status").render())

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import threading
 import time
 from collections.abc import Iterable
@@ -54,6 +55,7 @@ BIG_POST = 200_000  # bytes: above this the body is rendered progressively
 SEARCH_DEBOUNCE = 0.06  # short: one search in flight at a time does the rest of the pacing
 SEARCH_LIMIT = 50
 NARROW = 100  # below this many columns, one pane at a time
+FIRST_CHUNK = 300  # posts shown before the rest of a big archive is read
 INDEX_RETRY = 5.0  # seconds before syncing again when another process holds the index
 
 
@@ -148,6 +150,7 @@ class NewstermApp(App[int]):
         self.last_render_ms = 0.0
         self.last_search_ms = 0.0
         self._site: Any = None
+        self._partial = ""  # "reading 400/20,000…" while a big archive loads
 
     # -- layout ---------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -242,32 +245,76 @@ class NewstermApp(App[int]):
     # -- loading ----------------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="load")
     def load_archive(self) -> None:
-        from newsterm.archive import Archive
+        """Read every post, newest file names first, showing the first screenful at once.
 
+        A big archive takes seconds to parse; the first ``FIRST_CHUNK`` posts (by the date in
+        their file names) go to the list right away, the rest follow in one update.
+        """
+        from newsterm.archive import Archive, PostError, post_sort_key
+
+        worker = get_current_worker()
         try:
             archive = Archive(self.root)
-            posts, problems = archive.load_all()
+            rels = sorted(archive.iter_paths(), key=_name_date_key)
+            posts: list[Post] = []
+            problems: list[Problem] = []
+            total = len(rels)
+            for i, rel in enumerate(rels):
+                if worker.is_cancelled:
+                    return
+                try:
+                    posts.append(archive.read(rel))
+                except PostError as err:
+                    problems.append(Problem(rel, str(err)))
+                if i + 1 == FIRST_CHUNK and total > FIRST_CHUNK:
+                    first = sorted(posts, key=post_sort_key)
+                    self.call_from_thread(self._loaded_first, archive, first, i + 1, total)
+                elif i + 1 > FIRST_CHUNK and (i + 1) % 2000 == 0:
+                    self.call_from_thread(self._loading_progress, i + 1, total)
+            posts.sort(key=post_sort_key)
+            problems.extend(getattr(archive, "walk_problems", []))
+            problems.sort(key=lambda p: p.path)
         except Exception as err:  # the reader stays up and says why, never a traceback
             self.call_from_thread(self._load_failed, f"{type(err).__name__}: {err}")
             return
         self.call_from_thread(self._loaded, archive, posts, problems)
+
+    def _loaded_first(self, archive: Any, posts: list[Post], done: int, total: int) -> None:
+        """The newest posts, while the rest are still being read."""
+        self.archive = archive
+        self._set_posts(posts, [])
+        self._partial = f"reading {_fmt(done)}/{_fmt(total)}…"
+        self._rebuild_list()
+        if self.restore_enabled:
+            self._restore()
 
     def _load_failed(self, reason: str) -> None:
         self.post_list.empty_text = f"Cannot read the archive: {reason}"
         self.post_list.refresh()
         self.notify(reason, title="Cannot read the archive", severity="error", timeout=30)
 
+    def _loading_progress(self, done: int, total: int) -> None:
+        self._partial = f"reading {_fmt(done)}/{_fmt(total)}…"
+        self._update_status()
+
     def _loaded(self, archive: Any, posts: list[Post], problems: list[Problem]) -> None:
+        restored = self.current is not None
         self.archive = archive
+        self._partial = ""
+        entry = self.post_list.highlighted
+        # A cursor the reader moved stays on its post; one still on the first row stays there.
+        keep = entry.path if entry is not None and self.post_list.cursor > 0 else None
         self._set_posts(posts, problems)
+        if self.current is not None and self.current.path in self.by_path:
+            self.current = self.by_path[self.current.path]
         if posts:
             # After a complete scan, a post that moved or went keeps no stale marks under its old
             # path (a new post there must not inherit them). An empty scan forgets nothing.
             self.reading.forget_missing([p.path for p in posts] + [p.path for p in problems])
         self.loaded = True
         self.post_list.empty_text = "No posts match" if posts else "This archive has no posts"
-        self._rebuild_list()
-        if self.restore_enabled:
+        self._rebuild_list(keep_path=keep)
+        if self.restore_enabled and not restored:
             self._restore()
         if self.sync_enabled:
             self.sync_index()
@@ -324,7 +371,9 @@ class NewstermApp(App[int]):
 
     def _update_status(self) -> None:
         parts = [f"[b]newsterm[/b]  {self.root.name}"]
-        if self.loaded:
+        if self._partial:
+            parts.append(f"{_fmt(len(self.posts))} posts so far ({self._partial})")
+        elif self.loaded:
             parts.append(f"{_fmt(len(self.posts))} posts")
             if self.problems:
                 parts.append(f"[$warning]{_fmt(len(self.problems))} unreadable[/]")
@@ -794,6 +843,7 @@ class NewstermApp(App[int]):
             self._apply_panes()
         self._show_left("search")
         self.search_panel.input.focus()
+        self.call_after_refresh(self.search_panel.relayout)  # the pane may have changed width
         self._search_status_idle()
 
     def _search_status_idle(self) -> None:
@@ -1089,6 +1139,18 @@ class NewstermApp(App[int]):
             self._remember_scroll()
         except Exception:
             pass
+
+
+_NAME_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})-")
+
+
+def _name_date_key(rel: str) -> tuple[int, int, int, int, str]:
+    """Newest file-name date first (``2025-08-18-slug.md``), names without a date last."""
+    m = _NAME_DATE.match(rel.rsplit("/", 1)[-1])
+    if not m:
+        return (1, 0, 0, 0, rel)
+    y, mo, d = (int(g) for g in m.groups())
+    return (0, -y, -mo, -d, rel)
 
 
 def _reread(

@@ -12,6 +12,7 @@ from textual import events
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -75,6 +76,11 @@ def hit_prompt(hit: Any, width: int) -> Group:
 class SearchResults(OptionList):
     """The ranked hits (Enter opens, Esc goes back to the query)."""
 
+    def on_resize(self) -> None:
+        panel = self.parent
+        if isinstance(panel, SearchPanel):
+            panel.relayout()
+
     BINDINGS = [
         ("j", "cursor_down", "Down"),
         ("k", "cursor_up", "Up"),
@@ -105,6 +111,7 @@ class SearchPanel(Vertical):
         self.hits: list[Any] = []
         self.query_text = ""
         self._shown: tuple[str, list[Any], int, float | None] | None = None
+        self._laid_width = 0
 
     def compose(self) -> ComposeResult:
         yield Input(
@@ -134,8 +141,8 @@ class SearchPanel(Vertical):
         self.hits = hits
         self.query_text = query
         self._shown = (query, hits, total, elapsed_ms)
-        # The text width of an option: the list's content width less its padding (0 1).
-        width = max(20, (self.results.scrollable_content_region.width or self.size.width or 40) - 2)
+        width = self._text_width()
+        self._laid_width = width
         results = self.results
         results.clear_options()
         results.add_options(
@@ -153,13 +160,27 @@ class SearchPanel(Vertical):
         else:
             self.set_status("no results")
 
-    def on_resize(self) -> None:
-        # Results are laid out for a width: lay them out again for the new one.
-        if self.hits and self._shown is not None:
+    def _text_width(self) -> int:
+        """The text width of an option: the list's content width less its padding (0 1).
+
+        A list that was hidden has no width yet: then the pane it sits in decides.
+        """
+        width = self.results.scrollable_content_region.width
+        if not width:
+            pane = self.parent
+            width = (pane.size.width if isinstance(pane, Widget) else 40) - 1  # less a scrollbar
+        return max(20, (width or 40) - 2)
+
+    def relayout(self) -> None:
+        """Results are laid out for a width: lay them out again if it changed."""
+        if self.hits and self._shown is not None and self._text_width() != self._laid_width:
             keep = self.results.highlighted
             self.show_results(*self._shown)
             if keep is not None and keep < len(self.hits):
                 self.results.highlighted = keep
+
+    def on_resize(self) -> None:
+        self.relayout()
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
