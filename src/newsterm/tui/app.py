@@ -1134,6 +1134,14 @@ class NewstermApp(App[int]):
                 continue
             yield command
 
+    def _print_error_renderables(self) -> None:
+        # Served: a crash's traceback (with local variables) is not for a remote reader's eyes.
+        if self.served and self._exit_renderables:
+            self._exit_renderables.clear()
+            self.error_console.print("newsterm: the reader stopped on an internal error")
+            return
+        super()._print_error_renderables()
+
     def on_unmount(self) -> None:
         try:
             self._remember_scroll()
@@ -1206,4 +1214,4 @@ def run_reader(args: Any) -> int:
         result = app.run()
     finally:
         state.close()
-    return int(result or 0)
+    return int(result) if result is not None else int(app.return_code or 0)
