@@ -90,3 +90,56 @@ def test_served_reader_without_a_terminal_is_one_line_and_exit_1(tmp_path: Path)
     assert res.stderr.strip().splitlines() == [
         "newsterm: the reader needs a terminal; connect with ssh -t"
     ]
+
+
+def test_a_crash_shows_a_remote_reader_one_line_not_a_traceback(tmp_path: Path):
+    """A served reader that crashes must not print its traceback and local variables."""
+    import os
+    import select
+    import sys
+
+    from newsterm.ssh.env import build_child_env
+    from newsterm.ssh.limits import child_preexec
+    from newsterm.ssh.pty_child import spawn_in_pty
+
+    archive = tmp_path / "archive"
+    write_post(archive, "2024-01-01-a.md", "A", "a")
+    boom = tmp_path / "boom.py"
+    boom.write_text(
+        "import sys\n"
+        "from newsterm.tui.app import NewstermApp\n"
+        "def crash(self):\n"
+        "    secret_local = 'SECRET-LOCAL-VALUE'\n"
+        "    raise RuntimeError('boom ' + secret_local[:0])\n"
+        "NewstermApp.on_mount = crash\n"
+        "from newsterm.cli import main\n"
+        "sys.exit(main(sys.argv[1:]))\n",
+        encoding="utf-8",
+    )
+    env = build_child_env("xterm-256color", {})
+    argv = [sys.executable, str(boom), "read", "--served", "--archive", str(archive)]
+    proc, master = spawn_in_pty(argv, env, 100, 30, child_preexec(1024, 60, True))
+    out = b""
+    deadline = time.monotonic() + 60
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.1)
+            if ready:
+                try:
+                    chunk = os.read(master, 65536)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                out += chunk
+            elif proc.poll() is not None:
+                break
+        status = proc.wait(timeout=30)
+    finally:
+        os.close(master)
+        if proc.poll() is None:
+            proc.kill()
+    text = out.decode("utf-8", "replace")
+    assert status == 1
+    assert "the reader stopped on an internal error" in text
+    assert "SECRET-LOCAL-VALUE" not in text and "Traceback" not in text
