@@ -188,3 +188,18 @@ def test_rich_output_on_a_terminal_plain_with_no_color(env):
     assert code == 0 and ANSI in out and "넷플릭스" in out
     code, out = _run_on_pty(args, {"NO_COLOR": "1"})
     assert code == 0 and ANSI not in out and "넷플릭스" in out
+
+
+def test_unwritable_index_folder_is_a_one_line_error(env, capsys, tmp_path):
+    if os.geteuid() == 0:
+        blocker = tmp_path / "file-not-folder"
+        blocker.write_text("x")
+        index_dir = blocker / "ix"  # a path below a regular file cannot be created, even by root
+    else:
+        locked = tmp_path / "locked"
+        locked.mkdir(mode=0o500)
+        index_dir = locked / "ix"
+    code = main(["index", "--archive", str(env[0]), "--index-dir", str(index_dir)])
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith("newsterm: cannot write the search index")
+    assert err.count("\n") == 1

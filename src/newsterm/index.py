@@ -626,26 +626,32 @@ class SearchIndex:
                         problems=len(problems),
                         problem_list=problems,
                     )
-        self.index_dir.mkdir(parents=True, exist_ok=True)
         from whoosh.filedb.filestore import FileStorage
 
-        lock = FileStorage(str(self.index_dir)).lock(LOCK_NAME)
-        deadline = time.monotonic() + LOCK_WAIT
-        while not lock.acquire(blocking=False):
-            if time.monotonic() >= deadline:
-                raise IndexBusyError("an index update is already running; try again later")
-            time.sleep(0.05)
         try:
-            return self._sync_locked(archive, progress, rebuild)
-        finally:
-            lock.release()
+            self.index_dir.mkdir(parents=True, exist_ok=True)
+            lock = FileStorage(str(self.index_dir)).lock(LOCK_NAME)
+            deadline = time.monotonic() + LOCK_WAIT
+            while not lock.acquire(blocking=False):
+                if time.monotonic() >= deadline:
+                    raise IndexBusyError("an index update is already running; try again later")
+                time.sleep(0.05)
+            try:
+                return self._sync_locked(archive, progress, rebuild)
+            finally:
+                lock.release()
+        except OSError as err:
+            reason = err.strerror or type(err).__name__
+            raise NewstermError(
+                f"cannot write the search index in {self.index_dir}: {reason}"
+            ) from None
 
     def _create(self) -> None:
         """Wipe the index folder's Whoosh files and create an empty index."""
         from whoosh import index as windex
 
         self._close_searcher()
-        keep = {f"{LOCK_NAME}", "WRITELOCK"}
+        keep = {LOCK_NAME, "MAIN_WRITELOCK"}
         for entry in self.index_dir.iterdir():
             if entry.name in keep or entry.is_dir():
                 continue
