@@ -43,6 +43,7 @@ from whoosh.formats import Positions
 
 # isort: on
 from newsterm.errors import IndexBusyError, NewstermError
+from newsterm.text import strip_controls
 
 if TYPE_CHECKING:  # the archive module (and its YAML parser) is loaded only when needed
     from newsterm.archive import Archive
@@ -526,7 +527,12 @@ class SearchIndex:
 
     def needs_build(self) -> bool:
         """True when there is no usable index yet (a sync will build it)."""
-        return self._ix is None or self._needs_rebuild
+        # No manifest: the first build was interrupted before it finished (or never ran).
+        return (
+            self._ix is None
+            or self._needs_rebuild
+            or not (self.index_dir / MANIFEST_FILE).is_file()
+        )
 
     def doc_count(self) -> int:
         if self._ix is None:
@@ -787,6 +793,8 @@ class SearchIndex:
             if writer is not None:
                 with contextlib.suppress(Exception):
                     writer.cancel()
+                for task in getattr(writer, "tasks", ()):  # multi-process build: end workers
+                    task.terminate()
             raise
         self._save_manifest(files)
         problems = self._problems(files)
@@ -920,7 +928,7 @@ class SearchIndex:
                 body = self.archive.read(hit.path).body
             except (PostError, NewstermError):
                 return hit
-        hit.snippet, hit.spans = make_snippet(body, query or "")
+        hit.snippet, hit.spans = make_snippet(strip_controls(body), query or "")
         return hit
 
     def more_like_this(self, path: str, limit: int = 10) -> SearchResults:
