@@ -154,6 +154,10 @@ def _dispatch(args: argparse.Namespace) -> int:
     if command in ("search", "index"):
         from newsterm import cli_search
 
+        # A full build may fork index workers. Ctrl+C goes to the whole process group: let
+        # only this process take it (it stops the workers), not each worker with a traceback.
+        os.register_at_fork(after_in_child=_ignore_sigint)
+
         return getattr(cli_search, f"cmd_{command}")(args)
     if command == "serve":
         from newsterm.ssh.server import run_server
@@ -183,6 +187,30 @@ def _safe_streams() -> None:
                 pass
 
 
+def _ignore_sigint() -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _end_children() -> None:
+    """Stop worker processes a multi-process index build started, so that an interrupted
+    newsterm exits at once instead of waiting for them (they hold its output pipes too)."""
+    mp = sys.modules.get("multiprocessing")
+    if mp is None:
+        return
+    try:
+        children = mp.active_children()
+    except Exception:
+        return
+    for child in children:
+        try:
+            child.terminate()
+            child.join(2)
+        except Exception:
+            pass
+
+
 def _fail(message: str, code: int) -> int:
     from newsterm.text import one_line
 
@@ -210,6 +238,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except NewstermError as err:
         return _fail(str(err), err.exit_code)
     except KeyboardInterrupt:
+        _end_children()
         return _fail("interrupted", 130)
     except BrokenPipeError:
         # Output piped into `head` and closed early: not an error worth a traceback.

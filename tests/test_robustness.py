@@ -1,0 +1,661 @@
+"""A hostile archive and a demanding user: never a traceback, a hang or a corrupted terminal.
+
+newsterm is served over SSH to anonymous readers, so post content (titles, categories, tags,
+bodies, file names) is untrusted. These tests run the real ``newsterm`` command (and the reader
+in tmux) on such an archive and check what reaches the terminal, exit codes and stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import ARCHIVE
+from newsterm.archive import Archive, PostError, parse_post
+from newsterm.cli import main
+
+NEWSTERM = Path(sys.executable).with_name("newsterm")
+E = "\x1b"
+
+# Byte sequences a hostile post tries to send to the reader's terminal. None of them may come
+# out, in any output mode (newsterm's own colours are other escape sequences).
+HOSTILE_BYTES = [
+    b"\x1b]52;",  # OSC 52: write the clipboard
+    b"\x1b[2J",  # clear the screen
+    b"\x1b[5m",  # blink
+    b"\x1b[41m",  # red background left on
+    b"\x1b]8;;http://evil",  # OSC 8 hyperlink
+    b"\x1b[?1049l",  # leave the alternate screen
+    "\x9b".encode(),  # C1 CSI
+    "\u202e".encode(),  # right-to-left override
+    b"\x07",  # bell (ends OSC sequences)
+]
+
+EVIL_POST = (
+    "---\n"
+    r'title: "Evil \e]52;c;aGVsbG8=\a title \e[2J\e[41mRED \u202Egnp.exe \x9b31m end"'
+    "\n"
+    "date: 2024-01-02\n"
+    r'categories: [news, "cat\e[5mblink"]'
+    "\n"
+    r'tags: ["t\e]8;;http://evil\e\\link\e]8;;\e\\"]'
+    "\n"
+    "---\n"
+    f"\n# Heading {E}[2J clear\n\n"
+    f"Body text with {E}]52;c;Y2xpcA==\x07 clipboard and {E}[?1049l leave, "
+    "C1 \x9b2J and \u202e override.\n"
+    f"hello needleword here {E}[41m\n"
+    f"## Section {E}[5m blink\n"
+    "more text needleword\n\n"
+    f"| a{E}[41m | b |\n|---|---|\n| x{E}[2J | y |\n\n"
+    f"```\ncode {E}[2J\n```\n"
+)
+
+
+def _hostile_archive(root: Path) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "2024-01-02-evil.md").write_text(EVIL_POST, encoding="utf-8")
+    # Raw control characters inside the front matter (YAML and TOML reject them as they are).
+    (root / "2024-01-08-rawtoml.md").write_text(
+        f'+++\ntitle = "Raw \\u001b[2J toml {E}]52;c;x\x07"\ndate = 2024-01-08\n+++\n'
+        "needleword toml\n",
+        encoding="utf-8",
+    )
+    (root / "2024-01-09-rawyaml.md").write_text(
+        f"---\ntitle: raw {E}[2J yaml\n---\nneedleword yaml\n", encoding="utf-8"
+    )
+    # Hostile file names.
+    os.makedirs(root, exist_ok=True)
+    for name in (
+        f"2024-01-03-name{E}[2Jclear.md".encode(),
+        b"2024-01-04-bad\xff\xfename.md",
+        b"2024-01-05-new\nline.md",
+        "2024-01-06-\u202egnp.md".encode(),
+    ):
+        with open(os.path.join(os.fsencode(root), name), "wb") as f:
+            f.write(b"---\ntitle: named\n---\nneedleword\n")
+    (root / "-dash.md").write_text("---\ntitle: dash\ndate: 2024-01-10\n---\nneedleword\n")
+    (root / "sp ace.md").write_text("---\ntitle: space\ndate: 2024-01-11\n---\nneedleword\n")
+    return root
+
+
+@pytest.fixture
+def hostile(tmp_path: Path) -> Path:
+    return _hostile_archive(tmp_path / "hostile")
+
+
+def run(
+    *args: str | bytes,
+    env: dict[str, str] | None = None,
+    timeout: float = 60,
+    cwd: Path | None = None,
+) -> subprocess.CompletedProcess:
+    full_env = {k: v for k, v in os.environ.items() if k != "NEWSTERM_ARCHIVE"}
+    # A user's locale with strict stdout errors: nothing may fail to encode.
+    full_env["PYTHONIOENCODING"] = "utf-8:strict"
+    full_env.update(env or {})
+    return subprocess.run(
+        [os.fsencode(NEWSTERM), *(a if isinstance(a, bytes) else os.fsencode(a) for a in args)],
+        capture_output=True,
+        env=full_env,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+        cwd=cwd,
+    )
+
+
+def err_text(proc: subprocess.CompletedProcess) -> str:
+    return proc.stderr.decode("utf-8", "replace")
+
+
+def assert_clean(proc: subprocess.CompletedProcess, codes: tuple[int, ...] = (0,)) -> None:
+    """The exit code is one of ``codes``, no traceback, nothing hostile in the output."""
+    err = err_text(proc)
+    assert proc.returncode in codes, err
+    assert "Traceback" not in err
+    both = proc.stdout + proc.stderr
+    for seq in HOSTILE_BYTES:
+        assert seq not in both, seq
+    both.decode("utf-8")  # valid UTF-8 (no raw bytes of a bad file name)
+
+
+def assert_one_line_error(proc: subprocess.CompletedProcess, code: int = 2) -> str:
+    err = err_text(proc)
+    assert proc.returncode == code, err
+    assert "Traceback" not in err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("newsterm: ")
+    return lines[0]
+
+
+# --------------------------------------------------------------------------- escape injection
+
+
+def test_parse_post_removes_controls_from_text_and_metadata():
+    post = parse_post("2024-01-02-evil.md", EVIL_POST.encode())
+    fields = [post.title, post.body, *post.categories, *post.tags]
+    for text in fields:
+        for ch in (E, "\x07", "\x9b", "\u202e"):
+            assert ch not in text
+    assert post.title.startswith("Evil ]52;c;aGVsbG8= title")
+    assert post.categories == ("news", "cat[5mblink")
+    assert "needleword" in post.body and "\n## Section" in post.body  # lines kept
+
+
+def test_raw_controls_in_front_matter_no_longer_make_a_problem(hostile: Path):
+    posts, _problems = Archive(hostile).load_all()
+    titles = {p.path: p.title for p in posts}
+    assert titles["2024-01-09-rawyaml.md"] == "raw [2J yaml"
+    assert titles["2024-01-08-rawtoml.md"].startswith("Raw [2J toml")
+
+
+def test_file_names_with_controls_or_bad_bytes_are_problems_shown_escaped(hostile: Path):
+    posts, problems = Archive(hostile).load_all()
+    assert {p.path for p in posts} == {
+        "2024-01-02-evil.md",
+        "2024-01-08-rawtoml.md",
+        "2024-01-09-rawyaml.md",
+        "-dash.md",
+        "sp ace.md",
+    }
+    shown = {p.path for p in problems}
+    assert shown == {
+        "2024-01-03-name\\e[2Jclear.md",
+        "2024-01-04-bad\\xff\\xfename.md",
+        "2024-01-05-new\\nline.md",
+        "2024-01-06-\\u202egnp.md",
+    }
+    assert all("rename it" in p.reason for p in problems)
+
+
+COMMANDS = [
+    ["list"],
+    ["list", "--json"],
+    ["check"],
+    ["check", "--json"],
+    ["show", "evil"],
+    ["show", "evil", "--outline"],
+    ["show", "evil", "--json"],
+    ["show", "evil", "--outline", "--json"],
+    ["search", "needleword"],
+    ["search", "needleword", "--json"],
+    ["search", "evil"],
+    ["index"],
+]
+
+
+@pytest.mark.parametrize("argv", COMMANDS, ids=" ".join)
+def test_piped_output_carries_no_control_sequence(hostile: Path, argv: list[str]):
+    proc = run("--archive", str(hostile), *argv)
+    assert_clean(proc, codes=(1,) if argv[0] == "check" else (0,))
+    assert E.encode() not in proc.stdout + proc.stderr  # plain output: no ESC at all
+    if "--json" in argv:
+        json.loads(proc.stdout)
+
+
+def run_in_pty(*args: str, timeout: float = 60) -> tuple[int, bytes]:
+    """Run newsterm with stdout on a terminal (rich output); returns (status, terminal bytes)."""
+    master, slave = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if k not in ("NEWSTERM_ARCHIVE", "NO_COLOR")}
+    env.update(TERM="xterm-256color", COLUMNS="100", LINES="30")
+    proc = subprocess.Popen(
+        [str(NEWSTERM), *args], stdin=subprocess.DEVNULL, stdout=slave, stderr=slave, env=env
+    )
+    os.close(slave)
+    out = bytearray()
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not chunk:
+            break
+        out += chunk
+        if time.monotonic() > deadline:
+            proc.kill()
+            break
+    os.close(master)
+    return proc.wait(timeout=10), bytes(out)
+
+
+@pytest.mark.parametrize("argv", [c for c in COMMANDS if "--json" not in c], ids=" ".join)
+def test_terminal_output_carries_no_hostile_sequence(hostile: Path, argv: list[str]):
+    code, out = run_in_pty("--archive", str(hostile), *argv)
+    assert code == (1 if argv[0] == "check" else 0), out[-2000:]
+    assert b"Traceback" not in out
+    for seq in HOSTILE_BYTES:
+        assert seq not in out, seq
+
+
+@pytest.mark.skipif(not shutil.which("tmux"), reason="needs tmux")
+def test_reader_sends_no_hostile_sequence_to_the_terminal(hostile: Path, tmp_path: Path):
+    """The reader in tmux: list, article, outline and search results of the hostile archive;
+    every byte it writes to the terminal is captured with pipe-pane."""
+    sock = str(tmp_path / "tmux.sock")
+    raw = tmp_path / "raw.bin"
+
+    def tmux(*args: str) -> str:
+        return subprocess.run(
+            ["tmux", "-S", sock, "-f", "/dev/null", *args],
+            capture_output=True,
+            text=True,
+            timeout=20,
+        ).stdout
+
+    env = " ".join(
+        f"{k}={v}"
+        for k, v in os.environ.items()
+        if k.startswith("XDG_") and "'" not in v and " " not in v
+    )
+    cmd = f"env {env} {NEWSTERM} --archive {hostile}; echo READER-EXIT=$?; sleep 30"
+    tmux("new-session", "-d", "-x", "120", "-y", "35", cmd)
+    try:
+        tmux("pipe-pane", "-O", f"cat >> {raw}")
+
+        def wait_screen(text: str, timeout: float = 30) -> str:
+            deadline = time.monotonic() + timeout
+            screen = ""
+            while time.monotonic() < deadline:
+                screen = tmux("capture-pane", "-p")
+                if text in screen:
+                    return screen
+                time.sleep(0.3)
+            raise AssertionError(f"{text!r} never shown:\n{screen}")
+
+        screen = wait_screen("Evil")
+        assert "2024-01-03-name\\e[2Jclear.md" in screen  # the problem, escaped
+        # Open the hostile post: newest first, it comes after space, dash, rawyaml, rawtoml.
+        for _ in range(4):
+            tmux("send-keys", "Down")
+            time.sleep(0.2)
+        tmux("send-keys", "Enter")
+        wait_screen("Body text with")
+        tmux("send-keys", "o")
+        time.sleep(1)
+        tmux("send-keys", "/")
+        time.sleep(0.5)
+        tmux("send-keys", "-l", "needleword")
+        tmux("send-keys", "Enter")
+        wait_screen("results")
+        time.sleep(1)
+        tmux("send-keys", "Escape")
+        time.sleep(0.3)
+        tmux("send-keys", "q")
+        wait_screen("READER-EXIT=0")
+    finally:
+        tmux("kill-server")
+    out = raw.read_bytes()
+    assert len(out) > 1000
+    # Textual leaves the alternate screen once, as it exits; a post must not make it earlier.
+    out = out[: out.rfind(b"\x1b[?1049l")]
+    for seq in HOSTILE_BYTES:
+        if seq == b"\x07":
+            continue  # Textual itself ends OSC sequences (window title) with BEL
+        assert seq not in out, seq
+    assert b"Traceback" not in out
+
+
+# --------------------------------------------------------------------------- odd files
+
+
+def test_fifo_named_like_a_post_never_hangs(tmp_path: Path):
+    root = tmp_path / "a"
+    root.mkdir()
+    (root / "ok.md").write_text("---\ntitle: fine\n---\nneedleword\n")
+    os.mkfifo(root / "x.md")
+    for argv in (["list"], ["check"], ["search", "needleword"], ["index"]):
+        proc = run("--archive", str(root), *argv, timeout=60)
+        assert_clean(proc)
+    assert_one_line_error(run("--archive", str(root), "show", "x.md", timeout=60))
+
+
+def test_folder_named_like_a_post_is_walked_into(tmp_path: Path):
+    root = tmp_path / "a"
+    (root / "foo.md").mkdir(parents=True)
+    (root / "foo.md" / "inner.md").write_text("---\ntitle: Inner\n---\nneedleword\n")
+    proc = run("--archive", str(root), "list", "--json")
+    assert_clean(proc)
+    assert [p["path"] for p in json.loads(proc.stdout)] == ["foo.md/inner.md"]
+    assert_clean(run("--archive", str(root), "check"))
+
+
+def test_big_post_is_listed_shown_and_found(tmp_path: Path):
+    root = tmp_path / "a"
+    root.mkdir()
+    body = "낱말 word filler " * 130_000 + "\nthe-very-end zebraword\n"
+    (root / "big.md").write_text(f"---\ntitle: Big\n---\n{body}", encoding="utf-8")
+    assert (root / "big.md").stat().st_size > 2_000_000
+    assert_clean(run("--archive", str(root), "list"))
+    proc = run("--archive", str(root), "show", "big")
+    assert_clean(proc)
+    assert b"zebraword" in proc.stdout
+    proc = run("--archive", str(root), "search", "zebraword")
+    assert_clean(proc)
+    assert b"Big" in proc.stdout
+
+
+def test_names_with_spaces_and_leading_dash_can_be_shown(hostile: Path):
+    proc = run("--archive", str(hostile), "show", "sp ace.md")
+    assert_clean(proc)
+    assert b"space" in proc.stdout
+    proc = run("--archive", str(hostile), "show", "--", "-dash")
+    assert_clean(proc)
+    assert b"dash" in proc.stdout
+    proc = run("--archive", str(hostile), "show", "./-dash.md")
+    assert_clean(proc)
+
+
+def test_non_utf8_file_name_in_every_output(hostile: Path):
+    for argv in (["list"], ["list", "--json"], ["check"], ["check", "--json"]):
+        proc = run("--archive", str(hostile), *argv)
+        assert_clean(proc, codes=(1,) if argv[0] == "check" else (0,))
+    proc = run("--archive", str(hostile), "check", "--json")
+    paths = [p["path"] for p in json.loads(proc.stdout)]
+    assert "2024-01-04-bad\\xff\\xfename.md" in paths
+
+
+def test_symlinks_outside_the_archive_are_never_read(tmp_path: Path):
+    secret = tmp_path / "secret"
+    secret.mkdir()
+    (secret / "passwd.md").write_text("---\ntitle: SECRET TITLE\n---\nsecretword\n")
+    root = tmp_path / "a"
+    root.mkdir()
+    (root / "ok.md").write_text("---\ntitle: fine\n---\nneedleword\n")
+    (root / "leak.md").symlink_to(secret / "passwd.md")
+    (root / "dir").symlink_to(secret, target_is_directory=True)
+    for argv in (["list"], ["list", "--json"], ["search", "secretword"], ["show", "leak"]):
+        proc = run("--archive", str(root), *argv)
+        assert b"SECRET" not in proc.stdout and b"secretword" not in proc.stdout.lower()
+        assert "Traceback" not in err_text(proc)
+    assert_one_line_error(run("--archive", str(root), "show", str(root / "leak.md")))
+    proc = run("--archive", str(root), "check")
+    assert proc.returncode == 1
+    assert b"leak.md: symbolic link to a place outside the archive" in proc.stdout
+
+
+@pytest.mark.parametrize(
+    "name", ["../../etc/passwd", "/etc/passwd", "../a/../../etc/passwd", "..", "/", "."]
+)
+def test_show_refuses_paths_outside_the_archive(tmp_path: Path, name: str):
+    proc = run("--archive", str(ARCHIVE), "show", name)
+    line = assert_one_line_error(proc)
+    assert "root:" not in proc.stdout.decode("utf-8", "replace")
+    assert "no post named" in line
+
+
+# --------------------------------------------------------------------------- reading races
+
+
+def test_post_deleted_between_scan_and_read(tmp_path: Path, monkeypatch, capsys):
+    root = tmp_path / "a"
+    root.mkdir()
+    for name in ("one.md", "two.md"):
+        (root / name).write_text(f"---\ntitle: {name}\n---\ntext\n")
+    walk = Archive._walk
+
+    def walk_then_delete(self):
+        found = walk(self)
+        (root / "two.md").unlink(missing_ok=True)
+        return found
+
+    monkeypatch.setattr(Archive, "_walk", walk_then_delete)
+    posts, problems = Archive(root).load_all()
+    assert [p.path for p in posts] == ["one.md"]
+    assert [(p.path, p.reason) for p in problems] == [("two.md", "file not found")]
+    (root / "two.md").write_text("---\ntitle: two\n---\ntext\n")
+    assert main(["--archive", str(root), "list"]) == 0
+    out, err = capsys.readouterr()
+    assert "one.md" in out and err == "newsterm: problem: two.md: file not found\n"
+
+
+def test_post_unreadable_between_scan_and_read(tmp_path: Path, monkeypatch, capsys):
+    root = tmp_path / "a"
+    root.mkdir()
+    for name in ("one.md", "two.md"):
+        (root / name).write_text(f"---\ntitle: {name}\n---\ntext\n")
+    real_open = os.open
+
+    def deny(path, flags, *args, **kwargs):
+        if str(path).endswith("two.md"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", deny)
+    assert main(["--archive", str(root), "check"]) == 1
+    out, _err = capsys.readouterr()
+    assert out == "two.md: cannot read: Permission denied\n"
+    assert main(["--archive", str(root), "show", "two"]) == 2
+    _out, err = capsys.readouterr()
+    assert err == "newsterm: cannot read two.md: cannot read: Permission denied\n"
+
+
+def test_read_checks_the_resolved_path_again(tmp_path: Path):
+    """A link swapped in after the scan (a post replaced by a link to a secret) is refused."""
+    root = tmp_path / "a"
+    root.mkdir()
+    (root / "p.md").write_text("fine\n")
+    archive = Archive(root)
+    assert list(archive.iter_paths()) == ["p.md"]
+    (tmp_path / "secret.md").write_text("secret\n")
+    (root / "p.md").unlink()
+    (root / "p.md").symlink_to(tmp_path / "secret.md")
+    with pytest.raises(PostError, match="outside the archive"):
+        archive.read("p.md")
+
+
+# --------------------------------------------------------------------------- where things live
+
+
+def test_index_dir_that_is_a_file_or_cannot_be_made(tmp_path: Path):
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    for where in (afile, afile / "sub"):
+        for argv in (["search", "ai"], ["index"]):
+            line = assert_one_line_error(
+                run("--archive", str(ARCHIVE), *argv, "--index-dir", str(where))
+            )
+            assert str(afile) in line
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can write any folder")
+def test_index_dir_not_writable(tmp_path: Path):
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    line = assert_one_line_error(
+        run("--archive", str(ARCHIVE), "search", "ai", "--index-dir", str(locked / "ix"))
+    )
+    assert "ermission" in line
+
+
+def test_cache_home_unusable_makes_search_say_so(tmp_path: Path):
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    line = assert_one_line_error(
+        run("--archive", str(ARCHIVE), "search", "ai", env={"XDG_CACHE_HOME": str(afile)})
+    )
+    assert str(afile) in line
+
+
+def test_archive_that_is_a_file_or_empty(tmp_path: Path):
+    afile = tmp_path / "afile.md"
+    afile.write_text("x")
+    for argv in (["list"], ["check"], ["search", "x"], ["show", "x"], ["index"]):
+        assert_one_line_error(run("--archive", str(afile), *argv))
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    proc = run("--archive", str(empty), "list")
+    assert assert_one_line_error(proc, code=0).startswith("newsterm: no posts in")
+    assert_clean(run("--archive", str(empty), "check"))
+    proc = run("--archive", str(empty), "search", "anything")
+    assert proc.returncode == 1 and "Traceback" not in err_text(proc)
+    assert_one_line_error(run("--archive", str(empty), "show", "x"))
+
+
+# --------------------------------------------------------------------------- odd queries
+
+
+def test_huge_query_is_refused_in_one_line():
+    assert_one_line_error(run("--archive", str(ARCHIVE), "search", "a" * 100_000))
+    assert_one_line_error(run("--archive", str(ARCHIVE), "search", *(["ai"] * 20_000)))
+
+
+def test_query_with_undecodable_bytes_from_argv():
+    proc = run("--archive", str(ARCHIVE), "search", b"\xff\xfe")
+    assert proc.returncode in (1, 2)
+    assert_clean(proc, codes=(1, 2))
+    proc = run("--archive", str(ARCHIVE), "search", b"ai\xed\xa0\x80", "--json")
+    assert_clean(proc, codes=(0, 1, 2))
+    proc = run("--archive", str(ARCHIVE), "show", b"\xff\xfe")
+    assert_one_line_error(proc)
+
+
+def test_query_with_nul_and_controls(capsys):
+    for query in ("ai\x00x", "\x00", "\x1b[2J ai", "ai \u202e"):
+        code = main(["--archive", str(ARCHIVE), "search", query])
+        out, err = capsys.readouterr()
+        assert code in (0, 1, 2), err
+        assert "Traceback" not in err and E not in out + err
+        assert len(err.strip().splitlines()) <= 1
+
+
+@pytest.mark.parametrize("limit", ["0", "-1", "-99999999999999999999"])
+def test_limit_must_be_positive(limit: str):
+    assert_one_line_error(run("--archive", str(ARCHIVE), "search", "ai", "--limit", limit))
+
+
+def test_huge_limit_is_fine():
+    proc = run("--archive", str(ARCHIVE), "search", "ai", "--limit", "99999999999999999999")
+    assert_clean(proc)
+    proc = run("--archive", str(ARCHIVE), "search", "ai", "--limit", "x")
+    assert proc.returncode == 2 and "Traceback" not in err_text(proc)
+
+
+# --------------------------------------------------------------------------- pipes and signals
+
+
+def _many_posts(root: Path, n: int) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    words = "alpha beta gamma delta 한국어 기사 문장 " * 8
+    for i in range(n):
+        (root / f"2020-01-{i % 28 + 1:02d}-post-{i}.md").write_text(
+            f"---\ntitle: Post {i} needleword\n---\n{words} number{i}\n\n## Part\n\n{words}\n",
+            encoding="utf-8",
+        )
+    return root
+
+
+@pytest.fixture(scope="module")
+def many(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """2,500 posts (read only): enough output to fill a pipe, a build long enough to stop."""
+    return _many_posts(tmp_path_factory.mktemp("many") / "a", 2500)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["list"], ["list", "--json"], ["search", "needleword", "--limit", "2500"], ["show", "post-1"]],
+    ids=" ".join,
+)
+def test_closed_pipe_gives_no_error_output(tmp_path: Path, many: Path, argv: list[str]):
+    root = many
+    cmd = " ".join(f"'{a}'" for a in (str(NEWSTERM), "--archive", str(root), *argv))
+    proc = subprocess.run(
+        ["bash", "-o", "pipefail", "-c", f"{cmd} 2>{tmp_path / 'err'} | head -1"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8:strict"},
+    )
+    assert proc.stdout.count("\n") == 1
+    assert (tmp_path / "err").read_text() == ""
+    assert proc.returncode in (0, 141)  # 141: killed by SIGPIPE, also silent
+
+
+def test_keyboard_interrupt_is_one_line_and_130(monkeypatch, capsys):
+    from newsterm import index
+
+    def interrupted(*_args, **_kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(index.SearchIndex, "sync", interrupted)
+    assert main(["--archive", str(ARCHIVE), "index"]) == 130
+    assert capsys.readouterr().err == "newsterm: interrupted\n"
+    monkeypatch.setattr(index.SearchIndex, "search", interrupted)
+    assert main(["--archive", str(ARCHIVE), "search", "ai"]) == 130
+    assert capsys.readouterr().err == "newsterm: interrupted\n"
+
+
+def test_search_after_an_interrupted_build_still_finds_posts(tmp_path: Path, capsys):
+    """Ctrl+C halfway through the first build must not leave an index that answers nothing."""
+    from newsterm.index import open_index
+
+    root = _many_posts(tmp_path / "a", 30)
+
+    def stop_halfway(done: int, _total: int) -> None:
+        if done == 10:
+            raise KeyboardInterrupt
+
+    ix = open_index(root)
+    with pytest.raises(KeyboardInterrupt):
+        ix.sync(ix.archive, progress=stop_halfway)
+    ix.close()
+    assert main(["--archive", str(root), "search", "number25"]) == 0
+    assert "Post 25" in capsys.readouterr().out
+
+
+def _interrupt_build(tmp_path: Path, root: Path, argv: list[str], whole_group: bool):
+    ixdir = tmp_path / "ix"
+    proc = subprocess.Popen(
+        [str(NEWSTERM), "--archive", str(root), *argv, "--index-dir", str(ixdir)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+        # A shell's background job ignores SIGINT; this one must take it as a terminal would.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    deadline = time.monotonic() + 60
+    while not any(ixdir.glob("*.toc")) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    time.sleep(0.3)  # well into the build
+    if whole_group:
+        os.killpg(proc.pid, signal.SIGINT)  # Ctrl+C in a terminal
+    else:
+        os.kill(proc.pid, signal.SIGINT)  # kill -INT PID
+    try:
+        _out, err = proc.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate(timeout=10)
+        raise AssertionError("newsterm hung after SIGINT") from None
+    if proc.returncode == 0:
+        pytest.skip("the build finished before the interrupt arrived")
+    return proc.returncode, err.decode("utf-8", "replace"), root, ixdir
+
+
+@pytest.mark.parametrize("argv", [["index"], ["search", "needleword"]], ids=" ".join)
+def test_interrupting_a_build_with_kill_int_never_hangs(
+    tmp_path: Path, many: Path, argv: list[str]
+):
+    code, err, root, ixdir = _interrupt_build(tmp_path, many, argv, whole_group=False)
+    assert code == 130, err
+    assert err.strip().splitlines()[-1] == "newsterm: interrupted"
+    after = run("--archive", str(root), "search", "number2400", "--index-dir", str(ixdir))
+    assert_clean(after)
+
+
+def test_ctrl_c_during_a_build_is_one_line(tmp_path: Path, many: Path):
+    code, err, _root, _ixdir = _interrupt_build(tmp_path, many, ["index"], whole_group=True)
+    assert code == 130
+    assert "Traceback" not in err
+    assert err.strip() == "newsterm: interrupted"
