@@ -198,3 +198,15 @@ def test_search_snippet_keeps_the_first_hit_in_two_lines():
         assert lines[0].plain.startswith("…") and lines[-1].plain.endswith("…")
     short = snippet_lines("짧은 넷플릭스 글", [(3, 7)], 40)
     assert [line.plain for line in short] == ["짧은 넷플릭스 글"]
+
+
+def test_key_bar_keeps_help_and_quit_when_narrow_and_follows_the_keymap():
+    from newsterm.tui.widgets.keybar import keybar_markup
+
+    wide = keybar_markup({}, served=False)
+    for label in ("Search", "Filter", "Facets", "Bookmarks", "Outline", "Help", "Quit", "palette"):
+        assert label in wide
+    narrow = keybar_markup({}, served=False, width=40)
+    assert "Help" in narrow and "Quit" in narrow and "palette" in narrow
+    assert "Bookmarks" not in narrow
+    assert "ctrl+s" in keybar_markup({"newsterm.search": "ctrl+s"}, served=False)

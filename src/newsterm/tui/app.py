@@ -25,7 +25,7 @@ from textual.css.query import NoMatches
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import ContentSwitcher, Footer, Input, Static
+from textual.widgets import ContentSwitcher, Input, Static
 from textual.worker import get_current_worker
 
 from newsterm import paths
@@ -47,12 +47,13 @@ from newsterm.tui.screens.facets import matches as facet_matches
 from newsterm.tui.screens.help import HelpScreen
 from newsterm.tui.state import ReadingState
 from newsterm.tui.widgets.article import ArticleHeader, ArticleView, palette_for
+from newsterm.tui.widgets.keybar import KeyBar
 from newsterm.tui.widgets.outline import Outline
 from newsterm.tui.widgets.post_list import Entry, PostList
 from newsterm.tui.widgets.search import MAX_QUERY, SearchPanel
 
 BIG_POST = 200_000  # bytes: above this the body is rendered progressively
-SEARCH_DEBOUNCE = 0.06  # short: one search in flight at a time does the rest of the pacing
+SEARCH_DEBOUNCE = 0.03  # short: one search in flight at a time does the rest of the pacing
 SEARCH_LIMIT = 50
 NARROW = 100  # below this many columns, one pane at a time
 FIRST_CHUNK = 300  # posts shown before the rest of a big archive is read
@@ -166,7 +167,7 @@ class NewstermApp(App[int]):
                 yield ArticleHeader(id="header")
                 yield ArticleView(id="article")
             yield Outline(id="outline")
-        yield Footer(compact=True, show_command_palette=True)
+        yield KeyBar(id="keybar")
 
     @property
     def post_list(self) -> PostList:
@@ -189,6 +190,7 @@ class NewstermApp(App[int]):
             self.notify(problem, title="config.toml", severity="warning", timeout=10)
         if self.keymap:
             self.set_keymap(self.keymap)
+        self.query_one("#keybar", KeyBar).show_keys(self.keymap, self.served)
         theme = self.config.theme or self.reading.get("theme", shared=True)
         if theme:
             if theme in self.available_themes:
@@ -377,7 +379,9 @@ class NewstermApp(App[int]):
             parts.append(f"{_fmt(len(self.posts))} posts")
             if self.problems:
                 parts.append(f"[$warning]{_fmt(len(self.problems))} unreadable[/]")
-            unread = sum(1 for p in self.posts if not self.reading.is_read(p.path))
+            # Read marks are few next to posts: count those, not every post.
+            by_path = self.by_path
+            unread = len(self.posts) - sum(1 for p in self.reading.read_paths() if p in by_path)
             parts.append(f"{_fmt(unread)} unread")
         else:
             parts.append("loading…")
@@ -412,6 +416,18 @@ class NewstermApp(App[int]):
         if post is None:
             self.notify(f"{path} is no longer in the archive", severity="warning")
             return
+        with self.batch_update():  # one repaint for list marks, header, outline and article
+            self._open_post(post, scroll_line, record, focus, hit_index)
+
+    def _open_post(
+        self,
+        post: Post,
+        scroll_line: int | None,
+        record: bool,
+        focus: bool,
+        hit_index: int | None,
+    ) -> None:
+        path = post.path
         self._remember_scroll()
         if record and (not self.history or self.history[self.history_pos] != path):
             del self.history[self.history_pos + 1 :]
@@ -420,7 +436,7 @@ class NewstermApp(App[int]):
         self.current = post
         self.reading.set_read(path, True)
         self.reading.put("last_post", path)
-        self.post_list.refresh_marks()
+        self.post_list.refresh_path(path)
         self._update_status()
         self._pending_scroll = scroll_line
         self._pending_hit = hit_index

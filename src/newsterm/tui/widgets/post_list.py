@@ -15,7 +15,7 @@ from rich.style import Style
 from textual import events
 from textual.binding import Binding
 from textual.cache import LRUCache
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -111,6 +111,17 @@ class PostList(ScrollView, can_focus=True):
         self._cache.clear()
         self.refresh()
 
+    def refresh_path(self, path: str) -> None:
+        """Re-draw the one row of ``path`` (its read mark or bookmark changed)."""
+        row = self.index_of(path)
+        if row is None:
+            return
+        width = self.scrollable_content_region.width or self.size.width
+        for selected in (True, False):
+            for focus in (True, False):
+                self._cache.discard((row, selected, focus, width, self._version))
+        self._refresh_row(row)
+
     @property
     def highlighted(self) -> Entry | None:
         if 0 <= self.cursor < len(self.entries):
@@ -132,9 +143,20 @@ class PostList(ScrollView, can_focus=True):
         return max(0, min(value, len(self.entries) - 1)) if self.entries else 0
 
     def watch_cursor(self, old: int, new: int) -> None:
+        top = self.scroll_offset.y
         self._scroll_cursor_visible()
-        self.refresh()
+        if self.scroll_offset.y == top and old != new:
+            # Only the two rows that changed: a full refresh re-composes the whole screen.
+            self._refresh_row(old)
+            self._refresh_row(new)
+        else:
+            self.refresh()
         self.post_message(self.Highlighted(self, self.highlighted))
+
+    def _refresh_row(self, row: int) -> None:
+        y = row - self.scroll_offset.y
+        if 0 <= y < self.size.height:
+            self.refresh(Region(0, y, self.size.width, 1))
 
     def _scroll_cursor_visible(self) -> None:
         height = self.scrollable_content_region.height or self.size.height
@@ -190,6 +212,12 @@ class PostList(ScrollView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width or self.size.width
         row = y + self.scroll_offset.y
+        if 0 <= row < len(self.entries):
+            # The style lookups below are costly: a cached row needs none of them.
+            key = (row, row == self.cursor, self.has_focus, width, self._version)
+            strip = self._cache.get(key)
+            if strip is not None:
+                return strip
         base = self.rich_style
         if not self.entries:
             if y == 1:

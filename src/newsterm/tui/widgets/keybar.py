@@ -1,0 +1,64 @@
+"""The key bar at the bottom: the main commands and their keys, from the command table.
+
+Textual's Footer rebuilds all its key widgets whenever focus moves (every time a post is opened),
+which costs tens of milliseconds; this bar shows only app-wide commands, so it is drawn once per
+keymap. Each key is clickable.
+"""
+
+from __future__ import annotations
+
+from textual.markup import escape
+from textual.widgets import Static
+
+from newsterm.tui.keys import commands_for, effective_keys, pretty_keys
+
+
+def keybar_markup(keymap: dict[str, str], served: bool, width: int = 1000) -> str:
+    """The bar's markup, keeping as many commands as fit in ``width`` cells, palette last."""
+    palette = ("^p", "palette", "command_palette")
+    items = []
+    for command in commands_for(served):
+        if command.footer:
+            key = pretty_keys(effective_keys(command, keymap)).split()[0]
+            items.append((key, command.label or command.description, command.action))
+    budget = width - (len(palette[0]) + len(palette[1]) + 1)
+    # Help and Quit are kept first; the others in table order while they fit.
+    first = {"help", "quit"}
+    order = sorted(range(len(items)), key=lambda i: (items[i][2] not in first, i))
+    chosen, used = set(), 0
+    for i in order:
+        key, label, _action = items[i]
+        cost = len(key) + 1 + len(label) + 2
+        if used + cost > budget:
+            break
+        chosen.add(i)
+        used += cost
+    kept = [items[i] for i in sorted(chosen)]
+    parts = [
+        f"[@click=app.{action}][b $accent]{escape(key)}[/] {escape(label)}[/]"
+        for key, label, action in [*kept, palette]
+    ]
+    return "  ".join(parts)
+
+
+class KeyBar(Static):
+    """One line of ``key label`` pairs, ending with the command palette's key."""
+
+    DEFAULT_CSS = """
+    KeyBar {
+        height: 1;
+        dock: bottom;
+        background: $panel;
+        color: $text;
+        padding: 0 1;
+    }
+    """
+
+    _keys: tuple[dict[str, str], bool] = ({}, False)
+
+    def show_keys(self, keymap: dict[str, str], served: bool) -> None:
+        self._keys = (keymap, served)
+        self.update(keybar_markup(keymap, served, self.size.width - 2 or 1000))
+
+    def on_resize(self) -> None:
+        self.show_keys(*self._keys)
