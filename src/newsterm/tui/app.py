@@ -158,7 +158,11 @@ class NewstermApp(App[int]):
         yield Static("", id="status")
         with Horizontal(id="main"):
             with Vertical(id="left"):
-                yield FilterInput(placeholder="filter titles (ㄴㅍㄹㅅ works)", id="title-filter")
+                yield FilterInput(
+                    placeholder="filter titles (ㄴㅍㄹㅅ works)",
+                    id="title-filter",
+                    max_length=MAX_QUERY,
+                )
                 yield Static("", id="view-title")
                 with ContentSwitcher(initial="posts", id="left-switch"):
                     yield PostList(id="posts", empty_text="Loading…")
