@@ -143,3 +143,39 @@ def test_a_crash_shows_a_remote_reader_one_line_not_a_traceback(tmp_path: Path):
     assert status == 1
     assert "the reader stopped on an internal error" in text
     assert "SECRET-LOCAL-VALUE" not in text and "Traceback" not in text
+
+
+async def test_queries_are_capped_in_length(tmp_path: Path):
+    from textual import events
+
+    from newsterm.tui.widgets.search import MAX_QUERY
+
+    archive = tmp_path / "archive"
+    write_post(archive, "2024-01-01-a.md", "A", "a")
+    app = NewstermApp(
+        archive,
+        index_dir=tmp_path / "index",
+        state=ReadingState.in_memory(archive),
+        served=True,
+        watch=False,
+        sync_index=False,
+        restore=False,
+    )
+
+    async def fill(box, typed: str) -> int:
+        """Paste nearly a full query, type past the cap, paste a huge one: the length after."""
+        app.post_message(events.Paste("가" * (MAX_QUERY - 2)))
+        await pilot.pause()
+        await pilot.press(*typed)
+        app.post_message(events.Paste("x" * (MAX_QUERY * 50)))
+        await pilot.pause()
+        return len(box.value)
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(pilot, lambda: app.loaded)
+        await pilot.press("t")  # the title filter
+        assert await fill(app.query_one("#title-filter"), "abcdef") == MAX_QUERY
+        assert len(app.title_query) == MAX_QUERY
+        await pilot.press("escape", "slash")  # the search box
+        assert app.focused is app.search_panel.input
+        assert await fill(app.search_panel.input, "abcdef") == MAX_QUERY
