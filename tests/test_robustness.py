@@ -705,3 +705,24 @@ def test_reader_notifications_show_archive_text_literally(tmp_path: Path):
     shown = asyncio.run(scenario())
     assert any(bad in text for text in shown), shown
     assert any(href in text for text in shown), shown
+
+
+def test_show_prints_a_very_long_post_plainly_on_a_terminal(tmp_path: Path, monkeypatch, capsys):
+    """rich takes half a minute over 50,000 table rows; past RICH_MAX_LINES ``show`` prints
+    plain text at once."""
+    from newsterm import cli_archive
+
+    root = tmp_path / "a"
+    root.mkdir()
+    rows = "".join(f"| {i} | x |\n" for i in range(30))
+    (root / "t.md").write_text(f"---\ntitle: Table\n---\n| a | b |\n|---|---|\n{rows}")
+    rich_calls: list[str] = []
+    monkeypatch.setattr(cli_archive, "_fancy", lambda _stream: True)
+    monkeypatch.setattr(cli_archive, "_show_rich", lambda post, _md: rich_calls.append(post.path))
+    assert main(["--archive", str(root), "show", "t"]) == 0
+    assert rich_calls == ["t.md"]
+    monkeypatch.setattr(cli_archive, "RICH_MAX_LINES", 10)
+    assert main(["--archive", str(root), "show", "t"]) == 0
+    assert rich_calls == ["t.md"]
+    out = capsys.readouterr().out
+    assert out.startswith("Table\n") and "| 29 | x |" in out

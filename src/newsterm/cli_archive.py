@@ -37,6 +37,9 @@ __all__ = [
 #: are cut with ``…`` so that the columns line up; ``list --json`` has the whole title).
 TITLE_COLUMN_MAX = 60
 CATEGORY_COLUMN_MAX = 24
+#: ``show`` on a terminal renders Markdown with rich up to this many lines; a longer post
+#: (50,000 headings or table rows take rich half a minute) is printed as plain text at once.
+RICH_MAX_LINES = 20_000
 
 # Posts come out of the archive already cleaned (see newsterm.text); what is printed goes
 # through these once more, so that nothing else (an error message quoting its input) can send
@@ -310,7 +313,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         _dump_json(data)
         return 0
     markdown = outline.promote_headings(post.body)
-    if _fancy(sys.stdout):
+    if _fancy(sys.stdout) and markdown.count("\n") <= RICH_MAX_LINES:
         _show_rich(post, markdown)
     else:
         _show_plain(post, markdown)
