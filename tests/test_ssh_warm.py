@@ -89,3 +89,17 @@ def test_size_zero_keeps_no_spares():
     warm = pool(0)
     warm.refill()
     assert warm.spares == [] and warm.take(dict(ENV)) is None
+
+
+def test_handing_a_session_to_a_dead_spare_fails_cleanly_and_reaps_it():
+    import pytest
+
+    warm = pool()
+    warm.refill()
+    spare = warm.take(dict(ENV))
+    spare.proc.kill()
+    spare.proc.wait(timeout=10)
+    spare.proc.returncode = None  # as if it died after take() looked at it
+    with pytest.raises(OSError):
+        start_on_spare(spare, ["--version"], 80, 24)
+    assert not os.path.exists(f"/proc/{spare.proc.pid}/stat")

@@ -224,12 +224,16 @@ class ServedSession(asyncssh.SSHServerSession):
         argv = app.reader_argv(c.state_name())
         preexec = child_preexec(app.limits.memory_limit_mb, app.limits.cpu_limit, True)
         spare = app.warm.take(env)
-        try:
-            if spare is not None:
-                # A reader that has already imported everything: only the session is new.
-                args = argv[argv.index("newsterm") + 1 :]
+        if spare is not None:
+            # A reader that has already imported everything: only the session is new.
+            args = argv[argv.index("newsterm") + 1 :]
+            try:
                 self._proc, self._master = start_on_spare(spare, args, self._cols, self._rows)
-            else:
+            except OSError as err:  # it died meanwhile: start one the usual way
+                log_event("error", address=c.address, what="warm", error=str(err))
+                spare = None
+        try:
+            if spare is None:
                 self._proc, self._master = spawn_in_pty(argv, env, self._cols, self._rows, preexec)
         except OSError as err:
             log_event("error", address=c.address, what="spawn", error=str(err))

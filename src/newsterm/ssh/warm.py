@@ -190,6 +190,8 @@ def start_on_spare(
         os.close(master)
         with contextlib.suppress(ProcessLookupError):
             os.killpg(spare.proc.pid, 9)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            spare.proc.wait(timeout=2)  # reaped, never left as a zombie
         raise
     finally:
         os.close(slave)
