@@ -532,6 +532,21 @@ def test_everything_else_is_refused(world):
     assert {"exec", "no-pty", "port-forward-local", "port-forward-remote", "subsystem"} <= what
 
 
+def test_a_client_without_keys_gets_in_anonymously_without_a_prompt(world):
+    client: Client = world["client"]
+    server: Server = world["server"]
+    # First values win in ssh: no public keys at all, and keyboard-interactive allowed.
+    argv = [
+        "ssh", "-o", "PubkeyAuthentication=no", "-o", "BatchMode=no", *client.opts(),
+        "127.0.0.1", "whoami",
+    ]  # fmt: skip
+    res = subprocess.run(argv, capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL)
+    assert res.returncode == 1 and "only 'search" in res.stderr  # in, and only search is allowed
+    assert "assword" not in res.stderr
+    last = server.events("auth")[-1]
+    assert last["method"] == "keyboard-interactive" and last["member"] is False
+
+
 def test_local_port_forward_is_refused(world):
     client: Client = world["client"]
     with socket.socket() as s:
