@@ -623,3 +623,50 @@ def test_quick_snippet_body_equals_the_archive_body(bundled_archive_copy, tmp_pa
         assert quick == archive.read(rel).body, rel
         checked += 1
     assert checked == 18
+
+
+def test_build_from_scratch_in_batches_matches_one_batch(arch, tmp_path, monkeypatch):
+    for n in range(12):
+        write_post(arch, f"b{n:02d}.md", f"배치 {n}", f"타조 {n} 극장에서 본 영화")
+    one = open_index(arch, tmp_path / "one")
+    one.sync()
+    monkeypatch.setattr(index_mod, "BATCH_BYTES", 1)  # a commit after every post
+    many = open_index(arch, tmp_path / "many")
+    many.sync()
+    assert len(list((tmp_path / "many").glob("*.trm"))) > 10
+    assert many.doc_count() == one.doc_count() == 16
+    for q in ["타조", "극장에서", '"본 영화"', "date:2025", "title:배치", "-타조"]:
+        assert paths_of(many.search(q, limit=50)) == paths_of(one.search(q, limit=50)), q
+    # later changes still work on the many-segment index
+    write_post(arch, "b00.md", "배치 0", "이제는 하마")
+    assert many.sync().updated == 1
+    assert paths_of(many.search("하마")) == {"b00.md"}
+
+
+def test_killed_first_build_resumes_where_it_stopped(arch, ixdir):
+    for n in range(30):
+        write_post(arch, f"k{n:02d}.md", f"글 {n}", f"타조 {n}")
+    script = textwrap.dedent(
+        f"""
+        import os, signal
+        from pathlib import Path
+        import newsterm.index as m
+        m.BATCH_BYTES = 1
+        def progress(done, total):
+            if done == 20:
+                os.kill(os.getpid(), signal.SIGKILL)
+        m.open_index(Path({str(arch)!r}), Path({str(ixdir)!r})).sync(progress=progress)
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=120)
+    assert done.returncode == -9, done.stderr
+    notices: list[str] = []
+    again = open_index(arch, ixdir, notice=notices.append)
+    assert not notices
+    partial = again.doc_count()
+    assert 0 < partial < 34
+    hits = again.search("타조", limit=100).hits
+    assert len(hits) == len({h.path for h in hits})
+    result = again.sync()
+    assert result.added == 34 - partial and again.doc_count() == 34
+    assert len(again.search("타조", limit=100).hits) == 30

@@ -292,6 +292,10 @@ class InliningCodec(W3Codec):
 
 
 INLINE_LIMIT = 16
+LIMIT_MB = 512
+"""Memory (MB, Whoosh's estimate) a writer process may use for postings before spilling."""
+BATCH_BYTES = 6 * 1024 * 1024
+"""Post bytes per process in one batch of a build from scratch (fits in LIMIT_MB)."""
 
 
 def _text_field(boost: float, stored: bool = False):
@@ -704,6 +708,9 @@ class SearchIndex:
                     result.rebuilt = True
             files = loaded
         full = not files and (clear or self.doc_count() == 0)
+        # Batches commit part of the build: only when there is no previous index to keep.
+        batched = full and not clear
+        batch_bytes = 0
 
         scan = self._scan(archive)
         removed = [p for p in files if p not in scan]
@@ -758,6 +765,13 @@ class SearchIndex:
                 w = get_writer()
                 if full:
                     w.add_document(**doc)
+                    batch_bytes += size
+                    if batched and batch_bytes >= BATCH_BYTES * self._procs:
+                        # An empty index is built in batches that each fit in memory: Whoosh
+                        # spilling postings to disk and merging them back costs ~40% more.
+                        w.commit(merge=False)
+                        writer = None
+                        batch_bytes = 0
                 else:
                     w.update_document(**doc)
                 if clear or old is None:
@@ -811,10 +825,14 @@ class SearchIndex:
         try:
             if full and self._procs > 1 and total >= MP_THRESHOLD:
                 return self._ix.writer(
-                    procs=self._procs, multisegment=True, limitmb=128, codec=codec, compound=False
+                    procs=self._procs,
+                    multisegment=True,
+                    limitmb=LIMIT_MB,
+                    codec=codec,
+                    compound=False,
                 )
             return self._ix.writer(
-                limitmb=128, timeout=LOCK_WAIT, delay=0.05, codec=codec, compound=False
+                limitmb=LIMIT_MB, timeout=LOCK_WAIT, delay=0.05, codec=codec, compound=False
             )
         except LockError:
             raise IndexBusyError("an index update is already running; try again later") from None
