@@ -246,8 +246,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     except OSError as err:
         # A folder newsterm needs that cannot be made or written (the cache, --index-dir).
-        where = f": {err.filename}" if err.filename else ""
-        return _fail(f"{err.strerror or err}{where}", 2)
+        if err.filename:
+            return _fail(f"cannot use {err.filename}: {err.strerror or err}", 2)
+        return _fail(str(err.strerror or err), 2)
     except MemoryError:
         return _fail("out of memory", 2)
     except Exception as err:  # the last net: one line instead of a traceback
