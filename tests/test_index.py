@@ -670,3 +670,11 @@ def test_killed_first_build_resumes_where_it_stopped(arch, ixdir):
     result = again.sync()
     assert result.added == 34 - partial and again.doc_count() == 34
     assert len(again.search("타조", limit=100).hits) == 30
+
+
+def test_many_paths_limit_the_search_too(arch, ixdir):
+    ix = open_index(arch, ixdir)
+    ix.sync()
+    many = ["notes/undated.md"] + [f"missing-{n}.md" for n in range(600)]
+    assert paths_of(ix.search("극장", paths=many)) == {"notes/undated.md"}
+    assert paths_of(ix.search("극장", paths=many[:3])) == {"notes/undated.md"}

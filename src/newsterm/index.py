@@ -916,6 +916,9 @@ class SearchIndex:
 
     def _docnums(self, searcher, paths: list[str]) -> set[int]:
         cache = getattr(searcher, "_newsterm_docnums", None)
+        if cache is None and len(paths) < 500:
+            found = (searcher.document_number(path=p) for p in paths)
+            return {n for n in found if n is not None}
         if cache is None:
             cache = {}
             reader = searcher.reader()
