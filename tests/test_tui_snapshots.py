@@ -128,9 +128,8 @@ def test_search_hit_in_the_article(snap_compare, fixed_archive: Path):
         app.search_panel.results.focus()
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.doc is not None and app.doc.complete)
-        await pilot.press("n")
-        await pilot.pause()
-        await pilot.pause()
+        await wait_for(pilot, lambda: app.article.hits and app.article.hit_index == 0)
+        await pilot.pause(0.2)
 
     app = _app(fixed_archive, "textual-dark", index=FakeIndex())
     assert snap_compare(app, terminal_size=(120, 40), run_before=run_before)

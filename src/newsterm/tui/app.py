@@ -152,6 +152,7 @@ class NewstermApp(App[int]):
         self.last_search_ms = 0.0
         self._site: Any = None
         self._partial = ""  # "reading 400/20,000…" while a big archive loads
+        self._outline_key: tuple = ()
 
     # -- layout ---------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -449,6 +450,7 @@ class NewstermApp(App[int]):
 
         self.sections = extract_outline(post.body)
         self.outline.set_sections(self.sections)
+        self._outline_key = (id(self.sections), ())
         self.outline.border_title = f"Outline · {sum(1 for s in self.sections for _ in s.walk())}"
         self._set_reading(True)
         self._render_current(keep_line=None)
@@ -524,8 +526,11 @@ class NewstermApp(App[int]):
         hits: list[HitPos] = find_hits(doc, self.matcher) if self.matcher else []
         article.set_hits(hits)
         hit_lines = [doc.line_of_y(h.y) for h in hits]
-        if self.matcher is not None:
+        outline_key = (id(self.sections), tuple(hit_lines))
+        if self.matcher is not None and outline_key != self._outline_key:
+            # Only when the hits moved: a re-wrap for a new width keeps the same tree.
             self.outline.set_sections(self.sections, hit_lines)
+            self._outline_key = outline_key
         pending_hit, pending_scroll = self._pending_hit, self._pending_scroll
         self._pending_scroll = None
 
@@ -1143,6 +1148,7 @@ class NewstermApp(App[int]):
 
                 self.sections = extract_outline(updated.body)
                 self.outline.set_sections(self.sections)
+                self._outline_key = (id(self.sections), ())
                 self._render_current(keep_line=self.article.top_line())
         if self.sync_enabled:
             self.sync_index(changed=len(rels))
