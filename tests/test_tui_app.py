@@ -574,3 +574,20 @@ async def test_big_archive_shows_the_newest_posts_before_the_rest(monkeypatch: p
         assert len(full) == 15
         assert full[:5] == shown  # the newest five came first, in their final order
         assert "so far" not in str(app.query_one("#status").render())
+
+
+async def test_themes_are_offered_by_key_and_the_choice_sticks():
+    app = make_app(ARCHIVE, restore=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.loaded)
+        await pilot.press("T")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "CommandPalette"
+        await pilot.press(*"nord")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.theme == "nord")
+    again = make_app(ARCHIVE, restore=False)
+    async with again.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: again.loaded)
+        assert again.theme == "nord"
