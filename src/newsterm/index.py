@@ -11,6 +11,10 @@ never inside the archive. Besides Whoosh's files the folder holds:
   file with the hash of a vanished one is a rename. The manifest is written only after Whoosh
   has committed, so a killed update leaves the previous index and manifest usable; a manifest
   that does not match the index's generation is rebuilt from the index's stored fields.
+* An index built from nothing (first build, ``--rebuild``, repair) is committed in batches
+  that fit in memory (:data:`BATCH_BYTES` per process, Whoosh's multi-process writer when
+  asked): far cheaper than letting Whoosh spill postings to disk, and a killed build keeps
+  the batches it committed, which the next sync finds through the stored fields.
 * ``SYNCLOCK`` (a Whoosh file lock): one writer at a time. A second writer waits
   :data:`LOCK_WAIT` seconds, then raises :class:`~newsterm.errors.IndexBusyError`. Readers
   never take it: a no-change sync and searching need no lock.
@@ -615,7 +619,9 @@ class SearchIndex:
         """Bring the index up to date with the archive's files.
 
         A sync that finds nothing changed takes no lock and writes nothing. ``rebuild=True``
-        indexes every post anew (the old index stays readable until the new one is committed).
+        throws the index away and indexes every post anew. An index built from nothing is
+        committed in batches; a killed build keeps what it committed and the next sync goes on
+        from there.
         ``procs > 1`` lets a full build use Whoosh's multi-process writer (it forks: only for
         command-line use, not from a threaded program). Raises IndexBusyError when another
         process is updating the index.
@@ -686,15 +692,12 @@ class SearchIndex:
         # Someone else may have changed the index while we waited for the lock.
         with self._lock:
             self._open()
-        clear = False
-        if self._ix is None:
+        if self._ix is None or rebuild:
+            # --rebuild throws the index away (as its help says) and builds it like a first
+            # build: in batches, resumable if killed.
             with self._lock:
                 self._create()
             files: dict[str, list] = {}
-            result.rebuilt = True
-        elif rebuild:
-            files = {}
-            clear = True
             result.rebuilt = True
         else:
             loaded = self._load_manifest()
@@ -707,9 +710,7 @@ class SearchIndex:
                     loaded = {}
                     result.rebuilt = True
             files = loaded
-        full = not files and (clear or self.doc_count() == 0)
-        # Batches commit part of the build: only when there is no previous index to keep.
-        batched = full and not clear
+        full = not files and self.doc_count() == 0
         batch_bytes = 0
 
         scan = self._scan(archive)
@@ -722,7 +723,7 @@ class SearchIndex:
         todo = [
             rel
             for rel, (m, s) in scan.items()
-            if clear or (v := files.get(rel)) is None or v[0] != m or v[1] != s
+            if (v := files.get(rel)) is None or v[0] != m or v[1] != s
         ]
         total = len(todo)
         writer = None
@@ -747,7 +748,7 @@ class SearchIndex:
                         progress(n, total)
                     continue
                 sha1 = hashlib.sha1(data).hexdigest()
-                if not clear and old is not None and old[2] == sha1 and not old[3]:
+                if old is not None and old[2] == sha1 and not old[3]:
                     files[rel] = [mtime_ns, size, sha1, None]  # touched, not changed
                     if progress:
                         progress(n, total)
@@ -766,7 +767,7 @@ class SearchIndex:
                 if full:
                     w.add_document(**doc)
                     batch_bytes += size
-                    if batched and batch_bytes >= BATCH_BYTES * self._procs:
+                    if batch_bytes >= BATCH_BYTES * self._procs:
                         # An empty index is built in batches that each fit in memory: Whoosh
                         # spilling postings to disk and merging them back costs ~40% more.
                         w.commit(merge=False)
@@ -774,7 +775,7 @@ class SearchIndex:
                         batch_bytes = 0
                 else:
                     w.update_document(**doc)
-                if clear or old is None:
+                if old is None:
                     src = by_hash.pop(sha1, None) if old is None else None
                     if src is not None:
                         gone_by_rename.add(src)
@@ -796,12 +797,7 @@ class SearchIndex:
                     if p not in gone_by_rename:
                         result.removed += 1
             if writer is not None:
-                if clear:
-                    from whoosh.writing import CLEAR
-
-                    writer.commit(mergetype=CLEAR)
-                else:
-                    writer.commit()
+                writer.commit()
                 writer = None
         except BaseException:
             if writer is not None:
