@@ -597,16 +597,30 @@ class NewstermApp(App[int]):
 
     def action_open_link(self, href: str) -> None:
         if self.served:
-            self.notify(f"Links are not opened in this session: {href}", title="Link")
+            self.notify(f"Links are not opened in this session: {href}", title="Link", markup=False)
             return
         self.open_url(href)
 
     def open_url(self, url: str, *, new_tab: bool = True) -> None:
         # Served: no widget (Textual's Markdown, Link, ...) may start a browser on the server.
         if self.served:
-            self.notify(f"Links are not opened in this session: {url}", title="Link")
+            # markup=False: a link's text is the archive's, never Textual markup or @click actions.
+            self.notify(f"Links are not opened in this session: {url}", title="Link", markup=False)
             return
         super().open_url(url, new_tab=new_tab)
+
+    def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
+        # Served: Textual's screenshot action writes a file on the server; nothing may reach it.
+        if self.served:
+            self.notify("Screenshots are not available in this session")
+            return
+        super().action_screenshot(filename, path)
+
+    def action_suspend_process(self) -> None:
+        if self.served:
+            self.notify("Suspend is not available in this session")
+            return
+        super().action_suspend_process()
 
     # -- actions: reading -------------------------------------------------------------------
     def _section_starts(self) -> list[int]:
