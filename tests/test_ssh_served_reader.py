@@ -179,3 +179,34 @@ async def test_queries_are_capped_in_length(tmp_path: Path):
         await pilot.press("escape", "slash")  # the search box
         assert app.focused is app.search_panel.input
         assert await fill(app.search_panel.input, "abcdef") == MAX_QUERY
+
+
+async def test_no_action_reaches_a_file_or_suspends_even_through_markup(tmp_path: Path):
+    """Textual actions a crafted ``[@click=...]`` could reach do nothing harmful when served."""
+    archive = tmp_path / "archive"
+    write_post(archive, "2024-01-01-a.md", "A", "a")
+    shots = tmp_path / "shots"
+    shots.mkdir()
+    app = NewstermApp(
+        archive,
+        index_dir=tmp_path / "index",
+        state=ReadingState.in_memory(archive),
+        served=True,
+        watch=False,
+        sync_index=False,
+        restore=False,
+    )
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(pilot, lambda: app.loaded)
+        await app.run_action(f"screenshot('x.svg', {str(shots)!r})")
+        await app.run_action("suspend_process")
+        await pilot.pause()
+        assert list(shots.iterdir()) == []
+        assert app.is_running
+        href = "[@click=app.quit]x[/]"
+        app.open_url(href)
+        app.action_open_link(href)
+        await pilot.pause()
+        shown = [n for n in app._notifications if "not opened" in str(n.message)]
+        assert len(shown) == 2 and all(href in n.message and not n.markup for n in shown)
+        assert app.is_running
