@@ -91,3 +91,19 @@ async def test_a_word_found_only_after_a_live_change(bundled_archive_copy: Path,
         await pilot.press("slash")
         await _type(app, pilot, "zyxquuxword")
         assert [h.path for h in app.search_panel.hits] == ["2030-02-02-zyxq.md"]
+
+
+async def test_related_posts_from_the_real_index(bundled_archive_copy: Path, tmp_path: Path):
+    from tui_helpers import SEED, open_seed
+
+    app = make_app(bundled_archive_copy, sync_index=True, index_dir=tmp_path / "idx", restore=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.loaded and app.index_ready, timeout=60)
+        await open_seed(app, pilot)
+        await pilot.press("r")
+        await wait_for(pilot, lambda: app.view == "related", timeout=10)
+        paths = [e.path for e in app.post_list.entries]
+        assert paths and SEED not in paths
+        assert all(p in app.by_path for p in paths)
+        await pilot.press("escape")
+        assert app.view == "all"
