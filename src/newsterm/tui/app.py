@@ -56,7 +56,7 @@ BIG_POST = 200_000  # bytes: above this the body is rendered progressively
 SEARCH_DEBOUNCE = 0.03  # short: one search in flight at a time does the rest of the pacing
 SEARCH_LIMIT = 50
 NARROW = 100  # below this many columns, one pane at a time
-FIRST_CHUNK = 300  # posts shown before the rest of a big archive is read
+FIRST_CHUNK = 120  # posts shown before the rest of a big archive is read (2 screens at 60 rows)
 INDEX_RETRY = 5.0  # seconds before syncing again when another process holds the index
 
 
