@@ -591,3 +591,42 @@ async def test_themes_are_offered_by_key_and_the_choice_sticks():
     async with again.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: again.loaded)
         assert again.theme == "nord"
+
+
+async def test_narrow_window_shows_the_outline_in_place_of_the_article():
+    app = make_app(ARCHIVE, restore=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_seed(app, pilot)
+        assert not app.outline.display
+        await pilot.press("o")
+        await pilot.pause()
+        assert app.outline.display and not app.query_one("#reader").display
+        assert app.focused is app.outline
+        assert app.outline.size.width >= 70
+        second = list(app.outline.root.children)[1]
+        app.outline.move_cursor(second)
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.pause()
+        assert app.query_one("#reader").display and not app.outline.display
+        assert app.doc.lines[round(app.article.scroll_offset.y)].plain.startswith("모델 복지라는")
+        await pilot.press("o")
+        await pilot.press("escape")
+        assert app.query_one("#reader").display and app.focused is app.article
+
+
+async def test_outline_folds_with_h_and_unfolds_with_l():
+    app = make_app(ARCHIVE, restore=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_seed(app, pilot)
+        app.outline.focus()
+        first = app.outline.root.children[0]
+        app.outline.move_cursor(first.children[2])
+        await pilot.press("h")  # a leaf: up to its section
+        assert app.outline.cursor_node is first
+        await pilot.press("h")
+        assert not first.is_expanded
+        await pilot.press("l")
+        assert first.is_expanded
+        await pilot.press("escape")
+        assert app.focused is app.article

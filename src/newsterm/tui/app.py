@@ -153,6 +153,7 @@ class NewstermApp(App[int]):
         self._site: Any = None
         self._partial = ""  # "reading 400/20,000…" while a big archive loads
         self._outline_key: tuple = ()
+        self._narrow_outline = False  # narrow windows: the outline shown instead of the article
 
     # -- layout ---------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -230,9 +231,11 @@ class NewstermApp(App[int]):
         left = self.query_one("#left")
         reader = self.query_one("#reader")
         if narrow:
+            # One pane at a time: the list, the article, or (o) the outline in the article's place.
+            outline = reading and self._narrow_outline and self.current is not None
             left.display = not reading
-            reader.display = reading
-            self.outline.display = False
+            reader.display = reading and not outline
+            self.outline.display = outline
         else:
             left.display = self.list_visible
             reader.display = True
@@ -452,6 +455,7 @@ class NewstermApp(App[int]):
         self.outline.set_sections(self.sections)
         self._outline_key = (id(self.sections), ())
         self.outline.border_title = f"Outline · {sum(1 for s in self.sections for _ in s.walk())}"
+        self._narrow_outline = False
         self._set_reading(True)
         self._render_current(keep_line=None)
         if focus:
@@ -579,7 +583,20 @@ class NewstermApp(App[int]):
 
     @on(Outline.Jump)
     def _outline_jump(self, event: Outline.Jump) -> None:
+        if self._narrow() and self._narrow_outline:
+            self._narrow_outline = False
+            self._apply_panes()
+            self.article.focus()
+            self.call_after_refresh(self.article.scroll_to_line, event.section.line)
+            return
         self.article.scroll_to_line(event.section.line)
+
+    @on(Outline.Leave)
+    def _outline_leave(self) -> None:
+        if self._narrow() and self._narrow_outline:
+            self._narrow_outline = False
+            self._apply_panes()
+        self.article.focus()
 
     @on(ArticleView.Leave)
     def _article_leave(self) -> None:
@@ -645,10 +662,16 @@ class NewstermApp(App[int]):
         self.article.scroll_to_y(0)
 
     def action_toggle_outline(self) -> None:
+        if self._narrow():
+            # Narrow: the outline takes the article's place until a section is picked.
+            if self.current is None:
+                return
+            self._narrow_outline = not self._narrow_outline
+            self._set_reading(True)
+            (self.outline if self._narrow_outline else self.article).focus()
+            return
         self.outline_visible = not self.outline_visible
         self.reading.put("outline", "1" if self.outline_visible else "0", shared=True)
-        if self._narrow() and self.outline_visible:
-            self.notify("The outline needs a wider window (100+ columns)")
         self._apply_panes()
 
     def action_toggle_list(self) -> None:

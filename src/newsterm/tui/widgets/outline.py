@@ -16,9 +16,13 @@ class Outline(Tree[Section]):
     BINDINGS = [
         ("j", "cursor_down", "Down"),
         ("k", "cursor_up", "Up"),
-        ("h", "collapse", "Collapse"),
-        ("l", "expand", "Expand"),
+        ("h,left", "collapse", "Collapse"),
+        ("l,right", "expand", "Expand"),
+        ("escape", "leave", "Back to the article"),
     ]
+
+    class Leave(Message):
+        """Esc: back to the article."""
 
     class Jump(Message):
         def __init__(self, section: Section) -> None:
@@ -86,6 +90,24 @@ class Outline(Tree[Section]):
             self.move_cursor(current, animate=False)
         finally:
             self._following = False
+
+    def action_collapse(self) -> None:
+        """Fold the section under the cursor, or go up to its parent section."""
+        node = self.cursor_node
+        if node is None:
+            return
+        if node.allow_expand and node.is_expanded:
+            node.collapse()
+        elif node.parent is not None and node.parent is not self.root:
+            self.move_cursor(node.parent, animate=False)
+
+    def action_expand(self) -> None:
+        node = self.cursor_node
+        if node is not None and node.allow_expand and not node.is_expanded:
+            node.expand()
+
+    def action_leave(self) -> None:
+        self.post_message(self.Leave())
 
     def on_tree_node_selected(self, event: Tree.NodeSelected[Section]) -> None:
         event.stop()
