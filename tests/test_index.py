@@ -647,6 +647,13 @@ def test_build_from_scratch_in_batches_matches_one_batch(arch, tmp_path, monkeyp
     write_post(arch, "b00.md", "배치 0", "이제는 하마")
     assert many.sync().updated == 1
     assert paths_of(many.search("하마")) == {"b00.md"}
+    assert many.doc_count() == 16
+    # the update folded the one-post segments together (and dropped the emptied one)
+    assert len(list((tmp_path / "many").glob("*.trm"))) <= 2
+    for q in ["타조", "극장에서", "-타조"]:
+        assert paths_of(many.search(q, limit=50)) == paths_of(one.search(q, limit=50)) - {
+            "b00.md"
+        } | ({"b00.md"} if q == "-타조" else set()), q
 
 
 def test_killed_first_build_resumes_where_it_stopped(arch, ixdir):

@@ -797,7 +797,9 @@ class SearchIndex:
                     if p not in gone_by_rename:
                         result.removed += 1
             if writer is not None:
-                writer.commit()
+                # Never Whoosh's default merge policy: with the segments of a batched build it
+                # decides to rewrite nearly the whole index in one process.
+                writer.commit(mergetype=merge_small_segments)
                 writer = None
         except BaseException:
             if writer is not None:
@@ -973,6 +975,28 @@ class SearchIndex:
                 ) from err
         hits = [self._hit(stored, score, None) for stored, score in found if stored["path"] != path]
         return SearchResults(hits, len(hits))
+
+
+TINY_SEGMENT = 200
+"""Segments with at most this many posts (left by small updates) get merged together."""
+TINY_SEGMENTS_TO_MERGE = 4
+
+
+def merge_small_segments(writer, segments):
+    """Merge policy: fold the small segments that updates leave behind into one, once there
+    are a few of them; never touch the big segments of a build (Whoosh's MERGE_SMALL would
+    rewrite almost all of them in one go)."""
+    from whoosh.reading import SegmentReader
+
+    live = [s for s in segments if s.doc_count() > 0]  # a segment of deleted posts goes
+    tiny = [s for s in live if s.doc_count_all() <= TINY_SEGMENT]
+    if len(tiny) < TINY_SEGMENTS_TO_MERGE:
+        return live
+    for seg in tiny:
+        reader = SegmentReader(writer.storage, writer.schema, seg)
+        writer.add_reader(reader)
+        reader.close()
+    return [s for s in live if s.doc_count_all() > TINY_SEGMENT]
 
 
 MP_THRESHOLD = 500
