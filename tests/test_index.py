@@ -691,3 +691,21 @@ def test_many_paths_limit_the_search_too(arch, ixdir):
     many = ["notes/undated.md"] + [f"missing-{n}.md" for n in range(600)]
     assert paths_of(ix.search("극장", paths=many)) == {"notes/undated.md"}
     assert paths_of(ix.search("극장", paths=many[:3])) == {"notes/undated.md"}
+
+
+def test_build_under_an_address_space_limit_uses_a_smaller_budget(arch, ixdir):
+    script = textwrap.dedent(
+        f"""
+        import resource
+        from pathlib import Path
+        import newsterm.index as m
+        limit = 600 * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        assert m._pool_mb() == 120, m._pool_mb()
+        r = m.open_index(Path({str(arch)!r}), Path({str(ixdir)!r})).sync(procs=2)
+        assert r.added == 4, r
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=120)
+    assert done.returncode == 0, done.stderr.decode()
+    assert index_mod._pool_mb() == index_mod.LIMIT_MB  # no limit here

@@ -711,6 +711,7 @@ class SearchIndex:
                     result.rebuilt = True
             files = loaded
         full = not files and self.doc_count() == 0
+        batch_limit = BATCH_BYTES * self._procs * _pool_mb() // LIMIT_MB
         batch_bytes = 0
 
         scan = self._scan(archive)
@@ -767,7 +768,7 @@ class SearchIndex:
                 if full:
                     w.add_document(**doc)
                     batch_bytes += size
-                    if batch_bytes >= BATCH_BYTES * self._procs:
+                    if batch_bytes >= batch_limit:
                         # An empty index is built in batches that each fit in memory: Whoosh
                         # spilling postings to disk and merging them back costs ~40% more.
                         w.commit(merge=False)
@@ -825,12 +826,12 @@ class SearchIndex:
                 return self._ix.writer(
                     procs=self._procs,
                     multisegment=True,
-                    limitmb=LIMIT_MB,
+                    limitmb=_pool_mb(),
                     codec=codec,
                     compound=False,
                 )
             return self._ix.writer(
-                limitmb=LIMIT_MB, timeout=LOCK_WAIT, delay=0.05, codec=codec, compound=False
+                limitmb=_pool_mb(), timeout=LOCK_WAIT, delay=0.05, codec=codec, compound=False
             )
         except LockError:
             raise IndexBusyError("an index update is already running; try again later") from None
@@ -975,6 +976,20 @@ class SearchIndex:
                 ) from err
         hits = [self._hit(stored, score, None) for stored, score in found if stored["path"] != path]
         return SearchResults(hits, len(hits))
+
+
+def _pool_mb() -> int:
+    """The writer's postings budget: LIMIT_MB, less under an address-space limit (an SSH
+    search child runs with one), so a build there batches smaller instead of failing."""
+    try:
+        import resource
+
+        soft, _hard = resource.getrlimit(resource.RLIMIT_AS)
+    except (ImportError, OSError, ValueError):
+        return LIMIT_MB
+    if soft == resource.RLIM_INFINITY or soft <= 0:
+        return LIMIT_MB
+    return max(16, min(LIMIT_MB, soft // (1024 * 1024) // 5))
 
 
 TINY_SEGMENT = 200
