@@ -553,7 +553,15 @@ class NewstermApp(App[int]):
         if keep_line is not None or hits or pending_scroll:
             article.scroll_to_line(keep_line or pending_scroll or 1)  # right away if possible
         self._show_header()
+        self._align_header()
         self.call_after_refresh(place)
+
+    def _align_header(self) -> None:
+        """Start the header's text where the body's text starts (the body is centred when wide)."""
+        margin = self.article._margin() if self.doc is not None else 2
+        header = self.query_one("#header", ArticleHeader)
+        if header.styles.padding.left != margin:
+            header.styles.padding = (0, 2, 0, margin)
 
     def _follow_outline(self) -> None:
         self.outline.follow(self.article.reading_line())
@@ -568,6 +576,7 @@ class NewstermApp(App[int]):
 
     @on(ArticleView.Resized)
     def _article_resized(self) -> None:
+        self._align_header()
         if self._rewrap_timer is not None:
             self._rewrap_timer.stop()
         self._rewrap_timer = self.set_timer(0.1, self._rerender_for_width)

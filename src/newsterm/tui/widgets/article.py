@@ -92,7 +92,7 @@ class ArticleView(ScrollView, can_focus=True):
             self.line = line
 
     class Resized(Message):
-        """The width available to the text changed: the body needs rendering again."""
+        """The view changed size: the body may need re-wrapping, the header re-aligning."""
 
     class Leave(Message):
         """The reader asked to go back to the list."""
@@ -193,7 +193,7 @@ class ArticleView(ScrollView, can_focus=True):
         height = len(self.doc.lines) if self.doc else 0
         self.virtual_size = Size(self.size.width, height + 1)
         self._bump()
-        if self.doc is not None and self.doc.width != self.text_width():
+        if self.doc is not None:  # the margin may change even when the text width does not
             self.post_message(self.Resized())
 
     # -- actions ----------------------------------------------------------------------
