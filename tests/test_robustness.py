@@ -735,3 +735,43 @@ def test_front_matter_with_a_huge_tag_list_parses(tmp_path: Path):
     post = parse_post("t.md", text.encode())
     assert post.tags == tuple(tags)
     assert post.categories == ("a", "b")
+
+
+# One line crafted so that a backtracking regular expression takes quadratic (or cubic) time:
+# each of these took from 7 s to most of an hour before, and well under a second in all now.
+_N = 50_000
+SLOW_LINES = {
+    "heading of backticks": "# " + "`" * _N + "\n",
+    "heading of image openers": "# " + "![" * _N + "\n",
+    "heading of links": "# " + "[x](" * _N + "\n",
+    "heading of tags": "# " + "<a" * _N + "\n",
+    "blanks inside a heading": "# x" + " " * _N + "y\n",
+    "blanks inside a title": f"---\ntitle: x{' ' * _N}y\n---\nbody\n",
+    "blanks and tabs inside a title": "---\ntitle: x" + " \t" * _N + "y\n---\nbody\n",
+    "blanks inside a tag item": f"---\ntags:\n  - x{' ' * _N}y\n---\nbody\n",
+    "blanks inside a date": f"---\ndate: 2020-01-01{' ' * _N}x\n---\nbody\n",
+}
+
+
+def test_crafted_lines_are_read_in_linear_time():
+    code = (
+        "import sys, json\n"
+        "from newsterm.archive import parse_post, PostError\n"
+        "from newsterm.outline import extract_outline, promote_headings\n"
+        "for text in json.load(sys.stdin).values():\n"
+        "    try:\n"
+        "        post = parse_post('x.md', text.encode())\n"
+        "    except PostError:\n"
+        "        continue\n"
+        "    extract_outline(post.body)\n"
+        "    promote_headings(post.body)\n"
+        "print('done')\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        input=json.dumps(SLOW_LINES),
+        capture_output=True,
+        text=True,
+        timeout=30,  # linear: about a second; any one of the old patterns: 7 s to an hour
+    )
+    assert proc.stdout == "done\n", proc.stderr

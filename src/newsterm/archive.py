@@ -434,7 +434,7 @@ def _date_from_path(rel: str) -> dt.datetime | None:
 
 
 _DATE_KEYS = ("date", "published", "pubdate", "publishdate", "created")
-_ATX_H1 = re.compile(r"^ {0,3}#[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$")
+_ATX_H1 = re.compile(r" {0,3}#[ \t]+(.*)$")  # greedy: linear time on any line
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 
 
@@ -452,7 +452,13 @@ def _first_h1(body: str) -> str:
         if fence is None and line.startswith(("#", " ")):
             h = _ATX_H1.match(line)
             if h:
-                return " ".join(h.group(1).split())
+                text = h.group(1).rstrip(" \t")
+                bare = text.rstrip("#")  # a closing run of #s, as in "# Title ##"
+                if len(bare) < len(text) and bare[-1:] in (" ", "\t"):
+                    text = bare
+                title = " ".join(text.split())
+                if title:
+                    return title
     return ""
 
 
