@@ -34,6 +34,8 @@ def run(env, *argv: str) -> int:
 
 def test_search_builds_the_index_first_then_prints_plain_text(env, capsys):
     assert run(env, "search", "넷플릭스") == 0
+    capsys.readouterr()
+    assert run(env, "search", "넷플릭스") == 0  # now from the existing index, no notice
     out, err = capsys.readouterr()
     assert ANSI not in out and ANSI not in err
     assert "2024-07-30-kdrama-global-streaming.md" in out
@@ -114,8 +116,9 @@ def test_index_busy_is_a_one_line_error(env, capsys, monkeypatch):
         assert run(env, "index") == 2
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and "already running" in err
-        # a search still answers from the existing index meanwhile
+        # a search still answers from the existing index meanwhile, and says so
         assert run(env, "search", "극장") == 0
+        assert "being updated" in capsys.readouterr().err
     finally:
         lock.release()
 

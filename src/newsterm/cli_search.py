@@ -129,6 +129,8 @@ def cmd_search(args: argparse.Namespace) -> int:
             raise NewstermError(
                 "the search index is being built by another newsterm; try again in a moment"
             ) from None
+    elif ix.update_running():
+        print("newsterm: the index is being updated; results may be incomplete", file=sys.stderr)
     try:
         results = ix.search(query, limit=limit, sort=sort)
     except IndexDamagedError as err:

@@ -542,6 +542,21 @@ class SearchIndex:
             or not (self.index_dir / MANIFEST_FILE).is_file()
         )
 
+    def update_running(self) -> bool:
+        """True when another sync holds the writer lock right now (results may be partial)."""
+        if not (self.index_dir / LOCK_NAME).exists():
+            return False
+        from whoosh.filedb.filestore import FileStorage
+
+        try:
+            lock = FileStorage(str(self.index_dir)).lock(LOCK_NAME)
+            if lock.acquire(blocking=False):
+                lock.release()
+                return False
+        except OSError:
+            return False
+        return True
+
     def doc_count(self) -> int:
         if self._ix is None:
             return 0
