@@ -370,7 +370,8 @@ def main() -> int:
          f"at the end {pilot['rss_end_mb']:.0f} MB"],
     ]  # fmt: skip
     print(
-        f"\nnewsterm reader on {pilot['posts']:,} posts (index built in a run of {index_s:.1f} s)"
+        f"\nnewsterm reader on {pilot['posts']:,} posts (index sync before the run "
+        f"{index_s:.1f} s; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)"
     )
     print(c.table(["measure", "result", "target", "notes"], rows))
     verdict = {
