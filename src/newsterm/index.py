@@ -1041,7 +1041,7 @@ def _split(value: str | None) -> list[str]:
 
 # --------------------------------------------------------------------------- snippets
 
-_MD_LINK = re.compile(r"!?\[([^\]\n]*)\]\([^)\n]*\)")
+_MD_LINK = re.compile(r"!?\[([^\[\]\n]*)\]\([^()\n]*\)")  # no nesting: linear time
 _MD_MARK = re.compile(
     r"(?m)^\s{0,3}(?:#{1,6}\s+|>\s?|[-*+]\s+|\d+[.)]\s+)|[*_`~]{1,3}|<[^>\n]{1,200}>"
 )
