@@ -778,3 +778,39 @@ def test_crafted_lines_are_read_in_linear_time():
         timeout=30,  # linear: about a second; any one of the old patterns: 7 s to an hour
     )
     assert proc.stdout == "done\n", proc.stderr
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="tui engineer (tui/app.py action_copy_permalink): the permalink is read from the raw "
+    "file (not the cleaned post), so an ESC sequence in a post's 'permalink:' goes into the "
+    "notification and on to the terminal; clean it with newsterm.text.one_line",
+)
+def test_copied_permalink_notification_has_no_control_characters(tmp_path: Path):
+    import asyncio
+
+    from tui_helpers import make_app, wait_for
+
+    root = tmp_path / "a"
+    root.mkdir()
+    name = "2024-01-02-perma.md"
+    (root / name).write_text(
+        f"---\ntitle: perma\npermalink: /p/{E}]52;c;aGk=\x07/{E}[2Jx/\n---\nbody\n",
+        encoding="utf-8",
+    )
+
+    async def scenario() -> list[str]:
+        app = make_app(root, served=True)
+        async with app.run_test(size=(120, 30)) as pilot:
+            await wait_for(pilot, lambda: app.loaded)
+            assert app.post_list.select_path(name)
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: app.current is not None)
+            app.action_copy_permalink()
+            await pilot.pause(0.1)
+            return [n.message for n in app._notifications]
+
+    shown = asyncio.run(scenario())
+    assert any("Copied" in text for text in shown), shown
+    for text in shown:
+        assert E not in text and "\x07" not in text, text
