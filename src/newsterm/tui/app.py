@@ -312,8 +312,10 @@ class NewstermApp(App[int]):
         self.archive = archive
         self._partial = ""
         entry = self.post_list.highlighted
-        # A cursor the reader moved stays on its post; one still on the first row stays there.
-        keep = entry.path if entry is not None and self.post_list.cursor > 0 else None
+        # A cursor the reader moved (or a restored post) stays on its post; one still on the
+        # first row stays there.
+        moved = self.post_list.cursor > 0 or self.current is not None
+        keep = entry.path if entry is not None and moved else None
         self._set_posts(posts, problems)
         if self.current is not None and self.current.path in self.by_path:
             self.current = self.by_path[self.current.path]
