@@ -838,13 +838,23 @@ class SearchIndex:
         codec = InliningCodec(inlinelimit=INLINE_LIMIT)
         try:
             if full and self._procs > 1 and total >= MP_THRESHOLD:
-                return self._ix.writer(
-                    procs=self._procs,
-                    multisegment=True,
-                    limitmb=_pool_mb(),
-                    codec=codec,
-                    compound=False,
-                )
+                # The workers ignore Ctrl+C (which a terminal sends to the whole process
+                # group): the parent stops them, and they print no tracebacks of their own.
+                import signal
+
+                main = threading.current_thread() is threading.main_thread()
+                old = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+                try:
+                    return self._ix.writer(
+                        procs=self._procs,
+                        multisegment=True,
+                        limitmb=_pool_mb(),
+                        codec=codec,
+                        compound=False,
+                    )
+                finally:
+                    if main:
+                        signal.signal(signal.SIGINT, old)
             return self._ix.writer(
                 limitmb=_pool_mb(), timeout=LOCK_WAIT, delay=0.05, codec=codec, compound=False
             )
