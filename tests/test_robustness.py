@@ -814,3 +814,12 @@ def test_copied_permalink_notification_has_no_control_characters(tmp_path: Path)
     assert any("Copied" in text for text in shown), shown
     for text in shown:
         assert E not in text and "\x07" not in text, text
+
+
+def test_reader_without_a_terminal_says_so_instead_of_waiting_forever():
+    # Textual would wait for keys from /dev/null forever, writing escapes into the pipe.
+    for argv in ([], ["read"]):
+        proc = run("--archive", str(ARCHIVE), *argv, timeout=30)
+        line = assert_one_line_error(proc, code=1)
+        assert "needs a terminal" in line
+        assert proc.stdout == b""

@@ -139,11 +139,24 @@ class NoTerminalError(NewstermError):
     exit_code = 1
 
 
+def _isatty(stream) -> bool:
+    try:
+        return stream is not None and stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
 def _dispatch(args: argparse.Namespace) -> int:
     command = args.command or "read"
     if command == "read":
         if getattr(args, "served", False) and not (sys.stdin.isatty() and sys.stdout.isatty()):
             raise NoTerminalError("the reader needs a terminal; connect with ssh -t")
+        if not (_isatty(sys.stdin) and _isatty(sys.stderr)):
+            # Textual reads keys from stdin and draws on stderr: without a terminal it would
+            # wait for keys forever while writing escape sequences into a pipe or file.
+            raise NoTerminalError(
+                "the reader needs a terminal; to print posts use newsterm list, show or search"
+            )
         from newsterm.tui.app import run_reader
 
         return run_reader(args)
