@@ -838,12 +838,12 @@ class SearchIndex:
         codec = InliningCodec(inlinelimit=INLINE_LIMIT)
         try:
             if full and self._procs > 1 and total >= MP_THRESHOLD:
-                # The workers ignore Ctrl+C (which a terminal sends to the whole process
-                # group): the parent stops them, and they print no tracebacks of their own.
+                # The workers are forked with Ctrl+C blocked (a terminal sends it to the whole
+                # process group): the parent stops them, and they print no tracebacks of their
+                # own. In the parent a Ctrl+C during the fork is only held back, not lost.
                 import signal
 
-                main = threading.current_thread() is threading.main_thread()
-                old = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+                blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
                 try:
                     return self._ix.writer(
                         procs=self._procs,
@@ -853,8 +853,7 @@ class SearchIndex:
                         compound=False,
                     )
                 finally:
-                    if main:
-                        signal.signal(signal.SIGINT, old)
+                    signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
             return self._ix.writer(
                 limitmb=_pool_mb(), timeout=LOCK_WAIT, delay=0.05, codec=codec, compound=False
             )
