@@ -151,15 +151,18 @@ def measure_size(posts: int, args: argparse.Namespace, startup: dict) -> dict:
         cmd = _search_cmd(work, index_dir, q["argv"])
         first = c.run(cmd)
         _need_ok(first, f"newsterm search {q['text']}", ok=(0, 1))
-        runs = [c.run(cmd) for _ in range(args.repeat)]
+        rg = _rg_cmd(kind, q, work)
+        c.run(rg)
+        # Alternate newsterm and rg so that both see the same load on a shared machine.
+        runs, rg_runs = [], []
+        for _ in range(args.repeat):
+            runs.append(c.run(cmd))
+            rg_runs.append(c.run(rg))
         nt_s = statistics.median(x.seconds for x in runs)
+        rg_s = statistics.median(x.seconds for x in rg_runs)
         full = c.run(_search_cmd(work, index_dir, q["argv"], "--json", "--limit", "100000"))
         _need_ok(full, f"newsterm search --json {q['text']}", ok=(0, 1))
         nt_hits = len(json.loads(full.stdout or b"[]"))
-        rg = _rg_cmd(kind, q, work)
-        c.run(rg)
-        rg_runs = [c.run(rg) for _ in range(args.repeat)]
-        rg_s = statistics.median(x.seconds for x in rg_runs)
         res["queries"].append(
             {
                 "kind": kind,
@@ -170,6 +173,7 @@ def measure_size(posts: int, args: argparse.Namespace, startup: dict) -> dict:
                 "newsterm_peak_rss_mb": round(max(x.maxrss_mb for x in runs), 1),
                 "rg_cmd": " ".join(rg[:-1]) if rg[0] == "rg" else "rg -l -F w1 | xargs rg -l -F w2",
                 "rg_s": round(rg_s, 4),
+                "rg_runs_s": [round(x.seconds, 4) for x in rg_runs],
                 "rg_files": _count_lines(rg_runs[0].stdout.replace(b"\0", b"\n")),
                 "ratio": round(nt_s / rg_s, 2) if rg_s else None,
             }
@@ -363,7 +367,7 @@ def report(results: list[dict], startup: dict, repeat: int) -> str:
             f"{'' if r['one_change_found_after_sync'] else ', EDIT NOT FOUND BY SEARCH'})"
         )
         rare = next((q for q in r["queries"] if q["kind"] == "rare word"), None)
-        if rare:
+        if rare and r["posts"] >= 20000:  # the issue sets this target at 20,000 posts
             lines.append(
                 f"  [{r['posts']:,}] rare word no slower than rg: {c.ms(rare['newsterm_s'])} vs "
                 f"{c.ms(rare['rg_s'])} ({_verdict(rare['newsterm_s'] <= rare['rg_s'])})"
