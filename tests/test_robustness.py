@@ -823,3 +823,22 @@ def test_reader_without_a_terminal_says_so_instead_of_waiting_forever():
         line = assert_one_line_error(proc, code=1)
         assert "needs a terminal" in line
         assert proc.stdout == b""
+
+
+@pytest.mark.parametrize(
+    "option",
+    [
+        ["--port", "99999"],
+        ["--port", "-1"],
+        ["--idle-timeout", "nan"],
+        ["--login-timeout", "-3"],
+        ["--max-session-time", "inf"],
+    ],
+    ids=" ".join,
+)
+def test_serve_refuses_impossible_numbers_before_starting(option: list[str]):
+    # --port 99999 was an 'internal error: OverflowError'; a NaN idle timeout was accepted.
+    proc = run("--archive", str(ARCHIVE), "serve", *option, timeout=30)
+    err = err_text(proc)
+    assert proc.returncode == 2 and "Traceback" not in err
+    assert f"argument {option[0]}:" in err and "internal error" not in err

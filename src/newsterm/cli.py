@@ -7,6 +7,7 @@ start-up stays fast. Errors the user can fix become one line on stderr and exit 
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 from collections.abc import Sequence
@@ -31,6 +32,26 @@ def _add_index_dir(p: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="where the search index lives (default: newsterm's cache folder, one per archive)",
     )
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is 0 to 65535, not {value}")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"seconds must be a positive number, not {text!r}")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -91,7 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_archive(p)
     _add_index_dir(p)
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
-    p.add_argument("--port", type=int, default=2222, help="port to listen on (2222)")
+    p.add_argument("--port", type=_port, default=2222, help="port to listen on (2222)")
     p.add_argument(
         "--authorized-keys",
         metavar="FILE",
@@ -105,12 +126,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--rate-per-ip", type=int, default=30, metavar="N", help="new connections per IP a minute"
     )
-    p.add_argument("--login-timeout", type=float, default=30.0, metavar="S", help="seconds (30)")
+    p.add_argument("--login-timeout", type=_seconds, default=30.0, metavar="S", help="seconds (30)")
     p.add_argument(
-        "--idle-timeout", type=float, default=1800.0, metavar="S", help="no key for S s (1800)"
+        "--idle-timeout", type=_seconds, default=1800.0, metavar="S", help="no key for S s (1800)"
     )
     p.add_argument(
-        "--max-session-time", type=float, default=4 * 3600.0, metavar="S", help="seconds (14400)"
+        "--max-session-time", type=_seconds, default=4 * 3600.0, metavar="S", help="seconds (14400)"
     )
     p.add_argument(
         "--memory-limit-mb", type=int, default=512, metavar="MB", help="per reader (512)"
