@@ -51,3 +51,18 @@ def test_search_command_does_not_import_textual_or_rich(tmp_path: Path):
     )
     assert done.returncode == 0, done.stderr
     assert "넷플릭스" in done.stdout
+    # A search of an existing index: Whoosh's eager urllib import is skipped, and the YAML
+    # parser and dataclasses are not loaded at all (cold start is a feature).
+    done = _run(
+        f"""
+        import sys
+        from newsterm.cli import main
+        code = main(["search", "--archive", {str(ARCHIVE)!r}, "--index-dir",
+                     {str(tmp_path / "ix")!r}, "넷플릭스"])
+        assert code == 0, code
+        slow = ("urllib.request", "http.client", "yaml", "dataclasses", "textual", "rich")
+        loaded = [m for m in slow if m in sys.modules]
+        assert not loaded, loaded
+        """
+    )
+    assert done.returncode == 0, done.stderr
