@@ -454,6 +454,28 @@ def test_read_checks_the_resolved_path_again(tmp_path: Path):
         archive.read("p.md")
 
 
+def test_read_refuses_a_folder_swapped_for_a_link_out_after_the_scan(tmp_path: Path):
+    root = tmp_path / "a"
+    (root / "posts").mkdir(parents=True)
+    (root / "posts" / "p.md").write_text("fine\n")
+    archive = Archive(root)
+    assert list(archive.iter_paths()) == ["posts/p.md"]
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "p.md").write_text("secret\n")
+    shutil.rmtree(root / "posts")
+    (root / "posts").symlink_to(outside, target_is_directory=True)
+    with pytest.raises(PostError, match="outside the archive"):
+        archive.read("posts/p.md")
+    # A link within the archive is still read.
+    shutil.rmtree(outside)
+    (root / "real").mkdir()
+    (root / "real" / "p.md").write_text("inside\n")
+    (root / "posts").unlink()
+    (root / "posts").symlink_to(root / "real", target_is_directory=True)
+    assert archive.read("posts/p.md").body == "inside\n"
+
+
 # --------------------------------------------------------------------------- where things live
 
 

@@ -44,6 +44,7 @@ into :class:`~newsterm.models.Problem` records and carries on with the rest.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import os
 import re
 import stat
@@ -550,6 +551,18 @@ _OUTSIDE = "symbolic link to a place outside the archive; not followed"
 _BAD_NAME = "{what} name has control characters or bytes that are not UTF-8; rename it to read it"
 
 
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_LINK_ERRNOS = {errno.ELOOP, getattr(errno, "EMLINK", errno.ELOOP)}  # BSDs say EMLINK
+
+
+def _opened_path(fd: int, path: str) -> str:
+    """The resolved path of the file open as ``fd`` (``path`` resolved where /proc is absent)."""
+    try:
+        return os.readlink(f"/proc/self/fd/{fd}")
+    except OSError:
+        return os.path.realpath(path)
+
+
 def _shown(rel: str) -> str:
     """A relative path as shown in a problem line: one line, no control characters."""
     return escape_controls(rel.rstrip("/"))
@@ -567,6 +580,7 @@ class Archive:
         self.root = Path(root)
         if not self.root.is_dir():
             raise ArchiveError(f"archive is not a folder: {self.root}")
+        self._real_root_cache: str | None = None
         self.walk_problems: list[Problem] = []
         """Folders that could not be listed during the last :meth:`iter_paths`."""
 
@@ -630,20 +644,31 @@ class Archive:
 
     # ---- reading posts
 
+    def _real_root(self) -> str:
+        if self._real_root_cache is None:
+            self._real_root_cache = os.path.realpath(self.root)
+        return self._real_root_cache
+
     def read(self, rel: str) -> Post:
         """Read and parse one post; raises :class:`PostError` with a one-line reason."""
         clean = _clean_rel(rel)
         if clean is None:
             raise PostError("not a path inside the archive")
         path = os.path.join(self.root, clean)
-        real = os.path.realpath(path)
-        if not _inside(real, os.path.realpath(self.root)):
-            raise PostError(_OUTSIDE)
+        real_root = self._real_root()
+        # O_NONBLOCK: a FIFO named like a post must not hang the reader. O_NOFOLLOW: a post
+        # that is a link is opened by its resolved path, once that is checked to be inside.
+        flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | _NOFOLLOW
         try:
-            # O_NONBLOCK: a FIFO named like a post must not hang the reader. The resolved
-            # path is opened, and not through a link, so that what is read is what was checked.
-            flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
-            fd = os.open(real, flags)
+            try:
+                fd = os.open(path, flags)
+            except OSError as err:
+                if not _NOFOLLOW or err.errno not in _LINK_ERRNOS:
+                    raise
+                real = os.path.realpath(path)
+                if not _inside(real, real_root):
+                    raise PostError(_OUTSIDE) from None
+                fd = os.open(real, flags)
         except FileNotFoundError:
             if os.path.islink(path):
                 raise PostError("broken symbolic link") from None
@@ -651,6 +676,10 @@ class Archive:
         except OSError as err:
             raise PostError(f"cannot read: {err.strerror}") from None
         with os.fdopen(fd, "rb") as f:
+            # What was opened, wherever a folder link on the way pointed (even one swapped in
+            # after the scan): never a file outside the archive.
+            if not _inside(_opened_path(fd, path), real_root):
+                raise PostError(_OUTSIDE)
             st = os.fstat(f.fileno())
             if not stat.S_ISREG(st.st_mode):
                 raise PostError("not a regular file")
