@@ -202,3 +202,21 @@ async def test_related_posts_view():
         assert "Related" in str(app.query_one("#view-title").render())
         await pilot.press("escape")
         assert app.view == "all"
+
+
+async def test_one_character_waits_for_more_unless_enter():
+    index = FakeIndex()
+    app = make_app(ARCHIVE, sync_index=True, index=index, restore=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready(app, pilot)
+        await pilot.press("slash", "반")
+        await pilot.pause(0.2)
+        assert index.calls == []
+        assert "keep typing" in _status(app)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.search_panel.query_text == "반" and not app._search_busy)
+        assert [q for q, _ in index.calls] == ["반"]
+        assert app.search_panel.hits
+        await pilot.press("도")
+        await wait_for(pilot, lambda: app.search_panel.query_text == "반도")
+        assert index.calls[-1][0] == "반도"

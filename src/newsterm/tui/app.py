@@ -54,7 +54,8 @@ from newsterm.tui.widgets.search import MAX_QUERY, SearchPanel
 
 BIG_POST = 200_000  # bytes: above this the body is rendered progressively
 SEARCH_DEBOUNCE = 0.03  # short: one search in flight at a time does the rest of the pacing
-SEARCH_LIMIT = 50
+MIN_TYPED = 2  # characters before search-as-you-type starts
+SEARCH_LIMIT = 30  # a screen shows about a dozen; fewer snippets keep typing snappy
 NARROW = 100  # below this many columns, one pane at a time
 FIRST_CHUNK = 120  # posts shown before the rest of a big archive is read (2 screens at 60 rows)
 INDEX_RETRY = 5.0  # seconds before syncing again when another process holds the index
@@ -153,6 +154,7 @@ class NewstermApp(App[int]):
         self._site: Any = None
         self._partial = ""  # "reading 400/20,000…" while a big archive loads
         self._outline_key: tuple = ()
+        self._forced_query = ""  # a short query Enter asked to search anyway
         self._narrow_outline = False  # narrow windows: the outline shown instead of the article
 
     # -- layout ---------------------------------------------------------------------------
@@ -925,7 +927,11 @@ class NewstermApp(App[int]):
 
     @on(SearchPanel.QueryChanged)
     def _query_changed(self, event: SearchPanel.QueryChanged) -> None:
-        self._schedule_search(SEARCH_DEBOUNCE)
+        if event.now:
+            self._forced_query = event.query
+            self._schedule_search(0)
+        else:
+            self._schedule_search(SEARCH_DEBOUNCE)
 
     def _schedule_search(self, delay: float) -> None:
         if self._search_timer is not None:
@@ -944,6 +950,11 @@ class NewstermApp(App[int]):
             return
         if not self.index_ready:
             self._search_status_idle()
+            return
+        if len(query.strip()) < MIN_TYPED and query != self._forced_query:
+            # One letter or syllable matches nearly every post and takes seconds on a big
+            # archive; while typing, wait for the next one (Enter searches it anyway).
+            self.search_panel.set_status("keep typing… (Enter searches a single character)")
             return
         if self._search_busy:
             self._search_again = True  # run once more when the current search ends

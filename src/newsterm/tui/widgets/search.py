@@ -93,9 +93,12 @@ class SearchPanel(Vertical):
     """Query box + status + results. The app runs the searches; this only shows them."""
 
     class QueryChanged(Message):
-        def __init__(self, query: str) -> None:
+        """The query changed (``now``: Enter asked for it to be searched at once, even short)."""
+
+        def __init__(self, query: str, now: bool = False) -> None:
             super().__init__()
             self.query = query
+            self.now = now
 
     class Opened(Message):
         def __init__(self, hit: Any, query: str) -> None:
@@ -188,9 +191,11 @@ class SearchPanel(Vertical):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        if self.hits:
+        if self.hits and self.query_text == self.input.value:
             index = self.results.highlighted or 0
             self.post_message(self.Opened(self.hits[index], self.input.value))
+        else:
+            self.post_message(self.QueryChanged(self.input.value, now=True))
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
