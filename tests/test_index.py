@@ -709,3 +709,39 @@ def test_build_under_an_address_space_limit_uses_a_smaller_budget(arch, ixdir):
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=120)
     assert done.returncode == 0, done.stderr.decode()
     assert index_mod._pool_mb() == index_mod.LIMIT_MB  # no limit here
+
+
+def test_rare_first_phrase_finds_what_whoosh_phrase_finds(tmp_path):
+    """The phrase matcher that intersects rarest-first agrees with Whoosh's own Phrase."""
+    from whoosh import query as wq
+
+    from newsterm.query import _phrase_class
+
+    rng = random.Random(3)
+    root = tmp_path / "gen"
+    corpus = _korean_corpus(rng, 60)
+    for rel, title, body in corpus:
+        write_post(root, rel, title, body)
+    ix = open_index(root, tmp_path / "ix")
+    ix.sync()
+    searcher = ix._get_searcher()
+    ours = _phrase_class()
+    checked = 0
+    for _ in range(120):
+        _, _title, body = rng.choice(corpus)
+        words = body.replace(",", " ").split()
+        start = rng.randrange(len(words))
+        text = " ".join(words[start : start + rng.randint(1, 3)])
+        terms = [t.text for t in index_mod.analyzer()(text)]
+        if len(terms) < 2:
+            continue
+        mine = {
+            searcher.stored_fields(d)["path"] for d in searcher.docs_for_query(ours("body", terms))
+        }
+        theirs = {
+            searcher.stored_fields(d)["path"]
+            for d in searcher.docs_for_query(wq.Phrase("body", terms))
+        }
+        assert mine == theirs, text
+        checked += 1
+    assert checked > 50

@@ -320,9 +320,68 @@ def parse(query: str) -> Node:
 # --------------------------------------------------------------------------- to Whoosh
 
 
+@lru_cache(maxsize=1)
+def _phrase_class():
+    """Whoosh's Phrase, but finding candidate posts rarest term first.
+
+    Whoosh intersects a phrase's terms in phrase order, pairwise: for ``가가대마까지`` it first
+    walks the long lists of ``가가`` and ``까지`` against each other. Here the intersection is a
+    chain that starts from the rarest term and only skips the common ones to its posts (about
+    5x faster for a rare word in 20,000 posts). Positions are checked in phrase order as before.
+    """
+    from whoosh import matching
+    from whoosh import query as wq
+    from whoosh.matching.binary import IntersectionMatcher
+    from whoosh.query.spans import SpanNear2, SpanWrappingMatcher
+
+    class RareFirstNear(SpanNear2.SpanNear2Matcher):
+        def __init__(self, ms, slop=1, ordered=True, mindist=1, order=None):
+            self.ms = ms
+            self.slop = slop
+            self.ordered = ordered
+            self.mindist = mindist
+            self.order = list(order) if order is not None else list(range(len(ms)))
+            isect = ms[self.order[0]]
+            for i in self.order[1:]:
+                isect = IntersectionMatcher(isect, ms[i])
+            SpanWrappingMatcher.__init__(self, isect)
+
+        def copy(self):
+            return self.__class__(
+                [m.copy() for m in self.ms],
+                slop=self.slop,
+                ordered=self.ordered,
+                mindist=self.mindist,
+                order=self.order,
+            )
+
+    class RareFirstPhrase(wq.Phrase):
+        def matcher(self, searcher, context=None):
+            if self.fieldname not in searcher.schema:
+                return matching.NullMatcher()
+            field = searcher.schema[self.fieldname]
+            reader = searcher.reader()
+            ms = []
+            sizes = []
+            for word in self.words:
+                btext = field.to_bytes(word)
+                if (self.fieldname, btext) not in reader:
+                    return matching.NullMatcher()
+                ms.append(wq.Term(self.fieldname, btext).matcher(searcher, context))
+                sizes.append(reader.doc_frequency(self.fieldname, btext))
+            order = sorted(range(len(ms)), key=sizes.__getitem__)
+            m = RareFirstNear(ms, slop=self.slop, ordered=True, mindist=1, order=order)
+            if self.boost != 1.0:
+                m = matching.WrappingMatcher(m, boost=self.boost)
+            return m
+
+    return RareFirstPhrase
+
+
 def _text_query(field: str, ps: tuple[Piece, ...]):
     from whoosh import query as wq
 
+    phrase = _phrase_class()
     if len(ps) == 1:
         p = ps[0]
         if not p.cjk:
@@ -331,12 +390,12 @@ def _text_query(field: str, ps: tuple[Piece, ...]):
             return wq.Prefix(field, p.text)
         if len(p.text) == 2:
             return wq.Term(field, p.text)
-        return wq.Phrase(field, piece_terms(p, trailing=False))
+        return phrase(field, piece_terms(p, trailing=False))
     terms: list[str] = []
     last = len(ps) - 1
     for i, p in enumerate(ps):
         terms.extend(piece_terms(p, trailing=i < last))
-    return wq.Phrase(field, terms)
+    return phrase(field, terms)
 
 
 def to_whoosh(node: Node):
