@@ -18,6 +18,8 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from conftest import ARCHIVE
 from newsterm.archive import Archive, PostError, parse_post
@@ -890,3 +892,32 @@ def test_index_never_reads_a_file_outside_the_archive(tmp_path: Path, monkeypatc
         assert ix.search("secretword").hits == []
     finally:
         ix.close()
+
+
+_NASTY = st.text(
+    st.sampled_from([*"ab 가#*`[]():-\"'\\\t\n", "\x1b", "\x07", "\x9b", "\u202e", "\x00"]),
+    max_size=40,
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(title=_NASTY, tag=_NASTY, body=_NASTY, raw=st.booleans())
+def test_no_post_field_can_hold_a_control_character(title, tag, body, raw):
+    """Whatever the front matter (escaped in YAML, or raw) and body hold, no field of the post
+    and no outline title carries a character that could drive a terminal."""
+    from newsterm.outline import extract_outline
+    from newsterm.text import has_unsafe
+
+    if raw:
+        text = f"---\ntitle: {title}\ntags: [{tag}]\n---\n{body}\n"
+    else:
+        text = f"---\ntitle: {json.dumps(title)}\ntags: [{json.dumps(tag)}]\n---\n{body}\n"
+    try:
+        post = parse_post("p.md", text.encode("utf-8", "surrogatepass"))
+    except PostError:
+        return
+    for value in (post.title, post.body, *post.tags, *post.categories):
+        assert not has_unsafe(value), value
+    for section in extract_outline(post.body):
+        for node in section.walk():
+            assert not has_unsafe(node.title)
