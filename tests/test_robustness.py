@@ -921,3 +921,18 @@ def test_no_post_field_can_hold_a_control_character(title, tag, body, raw):
     for section in extract_outline(post.body):
         for node in section.walk():
             assert not has_unsafe(node.title)
+
+
+def test_folder_with_a_control_character_in_its_name_is_a_problem(tmp_path: Path):
+    root = tmp_path / "a"
+    bad = root / f"posts{E}]52;c;x\x07"
+    bad.mkdir(parents=True)
+    (bad / "p.md").write_text("---\ntitle: inside\n---\nx\n")
+    (root / "ok.md").write_text("---\ntitle: ok\n---\nx\n")
+    posts, problems = Archive(root).load_all()
+    assert [p.path for p in posts] == ["ok.md"]
+    assert [(p.path, p.reason.split(";")[0]) for p in problems] == [
+        ("posts\\e]52;c;x\\x07", "folder name has control characters or bytes that are not UTF-8")
+    ]
+    proc = run("--archive", str(root), "check")
+    assert_clean(proc, codes=(1,))
