@@ -210,3 +210,19 @@ def test_key_bar_keeps_help_and_quit_when_narrow_and_follows_the_keymap():
     assert "Help" in narrow and "Quit" in narrow and "palette" in narrow
     assert "Bookmarks" not in narrow
     assert "ctrl+s" in keybar_markup({"newsterm.search": "ctrl+s"}, served=False)
+
+
+def test_search_snippet_drops_markdown_noise_and_keeps_hits():
+    from newsterm.tui.widgets.search import tidy_snippet
+
+    raw = "… --|------|----| | 반도체 | 증가 | 메모리 | | 선박 | **증가** | ## 제목 `code`"
+    at = raw.index("반도체")
+    text, spans = tidy_snippet(raw, [(at, at + 3)])
+    assert [text[s:e] for s, e in spans] == ["반도체"]
+    for noise in ("|", "--", "**", "##", "`", "· ·", "  "):
+        assert noise not in text
+    assert "증가 · 메모리 · 선박" in text
+    # a hit that is itself markup-like is never cut
+    raw = "see a|b here"
+    text, spans = tidy_snippet(raw, [(4, 7)])
+    assert [text[s:e] for s, e in spans] == ["a|b"]

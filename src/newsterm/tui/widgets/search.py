@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from typing import Any
 
 from rich.cells import cell_len
@@ -25,13 +26,53 @@ SNIPPET_LINES = 2
 _MEASURE = Console(width=200, file=io.StringIO(), color_system=None, legacy_windows=False)
 
 
+# Markdown that reads as noise in a one-line snippet: table rules and pipes, emphasis marks,
+# heading marks; and runs of spaces.
+_NOISE = re.compile(r"\|?(?:\s*:?-{2,}:?\s*\|)+\s*:?-*:?|\*\*|__|(?:^|(?<=\s))#{1,6}(?=\s)|`")
+_PIPE = re.compile(r"\s*\|\s*")
+_SPACES = re.compile(r"\s{2,}")
+_DOTS = re.compile(r"·(?:\s*·)+")
+
+
+def tidy_snippet(snippet: str, spans: list[tuple[int, int]]) -> tuple[str, list[tuple[int, int]]]:
+    """``snippet`` without Markdown noise, and ``spans`` moved to match (hits are kept whole)."""
+    text = snippet.replace("\n", " ")
+    spans = [(s, e) for s, e in spans if 0 <= s < e <= len(text)]
+    for pattern, repl in ((_NOISE, " "), (_PIPE, " · "), (_DOTS, "·"), (_SPACES, " ")):
+        out: list[str] = []
+        moved = [[s, e] for s, e in spans]
+        pos = 0
+        for m in pattern.finditer(text):
+            a, b = m.span()
+            if any(s < b and a < e for s, e in spans):
+                continue  # never touch a highlighted hit
+            out.append(text[pos:a])
+            out.append(repl)
+            delta = len(repl) - (b - a)
+            for span in moved:
+                if span[0] >= b:
+                    span[0] += delta
+                    span[1] += delta
+            pos = b
+        out.append(text[pos:])
+        text = "".join(out)
+        spans = [(s, e) for s, e in moved]
+    for lead in ("… · ", " · ", "· "):
+        if text.startswith(lead) and all(s >= len(lead) for s, _ in spans):
+            keep = "… " if lead.startswith("…") else ""
+            shift = len(lead) - len(keep)
+            text = keep + text[len(lead) :]
+            spans = [(s - shift, e - shift) for s, e in spans]
+            break
+    return text, sorted(spans)
+
+
 def snippet_lines(snippet: str, spans: list[tuple[int, int]], width: int) -> list[Text]:
     """At most ``SNIPPET_LINES`` lines of ``width`` cells, the first hit always among them.
 
     Text before the first hit is cut (to an ellipsis) when it would push the hit out of view.
     """
-    plain = snippet.replace("\n", " ")
-    spans = sorted((s, e) for s, e in spans if 0 <= s < e <= len(plain))
+    plain, spans = tidy_snippet(snippet, spans)
     if spans:
         first = spans[0][0]
         keep = max(4, width // 3)  # cells of context kept before the first hit
