@@ -936,3 +936,18 @@ def test_folder_with_a_control_character_in_its_name_is_a_problem(tmp_path: Path
     ]
     proc = run("--archive", str(root), "check")
     assert_clean(proc, codes=(1,))
+
+
+def test_index_dir_with_other_files_keeps_them(tmp_path: Path):
+    """'--index-dir ~/Documents' by mistake: building (and rebuilding) the index there deleted
+    every file in the folder."""
+    folder = tmp_path / "documents"
+    folder.mkdir()
+    (folder / "thesis.docx").write_text("precious")
+    (folder / "notes").mkdir()
+    (folder / "notes" / "n.txt").write_text("also precious")
+    for argv in (["index"], ["index", "--rebuild"], ["search", "ai"]):
+        proc = run("--archive", str(ARCHIVE), *argv, "--index-dir", str(folder))
+        assert_clean(proc)
+    assert (folder / "thesis.docx").read_text() == "precious"
+    assert (folder / "notes" / "n.txt").read_text() == "also precious"

@@ -71,6 +71,7 @@ LOCK_WAIT = 2.0
 META_FILE = "newsterm-meta.json"
 MANIFEST_FILE = "newsterm-manifest.json"
 LOCK_NAME = "SYNCLOCK"
+_OURS = ("MAIN_", "_MAIN_", "newsterm-")  # Whoosh's segment, TOC and lock files, and ours
 SNIPPET_CHARS = 160
 UNDATED_TS = -(2**62)
 
@@ -684,7 +685,8 @@ class SearchIndex:
         self._close_searcher()
         keep = {LOCK_NAME, "MAIN_WRITELOCK"}
         for entry in self.index_dir.iterdir():
-            if entry.name in keep or entry.is_dir():
+            # Only index files: --index-dir may name a folder that holds other things.
+            if entry.name in keep or entry.is_dir() or not entry.name.startswith(_OURS):
                 continue
             with contextlib.suppress(OSError):
                 entry.unlink()
