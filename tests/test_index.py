@@ -745,3 +745,17 @@ def test_rare_first_phrase_finds_what_whoosh_phrase_finds(tmp_path):
         assert mine == theirs, text
         checked += 1
     assert checked > 50
+
+
+def test_a_link_inside_the_archive_is_read_one_outside_is_a_problem(tmp_path):
+    root = tmp_path / "a"
+    write_post(root, "real.md", "진짜", "안쪽 낱말 두더지")
+    (root / "inner-link.md").symlink_to(root / "real.md")
+    secret = write_post(tmp_path, "secret.md", "비밀", "바깥 낱말 너구리")
+    (root / "outer-link.md").symlink_to(secret)
+    ix = open_index(root, tmp_path / "ix")
+    result = ix.sync()
+    assert paths_of(ix.search("두더지")) == {"real.md", "inner-link.md"}
+    assert ix.search("너구리").hits == []
+    assert "outer-link.md" not in paths_of(ix.search("-없는말", limit=50))
+    assert result.added == 2

@@ -868,12 +868,6 @@ def test_serve_refuses_impossible_numbers_before_starting(option: list[str]):
     assert f"argument {option[0]}:" in err and "internal error" not in err
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="search engineer (index.py _read_file/_quick_body): the index opens root/rel itself, "
-    "without Archive.read's check that the file opened is inside the archive; a post turned "
-    "into a link out of the archive after the scan is indexed and shown in snippets",
-)
 def test_index_never_reads_a_file_outside_the_archive(tmp_path: Path, monkeypatch):
     from newsterm.index import open_index
 

@@ -26,6 +26,7 @@ Searching keeps one Whoosh searcher and opens a new one when the index has chang
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import os
@@ -366,23 +367,52 @@ class _Unreadable(Exception):
     """A post file that cannot be read; ``str(err)`` is a one-line reason."""
 
 
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_OUTSIDE = "symbolic link to a place outside the archive; not followed"
+
+
+def _inside(real: str, real_root: str) -> bool:
+    return real == real_root or real.startswith(real_root.rstrip(os.sep) + os.sep)
+
+
 def _read_file(root: Path, rel: str) -> tuple[bytes, int, int]:
-    """The bytes of a post file with its mtime (ns) and size; _Unreadable if it cannot be read."""
+    """The bytes of a post file with its mtime (ns) and size; _Unreadable if it cannot be read.
+
+    As :meth:`Archive.read`: a post that is a link is opened by its resolved path only when that
+    is inside the archive, and what was opened is checked to be inside it (a link swapped in
+    after the scan never leaks a file from elsewhere into the index or a snippet).
+    """
     path = os.path.join(root, rel)
+    real_root = os.path.realpath(root)
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | _NOFOLLOW
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        try:
+            fd = os.open(path, flags)
+        except OSError as err:
+            if not _NOFOLLOW or err.errno not in (errno.ELOOP, errno.EMLINK):
+                raise
+            real = os.path.realpath(path)
+            if not _inside(real, real_root):
+                raise _Unreadable(_OUTSIDE) from None
+            fd = os.open(real, flags)
     except FileNotFoundError:
         raise _Unreadable("file not found") from None
     except OSError as err:
         raise _Unreadable(f"cannot read: {err.strerror}") from None
     with os.fdopen(fd, "rb") as f:
+        try:
+            opened = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:
+            opened = os.path.realpath(path)
+        if not _inside(opened, real_root):
+            raise _Unreadable(_OUTSIDE)
         st = os.fstat(f.fileno())
         if not stat.S_ISREG(st.st_mode):
             raise _Unreadable("not a regular file")
         if st.st_size > MAX_POST_BYTES:
             raise _Unreadable(f"file too large ({st.st_size} bytes)")
         try:
-            data = f.read(MAX_POST_BYTES + 1)
+            data = f.read(st.st_size + 1)
         except OSError as err:
             raise _Unreadable(f"cannot read: {err.strerror}") from None
     return data, st.st_mtime_ns, st.st_size
