@@ -855,6 +855,13 @@ class SearchIndex:
                     writer.cancel()
                 for task in getattr(writer, "tasks", ()):  # multi-process build: end workers
                     task.terminate()
+                for name in ("jobqueue", "resultqueue"):
+                    # Jobs still buffered for the ended workers must not keep this process
+                    # waiting at exit for a queue nobody reads any more.
+                    q = getattr(writer, name, None)
+                    if q is not None:
+                        with contextlib.suppress(Exception):
+                            q.cancel_join_thread()
             raise
         self._save_manifest(files)
         problems = self._problems(files)
