@@ -697,13 +697,6 @@ def _shown_text(notification) -> str:
     return Content.from_markup(notification.message).plain
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="tui engineer (tui/app.py): notify() renders Textual markup by default, and "
-    "problem paths, link targets and permalinks from the archive are put into it: "
-    "'[@click=app.quit]' in a file name or link becomes a clickable action, '[red]' vanishes. "
-    "Pass markup=False (or escape) where archive text goes into notify()",
-)
 def test_reader_notifications_show_archive_text_literally(tmp_path: Path):
     import asyncio
 
@@ -804,12 +797,6 @@ def test_crafted_lines_are_read_in_linear_time():
     assert proc.stdout == "done\n", proc.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="tui engineer (tui/app.py action_copy_permalink): the permalink is read from the raw "
-    "file (not the cleaned post), so an ESC sequence in a post's 'permalink:' goes into the "
-    "notification and on to the terminal; clean it with newsterm.text.one_line",
-)
 def test_copied_permalink_notification_has_no_control_characters(tmp_path: Path):
     import asyncio
 

@@ -195,7 +195,7 @@ class NewstermApp(App[int]):
 
     def on_mount(self) -> None:
         for problem in self.config.problems:
-            self.notify(problem, title="config.toml", severity="warning", timeout=10)
+            self.notify(problem, title="config.toml", severity="warning", timeout=10, markup=False)
         if self.keymap:
             self.set_keymap(self.keymap)
         self.query_one("#keybar", KeyBar).show_keys(self.keymap, self.served)
@@ -204,7 +204,9 @@ class NewstermApp(App[int]):
             if theme in self.available_themes:
                 self.theme = theme
             else:
-                self.notify(f"unknown theme {theme!r}; using the default", severity="warning")
+                self.notify(
+                    f"unknown theme {theme!r}; using the default", severity="warning", markup=False
+                )
         self.outline_visible = self.reading.get("outline", "1", shared=True) == "1"
         self._apply_panes()
         self.post_list.is_read = self.reading.is_read
@@ -303,7 +305,9 @@ class NewstermApp(App[int]):
     def _load_failed(self, reason: str) -> None:
         self.post_list.empty_text = f"Cannot read the archive: {reason}"
         self.post_list.refresh()
-        self.notify(reason, title="Cannot read the archive", severity="error", timeout=30)
+        self.notify(
+            reason, title="Cannot read the archive", severity="error", timeout=30, markup=False
+        )
 
     def _loading_progress(self, done: int, total: int) -> None:
         self._partial = f"reading {_fmt(done)}/{_fmt(total)}…"
@@ -407,7 +411,10 @@ class NewstermApp(App[int]):
         if event.entry.problem is not None:
             problem = event.entry.problem
             self.notify(
-                f"{problem.path}: {problem.reason}", title="Unreadable post", severity="error"
+                f"{problem.path}: {problem.reason}",
+                title="Unreadable post",
+                severity="error",
+                markup=False,
             )
             return
         self.search_query = ""
@@ -426,7 +433,7 @@ class NewstermApp(App[int]):
     ) -> None:
         post = self.by_path.get(path)
         if post is None:
-            self.notify(f"{path} is no longer in the archive", severity="warning")
+            self.notify(f"{path} is no longer in the archive", severity="warning", markup=False)
             return
         with self.batch_update():  # one repaint for list marks, header, outline and article
             self._open_post(post, scroll_line, record, focus, hit_index)
@@ -712,12 +719,13 @@ class NewstermApp(App[int]):
             self.notify("No post is open")
             return
         self.copy_to_clipboard(self.current.path)
-        self.notify(f"Copied {self.current.path}")
+        self.notify(f"Copied {self.current.path}", markup=False)
 
     def action_copy_permalink(self) -> None:
         if self.current is None:
             self.notify("No post is open")
             return
+        from newsterm.text import one_line
         from newsterm.tui.permalink import front_permalink, load_site, permalink
 
         if self._site is None:
@@ -726,9 +734,10 @@ class NewstermApp(App[int]):
             head = (self.root / self.current.path).read_text("utf-8", errors="replace")[:8192]
         except OSError:
             head = ""
-        link = permalink(self.current, self._site, front_permalink(head))
+        # From the raw file: no control character may reach the terminal or the clipboard.
+        link = one_line(permalink(self.current, self._site, front_permalink(head)))
         self.copy_to_clipboard(link)
-        self.notify(f"Copied {link}")
+        self.notify(f"Copied {link}", markup=False)
 
     def action_edit(self) -> None:
         if self.served:
@@ -1060,7 +1069,9 @@ class NewstermApp(App[int]):
         try:
             results = self.index.more_like_this(path, 20)
         except Exception as err:
-            self.call_from_thread(self.notify, f"related posts failed: {err}", severity="error")
+            self.call_from_thread(
+                self.notify, f"related posts failed: {err}", severity="error", markup=False
+            )
             return
         hits = getattr(results, "hits", results)
         paths_ = [h.path for h in hits if h.path != path]
@@ -1133,9 +1144,9 @@ class NewstermApp(App[int]):
 
     def _index_notice(self, message: str) -> None:
         if threading.get_ident() == self._thread_id:
-            self.notify(message, title="Search index")
+            self.notify(message, title="Search index", markup=False)
         else:
-            self.call_from_thread(self.notify, message, title="Search index")
+            self.call_from_thread(self.notify, message, title="Search index", markup=False)
 
     def _index_busy(self, built: bool) -> None:
         if built:
@@ -1187,7 +1198,7 @@ class NewstermApp(App[int]):
         except asyncio.CancelledError:
             raise
         except Exception as err:
-            self.notify(f"stopped watching the archive: {err}", severity="warning")
+            self.notify(f"stopped watching the archive: {err}", severity="warning", markup=False)
 
     async def _apply_changes(self, rels: set[str]) -> None:
         archive = self.archive
