@@ -630,3 +630,19 @@ async def test_outline_folds_with_h_and_unfolds_with_l():
         assert first.is_expanded
         await pilot.press("escape")
         assert app.focused is app.article
+
+
+async def test_archive_text_in_status_and_view_title_is_not_markup(tmp_path: Path):
+    root = tmp_path / "[b]odd archive"
+    root.mkdir()
+    (root / "2024-01-01-a.md").write_text(
+        "---\ntitle: a\ncategories: ['[red]cat[/red]']\n---\nbody\n", "utf-8"
+    )
+    app = make_app(root, restore=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.loaded)
+        assert "[b]odd archive" in str(app.query_one("#status").render())
+        app.facets = {("category", "[red]cat[/red]")}
+        app._rebuild_list()
+        await pilot.pause()
+        assert "[red]cat[/red]" in str(app.query_one("#view-title").render())

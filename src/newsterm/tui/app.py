@@ -21,7 +21,9 @@ from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.css.query import NoMatches
+from textual.markup import escape as escape_markup
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
@@ -383,12 +385,13 @@ class NewstermApp(App[int]):
         if self.facets:
             bits.append(describe(self.facets))
         if bits:
-            title.update(f" {' · '.join(bits)}  ({_fmt(len(entries))})  esc: all posts")
+            # Labels hold archive text (titles, categories): shown as text, never as markup.
+            title.update(Content(f" {' · '.join(bits)}  ({_fmt(len(entries))})  esc: all posts"))
         title.display = bool(bits)
         self._update_status()
 
     def _update_status(self) -> None:
-        parts = [f"[b]newsterm[/b]  {self.root.name}"]
+        parts = [f"[b]newsterm[/b]  {escape_markup(self.root.name)}"]
         if self._partial:
             parts.append(f"{_fmt(len(self.posts))} posts so far ({self._partial})")
         elif self.loaded:
@@ -401,7 +404,7 @@ class NewstermApp(App[int]):
             parts.append(f"{_fmt(unread)} unread")
         else:
             parts.append("loading…")
-        parts.append(self.index_state)
+        parts.append(escape_markup(self.index_state))  # may quote an error with a path
         if self.served:
             parts.append("served")
         self.query_one("#status", Static).update("  ·  ".join(parts))

@@ -177,7 +177,8 @@ class SearchPanel(Vertical):
     def set_status(self, text: str | Text, error: bool = False) -> None:
         status = self.query_one("#search-status", Static)
         status.set_class(error, "-error")
-        status.update(text)
+        # Errors quote the query: show them as text, never as markup.
+        status.update(Text(text) if isinstance(text, str) else text)
 
     def show_results(
         self, query: str, hits: list[Any], total: int, elapsed_ms: float | None
