@@ -759,3 +759,77 @@ def test_a_link_inside_the_archive_is_read_one_outside_is_a_problem(tmp_path):
     assert ix.search("너구리").hits == []
     assert "outer-link.md" not in paths_of(ix.search("-없는말", limit=50))
     assert result.added == 2
+
+
+def test_skipping_matcher_skips_like_whoosh_across_blocks(tmp_path):
+    """The bisecting skip_to lands on the same postings as Whoosh's own, block after block."""
+    from whoosh.codec.whoosh3 import W3LeafMatcher
+    from whoosh.matching import ReadTooFar
+
+    root = tmp_path / "a"
+    rng = random.Random(7)
+    for i in range(700):
+        # "공통" in about two posts of three: a posting list of several 128-post blocks
+        word = "공통 " if rng.random() < 0.66 else ""
+        write_post(root, f"p{i:04d}.md", f"글 {i}", f"{word}본문 {i}", date=None)
+    ix = open_index(root, tmp_path / "ix")
+    ix.sync()
+    reader = ix._get_searcher().reader()
+    ti = reader.term_info("body", "공통")
+    assert not ti.is_inlined() and ti.doc_frequency() > 300
+    terms = reader._terms
+    fmt = reader.schema["body"].format
+    offset, length = ti.extent()
+    m = terms.matcher("body", "공통".encode(), fmt)
+    assert isinstance(m, index_mod.SkippingLeafMatcher)
+    every = list(W3LeafMatcher(terms._postfile, offset, length, fmt).all_ids())
+    assert len(every) == ti.doc_frequency()
+    for _round in range(30):
+        ours = index_mod.SkippingLeafMatcher(terms._postfile, offset, length, fmt)
+        theirs = W3LeafMatcher(terms._postfile, offset, length, fmt)
+        target = 0
+        while True:
+            target += rng.choice([1, 2, 5, 40, 130, 300])
+            here = theirs.id()  # skip_to never goes back
+            ours.skip_to(target)
+            theirs.skip_to(target)
+            assert ours.is_active() == theirs.is_active()
+            if not theirs.is_active():
+                with pytest.raises(ReadTooFar):
+                    ours.skip_to(target + 1)
+                break
+            assert ours.id() == theirs.id() == min(d for d in every if d >= max(here, target))
+            assert ours.value() == theirs.value()
+            ours.next()
+            theirs.next()
+            assert ours.is_active() == theirs.is_active()
+            if not theirs.is_active():
+                break
+            assert ours.id() == theirs.id()
+
+
+def test_fast_or_scores_like_whoosh_or(tmp_path):
+    """The Or that to_whoosh builds ranks and scores exactly as Whoosh's own Or."""
+    from whoosh import query as wq
+
+    from newsterm.query import parse, to_whoosh
+
+    rng = random.Random(5)
+    root = tmp_path / "gen"
+    for rel, title, body in _korean_corpus(rng, 80):
+        write_post(root, rel, title, body)
+    ix = open_index(root, tmp_path / "ix")
+    ix.sync()
+    searcher = ix._get_searcher()
+    checked = 0
+    for text in ["가", "나다", "가나다", "가 OR 라", "title:가 OR 나", "마바 OR 사"]:
+        ours = to_whoosh(parse(text))
+        if not isinstance(ours, wq.Or):
+            continue
+        theirs = wq.Or(ours.subqueries)
+        assert type(ours) is not wq.Or
+        a = [(h.docnum, h.score) for h in searcher.search(ours, limit=None, optimize=False)]
+        b = [(h.docnum, h.score) for h in searcher.search(theirs, limit=None, optimize=False)]
+        assert a == b, text
+        checked += bool(a)
+    assert checked >= 3

@@ -62,7 +62,7 @@ from whoosh.lang.porter2 import stem as _porter2  # noqa: E402
 __all__ = [
     "ANALYZER_VERSION",
     "MAX_TOKEN",
-    "WORDS",
+    "WORDS",  # noqa: F822  (provided by __getattr__)
     "Piece",
     "Record",
     "analyzer",
@@ -94,14 +94,31 @@ _CJK = (
     "\U00020000-\U0002fa1f"  # CJK extensions B-F, compatibility supplement
 )
 _RUNS = re.compile(f"([{_CJK}]+)|([^\\W_{_CJK}]+)")
-WORDS = re.compile(f"[^\\W_{_CJK}]+")
-"""Runs of letters and digits that are not Hangul/CJK (the words that get stemmed)."""
-_CJK_CHAR = re.compile(f"[{_CJK}]")
+# Each of these big character classes takes milliseconds to compile: the two only needed by
+# some callers are compiled on first use (``WORDS`` through the module's ``__getattr__``).
+
+
+@lru_cache(maxsize=1)
+def _words():
+    """Runs of letters and digits that are not Hangul/CJK (the words that get stemmed)."""
+    return re.compile(f"[^\\W_{_CJK}]+")
+
+
+@lru_cache(maxsize=1)
+def _cjk_char():
+    return re.compile(f"[{_CJK}]")
+
+
+def __getattr__(name: str):
+    if name == "WORDS":
+        return _words()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def is_cjk(text: str) -> bool:
     """True when ``text`` is made only of Hangul/CJK characters."""
-    return bool(text) and all(_CJK_CHAR.match(ch) for ch in text)
+    match = _cjk_char().match
+    return bool(text) and all(match(ch) for ch in text)
 
 
 def normalize(text: str) -> str:
@@ -196,8 +213,9 @@ class LatinStemFilter(StemFilter):
         super().__init__(stemfn=_porter2, cachesize=None)
 
     def __call__(self, tokens):
+        cjk = _cjk_char().match
         for t in tokens:
-            if not t.stopped and not _CJK_CHAR.match(t.text):
+            if not t.stopped and not cjk(t.text):
                 t.text = stem(t.text)
             yield t
 

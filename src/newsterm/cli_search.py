@@ -19,9 +19,12 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TextIO
 
 from newsterm.errors import IndexBusyError, NewstermError
+
+TYPE_CHECKING = False  # typing is not imported at run time (start-up)
+if TYPE_CHECKING:
+    from typing import TextIO
 
 __all__ = ["cmd_index", "cmd_search"]
 

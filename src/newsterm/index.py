@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import hashlib
 import json
 import os
 import re
@@ -35,22 +34,26 @@ import stat
 import sys
 import threading
 import time
+from bisect import bisect_left
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 # isort: off
 # newsterm.analysis first: it imports Whoosh without Whoosh's slow eager urllib import.
 from newsterm.analysis import ANALYZER_VERSION, Record, analyzer, normalize, term_positions
-from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3PostingsWriter
+from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3LeafMatcher, W3PostingsWriter
 from whoosh.formats import Positions
+from whoosh.matching import ReadTooFar
 
 # isort: on
 from newsterm.errors import IndexBusyError, NewstermError
 from newsterm.text import strip_controls
 
+TYPE_CHECKING = False  # typing itself is not imported: a one-shot search does not need it
 if TYPE_CHECKING:  # the archive module (and its YAML parser) is loaded only when needed
+    from typing import Any
+
     from newsterm.archive import Archive
     from newsterm.models import Post, Problem
 
@@ -281,8 +284,43 @@ class FastFieldWriter(W3FieldWriter):
             self.finish_field()
 
 
+class SkippingLeafMatcher(W3LeafMatcher):
+    """Whoosh's posting-list reader, skipping inside a block by bisection.
+
+    Whoosh steps to a target post one posting at a time; a phrase of a rare and a common
+    bigram skips through every block of the common one, so that loop was most of a search.
+    """
+
+    def skip_to(self, targetid):
+        if not self.is_active():
+            raise ReadTooFar
+        if targetid <= self.id():
+            return
+        if targetid > self._maxid:
+            self._skip_to_block(lambda: targetid > self._maxid)
+            if not self.is_active():
+                return
+        ids = self._ids
+        if ids is None:
+            self._read_ids()
+            ids = self._ids
+        i = bisect_left(ids, targetid, self._i, self._blocklength)
+        if i >= self._blocklength:  # not after a block skip: the block's last id is its max
+            self._i = self._blocklength - 1
+            self.next()
+        else:
+            self._i = i
+
+
 class InliningCodec(W3Codec):
-    """Whoosh's default codec with :class:`InliningPostingsWriter` and :class:`FastFieldWriter`."""
+    """Whoosh's default codec with :class:`InliningPostingsWriter` and :class:`FastFieldWriter`
+    (writing) and :class:`SkippingLeafMatcher` (reading)."""
+
+    def postings_reader(self, dbfile, terminfo, format_, term=None, scorer=None):
+        if terminfo.is_inlined():
+            return super().postings_reader(dbfile, terminfo, format_, term=term, scorer=scorer)
+        offset, length = terminfo.extent()
+        return SkippingLeafMatcher(dbfile, offset, length, format_, term=term, scorer=scorer)
 
     def field_writer(self, storage, segment):
         return FastFieldWriter(self, storage, segment)
@@ -358,6 +396,13 @@ def _doc(post: Post, mtime_ns: int, size: int, sha1: str) -> dict[str, Any]:
         doc["ts"] = UNDATED_TS
         doc["date"] = None
     return doc
+
+
+def sha1_hex(data: bytes) -> str:
+    """The SHA-1 of a post file (hashlib is imported only by a sync, not by a search)."""
+    import hashlib
+
+    return hashlib.sha1(data).hexdigest()
 
 
 MAX_POST_BYTES = 16 * 1024 * 1024  # as newsterm.archive (not imported: it loads YAML)
@@ -525,7 +570,7 @@ class SearchIndex:
             from whoosh import index as windex
 
             ix = windex.open_dir(str(self.index_dir))
-            searcher = ix.searcher()  # opening it reads every segment's tables: a health check
+            searcher = _new_searcher(ix)  # reads every segment's tables: a health check
             searcher.doc_count()
         except Exception as err:
             self._mark_rebuild(f"the search index is damaged ({type(err).__name__})")
@@ -795,7 +840,7 @@ class SearchIndex:
                     if progress:
                         progress(n, total)
                     continue
-                sha1 = hashlib.sha1(data).hexdigest()
+                sha1 = sha1_hex(data)
                 if old is not None and old[2] == sha1 and not old[3]:
                     files[rel] = [mtime_ns, size, sha1, None]  # touched, not changed
                     if progress:
@@ -924,7 +969,7 @@ class SearchIndex:
         last: Exception | None = None
         for _attempt in range(3):
             try:
-                self._searcher = self._ix.searcher()
+                self._searcher = _new_searcher(self._ix)
                 return self._searcher
             except Exception as err:  # a commit removed files between reading the TOC and them
                 last = err
@@ -1039,6 +1084,26 @@ class SearchIndex:
                 ) from err
         hits = [self._hit(stored, score, None) for stored, score in found if stored["path"] != path]
         return SearchResults(hits, len(hits))
+
+
+def _new_searcher(ix):
+    """A Whoosh searcher whose average field lengths are worked out once per field.
+
+    Whoosh's BM25F sums a field's length over every segment for every term in every segment
+    it scores; a searcher sees one unchanging snapshot, so the first answer holds.
+    """
+    searcher = ix.searcher()
+    whoosh_avg = searcher.avg_field_length
+    cache: dict = {}
+
+    def avg_field_length(fieldname, default=None):
+        key = (fieldname, default)
+        if key not in cache:
+            cache[key] = whoosh_avg(fieldname, default)
+        return cache[key]
+
+    searcher.avg_field_length = avg_field_length
+    return searcher
 
 
 def _pool_mb() -> int:
