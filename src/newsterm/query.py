@@ -333,6 +333,7 @@ def _phrase_class():
     from whoosh import query as wq
     from whoosh.matching.binary import IntersectionMatcher
     from whoosh.query.spans import SpanNear2, SpanWrappingMatcher
+    from whoosh.reading import TermNotFound
 
     class RareFirstNear(SpanNear2.SpanNear2Matcher):
         def __init__(self, ms, slop=1, ordered=True, mindist=1, order=None):
@@ -361,14 +362,22 @@ def _phrase_class():
                 return matching.NullMatcher()
             field = searcher.schema[self.fieldname]
             reader = searcher.reader()
+            weighting = context.weighting if context is not None else searcher.weighting
+            found = []
+            for word in self.words:
+                # one look-up per term: a phrase with a term missing here matches nothing
+                btext = field.to_bytes(word)
+                try:
+                    info = reader.term_info(self.fieldname, btext)
+                except TermNotFound:
+                    return matching.NullMatcher()
+                found.append((btext, info.doc_frequency()))
             ms = []
             sizes = []
-            for word in self.words:
-                btext = field.to_bytes(word)
-                if (self.fieldname, btext) not in reader:
-                    return matching.NullMatcher()
-                ms.append(wq.Term(self.fieldname, btext).matcher(searcher, context))
-                sizes.append(reader.doc_frequency(self.fieldname, btext))
+            for btext, size in found:
+                # what wq.Term(field, btext).matcher() gives for a term known to be there
+                ms.append(searcher.postings(self.fieldname, btext, weighting=weighting))
+                sizes.append(size)
             order = sorted(range(len(ms)), key=sizes.__getitem__)
             m = RareFirstNear(ms, slop=self.slop, ordered=True, mindist=1, order=order)
             if self.boost != 1.0:
