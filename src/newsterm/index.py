@@ -42,7 +42,21 @@ from pathlib import Path
 # isort: off
 # newsterm.analysis first: it imports Whoosh without Whoosh's slow eager urllib import.
 from newsterm.analysis import ANALYZER_VERSION, Record, analyzer, normalize, term_positions
-from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3LeafMatcher, W3PostingsWriter
+from whoosh.codec.whoosh3 import (
+    W3Codec,
+    W3FieldWriter,
+    W3LeafMatcher,
+    W3PostingsWriter,
+    W3TermsReader,
+)
+from whoosh.filedb.filetables import (
+    _INT_SIZE,
+    FileFormatError,
+    OrderedHashReader,
+    _dir_entry,
+    _directory_size,
+    _hash_functions,
+)
 from whoosh.formats import Positions
 from whoosh.matching import ReadTooFar
 
@@ -312,9 +326,66 @@ class SkippingLeafMatcher(W3LeafMatcher):
             self._i = i
 
 
+class QuickHashReader(OrderedHashReader):
+    """Whoosh's term-table reader, reading the table's 256-entry directory in one read.
+
+    Whoosh reads it entry by entry: 256 reads for every segment each time an index is opened.
+    """
+
+    def __init__(self, dbfile, length=None, magic=b"HSH3", startoffset=0):
+        # As HashReader.__init__ (Whoosh 2.7.4) but for the directory loop.
+        self.dbfile = dbfile
+        self.startoffset = startoffset
+        self.is_closed = False
+        if length is None:
+            dbfile.seek(0, os.SEEK_END)
+            length = dbfile.tell() - startoffset
+        dbfile.seek(startoffset)
+        filemagic = dbfile.read(4)
+        if filemagic != magic:
+            raise FileFormatError(f"Unknown file header {filemagic!r}")
+        self.hashtype = dbfile.read_byte()
+        self.hashfn = _hash_functions[self.hashtype]
+        dbfile.read_int()
+        dbfile.read_int()
+        self.startofdata = dbfile.tell()
+        exptr = startoffset + length - _INT_SIZE
+        exlen = dbfile.get_int(exptr)
+        expos = exptr - exlen
+        dbfile.seek(expos)
+        self._read_extras()
+        dbfile.seek(expos - _directory_size)
+        table = dbfile.read(_directory_size)
+        if len(table) != _directory_size:
+            raise FileFormatError("short hash directory")
+        self.tables = list(_dir_entry.iter_unpack(table))
+        self.endofdata = self.tables[0][0]
+
+
+class QuickTermsReader(W3TermsReader):
+    """Whoosh's terms reader over a :class:`QuickHashReader`."""
+
+    def __init__(self, codec, dbfile, length, postfile):
+        self._codec = codec
+        self._dbfile = dbfile
+        self._tindex = QuickHashReader(dbfile, length)
+        self._fieldmap = self._tindex.extras["fieldmap"]
+        self._postfile = postfile
+        self._fieldunmap = [None] * len(self._fieldmap)
+        for fieldname, num in self._fieldmap.items():
+            self._fieldunmap[num] = fieldname
+
+
 class InliningCodec(W3Codec):
     """Whoosh's default codec with :class:`InliningPostingsWriter` and :class:`FastFieldWriter`
     (writing) and :class:`SkippingLeafMatcher` (reading)."""
+
+    def terms_reader(self, storage, segment):
+        tiname = segment.make_filename(self.TERMS_EXT)
+        tilen = storage.file_length(tiname)
+        tifile = storage.open_file(tiname)
+        postfile = segment.open_file(storage, self.POSTS_EXT)
+        return QuickTermsReader(self, tifile, tilen, postfile)
 
     def postings_reader(self, dbfile, terminfo, format_, term=None, scorer=None):
         if terminfo.is_inlined():
