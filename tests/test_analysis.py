@@ -114,3 +114,17 @@ def test_term_positions_fast_path_agrees_with_the_analyzer(text):
     for term, pos in tokens(text):
         grouped.setdefault(term, []).append(pos)
     assert term_positions(text) == grouped
+
+
+def test_import_whoosh_query_skips_morph_en_and_leaves_it_usable():
+    code = (
+        "import sys, newsterm.index\n"
+        "assert 'whoosh.query' in sys.modules\n"
+        "assert 'whoosh.lang.morph_en' not in sys.modules, 'stub left behind or loaded'\n"
+        "from whoosh.query.terms import variations\n"
+        "assert 'run' in set(variations('running'))\n"
+        "import whoosh.lang.morph_en as real\n"
+        "assert hasattr(real, 'variations') and real.variations('running')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr

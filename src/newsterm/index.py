@@ -41,7 +41,14 @@ from pathlib import Path
 
 # isort: off
 # newsterm.analysis first: it imports Whoosh without Whoosh's slow eager urllib import.
-from newsterm.analysis import ANALYZER_VERSION, Record, analyzer, normalize, term_positions
+from newsterm.analysis import (
+    ANALYZER_VERSION,
+    Record,
+    analyzer,
+    import_whoosh_query,
+    normalize,
+    term_positions,
+)
 from whoosh.codec.whoosh3 import (
     W3Codec,
     W3FieldWriter,
@@ -63,6 +70,8 @@ from whoosh.matching import ReadTooFar
 # isort: on
 from newsterm.errors import IndexBusyError, NewstermError
 from newsterm.text import strip_controls
+
+import_whoosh_query()  # before anything imports it the slow way (whoosh.searching)
 
 TYPE_CHECKING = False  # typing itself is not imported: a one-shot search does not need it
 if TYPE_CHECKING:  # the archive module (and its YAML parser) is loaded only when needed
