@@ -102,6 +102,10 @@ def test_import_leaves_urllib_request_usable():
         "assert 'urllib.request' not in sys.modules, 'stub left behind'\n"
         "import urllib.request\n"
         "assert hasattr(urllib.request, 'Request')\n"
+        "assert 'html' not in sys.modules, 'html stub left behind'\n"
+        "assert whoosh.compat.htmlescape('<a>') == '&lt;a&gt;'\n"
+        "import html\n"
+        "assert html.unescape('&amp;') == '&'\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
