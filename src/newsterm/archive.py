@@ -44,10 +44,8 @@ into :class:`~newsterm.models.Problem` records and carries on with the rest.
 from __future__ import annotations
 
 import datetime as dt
-import errno
 import os
 import re
-import stat
 import unicodedata
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
@@ -57,6 +55,7 @@ import yaml
 
 from newsterm.errors import ArchiveError
 from newsterm.models import Post, Problem
+from newsterm.postfile import MAX_POST_BYTES, OUTSIDE, Unreadable, inside, read_post_bytes
 from newsterm.simple_yaml import construct_timestamp, load_simple
 from newsterm.text import escape_controls, has_unsafe, one_line, strip_controls
 
@@ -71,7 +70,6 @@ __all__ = [
 ]
 
 POST_SUFFIXES = (".md", ".markdown")
-MAX_POST_BYTES = 16 * 1024 * 1024
 """Bigger files are reported as problems instead of being read into memory."""
 
 _BASE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -547,30 +545,12 @@ def _clean_rel(name: str) -> str | None:
     return "/".join(parts)
 
 
-_OUTSIDE = "symbolic link to a place outside the archive; not followed"
 _BAD_NAME = "{what} name has control characters or bytes that are not UTF-8; rename it to read it"
-
-
-_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
-_LINK_ERRNOS = {errno.ELOOP, getattr(errno, "EMLINK", errno.ELOOP)}  # BSDs say EMLINK
-
-
-def _opened_path(fd: int, path: str) -> str:
-    """The resolved path of the file open as ``fd`` (``path`` resolved where /proc is absent)."""
-    try:
-        return os.readlink(f"/proc/self/fd/{fd}")
-    except OSError:
-        return os.path.realpath(path)
 
 
 def _shown(rel: str) -> str:
     """A relative path as shown in a problem line: one line, no control characters."""
     return escape_controls(rel.rstrip("/"))
-
-
-def _inside(real: str, real_root: str) -> bool:
-    """True if the resolved path ``real`` is ``real_root`` or below it."""
-    return real == real_root or real.startswith(real_root.rstrip(os.sep) + os.sep)
 
 
 class Archive:
@@ -624,8 +604,8 @@ class Archive:
                         what = "folder" if is_dir else "file"
                         problems.append(Problem(_shown(rel), _BAD_NAME.format(what=what)))
                         continue
-                    if entry.is_symlink() and not _inside(os.path.realpath(entry.path), real_root):
-                        problems.append(Problem(_shown(rel), _OUTSIDE))
+                    if entry.is_symlink() and not inside(os.path.realpath(entry.path), real_root):
+                        problems.append(Problem(_shown(rel), OUTSIDE))
                         continue
                     if is_dir:
                         stack.append((f"{rel}/", entry.path))
@@ -655,48 +635,10 @@ class Archive:
         if clean is None:
             raise PostError("not a path inside the archive")
         path = os.path.join(self.root, clean)
-        real_root = self._real_root()
-        # O_NONBLOCK: a FIFO named like a post must not hang the reader. O_NOFOLLOW: a post
-        # that is a link is opened by its resolved path, once that is checked to be inside.
-        flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | _NOFOLLOW
         try:
-            try:
-                fd = os.open(path, flags)
-            except OSError as err:
-                if not _NOFOLLOW or err.errno not in _LINK_ERRNOS:
-                    raise
-                real = os.path.realpath(path)
-                if not _inside(real, real_root):
-                    raise PostError(_OUTSIDE) from None
-                fd = os.open(real, flags)
-        except FileNotFoundError:
-            if os.path.islink(path):
-                raise PostError("broken symbolic link") from None
-            raise PostError("file not found") from None
-        except OSError as err:
-            raise PostError(f"cannot read: {err.strerror}") from None
-        with os.fdopen(fd, "rb") as f:
-            # What was opened, wherever a folder link on the way pointed (even one swapped in
-            # after the scan): never a file outside the archive.
-            if not _inside(_opened_path(fd, path), real_root):
-                raise PostError(_OUTSIDE)
-            st = os.fstat(f.fileno())
-            if not stat.S_ISREG(st.st_mode):
-                raise PostError("not a regular file")
-            limit = MAX_POST_BYTES // (1024 * 1024)
-            if st.st_size > MAX_POST_BYTES:
-                raise PostError(f"file too large ({st.st_size} bytes; the limit is {limit} MiB)")
-            try:
-                # Ask for the size fstat gave (plus one byte to notice growth): asking for
-                # MAX_POST_BYTES would allocate that much for every post.
-                want = st.st_size + 1
-                data = f.read(want)
-                if len(data) == want:  # the file grew since fstat
-                    data += f.read(MAX_POST_BYTES + 1 - len(data))
-            except OSError as err:
-                raise PostError(f"cannot read: {err.strerror}") from None
-            if len(data) > MAX_POST_BYTES:
-                raise PostError(f"file too large (more than {limit} MiB)")
+            data, st = read_post_bytes(path, self._real_root(), MAX_POST_BYTES)
+        except Unreadable as err:
+            raise PostError(str(err)) from None
         return parse_post(clean, data, mtime=st.st_mtime, size=st.st_size)
 
     def load_all(self) -> tuple[list[Post], list[Problem]]:

@@ -26,11 +26,9 @@ Searching keeps one Whoosh searcher and opens a new one when the index has chang
 from __future__ import annotations
 
 import contextlib
-import errno
 import json
 import os
 import re
-import stat
 import sys
 import threading
 import time
@@ -69,6 +67,7 @@ from whoosh.matching import ReadTooFar
 
 # isort: on
 from newsterm.errors import IndexBusyError, NewstermError
+from newsterm.postfile import Unreadable, read_post_bytes
 from newsterm.text import strip_controls
 
 import_whoosh_query()  # before anything imports it the slow way (whoosh.searching)
@@ -485,61 +484,12 @@ def sha1_hex(data: bytes) -> str:
     return hashlib.sha1(data).hexdigest()
 
 
-MAX_POST_BYTES = 16 * 1024 * 1024  # as newsterm.archive (not imported: it loads YAML)
-
-
-class _Unreadable(Exception):
-    """A post file that cannot be read; ``str(err)`` is a one-line reason."""
-
-
-_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
-_OUTSIDE = "symbolic link to a place outside the archive; not followed"
-
-
-def _inside(real: str, real_root: str) -> bool:
-    return real == real_root or real.startswith(real_root.rstrip(os.sep) + os.sep)
-
-
 def _read_file(root: Path, rel: str) -> tuple[bytes, int, int]:
-    """The bytes of a post file with its mtime (ns) and size; _Unreadable if it cannot be read.
+    """The bytes of a post file with its mtime (ns) and size; Unreadable if it cannot be read.
 
-    As :meth:`Archive.read`: a post that is a link is opened by its resolved path only when that
-    is inside the archive, and what was opened is checked to be inside it (a link swapped in
-    after the scan never leaks a file from elsewhere into the index or a snippet).
+    The same checks as :meth:`Archive.read` (:mod:`newsterm.postfile`), without the YAML parser.
     """
-    path = os.path.join(root, rel)
-    real_root = os.path.realpath(root)
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | _NOFOLLOW
-    try:
-        try:
-            fd = os.open(path, flags)
-        except OSError as err:
-            if not _NOFOLLOW or err.errno not in (errno.ELOOP, errno.EMLINK):
-                raise
-            real = os.path.realpath(path)
-            if not _inside(real, real_root):
-                raise _Unreadable(_OUTSIDE) from None
-            fd = os.open(real, flags)
-    except FileNotFoundError:
-        raise _Unreadable("file not found") from None
-    except OSError as err:
-        raise _Unreadable(f"cannot read: {err.strerror}") from None
-    with os.fdopen(fd, "rb") as f:
-        try:
-            opened = os.readlink(f"/proc/self/fd/{fd}")
-        except OSError:
-            opened = os.path.realpath(path)
-        if not _inside(opened, real_root):
-            raise _Unreadable(_OUTSIDE)
-        st = os.fstat(f.fileno())
-        if not stat.S_ISREG(st.st_mode):
-            raise _Unreadable("not a regular file")
-        if st.st_size > MAX_POST_BYTES:
-            raise _Unreadable(f"file too large ({st.st_size} bytes)")
-        try:
-            data = f.read(st.st_size + 1)
-        except OSError as err:
-            raise _Unreadable(f"cannot read: {err.strerror}") from None
+    data, st = read_post_bytes(os.path.join(root, rel), os.path.realpath(root))
     return data, st.st_mtime_ns, st.st_size
 
 
@@ -554,7 +504,7 @@ def _quick_body(root: Path, rel: str) -> str | None:
     """
     try:
         data, _m, _s = _read_file(root, rel)
-    except _Unreadable:
+    except Unreadable:
         return None
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
@@ -913,7 +863,7 @@ class SearchIndex:
                 old = files.get(rel)
                 try:
                     data, mtime_ns, size = _read_file(archive.root, rel)
-                except _Unreadable as err:
+                except Unreadable as err:
                     if old is not None and not old[3]:
                         get_writer().delete_by_term("path", rel)
                     files[rel] = [*scan[rel], "", str(err)]
