@@ -32,7 +32,6 @@ import re
 import sys
 import threading
 import time
-from bisect import bisect_left
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -45,25 +44,8 @@ from newsterm.analysis import (
     analyzer,
     import_whoosh_query,
     normalize,
-    term_positions,
 )
-from whoosh.codec.whoosh3 import (
-    W3Codec,
-    W3FieldWriter,
-    W3LeafMatcher,
-    W3PostingsWriter,
-    W3TermsReader,
-)
-from whoosh.filedb.filetables import (
-    _INT_SIZE,
-    FileFormatError,
-    OrderedHashReader,
-    _dir_entry,
-    _directory_size,
-    _hash_functions,
-)
-from whoosh.formats import Positions
-from whoosh.matching import ReadTooFar
+from newsterm.codec import FORMAT_VERSION, BigramPositions, NewstermCodec
 
 # isort: on
 from newsterm.errors import IndexBusyError, NewstermError
@@ -91,6 +73,7 @@ __all__ = [
 ]
 
 SCHEMA_VERSION = 1
+"""The fields: an index made with other fields (or another codec.FORMAT_VERSION) is rebuilt."""
 LOCK_WAIT = 2.0
 """Seconds a second writer waits for the first before giving up."""
 
@@ -215,206 +198,6 @@ class SearchResults(Record):
 # --------------------------------------------------------------------------- schema and docs
 
 
-class BigramPositions(Positions):
-    """Whoosh's Positions format, filled by :func:`term_positions` instead of Token objects."""
-
-    def word_values(self, value, analyzer, **kwargs):
-        fb = self.field_boost
-        encode = self.encode
-        for term, poslist in term_positions(value).items():
-            yield term, len(poslist), len(poslist) * fb, encode(poslist)
-
-
-class InliningPostingsWriter(W3PostingsWriter):
-    """Puts short posting lists into the term table (Whoosh 2.7.4's own inlining is broken).
-
-    Most bigrams occur in a handful of posts; writing each as a separate compressed block
-    was most of the cost of a build.
-    """
-
-    def __init__(self, postfile, blocklimit, byteids=False, compression=3, inlinelimit=1):
-        # Whoosh's own inlining (limit > 1) calls a method that does not exist: keep it off.
-        super().__init__(postfile, blocklimit, byteids, compression, inlinelimit=1)
-        self._inline_max = inlinelimit
-
-    def add_posting(self, id_, weight, vbytes, length=None):
-        # Whoosh's version without its per-posting type assertions (a hot loop of a build).
-        if len(self._ids) >= self._blocklimit:
-            self._write_block()
-        self._ids.append(id_)
-        self._weights.append(weight)
-        if weight > self._maxweight:
-            self._maxweight = weight
-        if vbytes:
-            self._values.append(vbytes)
-        if length:
-            if self._minlength is None or length < self._minlength:
-                self._minlength = length
-            if length > self._maxlength:
-                self._maxlength = length
-
-    def finish_postings(self):
-        terminfo = self._terminfo
-        # Only lists with a value per posting (positions): Whoosh reads an inlined list
-        # without values back with str values, which its segment merging rejects.
-        if (
-            not self.written()
-            and len(self) <= self._inline_max
-            and len(self._values) == len(self._ids)
-        ):
-            terminfo.add_block(self)
-            terminfo.set_inlined(self._ids, self._weights, self._values)
-            self._terminfo = None
-            return terminfo
-        return super().finish_postings()
-
-
-class FastFieldWriter(W3FieldWriter):
-    """Whoosh's field writer, with field lengths looked up once per post instead of per term."""
-
-    def add_postings(self, schema, lengths, items):
-        lastfn = None
-        lasttext = None
-        known: dict[int, int] = {}
-        dfl = lengths.doc_field_length if lengths else None
-        add = None
-        for fieldname, btext, docnum, weight, value in items:
-            if fieldname != lastfn:
-                if lasttext is not None:
-                    self.finish_term()
-                if lastfn is not None:
-                    self.finish_field()
-                self.start_field(fieldname, schema[fieldname])
-                lastfn = fieldname
-                lasttext = None
-                known = {}
-            if docnum == -1:
-                continue
-            if btext != lasttext:
-                if lasttext is not None:
-                    self.finish_term()
-                self.start_term(btext)
-                lasttext = btext
-                add = self._postwriter.add_posting
-            length = known.get(docnum)
-            if length is None:
-                length = known[docnum] = dfl(docnum, fieldname) if dfl else 0
-            add(docnum, weight, value if value is not None else b"", length)
-        if lasttext is not None:
-            self.finish_term()
-        if lastfn is not None:
-            self.finish_field()
-
-
-class SkippingLeafMatcher(W3LeafMatcher):
-    """Whoosh's posting-list reader, skipping inside a block by bisection.
-
-    Whoosh steps to a target post one posting at a time; a phrase of a rare and a common
-    bigram skips through every block of the common one, so that loop was most of a search.
-    """
-
-    def skip_to(self, targetid):
-        if not self.is_active():
-            raise ReadTooFar
-        if targetid <= self.id():
-            return
-        if targetid > self._maxid:
-            self._skip_to_block(lambda: targetid > self._maxid)
-            if not self.is_active():
-                return
-        ids = self._ids
-        if ids is None:
-            self._read_ids()
-            ids = self._ids
-        i = bisect_left(ids, targetid, self._i, self._blocklength)
-        if i >= self._blocklength:  # not after a block skip: the block's last id is its max
-            self._i = self._blocklength - 1
-            self.next()
-        else:
-            self._i = i
-
-
-class QuickHashReader(OrderedHashReader):
-    """Whoosh's term-table reader, reading the table's 256-entry directory in one read.
-
-    Whoosh reads it entry by entry: 256 reads for every segment each time an index is opened.
-    """
-
-    def __init__(self, dbfile, length=None, magic=b"HSH3", startoffset=0):
-        # As HashReader.__init__ (Whoosh 2.7.4) but for the directory loop.
-        self.dbfile = dbfile
-        self.startoffset = startoffset
-        self.is_closed = False
-        if length is None:
-            dbfile.seek(0, os.SEEK_END)
-            length = dbfile.tell() - startoffset
-        dbfile.seek(startoffset)
-        filemagic = dbfile.read(4)
-        if filemagic != magic:
-            raise FileFormatError(f"Unknown file header {filemagic!r}")
-        self.hashtype = dbfile.read_byte()
-        self.hashfn = _hash_functions[self.hashtype]
-        dbfile.read_int()
-        dbfile.read_int()
-        self.startofdata = dbfile.tell()
-        exptr = startoffset + length - _INT_SIZE
-        exlen = dbfile.get_int(exptr)
-        expos = exptr - exlen
-        dbfile.seek(expos)
-        self._read_extras()
-        dbfile.seek(expos - _directory_size)
-        table = dbfile.read(_directory_size)
-        if len(table) != _directory_size:
-            raise FileFormatError("short hash directory")
-        self.tables = list(_dir_entry.iter_unpack(table))
-        self.endofdata = self.tables[0][0]
-
-
-class QuickTermsReader(W3TermsReader):
-    """Whoosh's terms reader over a :class:`QuickHashReader`."""
-
-    def __init__(self, codec, dbfile, length, postfile):
-        self._codec = codec
-        self._dbfile = dbfile
-        self._tindex = QuickHashReader(dbfile, length)
-        self._fieldmap = self._tindex.extras["fieldmap"]
-        self._postfile = postfile
-        self._fieldunmap = [None] * len(self._fieldmap)
-        for fieldname, num in self._fieldmap.items():
-            self._fieldunmap[num] = fieldname
-
-
-class InliningCodec(W3Codec):
-    """Whoosh's default codec with :class:`InliningPostingsWriter` and :class:`FastFieldWriter`
-    (writing) and :class:`SkippingLeafMatcher` (reading)."""
-
-    def terms_reader(self, storage, segment):
-        tiname = segment.make_filename(self.TERMS_EXT)
-        tilen = storage.file_length(tiname)
-        tifile = storage.open_file(tiname)
-        postfile = segment.open_file(storage, self.POSTS_EXT)
-        return QuickTermsReader(self, tifile, tilen, postfile)
-
-    def postings_reader(self, dbfile, terminfo, format_, term=None, scorer=None):
-        if terminfo.is_inlined():
-            return super().postings_reader(dbfile, terminfo, format_, term=term, scorer=scorer)
-        offset, length = terminfo.extent()
-        return SkippingLeafMatcher(dbfile, offset, length, format_, term=term, scorer=scorer)
-
-    def field_writer(self, storage, segment):
-        return FastFieldWriter(self, storage, segment)
-
-    def postings_writer(self, dbfile, byteids=False):
-        return InliningPostingsWriter(
-            dbfile,
-            blocklimit=self._blocklimit,
-            byteids=byteids,
-            compression=self._compression,
-            inlinelimit=self._inlinelimit,
-        )
-
-
-INLINE_LIMIT = 16
 LIMIT_MB = 512
 """Memory (MB, Whoosh's estimate) a writer process may use for postings before spilling."""
 BATCH_BYTES = 6 * 1024 * 1024
@@ -593,6 +376,7 @@ class SearchIndex:
         if (
             meta.get("analyzer_version") != ANALYZER_VERSION
             or meta.get("schema_version") != SCHEMA_VERSION
+            or meta.get("format_version", 1) != FORMAT_VERSION
         ):
             self._mark_rebuild("the search index was made by another version of newsterm")
             return
@@ -798,7 +582,11 @@ class SearchIndex:
         self._ix = windex.create_in(str(self.index_dir), _schema())
         self._write_json(
             META_FILE,
-            {"analyzer_version": ANALYZER_VERSION, "schema_version": SCHEMA_VERSION},
+            {
+                "analyzer_version": ANALYZER_VERSION,
+                "schema_version": SCHEMA_VERSION,
+                "format_version": FORMAT_VERSION,
+            },
         )
         self._needs_rebuild = False
 
@@ -949,7 +737,7 @@ class SearchIndex:
     def _writer(self, full: bool, total: int):
         from whoosh.writing import LockError
 
-        codec = InliningCodec(inlinelimit=INLINE_LIMIT)
+        codec = NewstermCodec()
         try:
             if full and self._procs > 1 and total >= MP_THRESHOLD:
                 # The workers are forked with Ctrl+C blocked (a terminal sends it to the whole

@@ -332,7 +332,7 @@ def _phrase_class():
     from whoosh import matching
     from whoosh import query as wq
     from whoosh.matching.binary import IntersectionMatcher
-    from whoosh.query.spans import SpanNear2, SpanWrappingMatcher
+    from whoosh.query.spans import Span, SpanNear2, SpanWrappingMatcher
     from whoosh.reading import TermNotFound
 
     class RareFirstNear(SpanNear2.SpanNear2Matcher):
@@ -346,6 +346,23 @@ def _phrase_class():
             for i in self.order[1:]:
                 isect = IntersectionMatcher(isect, ms[i])
             SpanWrappingMatcher.__init__(self, isect)
+
+        def _get_spans(self):
+            # Whoosh's span walk for slop=1, ordered, mindist=1 (a phrase: term i at p+i),
+            # done with sets: a candidate post that holds every term but not as a phrase (the
+            # common case for a rare word made of common bigrams) costs a few lookups, not
+            # a Span object per position and a nested loop.
+            if self.slop != 1 or not self.ordered or self.mindist != 1:
+                return super()._get_spans()
+            ms = self.ms
+            first = ms[0].value_as("positions")
+            if len(ms) == 1:
+                return [Span(p) for p in first]
+            rest = [frozenset(m.value_as("positions")) for m in ms[1:]]
+            last = len(ms) - 1
+            return [
+                Span(p, p + last) for p in first if all(p + i in s for i, s in enumerate(rest, 1))
+            ]
 
         def copy(self):
             return self.__class__(

@@ -1,0 +1,528 @@
+"""How newsterm's Whoosh index lays out its postings on disk (a Whoosh 2.7.4 codec).
+
+Whoosh's own format (``whoosh.codec.whoosh3``) is kept for everything but the posting lists
+and the positions inside them, where a one-shot search spends its time:
+
+* **Blocks.** Whoosh pickles each block of up to 128 postings as one tuple ``(ids, weights,
+  values)`` and compresses it: skipping through a common bigram's list to the posts of a rare
+  one unpickles every block it touches, positions and all, and reads each block's header as
+  another pickle. Here a block has a fixed-size binary header, then the document numbers
+  (deltas in the narrowest array type), the weights and the values, each part decoded only
+  when asked for. Skipping reads headers and ids only; a post's positions are decompressed
+  when a phrase is checked in that post.
+* **Positions** (:class:`BigramPositions`): the deltas as a typed array instead of a pickle.
+* **Short posting lists** (at most :data:`INLINE_LIMIT` posts: most bigrams) are kept in the
+  term table instead of the postings file (Whoosh 2.7.4's own inlining is broken).
+* Reading a segment's term table directory in one read instead of 256.
+
+:data:`FORMAT_VERSION` is part of the index's schema version: an index written in another
+layout is rebuilt from scratch.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+import zlib
+from array import array
+from bisect import bisect_left
+from itertools import accumulate, pairwise
+
+# isort: off
+# newsterm.analysis first: it imports Whoosh without Whoosh's slow eager urllib import.
+from newsterm.analysis import term_positions
+from whoosh.codec.whoosh3 import (
+    W3Codec,
+    W3FieldWriter,
+    W3LeafMatcher,
+    W3PostingsWriter,
+    W3TermInfo,
+    W3TermsReader,
+)
+from whoosh.filedb.filetables import (
+    _INT_SIZE,
+    FileFormatError,
+    OrderedHashReader,
+    _dir_entry,
+    _directory_size,
+    _hash_functions,
+)
+from whoosh.formats import Positions
+from whoosh.matching import ReadTooFar
+from whoosh.reading import TermNotFound
+from whoosh.system import pack_uint, unpack_uint
+from whoosh.util.numeric import byte_to_length, length_to_byte
+
+# isort: on
+
+__all__ = [
+    "FORMAT_VERSION",
+    "INLINE_LIMIT",
+    "BigramPositions",
+    "BlockLeafMatcher",
+    "BlockPostingsWriter",
+    "NewstermCodec",
+]
+
+FORMAT_VERSION = 2
+"""Bump when the bytes on disk change (1: Whoosh's blocks; 2: the blocks of this module)."""
+
+INLINE_LIMIT = 16
+"""Posting lists of at most this many posts live in the term table."""
+
+BLOCK_MAGIC = b"NTB2"
+"""Starts every posting list in the postings file (Whoosh's own lists start with b"W3Bl")."""
+
+# signed total length after this field (negative: the last block), postings, first id, last
+# id, highest weight, shortest and longest field length (Whoosh's length bytes), id array
+# type, weights kind, values kind, bytes of ids, bytes of weights
+_HEADER = struct.Struct("<iHIIfBBBBBII")
+_ID_TYPES = "BHI"
+_W_ONES, _W_SAME, _W_ARRAY, _W_ZARRAY = range(4)
+_V_NONE, _V_FIXED, _V_VARIABLE = range(3)
+_V_ZLIB = 0x80
+_COMPRESS_OVER = 64
+"""Value parts shorter than this are stored uncompressed."""
+
+
+def _narrowest(values) -> str:
+    top = max(values, default=0)
+    if top < 0x100:
+        return "B"
+    if top < 0x10000:
+        return "H"
+    return "I"
+
+
+def _array_bytes(typecode: str, values) -> bytes:
+    a = array(typecode, values)
+    if a.itemsize > 1 and _BIG_ENDIAN:
+        a.byteswap()
+    return a.tobytes()
+
+
+def _array_from(typecode: str, data) -> array:
+    a = array(typecode)
+    a.frombytes(data)
+    if a.itemsize > 1 and _BIG_ENDIAN:
+        a.byteswap()
+    return a
+
+
+_BIG_ENDIAN = array("H", [1]).tobytes() == b"\x00\x01"
+
+
+class BigramPositions(Positions):
+    """Whoosh's Positions format, filled by :func:`term_positions` instead of Token objects,
+    stored as the count (4 bytes, as Whoosh's) then a type code and the position deltas as an
+    array of that type."""
+
+    def word_values(self, value, analyzer, **kwargs):
+        fb = self.field_boost
+        encode = self.encode
+        for term, poslist in term_positions(value).items():
+            yield term, len(poslist), len(poslist) * fb, encode(poslist)
+
+    def encode(self, poslist):
+        deltas = [b - a for a, b in pairwise([0, *poslist])]
+        typecode = _narrowest(deltas)
+        return pack_uint(len(deltas)) + typecode.encode() + _array_bytes(typecode, deltas)
+
+    def decode_positions(self, valuestring):
+        if len(valuestring) <= _INT_SIZE:
+            return []
+        typecode = chr(valuestring[_INT_SIZE])
+        return list(accumulate(_array_from(typecode, valuestring[_INT_SIZE + 1 :])))
+
+    def decode_frequency(self, valuestring):
+        return unpack_uint(valuestring[:_INT_SIZE])[0]
+
+
+class BlockPostingsWriter(W3PostingsWriter):
+    """Writes posting lists in the block layout of this module (see the module's docstring)."""
+
+    def __init__(self, postfile, blocklimit, byteids=False, compression=3, inlinelimit=0):
+        # Whoosh's own inlining (limit > 1) calls a method that does not exist: keep it off.
+        # Here lists of at most ``inlinelimit`` postings are inlined (0: none).
+        super().__init__(postfile, blocklimit, byteids, compression, inlinelimit=1)
+        if byteids:
+            raise ValueError("newsterm's postings writer does not write term vectors")
+        if blocklimit > 0xFFFF:
+            raise ValueError("at most 65535 postings per block")
+        self._inline_max = inlinelimit
+
+    def add_posting(self, id_, weight, vbytes, length=None):
+        # Whoosh's version without its per-posting type assertions (a hot loop of a build).
+        if len(self._ids) >= self._blocklimit:
+            self._write_block()
+        self._ids.append(id_)
+        self._weights.append(weight)
+        if weight > self._maxweight:
+            self._maxweight = weight
+        self._values.append(vbytes or b"")  # one per posting, even when empty
+        if length:
+            if self._minlength is None or length < self._minlength:
+                self._minlength = length
+            if length > self._maxlength:
+                self._maxlength = length
+
+    def finish_postings(self):
+        terminfo = self._terminfo
+        # Only lists with a value in every posting (positions): Whoosh reads an inlined list
+        # without values back with str values, which its segment merging rejects.
+        if not self.written() and len(self) <= self._inline_max and all(self._values):
+            terminfo.add_block(self)
+            terminfo.set_inlined(self._ids, self._weights, self._values)
+            self._terminfo = None
+            return terminfo
+        return super().finish_postings()
+
+    def _write_block(self, last=False):
+        postfile = self._postfile
+        if not self._blockcount:
+            postfile.write(BLOCK_MAGIC)
+        self._terminfo.add_block(self)
+
+        ids = self._ids
+        count = len(ids)
+        first = ids[0]
+        deltas = [b - a for a, b in pairwise(ids)]
+        idtype = _narrowest(deltas)
+        idbytes = _array_bytes(idtype, deltas)
+
+        weights = self._weights
+        w0 = weights[0]
+        if all(w == w0 for w in weights):
+            if w0 == 1.0:
+                wkind, wbytes = _W_ONES, b""
+            else:
+                wkind, wbytes = _W_SAME, struct.pack("<f", w0)
+        else:
+            wkind, wbytes = _W_ARRAY, _array_bytes("f", weights)
+            if self._compression and len(wbytes) >= _COMPRESS_OVER:
+                wkind, wbytes = _W_ZARRAY, zlib.compress(wbytes, self._compression)
+
+        fixedsize = self._format.fixed_value_size()
+        values = self._values
+        if fixedsize == 0 or not any(values):
+            vkind, vbytes = _V_NONE, b""
+        elif fixedsize is not None and fixedsize > 0:
+            vkind, vbytes = _V_FIXED, b"".join(values)
+        else:
+            vkind = _V_VARIABLE
+            offsets = list(accumulate((len(v) for v in values), initial=0))
+            vbytes = _array_bytes("I", offsets) + b"".join(values)
+        if vkind != _V_NONE and self._compression and len(vbytes) >= _COMPRESS_OVER:
+            vkind |= _V_ZLIB
+            vbytes = zlib.compress(vbytes, self._compression)
+
+        length = _HEADER.size - _INT_SIZE + len(idbytes) + len(wbytes) + len(vbytes)
+        header = _HEADER.pack(
+            -length if last else length,
+            count,
+            first,
+            ids[-1],
+            self._maxweight,
+            length_to_byte(self._minlength),
+            length_to_byte(self._maxlength),
+            _ID_TYPES.index(idtype),
+            wkind,
+            vkind,
+            len(idbytes),
+            len(wbytes),
+        )
+        postfile.write(header)
+        postfile.write(idbytes)
+        postfile.write(wbytes)
+        postfile.write(vbytes)
+        self._blockcount += 1
+        self._new_block()
+
+
+class BlockLeafMatcher(W3LeafMatcher):
+    """Reads posting lists written by :class:`BlockPostingsWriter`.
+
+    Moving to a block reads its fixed-size header; ids, weights and values are decoded when
+    first asked for. ``skip_to`` bisects inside a block (Whoosh steps one posting at a time).
+    """
+
+    def _read_header(self):
+        postfile = self._postfile
+        magic = postfile.get(self._startoffset, len(BLOCK_MAGIC))
+        if magic != BLOCK_MAGIC:
+            raise FileFormatError(f"not a newsterm posting list: {magic!r}")
+        self._baseoffset = self._startoffset + len(BLOCK_MAGIC)
+
+    def _goto(self, position):
+        self._data = None
+        self._ids = None
+        self._weights = None
+        self._values = None
+        self._i = 0
+        raw = self._postfile.get(position, _HEADER.size)
+        if len(raw) != _HEADER.size:
+            raise FileFormatError("short posting block")
+        (
+            length,
+            self._blocklength,
+            self._minid,
+            self._maxid,
+            self._maxweight,
+            mnlen,
+            mxlen,
+            idtype,
+            self._wkind,
+            self._vkind,
+            self._idlen,
+            self._wlen,
+        ) = _HEADER.unpack(raw)
+        if length < 0:
+            self._lastblock = True
+            length = -length
+        self._nextoffset = position + _INT_SIZE + length
+        self._dataoffset = position + _HEADER.size
+        self._idtype = _ID_TYPES[idtype]
+        self._compression = 0
+        self._minlength = byte_to_length(mnlen)
+        self._maxlength = byte_to_length(mxlen)
+
+    def block_min_id(self):
+        return self._minid
+
+    def _read_ids(self):
+        if self._blocklength == 1:
+            self._ids = (self._minid,)
+            return
+        deltas = _array_from(self._idtype, self._postfile.get(self._dataoffset, self._idlen))
+        self._ids = tuple(accumulate(deltas, initial=self._minid))
+
+    def _read_weights(self):
+        kind = self._wkind
+        n = self._blocklength
+        if kind == _W_ONES:
+            self._weights = array("f", [1.0]) * n
+            return
+        data = self._postfile.get(self._dataoffset + self._idlen, self._wlen)
+        if kind == _W_SAME:
+            self._weights = array("f", struct.unpack("<f", data)) * n
+        else:
+            if kind == _W_ZARRAY:
+                data = zlib.decompress(data)
+            self._weights = _array_from("f", data)
+
+    def _read_values(self):
+        kind = self._vkind & ~_V_ZLIB
+        n = self._blocklength
+        if kind == _V_NONE:
+            self._values = (None,) * n if self._fixedsize == 0 else (b"",) * n
+            return
+        start = self._dataoffset + self._idlen + self._wlen
+        data = self._postfile.get(start, self._nextoffset - start)
+        if self._vkind & _V_ZLIB:
+            data = zlib.decompress(data)
+        if kind == _V_FIXED:
+            size = self._fixedsize
+            self._values = tuple(data[i : i + size] for i in range(0, len(data), size))
+        else:
+            head = 4 * (n + 1)
+            offsets = _array_from("I", data[:head])
+            body = data[head:]
+            self._values = tuple(body[a:b] for a, b in pairwise(offsets))
+
+    def skip_to(self, targetid):
+        if not self.is_active():
+            raise ReadTooFar
+        if targetid <= self.id():
+            return
+        if targetid > self._maxid:
+            self._skip_to_block(lambda: targetid > self._maxid)
+            if not self.is_active():
+                return
+            if targetid <= self._minid:
+                return
+        ids = self._ids
+        if ids is None:
+            self._read_ids()
+            ids = self._ids
+        i = bisect_left(ids, targetid, self._i, self._blocklength)
+        if i >= self._blocklength:  # not after a block skip: the block's last id is its max
+            self._i = self._blocklength - 1
+            self.next()
+        else:
+            self._i = i
+
+    def id(self):
+        if self._i == 0:
+            return self._minid
+        ids = self._ids
+        if ids is None:
+            self._read_ids()
+            ids = self._ids
+        return ids[self._i]
+
+
+class FastFieldWriter(W3FieldWriter):
+    """Whoosh's field writer, with field lengths looked up once per post instead of per term."""
+
+    def add_postings(self, schema, lengths, items):
+        lastfn = None
+        lasttext = None
+        known: dict[int, int] = {}
+        dfl = lengths.doc_field_length if lengths else None
+        add = None
+        for fieldname, btext, docnum, weight, value in items:
+            if fieldname != lastfn:
+                if lasttext is not None:
+                    self.finish_term()
+                if lastfn is not None:
+                    self.finish_field()
+                self.start_field(fieldname, schema[fieldname])
+                lastfn = fieldname
+                lasttext = None
+                known = {}
+            if docnum == -1:
+                continue
+            if btext != lasttext:
+                if lasttext is not None:
+                    self.finish_term()
+                self.start_term(btext)
+                lasttext = btext
+                add = self._postwriter.add_posting
+            length = known.get(docnum)
+            if length is None:
+                length = known[docnum] = dfl(docnum, fieldname) if dfl else 0
+            add(docnum, weight, value if value is not None else b"", length)
+        if lasttext is not None:
+            self.finish_term()
+        if lastfn is not None:
+            self.finish_field()
+
+
+class QuickHashReader(OrderedHashReader):
+    """Whoosh's term-table reader, reading the table's 256-entry directory in one read.
+
+    Whoosh reads it entry by entry: 256 reads for every segment each time an index is opened.
+    """
+
+    def __init__(self, dbfile, length=None, magic=b"HSH3", startoffset=0):
+        # As HashReader.__init__ (Whoosh 2.7.4) but for the directory loop.
+        self.dbfile = dbfile
+        self.startoffset = startoffset
+        self.is_closed = False
+        if length is None:
+            dbfile.seek(0, os.SEEK_END)
+            length = dbfile.tell() - startoffset
+        dbfile.seek(startoffset)
+        filemagic = dbfile.read(4)
+        if filemagic != magic:
+            raise FileFormatError(f"Unknown file header {filemagic!r}")
+        self.hashtype = dbfile.read_byte()
+        self.hashfn = _hash_functions[self.hashtype]
+        dbfile.read_int()
+        dbfile.read_int()
+        self.startofdata = dbfile.tell()
+        exptr = startoffset + length - _INT_SIZE
+        exlen = dbfile.get_int(exptr)
+        expos = exptr - exlen
+        dbfile.seek(expos)
+        self._read_extras()
+        dbfile.seek(expos - _directory_size)
+        table = dbfile.read(_directory_size)
+        if len(table) != _directory_size:
+            raise FileFormatError("short hash directory")
+        self.tables = list(_dir_entry.iter_unpack(table))
+        self.endofdata = self.tables[0][0]
+
+
+TERM_CACHE = 4096
+"""Term infos a segment's reader remembers (then it starts over)."""
+
+
+class QuickTermsReader(W3TermsReader):
+    """Whoosh's terms reader over a :class:`QuickHashReader`, remembering the terms it looked up.
+
+    One search looks each query term up three or four times in every segment (the query,
+    its matcher, its scorer, the term's document frequency across segments); each look-up
+    hashes the key and reads the table. A segment never changes, so its answers are kept.
+    """
+
+    def __init__(self, codec, dbfile, length, postfile):
+        self._codec = codec
+        self._dbfile = dbfile
+        self._tindex = QuickHashReader(dbfile, length)
+        self._fieldmap = self._tindex.extras["fieldmap"]
+        self._postfile = postfile
+        self._fieldunmap = [None] * len(self._fieldmap)
+        for fieldname, num in self._fieldmap.items():
+            self._fieldunmap[num] = fieldname
+        self._infos: dict = {}
+
+    def _info(self, fieldname, tbytes):
+        key = (fieldname, tbytes)
+        infos = self._infos
+        try:
+            return infos[key]
+        except KeyError:
+            pass
+        if len(infos) >= TERM_CACHE:
+            infos.clear()
+        try:
+            info = W3TermInfo.from_bytes(self._tindex[self._keycoder(fieldname, tbytes)])
+        except KeyError:
+            info = None
+        infos[key] = info
+        return info
+
+    def __contains__(self, term):
+        return self._info(*term) is not None
+
+    def term_info(self, fieldname, tbytes):
+        info = self._info(fieldname, tbytes)
+        if info is None:
+            raise TermNotFound(f"No term {fieldname}:{tbytes!r}")
+        return info
+
+    def frequency(self, fieldname, tbytes):
+        info = self._info(fieldname, tbytes)
+        if info is None:
+            raise KeyError(tbytes)
+        return info.weight()
+
+    def doc_frequency(self, fieldname, tbytes):
+        info = self._info(fieldname, tbytes)
+        if info is None:
+            raise KeyError(tbytes)
+        return info.doc_frequency()
+
+
+class NewstermCodec(W3Codec):
+    """Whoosh's default codec with this module's posting lists, term-table reader and field
+    writer."""
+
+    def __init__(self, blocklimit=128, compression=3, inlinelimit=INLINE_LIMIT):
+        super().__init__(blocklimit=blocklimit, compression=compression, inlinelimit=inlinelimit)
+
+    def terms_reader(self, storage, segment):
+        tiname = segment.make_filename(self.TERMS_EXT)
+        tilen = storage.file_length(tiname)
+        tifile = storage.open_file(tiname)
+        postfile = segment.open_file(storage, self.POSTS_EXT)
+        return QuickTermsReader(self, tifile, tilen, postfile)
+
+    def postings_reader(self, dbfile, terminfo, format_, term=None, scorer=None):
+        if terminfo.is_inlined():
+            return super().postings_reader(dbfile, terminfo, format_, term=term, scorer=scorer)
+        offset, length = terminfo.extent()
+        return BlockLeafMatcher(dbfile, offset, length, format_, term=term, scorer=scorer)
+
+    def field_writer(self, storage, segment):
+        return FastFieldWriter(self, storage, segment)
+
+    def postings_writer(self, dbfile, byteids=False):
+        return BlockPostingsWriter(
+            dbfile,
+            blocklimit=self._blocklimit,
+            byteids=byteids,
+            compression=self._compression,
+            inlinelimit=self._inlinelimit,
+        )

@@ -1,0 +1,190 @@
+"""newsterm's posting-list layout: it must give back exactly what Whoosh's own codec gives."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from whoosh.codec.whoosh3 import W3LeafMatcher, W3PostingsWriter, W3TermInfo
+from whoosh.filedb.structfile import StructFile
+from whoosh.formats import Existence, Frequency, Positions
+from whoosh.matching import ReadTooFar
+from whoosh.system import pack_uint
+
+from newsterm.codec import BigramPositions, BlockLeafMatcher, BlockPostingsWriter, NewstermCodec
+
+
+def _postings(rng: random.Random, n: int, fmt, gap: int) -> list[tuple[int, float, bytes, int]]:
+    """n postings with increasing ids, for format fmt: (id, weight, value bytes, length)."""
+    out = []
+    doc = rng.randrange(0, 5 * gap + 1)
+    for _ in range(n):
+        if isinstance(fmt, Positions):
+            poses = sorted(rng.sample(range(rng.choice([50, 5000, 200_000])), rng.randint(1, 12)))
+            value = fmt.encode(poses)
+            weight = len(poses) * fmt.field_boost
+        elif isinstance(fmt, Frequency):
+            freq = rng.randint(1, 9)
+            value = pack_uint(freq)
+            weight = float(freq)
+        else:
+            value = b""
+            weight = 1.0
+        out.append((doc, weight, value, rng.randint(1, 300_000)))
+        doc += rng.randint(1, gap)
+    return out
+
+
+def _write(path, writer_class, fmt, postings, **kwargs):
+    with open(path, "wb") as raw:
+        f = StructFile(raw)
+        w = writer_class(f, blocklimit=kwargs.get("blocklimit", 128))
+        w.start_postings(fmt, W3TermInfo())
+        for doc, weight, value, length in postings:
+            w.add_posting(doc, weight, value, length)
+        info = w.finish_postings()
+        f.flush()
+    return info
+
+
+def _matchers(tmp_path, fmt, postings, blocklimit=128):
+    ti_w3 = _write(tmp_path / "w3", W3PostingsWriter, fmt, postings, blocklimit=blocklimit)
+    ti_nt = _write(tmp_path / "nt", BlockPostingsWriter, fmt, postings, blocklimit=blocklimit)
+    f_w3 = StructFile(open(tmp_path / "w3", "rb"))  # noqa: SIM115 - closed by the caller
+    f_nt = StructFile(open(tmp_path / "nt", "rb"))  # noqa: SIM115
+
+    def theirs():
+        return W3LeafMatcher(f_w3, *ti_w3.extent(), fmt)
+
+    def ours():
+        return BlockLeafMatcher(f_nt, *ti_nt.extent(), fmt)
+
+    return ti_w3, ti_nt, theirs, ours, (f_w3, f_nt)
+
+
+FORMATS = [
+    BigramPositions(field_boost=3.0),
+    Positions(),
+    Frequency(),
+    Existence(),
+]
+
+
+@pytest.mark.parametrize("fmt", FORMATS, ids=lambda f: type(f).__name__)
+@pytest.mark.parametrize(
+    "n,gap", [(1, 3), (127, 1), (128, 2), (129, 300), (1000, 1), (700, 70_000)]
+)
+def test_every_posting_reads_back_as_with_whoosh(tmp_path, fmt, n, gap):
+    rng = random.Random(n * 31 + gap)
+    postings = _postings(rng, n, fmt, gap)
+    ti_w3, ti_nt, theirs, ours, files = _matchers(tmp_path, fmt, postings)
+    try:
+        # the term statistics Whoosh keeps are the same
+        for attr in ("weight", "doc_frequency", "min_length", "max_length", "max_weight"):
+            assert getattr(ti_nt, attr)() == getattr(ti_w3, attr)(), attr
+        assert (ti_nt.min_id(), ti_nt.max_id()) == (ti_w3.min_id(), ti_w3.max_id())
+        a, b = theirs(), ours()
+        seen = 0
+        while a.is_active():
+            assert b.is_active()
+            assert b.id() == a.id() == postings[seen][0]
+            assert b.weight() == a.weight()
+            assert b.value() == a.value()
+            assert b.block_max_weight() == a.block_max_weight()
+            assert (b.block_min_length(), b.block_max_length()) == (
+                a.block_min_length(),
+                a.block_max_length(),
+            )
+            assert b.block_max_id() == a.block_max_id()
+            if fmt.supports("positions"):
+                assert b.value_as("positions") == a.value_as("positions")
+            a.next()
+            b.next()
+            seen += 1
+        assert not b.is_active()
+        assert seen == n
+    finally:
+        for f in files:
+            f.close()
+
+
+@pytest.mark.parametrize("fmt", [BigramPositions(), Existence()], ids=lambda f: type(f).__name__)
+def test_skip_to_lands_where_whoosh_lands(tmp_path, fmt):
+    """skip_to bisects within a block and jumps whole blocks: same postings as Whoosh's."""
+    rng = random.Random(7)
+    postings = _postings(rng, 2000, fmt, 4)
+    ids = [p[0] for p in postings]
+    _, _, theirs, ours, files = _matchers(tmp_path, fmt, postings)
+    try:
+        for _round in range(40):
+            a, b = theirs(), ours()
+            target = 0
+            while True:
+                target += rng.choice([1, 2, 5, 40, 130, 300, 1200])
+                here = a.id()  # skip_to never goes back
+                a.skip_to(target)
+                b.skip_to(target)
+                assert b.is_active() == a.is_active()
+                if not a.is_active():
+                    with pytest.raises(ReadTooFar):
+                        b.skip_to(target + 1)
+                    break
+                assert b.id() == a.id() == min(d for d in ids if d >= max(here, target))
+                assert b.value() == a.value()
+                assert b.weight() == a.weight()
+                a.next()
+                b.next()
+                assert b.is_active() == a.is_active()
+                if not a.is_active():
+                    break
+                assert b.id() == a.id()
+    finally:
+        for f in files:
+            f.close()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(min_value=0, max_value=2_000_000), min_size=1, max_size=300))
+def test_positions_round_trip(positions):
+    poses = sorted(set(positions))
+    fmt = BigramPositions(field_boost=2.0)
+    value = fmt.encode(poses)
+    assert fmt.decode_positions(value) == poses
+    assert fmt.decode_frequency(value) == len(poses)
+    assert fmt.decode_weight(value) == 2.0 * len(poses)
+    assert fmt.decode_position_boosts(value) == [(p, 1) for p in poses]
+    # what Whoosh does when segments are merged: combine positions of the same post
+    assert fmt.decode_positions(fmt.combine([value, fmt.encode(poses[:1])])) == poses
+
+
+def test_a_whoosh_posting_list_is_refused_not_misread(tmp_path):
+    """An index written by another layout is never decoded as ours (it is rebuilt instead)."""
+    from whoosh.filedb.filetables import FileFormatError
+
+    fmt = BigramPositions()
+    postings = _postings(random.Random(1), 300, fmt, 3)
+    ti = _write(tmp_path / "w3", W3PostingsWriter, fmt, postings)
+    with open(tmp_path / "w3", "rb") as raw, pytest.raises(FileFormatError):
+        BlockLeafMatcher(StructFile(raw), *ti.extent(), fmt)
+
+
+def test_short_lists_with_positions_are_inlined_others_are_not(tmp_path):
+    codec = NewstermCodec()
+    fmt = BigramPositions()
+    for n, inlined in [(1, True), (16, True), (17, False)]:
+        postings = _postings(random.Random(n), n, fmt, 3)
+        with open(tmp_path / f"p{n}", "wb") as raw:
+            w = codec.postings_writer(StructFile(raw))
+            w.start_postings(fmt, W3TermInfo())
+            for doc, weight, value, length in postings:
+                w.add_posting(doc, weight, value, length)
+            info = w.finish_postings()
+        assert info.is_inlined() == inlined
+    # a list without values (Existence) is never inlined: Whoosh cannot merge it back
+    with open(tmp_path / "e", "wb") as raw:
+        w = codec.postings_writer(StructFile(raw))
+        w.start_postings(Existence(), W3TermInfo())
+        w.add_posting(3, 1.0, b"", 1)
+        assert not w.finish_postings().is_inlined()
