@@ -90,6 +90,37 @@ def test_every_subcommand_accepts_archive_option():
     assert parser.parse_args(["--archive", "/top", "list"]).archive == "/top"
 
 
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["search", "넷플릭스", "--limit", "3", "--json"],
+        ["--archive", "/top", "search", "--sort", "date", "a", "b"],
+        ["--archive", "list", "list", "--json"],  # a command's name as an option's value
+        ["show", "x", "--outline"],
+        ["index", "--rebuild", "--quiet", "--index-dir", "/i"],
+        ["serve", "--port", "2200", "--warm", "0", "--no-anonymous"],
+        ["read", "some/dir", "--served"],
+        ["check", "--json"],
+        [],
+    ],
+)
+def test_a_parser_for_the_named_command_parses_like_the_full_one(argv):
+    assert vars(build_parser(argv).parse_args(argv)) == vars(build_parser().parse_args(argv))
+
+
+def test_the_parser_sets_up_only_the_commands_named():
+    import argparse
+
+    sub = next(
+        a
+        for a in build_parser(["search", "x"])._actions
+        if isinstance(a, argparse._SubParsersAction)
+    )
+    with_args = {name for name, p in sub.choices.items() if len(p._actions) > 1}
+    assert with_args == {"search"}
+    assert set(sub.choices) == {"read", "list", "show", "check", "search", "index", "serve"}
+
+
 def test_unknown_option_is_a_usage_error_without_traceback():
     proc = run("list", "--no-such-option")
     assert proc.returncode == 2
