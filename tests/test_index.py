@@ -775,6 +775,61 @@ def test_a_link_inside_the_archive_is_read_one_outside_is_a_problem(tmp_path):
     assert result.added == 2
 
 
+def test_phrases_over_long_posting_lists_and_deleted_posts_match_whoosh(tmp_path):
+    """Over multi-block posting lists, and in a segment with deleted posts, the rarest-first
+    phrase gives the same posts and scores as Whoosh's own Phrase."""
+    from whoosh import query as wq
+
+    import newsterm.query as query_mod
+
+    rng = random.Random(11)
+    root = tmp_path / "gen"
+    corpus = _korean_corpus(rng, 500)
+    for rel, title, body in corpus:
+        write_post(root, rel, title, body)
+    ix = open_index(root, tmp_path / "ix")
+    ix.sync()
+    ours = query_mod._phrase_class()
+
+    def compare(corpus) -> int:
+        searcher = ix._get_searcher()
+        checked = 0
+        for _ in range(60):
+            _, _title, body = rng.choice(corpus)
+            words = body.replace(",", " ").split()
+            text = "".join(rng.sample(words, 2)) if rng.random() < 0.3 else rng.choice(words)
+            terms = [t.text for t in index_mod.analyzer()(text)]
+            if len(terms) < 2:
+                continue
+            mine = {h["path"]: h.score for h in searcher.search(ours("body", terms), limit=None)}
+            theirs = {
+                h["path"]: h.score for h in searcher.search(wq.Phrase("body", terms), limit=None)
+            }
+            assert mine == pytest.approx(theirs), text
+            checked += 1
+        return checked
+
+    reader = ix._get_searcher().reader()
+    assert any(
+        not info.is_inlined() and info.doc_frequency() > 300
+        for (field, _), info in reader._terms.items()
+        if field == "body"
+    )
+    assert compare(corpus) > 30
+    # delete some posts and rewrite others: the segment now hides deleted posts
+    for rel, _title, _body in corpus[:30]:
+        (root / rel).unlink()
+    kept = corpus[30:]
+    for i in range(30):
+        rel, title, body = kept[i]
+        kept[i] = (rel, title, body + " 새문장이다")
+        write_post(root, rel, title, kept[i][2])
+    result = ix.sync()
+    assert (result.removed, result.updated) == (30, 30)
+    assert ix._get_searcher().reader().has_deletions()
+    assert compare(kept) > 30
+
+
 def test_fast_or_scores_like_whoosh_or(tmp_path):
     """The Or that to_whoosh builds ranks and scores exactly as Whoosh's own Or."""
     from whoosh import query as wq

@@ -239,6 +239,25 @@ class BlockPostingsWriter(W3PostingsWriter):
         self._new_block()
 
 
+class _Values:
+    """A block's values, each cut out of the block's bytes when asked for (a phrase check
+    reads one post's positions from a block of 128)."""
+
+    __slots__ = ("_body", "_offsets")
+
+    def __init__(self, offsets: array, body: bytes) -> None:
+        self._offsets = offsets
+        self._body = body
+
+    def __len__(self) -> int:
+        return len(self._offsets) - 1
+
+    def __getitem__(self, i: int) -> bytes:
+        if not 0 <= i < len(self._offsets) - 1:
+            raise IndexError(i)
+        return self._body[self._offsets[i] : self._offsets[i + 1]]
+
+
 class BlockLeafMatcher(W3LeafMatcher):
     """Reads posting lists written by :class:`BlockPostingsWriter`.
 
@@ -325,9 +344,7 @@ class BlockLeafMatcher(W3LeafMatcher):
             self._values = tuple(data[i : i + size] for i in range(0, len(data), size))
         else:
             head = 4 * (n + 1)
-            offsets = _array_from("I", data[:head])
-            body = data[head:]
-            self._values = tuple(body[a:b] for a, b in pairwise(offsets))
+            self._values = _Values(_array_from("I", data[:head]), data[head:])
 
     def skip_to(self, targetid):
         if not self.is_active():
