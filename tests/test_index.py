@@ -830,6 +830,74 @@ def test_phrases_over_long_posting_lists_and_deleted_posts_match_whoosh(tmp_path
     assert compare(kept) > 30
 
 
+def test_one_syllable_finds_what_whoosh_prefix_finds_scored_by_field(tmp_path):
+    """A one-syllable query reads the syllable's terms in bulk: the same posts as Whoosh's
+    Prefix over multi-block lists and with deleted posts, each field scoring its boost."""
+    from whoosh import query as wq
+
+    from newsterm.query import _syllable_class
+
+    rng = random.Random(5)
+    root = tmp_path / "gen"
+    corpus = _korean_corpus(rng, 400)
+    for rel, title, body in corpus:
+        write_post(root, rel, title, body)
+    ix = open_index(root, tmp_path / "ix")
+    ix.sync()
+    ours = _syllable_class()
+
+    def compare() -> None:
+        searcher = ix._get_searcher()
+        for syllable in SYLLABLES:
+            for field, boost in (("title", 3.0), ("body", 1.0)):
+                mine = {
+                    h["path"]: h.score for h in searcher.search(ours(field, syllable), limit=None)
+                }
+                theirs = {
+                    h["path"] for h in searcher.search(wq.Prefix(field, syllable), limit=None)
+                }
+                assert set(mine) == theirs, (field, syllable)
+                assert set(mine.values()) <= {boost}
+
+    compare()
+    for rel, _title, _body in corpus[:25]:
+        (root / rel).unlink()
+    assert ix.sync().removed == 25
+    assert ix._get_searcher().reader().has_deletions()
+    compare()
+    # through the query language: title hits first, then sections, then body only
+    write_post(root, "zz-title.md", "낯선 휘", "본문")
+    write_post(root, "zz-body.md", "제목", "본문에 휘가 있다")
+    ix.sync()
+    hits = ix.search("휘", limit=50).hits
+    paths = [h.path for h in hits]
+    assert paths.index("zz-title.md") < paths.index("zz-body.md")
+    assert hits[paths.index("zz-title.md")].score >= 3.0
+
+
+def test_the_total_counts_every_match_whatever_the_limit(tmp_path):
+    """Whoosh's top-N collector drops parts of a query that cannot reach the N-th score once
+    its top N is full; the total must still count every post that matches."""
+    rng = random.Random(9)
+    root = tmp_path / "gen"
+    corpus = _korean_corpus(rng, 300)
+    for rel, title, body in corpus:
+        write_post(root, rel, title, body)
+    ix = open_index(root, tmp_path / "ix")
+    ix.sync()
+    words = sorted({w for _rel, _t, body in corpus for w in body.replace(",", " ").split()})
+    queries = [f"{syllable} {rng.choice(words)}" for syllable in SYLLABLES[:8]]
+    queries += [f"{rng.choice(words)} OR {syllable}" for syllable in SYLLABLES[8:]]
+    queries += [f"title:{rng.choice(words)} OR {rng.choice(words)}" for _ in range(10)]
+    checked = 0
+    for q in queries:
+        every = ix.search(q, limit=100_000)
+        for limit in (1, 3):
+            assert ix.search(q, limit=limit).total == every.total == len(every.hits), q
+        checked += every.total > 5
+    assert checked > 10
+
+
 def test_fast_or_scores_like_whoosh_or(tmp_path):
     """The Or that to_whoosh builds ranks and scores exactly as Whoosh's own Or."""
     from whoosh import query as wq

@@ -26,6 +26,7 @@ import struct
 import zlib
 from array import array
 from bisect import bisect_left
+from collections.abc import Sequence
 from itertools import accumulate, pairwise
 
 # isort: off
@@ -62,6 +63,7 @@ __all__ = [
     "BlockLeafMatcher",
     "BlockPostingsWriter",
     "NewstermCodec",
+    "QuickTermsReader",
 ]
 
 FORMAT_VERSION = 2
@@ -510,6 +512,30 @@ class QuickTermsReader(W3TermsReader):
         if info is None:
             raise KeyError(tbytes)
         return info.doc_frequency()
+
+    def posting_ids(self, info: W3TermInfo) -> Sequence[int]:
+        """Every document number in a term's posting list (deleted posts included), read in
+        bulk: one array per block, no weights or positions."""
+        if info.is_inlined():
+            return info.inlined_postings()[0]
+        offset, _length = info.extent()
+        get = self._postfile.get
+        if get(offset, len(BLOCK_MAGIC)) != BLOCK_MAGIC:
+            raise FileFormatError("not a newsterm posting list")
+        position = offset + len(BLOCK_MAGIC)
+        out: list[int] = []
+        while True:
+            length, count, first, *_stats, idtype, _wk, _vk, idlen, _wl = _HEADER.unpack(
+                get(position, _HEADER.size)
+            )
+            if count > 1:
+                deltas = _array_from(_ID_TYPES[idtype], get(position + _HEADER.size, idlen))
+                out.extend(accumulate(deltas, initial=first))
+            else:
+                out.append(first)
+            if length < 0:
+                return out
+            position += _INT_SIZE + length
 
 
 class NewstermCodec(W3Codec):
