@@ -825,8 +825,17 @@ class SearchIndex:
                 if sort == "date":
                     kwargs = {"sortedby": "ts", "reverse": True}
                 # optimize=False: score every match, so the total comes with the top hits
-                # instead of a second run of the query.
-                results = s.search(q, limit=limit, filter=flt, optimize=False, **kwargs)
+                # instead of a second run of the query. And the collector never "replaces"
+                # the matcher: once its top N is full, Whoosh swaps parts that cannot reach
+                # the N-th score for nothing, and the matches in them go uncounted.
+                collector = s.collector(limit=limit, filter=flt, optimize=False, **kwargs)
+                inner = collector
+                while hasattr(inner, "child"):
+                    inner = inner.child
+                if hasattr(inner, "replace"):
+                    inner.replace = 0
+                s.search_with_collector(q, collector)
+                results = collector.results()
                 total = len(results)
                 found = [(r.fields(), r.score or 0.0) for r in results]
             except NewstermError:
