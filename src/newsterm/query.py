@@ -331,9 +331,95 @@ def _phrase_class():
     """
     from whoosh import matching
     from whoosh import query as wq
-    from whoosh.matching.binary import IntersectionMatcher
+    from whoosh.matching import ReadTooFar
     from whoosh.query.spans import Span, SpanNear2, SpanWrappingMatcher
     from whoosh.reading import TermNotFound
+
+    class AllOf(matching.Matcher):
+        """The posts every leaf matcher holds (given rarest first), scored as the sum of
+        their scores: Whoosh's chain of pairwise IntersectionMatchers, flattened into one
+        leapfrog (the rarest leads, the others skip to it; a phrase check runs on each post
+        it stops at, so its steps are much of a rare word's search)."""
+
+        def __init__(self, ms):
+            self.ms = ms
+            self._active = all(m.is_active() for m in ms)
+            if self._active:
+                self._align()
+
+        def _align(self):
+            ms = self.ms
+            lead = ms[0]
+            target = lead.id()
+            while True:
+                for m in ms[1:]:
+                    if m.id() < target:
+                        m.skip_to(target)
+                        if not m.is_active():
+                            self._active = False
+                            return
+                    here = m.id()
+                    if here > target:
+                        lead.skip_to(here)
+                        if not lead.is_active():
+                            self._active = False
+                            return
+                        target = lead.id()
+                        break
+                else:
+                    return
+
+        def is_active(self):
+            return self._active
+
+        def id(self):
+            return self.ms[0].id()
+
+        def next(self):
+            lead = self.ms[0]
+            lead.next()
+            if lead.is_active():
+                self._align()
+            else:
+                self._active = False
+            return True
+
+        def skip_to(self, id):
+            if not self._active:
+                raise ReadTooFar
+            if id <= self.id():
+                return False
+            lead = self.ms[0]
+            lead.skip_to(id)
+            if lead.is_active():
+                self._align()
+            else:
+                self._active = False
+            return True
+
+        def score(self):
+            return sum(m.score() for m in self.ms)
+
+        def weight(self):
+            return sum(m.weight() for m in self.ms)
+
+        def supports(self, astype):
+            return all(m.supports(astype) for m in self.ms)
+
+        def supports_block_quality(self):
+            return False
+
+        def children(self):
+            return list(self.ms)
+
+        def copy(self):
+            return AllOf([m.copy() for m in self.ms])
+
+        def replace(self, minquality=0):
+            return self if self._active else matching.NullMatcher()
+
+        def depth(self):
+            return 1 + max(m.depth() for m in self.ms)
 
     class RareFirstNear(SpanNear2.SpanNear2Matcher):
         def __init__(self, ms, slop=1, ordered=True, mindist=1, order=None):
@@ -342,10 +428,7 @@ def _phrase_class():
             self.ordered = ordered
             self.mindist = mindist
             self.order = list(order) if order is not None else list(range(len(ms)))
-            isect = ms[self.order[0]]
-            for i in self.order[1:]:
-                isect = IntersectionMatcher(isect, ms[i])
-            SpanWrappingMatcher.__init__(self, isect)
+            SpanWrappingMatcher.__init__(self, AllOf([ms[i] for i in self.order]))
 
         def _get_spans(self):
             # Whoosh's span walk for slop=1, ordered, mindist=1 (a phrase: term i at p+i),
@@ -355,14 +438,17 @@ def _phrase_class():
             if self.slop != 1 or not self.ordered or self.mindist != 1:
                 return super()._get_spans()
             ms = self.ms
-            first = ms[0].value_as("positions")
+            starts = ms[0].value_as("positions")
             if len(ms) == 1:
-                return [Span(p) for p in first]
-            rest = [frozenset(m.value_as("positions")) for m in ms[1:]]
+                return [Span(p) for p in starts]
+            for i, m in enumerate(ms[1:], 1):
+                # the next term's positions are read only while some start is still possible
+                at = set(m.value_as("positions"))
+                starts = [p for p in starts if p + i in at]
+                if not starts:
+                    return []
             last = len(ms) - 1
-            return [
-                Span(p, p + last) for p in first if all(p + i in s for i, s in enumerate(rest, 1))
-            ]
+            return [Span(p, p + last) for p in starts]
 
         def copy(self):
             return self.__class__(
