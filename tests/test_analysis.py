@@ -111,6 +111,23 @@ def test_import_leaves_urllib_request_usable():
     assert done.returncode == 0, done.stderr
 
 
+def test_import_skips_whoosh_english_stemmers_and_leaves_them_usable():
+    code = (
+        "import sys, newsterm.analysis\n"
+        "assert 'whoosh.analysis' in sys.modules\n"
+        "for name in ('whoosh.lang.porter', 'whoosh.lang.dmetaphone'):\n"
+        "    assert name not in sys.modules, name + ' stub left behind or loaded'\n"
+        "from whoosh.analysis import StemFilter, StemmingAnalyzer, DoubleMetaphoneFilter\n"
+        "assert StemFilter().stemfn('connection') == 'connect'\n"
+        "assert [t.text for t in StemmingAnalyzer()('Connected dogs')] == ['connect', 'dog']\n"
+        "assert [t.text for t in (StemmingAnalyzer() | DoubleMetaphoneFilter())('smith')]\n"
+        "import whoosh.lang.porter as real\n"
+        "assert real.stem('connection') == 'connect'\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+
+
 @settings(max_examples=300, deadline=None)
 @given(_TEXT)
 def test_term_positions_fast_path_agrees_with_the_analyzer(text):

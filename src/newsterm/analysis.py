@@ -29,77 +29,64 @@ import unicodedata
 from functools import lru_cache
 
 
-def _import_whoosh_fast() -> None:
-    """Import Whoosh without its eager ``urllib.request`` and ``html`` imports (~37 ms of cold
-    start).
+def _deferred(module: str, attr: str):
+    """A function that imports ``module`` on its first call and runs its ``attr``."""
 
-    ``whoosh.compat`` does ``from urllib.request import urlretrieve`` at import time, which pulls
-    in http, ssl and email, and ``from html import escape`` (html.entities' big tables). Stand-in
-    modules are visible only while ``whoosh.compat`` loads; the real functions are imported on
-    first use (Whoosh never calls them in newsterm). A module already loaded is used as it is.
+    def call(*args, **kwargs):  # pragma: no cover - newsterm never calls them
+        import importlib
+
+        return getattr(importlib.import_module(module), attr)(*args, **kwargs)
+
+    call.__name__ = call.__qualname__ = attr
+    return call
+
+
+def import_past(target: str, stand_ins: dict[str, tuple[str, ...]]) -> None:
+    """Import module ``target`` without loading modules it imports but newsterm never uses.
+
+    While ``target`` loads, each module named in ``stand_ins`` is a stand-in whose listed
+    functions import the real module on first call; the stand-ins are gone from
+    ``sys.modules`` afterwards, so a later ``import`` gets the real module. Modules already
+    loaded (by the caller, or because ``target`` already was) are used as they are.
+
+    A one-shot ``newsterm search`` imports Whoosh: its ``compat`` module eagerly imports
+    ``urllib.request`` (http, ssl, email: ~37 ms) and ``html`` (the entity tables), ``query``
+    the English morphology tables (~6 ms of regexes), ``analysis`` two English stemmers and a
+    phonetic encoder that newsterm's analyzer does not use (~2 ms).
     """
-    if "whoosh.compat" in sys.modules:
+    if target in sys.modules:
         return
-
-    def urlretrieve(*args, **kwargs):  # pragma: no cover - never used by newsterm
-        from urllib.request import urlretrieve as real
-
-        return real(*args, **kwargs)
-
-    def escape(*args, **kwargs):  # pragma: no cover - never used by newsterm
-        from html import escape as real
-
-        return real(*args, **kwargs)
-
     stubs = {}
-    for name, attr, fn in (
-        ("urllib.request", "urlretrieve", urlretrieve),
-        ("html", "escape", escape),
-    ):
-        if name not in sys.modules:
-            stub = types.ModuleType(name)
-            setattr(stub, attr, fn)
-            stubs[name] = sys.modules[name] = stub
+    for name, attrs in stand_ins.items():
+        if name in sys.modules:
+            continue
+        parent = name.rpartition(".")[0]
+        if parent:
+            __import__(parent)  # the package the stand-in claims to belong to
+        stub = types.ModuleType(name)
+        for attr in attrs:
+            setattr(stub, attr, _deferred(name, attr))
+        stubs[name] = sys.modules[name] = stub
     try:
-        import whoosh.compat  # noqa: F401
+        __import__(target)
     finally:
         for name, stub in stubs.items():
             if sys.modules.get(name) is stub:
                 del sys.modules[name]
 
 
-_import_whoosh_fast()
+import_past("whoosh.compat", {"urllib.request": ("urlretrieve",), "html": ("escape",)})
+import_past(
+    "whoosh.analysis",
+    {"whoosh.lang.porter": ("stem",), "whoosh.lang.dmetaphone": ("double_metaphone",)},
+)
 
 
 def import_whoosh_query() -> None:
-    """Import ``whoosh.query`` without its English morphology tables (~6 ms of cold start).
-
-    ``whoosh.query.terms`` does ``from whoosh.lang.morph_en import variations`` for its
-    ``Variations`` query, which newsterm never uses; loading that module compiles a few hundred
-    regexes. While ``whoosh.query`` loads, a stand-in module gives it a ``variations`` that
-    imports the real one on first call; the stand-in is gone from ``sys.modules`` afterwards.
-    """
-    name = "whoosh.lang.morph_en"
-    if "whoosh.query" in sys.modules or name in sys.modules:
-        import whoosh.query
-
-        return
-    import whoosh.lang  # the package the stand-in claims to belong to
-
-    stub = types.ModuleType(name)
-
-    def variations(word):  # pragma: no cover - never used by newsterm
-        from whoosh.lang.morph_en import variations as real
-
-        return real(word)
-
-    stub.variations = variations  # type: ignore[attr-defined]
-    sys.modules[name] = stub
-    try:
-        import whoosh.query  # noqa: F401
-    finally:
-        if sys.modules.get(name) is stub:
-            del sys.modules[name]
+    """Import ``whoosh.query`` without its English morphology tables (its ``Variations``
+    query, which newsterm never uses)."""
+    import_past("whoosh.query", {"whoosh.lang.morph_en": ("variations",)})
+    import whoosh.query  # noqa: F401  (already loaded: binds nothing new, keeps it explicit)
 
 
 from whoosh.analysis import StemFilter, Token, Tokenizer  # noqa: E402
