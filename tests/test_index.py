@@ -189,15 +189,21 @@ def _korean_corpus(rng: random.Random, posts: int) -> list[tuple[str, str, str]]
     return corpus
 
 
-def test_hangul_search_equals_substring_scan(tmp_path):
-    """Recall 1.0 and precision 1.0 against a plain substring scan (a dense generated corpus)."""
-    rng = random.Random(7)
+def _indexed_corpus(tmp_path: Path, rng: random.Random, posts: int):
+    """A generated Korean archive of ``posts`` posts, indexed: (root, corpus, index)."""
     root = tmp_path / "gen"
-    corpus = _korean_corpus(rng, 80)
+    corpus = _korean_corpus(rng, posts)
     for rel, title, body in corpus:
         write_post(root, rel, title, body)
     ix = open_index(root, tmp_path / "ix")
     ix.sync()
+    return root, corpus, ix
+
+
+def test_hangul_search_equals_substring_scan(tmp_path):
+    """Recall 1.0 and precision 1.0 against a plain substring scan (a dense generated corpus)."""
+    rng = random.Random(7)
+    _root, corpus, ix = _indexed_corpus(tmp_path, rng, 80)
     texts = {rel: title + "\n" + body for rel, title, body in corpus}
     queries = set()
     for _ in range(150):
@@ -718,12 +724,7 @@ def test_rare_first_phrase_finds_what_whoosh_phrase_finds(tmp_path):
     from newsterm.query import _phrase_class
 
     rng = random.Random(3)
-    root = tmp_path / "gen"
-    corpus = _korean_corpus(rng, 60)
-    for rel, title, body in corpus:
-        write_post(root, rel, title, body)
-    ix = open_index(root, tmp_path / "ix")
-    ix.sync()
+    _root, corpus, ix = _indexed_corpus(tmp_path, rng, 60)
     searcher = ix._get_searcher()
     ours = _phrase_class()
     checked = rejected = 0
@@ -783,12 +784,7 @@ def test_phrases_over_long_posting_lists_and_deleted_posts_match_whoosh(tmp_path
     import newsterm.query as query_mod
 
     rng = random.Random(11)
-    root = tmp_path / "gen"
-    corpus = _korean_corpus(rng, 500)
-    for rel, title, body in corpus:
-        write_post(root, rel, title, body)
-    ix = open_index(root, tmp_path / "ix")
-    ix.sync()
+    root, corpus, ix = _indexed_corpus(tmp_path, rng, 500)
     ours = query_mod._phrase_class()
 
     def compare(corpus) -> int:
@@ -838,12 +834,7 @@ def test_one_syllable_finds_what_whoosh_prefix_finds_scored_by_field(tmp_path):
     from newsterm.query import _syllable_class
 
     rng = random.Random(5)
-    root = tmp_path / "gen"
-    corpus = _korean_corpus(rng, 400)
-    for rel, title, body in corpus:
-        write_post(root, rel, title, body)
-    ix = open_index(root, tmp_path / "ix")
-    ix.sync()
+    root, corpus, ix = _indexed_corpus(tmp_path, rng, 400)
     ours = _syllable_class()
 
     def compare() -> None:
@@ -879,12 +870,7 @@ def test_the_total_counts_every_match_whatever_the_limit(tmp_path):
     """Whoosh's top-N collector drops parts of a query that cannot reach the N-th score once
     its top N is full; the total must still count every post that matches."""
     rng = random.Random(9)
-    root = tmp_path / "gen"
-    corpus = _korean_corpus(rng, 300)
-    for rel, title, body in corpus:
-        write_post(root, rel, title, body)
-    ix = open_index(root, tmp_path / "ix")
-    ix.sync()
+    _root, corpus, ix = _indexed_corpus(tmp_path, rng, 300)
     words = sorted({w for _rel, _t, body in corpus for w in body.replace(",", " ").split()})
     queries = [f"{syllable} {rng.choice(words)}" for syllable in SYLLABLES[:8]]
     queries += [f"{rng.choice(words)} OR {syllable}" for syllable in SYLLABLES[8:]]
