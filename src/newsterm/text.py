@@ -23,6 +23,7 @@ for output). Lone surrogates become U+FFFD; the rest is dropped.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 __all__ = [
     "UNSAFE",
@@ -36,7 +37,6 @@ __all__ = [
 UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 """Characters that must never reach a terminal from a post (tab and newline are allowed)."""
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
 _NAMED = {"\t": "\\t", "\n": "\\n", "\r": "\\r", "\x1b": "\\e"}
 
 
@@ -77,7 +77,15 @@ def _escape(m: re.Match[str]) -> str:
     return f"\\u{code:04x}"
 
 
-_ESCAPED = re.compile("[\t\n\r]|" + UNSAFE.pattern)
+@lru_cache(maxsize=1)
+def _escaped() -> re.Pattern[str]:
+    # compiled on first use (like _surrogate): a one-shot search never needs either
+    return re.compile("[\t\n\r]|" + UNSAFE.pattern)
+
+
+@lru_cache(maxsize=1)
+def _surrogate() -> re.Pattern[str]:
+    return re.compile("[\ud800-\udfff]")
 
 
 def escape_controls(text: str) -> str:
@@ -86,14 +94,16 @@ def escape_controls(text: str) -> str:
 
     For file names: the reader sees which file is meant, and the terminal sees only text.
     """
-    if _ESCAPED.search(text) is None:
+    escaped = _escaped()
+    if escaped.search(text) is None:
         return text
-    return _ESCAPED.sub(_escape, text)
+    return escaped.sub(_escape, text)
 
 
 def json_safe(text: str) -> str:
     """JSON text (from ``json.dumps(..., ensure_ascii=False)``) with lone surrogates written as
     ``\\udcff`` escapes, so that it can be encoded as UTF-8; ``json.loads`` gives them back."""
-    if _SURROGATE.search(text) is None:
+    surrogate = _surrogate()
+    if surrogate.search(text) is None:
         return text
-    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return surrogate.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
