@@ -163,6 +163,35 @@ def test_missing_archive_from_environment(tmp_path: Path):
     assert str(missing) in line
 
 
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--archive", "", "list"],
+        ["list", "--archive", ""],
+        ["search", "--archive", " ", "x"],
+        ["check", "--archive", ""],
+        ["serve", "--archive", "", "--port", "0"],
+    ],
+)
+def test_an_empty_archive_name_is_an_error_not_the_default(argv: list[str]):
+    line = assert_one_line_error(run(*argv))
+    assert "archive folder name is empty" in line
+
+
+def test_the_reader_refuses_an_empty_archive_name_before_it_starts():
+    from argparse import Namespace
+
+    from newsterm.tui.app import run_reader
+
+    with pytest.raises(ArchiveError, match="name is empty"):
+        run_reader(Namespace(archive_pos="", archive="/elsewhere", index_dir=None))
+
+
+def test_an_empty_archive_variable_means_the_default():
+    done = run("list", env={"NEWSTERM_ARCHIVE": ""})
+    assert done.returncode == 0 and "넷플릭스" in done.stdout
+
+
 def test_archive_that_is_a_file(tmp_path: Path):
     f = tmp_path / "file.md"
     f.write_text("# not a folder\n")

@@ -280,6 +280,21 @@ def test_show_in_a_terminal_renders_implicit_headings(archive: Path):
     assert "\x1b[1" in styled  # bold, as a heading
 
 
+def test_show_in_a_terminal_makes_hyperlinks_of_web_links_only(tmp_path: Path):
+    write(
+        tmp_path,
+        "links.md",
+        "---\ntitle: 링크\n---\n[기사](https://example.com/a) [공유](smb://server/share) "
+        "[접속](ssh://host) [파일](file:///etc/passwd) [메일](mailto:desk@example.org)\n",
+    )
+    out = run_in_tty(["show", "links", "--archive", str(tmp_path)], columns=100)
+    targets = re.findall(r"\x1b\]8;[^;]*;([^\x1b\x07]*)", out)  # OSC 8 hyperlink targets
+    assert "https://example.com/a" in targets and "mailto:desk@example.org" in targets
+    assert not any(t.startswith(("smb:", "ssh:", "file:")) for t in targets), targets
+    text = ANSI.sub("", re.sub(r"\x1b\]8;[^\x07\x1b]*(\x07|\x1b\\)", "", out))
+    assert "공유" in text and "접속" in text  # still shown, just not clickable
+
+
 def test_show_outline_tree(archive: Path):
     proc = run("show", "content-ai-weekly-digest", "--outline", "--archive", str(archive))
     lines = proc.stdout.splitlines()

@@ -70,3 +70,7 @@ def test_authorized_keys_with_options_and_comments(tmp_path):
         read_authorized_keys(path)
     with pytest.raises(ServeError, match="cannot read"):
         read_authorized_keys(tmp_path / "missing")
+    for empty in ("", "# nobody yet\n\n"):
+        path.write_text(empty)
+        with pytest.raises(ServeError, match="holds no public keys"):
+            read_authorized_keys(path)

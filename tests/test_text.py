@@ -8,7 +8,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from newsterm.text import UNSAFE, escape_controls, has_unsafe, json_safe, one_line, strip_controls
+from newsterm.text import (
+    UNSAFE,
+    escape_controls,
+    has_unsafe,
+    is_web_link,
+    json_safe,
+    one_line,
+    strip_controls,
+)
 
 HOSTILE = [
     "\x1b]52;c;aGVsbG8=\x07",  # OSC 52: write the reader's clipboard
@@ -69,3 +77,19 @@ def test_any_text_comes_out_safe(text: str):
     assert "\n" not in one_line(text) and "\n" not in escape_controls(text)
     safe = "".join(ch for ch in text if not UNSAFE.match(ch))
     assert strip_controls(safe) == safe
+
+
+def test_only_http_https_and_mailto_are_web_links():
+    for href in ("https://example.com", "HTTP://x.org/a?b", " mailto:desk@example.org"):
+        assert is_web_link(href), href
+    for href in (
+        "file:///etc/passwd",
+        "javascript:alert(1)",
+        "ssh://host",
+        "//example.com/x",
+        "notes.md",
+        "#section",
+        "",
+        "data:text/html,x",
+    ):
+        assert not is_web_link(href), href

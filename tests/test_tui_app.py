@@ -228,6 +228,15 @@ async def test_local_mode_opens_links():
         app.article.post_message(app.article.LinkClicked("https://example.com/x"))
         await pilot.pause()
         assert opened == ["https://example.com/x"]
+        # a post's file:, javascript: or ssh: link is shown, never handed to a browser
+        for href in ("file:///etc/passwd", "javascript:alert(1)", "ssh://host", "notes.md"):
+            app.article.post_message(app.article.LinkClicked(href))
+            await pilot.pause()
+        assert opened == ["https://example.com/x"]
+        assert any("Only web links" in str(n.message) for n in app._notifications)
+        app.article.post_message(app.article.LinkClicked("mailto:desk@example.org"))
+        await pilot.pause()
+        assert opened[-1] == "mailto:desk@example.org"
 
 
 async def test_broken_post_shows_as_problem(bundled_archive_copy: Path):

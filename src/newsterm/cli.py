@@ -178,7 +178,8 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
 
 
 def _archive_arg(args: argparse.Namespace) -> str | None:
-    return getattr(args, "archive_pos", None) or getattr(args, "archive", None)
+    given = getattr(args, "archive_pos", None)
+    return given if given is not None else getattr(args, "archive", None)
 
 
 class NoTerminalError(NewstermError):

@@ -283,7 +283,22 @@ def _show_rich(post: Post, markdown: str) -> None:
     console.print(meta)
     console.print(Text(_one_line(post.path), style="dim"))
     console.rule(style="dim")
-    console.print(Markdown(_safe(markdown)))
+    rendered = Markdown(_safe(markdown))
+    _unlink_non_web(rendered.parsed)
+    console.print(rendered)
+
+
+def _unlink_non_web(tokens) -> None:
+    """Keep terminal hyperlinks (OSC 8) for web links only: a post's ``file:`` or
+    ``javascript:`` link is shown as text and cannot be clicked open."""
+    from newsterm.text import is_web_link
+
+    for token in tokens:
+        for child in token.children or ():
+            if child.type == "link_open" and not is_web_link(str(child.attrs.get("href", ""))):
+                child.attrs["href"] = ""
+            elif child.type == "image" and not is_web_link(str(child.attrs.get("src", ""))):
+                child.attrs["src"] = ""
 
 
 def cmd_show(args: argparse.Namespace) -> int:

@@ -27,7 +27,13 @@ def bundled_archive() -> Path:
 
 
 def resolve_archive(arg: str | os.PathLike[str] | None = None) -> Path:
-    """The archive root to use, checked to be a readable folder."""
+    """The archive root to use, checked to be a readable folder.
+
+    ``arg`` is the folder named on the command line (None: not given). An empty name is an
+    error rather than a silent fall-back to another archive (``--archive "$UNSET_VAR"``).
+    """
+    if arg is not None and not os.fspath(arg).strip():
+        raise ArchiveError("the archive folder name is empty; name a folder, or leave it out")
     if arg:
         root = Path(arg).expanduser()
     elif os.environ.get("NEWSTERM_ARCHIVE"):

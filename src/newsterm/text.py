@@ -27,8 +27,10 @@ from functools import lru_cache
 
 __all__ = [
     "UNSAFE",
+    "WEB_SCHEMES",
     "escape_controls",
     "has_unsafe",
+    "is_web_link",
     "json_safe",
     "one_line",
     "strip_controls",
@@ -107,3 +109,14 @@ def json_safe(text: str) -> str:
     if surrogate.search(text) is None:
         return text
     return surrogate.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+WEB_SCHEMES = ("http", "https", "mailto")
+"""The only link schemes newsterm lets a terminal or a browser open (a post's ``file:``,
+``javascript:`` or ``ssh:`` link is shown, never followed)."""
+
+
+def is_web_link(href: str) -> bool:
+    """True for an ``http:``, ``https:`` or ``mailto:`` link."""
+    scheme, sep, _rest = href.strip().partition(":")
+    return bool(sep) and scheme.lower() in WEB_SCHEMES

@@ -64,6 +64,9 @@ def read_authorized_keys(path: str | os.PathLike[str]) -> set[str]:
         if key is None:
             raise ServeError(f"{path}:{lineno}: not a public key")
         prints.add(fingerprint(key))
+    if not prints:
+        # an empty file (or only comments) would quietly make nobody a member
+        raise ServeError(f"{path} holds no public keys")
     return prints
 
 

@@ -32,6 +32,7 @@ from textual.worker import get_current_worker
 
 from newsterm import paths
 from newsterm.models import Post, Problem, Section
+from newsterm.text import is_web_link
 from newsterm.tui.commands import ReaderCommands
 from newsterm.tui.hangul import FoldedQuery, TitleMatcher
 from newsterm.tui.keys import COMMANDS as READER_COMMANDS
@@ -638,6 +639,10 @@ class NewstermApp(App[int]):
     def action_open_link(self, href: str) -> None:
         if self.served:
             self.notify(f"Links are not opened in this session: {href}", title="Link", markup=False)
+            return
+        if not is_web_link(href):
+            # a post's file:, javascript: or ssh: link is shown, never handed to a browser
+            self.notify(f"Only web links are opened: {href}", title="Link", markup=False)
             return
         self.open_url(href)
 
@@ -1296,9 +1301,8 @@ def make_state(root: Path, served: bool, profile: str | None) -> ReadingState:
 
 def run_reader(args: Any) -> int:
     """Run the reader for ``newsterm read`` (returns the exit status)."""
-    root = paths.resolve_archive(
-        getattr(args, "archive_pos", None) or getattr(args, "archive", None)
-    )
+    given = getattr(args, "archive_pos", None)
+    root = paths.resolve_archive(given if given is not None else getattr(args, "archive", None))
     index_dir = getattr(args, "index_dir", None)
     served = bool(getattr(args, "served", False))
     state = make_state(root, served, getattr(args, "state", None))
