@@ -551,6 +551,19 @@ def generate(out: Path, posts: int, seed: int = 1, quiet: bool = False, jobs: in
     return meta
 
 
+def _rarest(words: list[str], df: Counter[int], min_len: int) -> list[tuple[int, int]]:
+    """``(index, posts)`` of the words of at least ``min_len`` characters that are in 1-5 posts,
+    highest index first; in a big archive where every such word is in more posts, the ones in
+    the fewest (a 100,000-post archive had none in 1-5)."""
+    counts = [n for i, n in df.items() if n >= 1 and len(words[i]) >= min_len]
+    limit = max(5, min(counts, default=5))
+    return [
+        (i, n)
+        for i, n in sorted(df.items(), key=lambda kv: -kv[0])
+        if 1 <= n <= limit and len(words[i]) >= min_len
+    ]
+
+
 def _sidecar(
     vocab: Vocabulary,
     seed: int,
@@ -569,11 +582,7 @@ def _sidecar(
         # Not inside another common stem (a substring search would find that too).
         return not any(word in other and other != word for other in ko[:scan])
 
-    rare_ko = [
-        {"word": ko[i], "df_stems": df}
-        for i, df in sorted(ko_df.items(), key=lambda kv: -kv[0])
-        if 1 <= df <= 5 and len(ko[i]) >= 3
-    ]
+    rare_ko = [{"word": ko[i], "df_stems": df} for i, df in _rarest(ko, ko_df, 3)]
     rng.shuffle(rare_ko)
     rare_ko = [r for r in rare_ko[:40] if unique_sub(r["word"])][:3]
     common_ko = [
@@ -581,11 +590,7 @@ def _sidecar(
         for i in range(200)
         if len(ko[i]) >= 2 and 0.2 * posts <= ko_df[i] <= 0.6 * posts
     ][:3]
-    rare_en = [
-        {"word": vocab.en[i], "df_stems": df}
-        for i, df in sorted(en_df.items(), key=lambda kv: -kv[0])
-        if 1 <= df <= 5 and len(vocab.en[i]) >= 6
-    ][:3]
+    rare_en = [{"word": vocab.en[i], "df_stems": df} for i, df in _rarest(vocab.en, en_df, 6)][:3]
     common_en = [
         {"word": vocab.en[i], "df_stems": en_df[i]}
         for i in range(len(_EN_HEAD), len(_EN_HEAD) + 300)

@@ -144,3 +144,14 @@ def test_sidecar_lists_queries_and_recall_words(generated):
     assert len(meta["recall_words"]) >= 150
     # Hidden: not a post for newsterm.
     assert gen.SIDECAR not in {p.name for p in root.rglob("*.md")}
+
+
+def test_rare_words_are_the_rarest_there_are_in_a_big_archive():
+    """In a big archive every stem may be in more than 5 posts: the sidecar then proposes the
+    rarest ones instead of none (a 100,000-post run had no rare-word row)."""
+    words = ["가나다", "라마바", "사아자", "차카타", "파"]
+    big = Counter({0: 900, 1: 40, 2: 9, 3: 9, 4: 2})  # "파" is too short to count
+    assert gen._rarest(words, big, 3) == [(3, 9), (2, 9)]
+    small = Counter({0: 900, 1: 4, 2: 9, 3: 1, 4: 1})  # the usual rule: 1-5 posts
+    assert gen._rarest(words, small, 3) == [(3, 1), (1, 4)]
+    assert gen._rarest(words, Counter(), 3) == []
