@@ -282,6 +282,10 @@ def test_sort_by_date_newest_first_undated_last(arch, ixdir):
         "notes/undated.md",
     ]
     assert hits[-1].date is None and hits[0].date is not None
+    # each hit reports its relevance score, not its date as a sort key
+    by_relevance = {h.path: h.score for h in ix.search("검색 OR 넷플릭스", limit=10).hits}
+    by_date = {h.path: h.score for h in ix.search("검색 OR 넷플릭스", limit=10, sort="date").hits}
+    assert by_date == pytest.approx(by_relevance) and 0 < max(by_date.values()) < 1000
 
 
 def test_title_and_sections_rank_above_body(tmp_path):

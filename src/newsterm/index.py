@@ -823,7 +823,12 @@ class SearchIndex:
                         return SearchResults([], 0)
                 kwargs: dict[str, Any] = {}
                 if sort == "date":
-                    kwargs = {"sortedby": "ts", "reverse": True}
+                    # Newest first; the sort key holds the score too (negated, Whoosh's
+                    # ScoreFacet), so a hit reports its score, not its date as a number.
+                    from whoosh import sorting
+
+                    newest = sorting.FieldFacet("ts", reverse=True)
+                    kwargs = {"sortedby": [newest, sorting.ScoreFacet()]}
                 # optimize=False: score every match, so the total comes with the top hits
                 # instead of a second run of the query. And the collector never "replaces"
                 # the matcher: once its top N is full, Whoosh swaps parts that cannot reach
@@ -837,7 +842,10 @@ class SearchIndex:
                 s.search_with_collector(q, collector)
                 results = collector.results()
                 total = len(results)
-                found = [(r.fields(), r.score or 0.0) for r in results]
+                if sort == "date":
+                    found = [(r.fields(), -(r.score[1] or 0.0)) for r in results]
+                else:
+                    found = [(r.fields(), r.score or 0.0) for r in results]
             except NewstermError:
                 raise
             except Exception as err:
