@@ -288,6 +288,33 @@ def test_sort_by_date_newest_first_undated_last(arch, ixdir):
     assert by_date == pytest.approx(by_relevance) and 0 < max(by_date.values()) < 1000
 
 
+def test_equally_good_posts_come_newest_first(tmp_path):
+    """Posts a query matches equally (one syllable, a category) are listed newest first, also
+    when only the first few are asked for; a filter to some paths keeps that order."""
+    root = tmp_path / "ties"
+    days = [f"2020-{m:02d}-{d:02d}" for m in range(1, 13) for d in (3, 17)]
+    rng = random.Random(4)
+    order = days[:]
+    rng.shuffle(order)  # file names (and so index order) unrelated to the dates
+    for n, day in enumerate(order):
+        write_post(
+            root, f"p{n:02d}.md", "같은 제목", "같은 본문이다", date=day, categories=("뉴스",)
+        )
+    ix = open_index(root, tmp_path / "ix")
+    ix.sync()
+    newest = sorted(days, reverse=True)
+    for query in ("같", "category:뉴스", "같은 본문"):
+        hits = ix.search(query, limit=5).hits
+        assert len({round(h.score, 6) for h in hits}) == 1, query  # a real tie
+        assert [h.date.date().isoformat() for h in hits] == newest[:5], query
+        assert ix.search(query, limit=5).total == len(days)
+    some = [f"p{n:02d}.md" for n in range(0, len(days), 3)]
+    hits = ix.search("같", limit=50, paths=some).hits
+    assert {h.path for h in hits} == set(some)
+    dates = [h.date for h in hits]
+    assert dates == sorted(dates, reverse=True)
+
+
 def test_title_and_sections_rank_above_body(tmp_path):
     root = tmp_path / "rank"
     filler = "다른 이야기가 길게 이어진다. " * 20

@@ -34,6 +34,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import datetime
+from heapq import heappush, heapreplace
 from pathlib import Path
 
 # isort: off
@@ -833,7 +834,10 @@ class SearchIndex:
                 # instead of a second run of the query. And the collector never "replaces"
                 # the matcher: once its top N is full, Whoosh swaps parts that cannot reach
                 # the N-th score for nothing, and the matches in them go uncounted.
-                collector = s.collector(limit=limit, filter=flt, optimize=False, **kwargs)
+                if sort == "date":
+                    collector = s.collector(limit=limit, filter=flt, optimize=False, **kwargs)
+                else:
+                    collector = _newest_first_top(limit, flt)
                 inner = collector
                 while hasattr(inner, "child"):
                     inner = inner.child
@@ -919,6 +923,44 @@ class SearchIndex:
                 ) from err
         hits = [self._hit(stored, score, None) for stored, score in found if stored["path"] != path]
         return SearchResults(hits, len(hits))
+
+
+def _newest_first_top(limit: int, allow: set[int] | None):
+    """Whoosh's top-N collector (scoring every match), breaking ties in score by date, newest
+    first. Whoosh keeps the lowest document numbers, i.e. the oldest posts: a query that many
+    posts match equally (one syllable, a category, a date) listed the oldest ones first."""
+    from whoosh.collectors import FilterCollector, TopCollector
+
+    class NewestFirstTop(TopCollector):
+        def set_subsearcher(self, subsearcher, offset):
+            super().set_subsearcher(subsearcher, offset)
+            self._ts = None  # opened for the first match in the segment (most have none)
+
+        def _collect(self, global_docnum, score):
+            items = self.items
+            self.total += 1
+            full = len(items) >= self.limit
+            if full and score < items[0][0]:
+                return 0  # below the N-th best: no date needed
+            ts = self._ts
+            if ts is None:
+                ts = self._ts = self.subsearcher.reader().column_reader("ts", translate=False)
+            key = (score, ts[global_docnum - self.offset], 0 - global_docnum)
+            if not full:
+                heappush(items, key)
+                return 0 - score
+            if key > items[0]:
+                heapreplace(items, key)
+                self.minscore = items[0][0]
+                return 0 - score
+            return 0
+
+        def results(self):
+            items = sorted(self.items, reverse=True)
+            return self._results([(score, 0 - negated) for score, _ts, negated in items])
+
+    top = NewestFirstTop(limit, usequality=False)
+    return FilterCollector(top, allow) if allow is not None else top
 
 
 def _new_searcher(ix):
