@@ -591,6 +591,22 @@ def test_analyzer_version_change_rebuilds(arch, ixdir, monkeypatch):
     assert not open_index(arch, ixdir, notice=notices.append).needs_build() and not notices
 
 
+def test_an_index_in_the_older_posting_layout_is_rebuilt(arch, ixdir):
+    """Indexes written before codec.py's layout (no format_version in the meta) are rebuilt
+    once, with the same one-line notice, and then answer."""
+    open_index(arch, ixdir).sync()
+    meta_path = ixdir / index_mod.META_FILE
+    meta = json.loads(meta_path.read_text())
+    del meta["format_version"]
+    meta_path.write_text(json.dumps(meta))
+    notices: list[str] = []
+    ix = open_index(arch, ixdir, notice=notices.append)
+    assert ix.needs_build() and len(notices) == 1 and "another version" in notices[0]
+    assert ix.sync().rebuilt
+    assert json.loads(meta_path.read_text())["format_version"] == index_mod.FORMAT_VERSION
+    assert paths_of(ix.search("넷플릭스")) == {"2025-08-01-netflix.md"}
+
+
 def test_readers_never_fail_during_a_rebuild(arch, ixdir, monkeypatch):
     monkeypatch.setattr(index_mod, "BATCH_BYTES", 1)
     ix = open_index(arch, ixdir)
