@@ -219,6 +219,17 @@ async def test_served_mode_refuses_links_suspend_and_screenshots():
         assert app.animation_level == "none"
 
 
+async def test_a_resize_arriving_while_the_app_closes_is_ignored():
+    """The article's Resized message can be handled after its screen lost the article (a CI
+    run saw NoMatches at shutdown); it must do nothing then."""
+    app = make_app(ARCHIVE)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_seed(app, pilot)
+        await app.article.remove()
+        app._article_resized()  # no NoMatches
+        await pilot.pause()
+
+
 async def test_local_mode_opens_links():
     app = make_app(ARCHIVE)
     opened = []

@@ -591,7 +591,10 @@ class NewstermApp(App[int]):
 
     @on(ArticleView.Resized)
     def _article_resized(self) -> None:
-        self._align_header()
+        try:
+            self._align_header()
+        except NoMatches:  # the message outlived the screen (the app is closing)
+            return
         if self._rewrap_timer is not None:
             self._rewrap_timer.stop()
         self._rewrap_timer = self.set_timer(0.1, self._rerender_for_width)
