@@ -149,3 +149,42 @@ def test_import_whoosh_query_skips_morph_en_and_leaves_it_usable():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
+
+
+# Characters on both sides of every edge the run finder draws: each CJK range's first and last
+# code point and their neighbours, CJK characters that are not letters (Katakana middle dot,
+# ideographic iteration marks), combining marks, other scripts' letters and digits, underscore.
+def _edge_chars() -> list[str]:
+    from newsterm.analysis import _CJK_HIGH, _CJK_LOW
+
+    chars = []
+    for lo, hi in zip(_CJK_LOW, _CJK_HIGH, strict=True):
+        chars += [chr(c) for c in (lo - 1, lo, lo + 1, hi - 1, hi, hi + 1)]
+    return chars + list("가힣ㄱㅏ・ー々〆あア漢字é̈ßΩЖ٣①²abcZ09_ -.,'\t\n\u200b")
+
+
+_RUN_TEXT = st.text(alphabet=st.sampled_from(_edge_chars()), max_size=40) | st.text(max_size=40)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(_RUN_TEXT)
+def test_short_text_runs_are_the_regex_runs(text):
+    """Queries are cut into runs by a loop (no regex to compile); it must find exactly the runs
+    the indexing regex finds."""
+    from newsterm.analysis import _runs, _short_runs
+
+    expected = [(m.start(), m.end(), m.group(1) is not None) for m in _runs().finditer(text)]
+    assert _short_runs(text) == expected
+
+
+def test_a_query_needs_no_big_regex():
+    code = (
+        "import newsterm.analysis as a\n"
+        "a.pieces('넷플릭스가 극장에서 AI가')\n"
+        "assert a._runs.cache_info().currsize == 0, 'compiled'\n"
+        "long = [p.text for p in a.pieces('넷플릭스가 AI가 x' * 40)]\n"
+        "assert long[:3] == ['넷플릭스가', 'AI', '가'], long[:3]\n"
+        "assert a._runs.cache_info().currsize == 1, 'a long text uses the regex'\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr

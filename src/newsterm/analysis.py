@@ -26,6 +26,7 @@ import re
 import sys
 import types
 import unicodedata
+from bisect import bisect_right
 from functools import lru_cache
 
 
@@ -127,20 +128,66 @@ _CJK = (
     "\uff66-\uff9f"  # half-width Katakana
     "\U00020000-\U0002fa1f"  # CJK extensions B-F, compatibility supplement
 )
-_RUNS = re.compile(f"([{_CJK}]+)|([^\\W_{_CJK}]+)")
-# Each of these big character classes takes milliseconds to compile: the two only needed by
-# some callers are compiled on first use (``WORDS`` through the module's ``__getattr__``).
+# Each of these big character classes takes milliseconds to compile (sre fills a 64K-entry
+# map one character at a time): they are compiled on first use, and a query (a short text)
+# is cut into runs without them (:func:`_short_runs`).
+
+
+@lru_cache(maxsize=1)
+def _runs():
+    """Runs of Hangul/CJK (group 1) and runs of other letters and digits (group 2)."""
+    return re.compile(f"([{_CJK}]+)|([^\\W_{_CJK}]+)")
+
+
+def _cjk_bounds() -> tuple[list[int], list[int]]:
+    """The first and last code points of the ``_CJK`` ranges (each written ``a-b``), sorted."""
+    pairs = sorted(zip(map(ord, _CJK[0::3]), map(ord, _CJK[2::3]), strict=True))
+    return [lo for lo, _hi in pairs], [hi for _lo, hi in pairs]
+
+
+_CJK_LOW, _CJK_HIGH = _cjk_bounds()
+
+
+def _is_cjk_char(ch: str) -> bool:
+    code = ord(ch)
+    i = bisect_right(_CJK_LOW, code) - 1
+    return i >= 0 and code <= _CJK_HIGH[i]
+
+
+SHORT_TEXT = 300
+"""Texts up to this long (queries) are cut into runs by a loop instead of a regex."""
+
+
+def _short_runs(text: str) -> list[tuple[int, int, bool]]:
+    """``(start, end, cjk)`` of the runs ``_runs()`` finds in ``text``, found character by
+    character: for a short text that is faster than compiling the regex (a test checks that
+    both agree). ``[^\\W_]`` is exactly ``str.isalnum``."""
+    out = []
+    i = 0
+    n = len(text)
+    while i < n:
+        ch = text[i]
+        if _is_cjk_char(ch):
+            j = i + 1
+            while j < n and _is_cjk_char(text[j]):
+                j += 1
+            out.append((i, j, True))
+        elif ch.isalnum():
+            j = i + 1
+            while j < n and text[j].isalnum() and not _is_cjk_char(text[j]):
+                j += 1
+            out.append((i, j, False))
+        else:
+            i += 1
+            continue
+        i = j
+    return out
 
 
 @lru_cache(maxsize=1)
 def _words():
     """Runs of letters and digits that are not Hangul/CJK (the words that get stemmed)."""
     return re.compile(f"[^\\W_{_CJK}]+")
-
-
-@lru_cache(maxsize=1)
-def _cjk_char():
-    return re.compile(f"[{_CJK}]")
 
 
 def __getattr__(name: str):
@@ -151,8 +198,7 @@ def __getattr__(name: str):
 
 def is_cjk(text: str) -> bool:
     """True when ``text`` is made only of Hangul/CJK characters."""
-    match = _cjk_char().match
-    return bool(text) and all(match(ch) for ch in text)
+    return bool(text) and all(_is_cjk_char(ch) for ch in text)
 
 
 def normalize(text: str) -> str:
@@ -206,7 +252,7 @@ class KoreanTokenizer(Tokenizer):
             yield t
             return
         pos = start_pos
-        for m in _RUNS.finditer(value):
+        for m in _runs().finditer(value):
             run = m.group(1)
             if run is None:
                 word = m.group(2)
@@ -247,9 +293,8 @@ class LatinStemFilter(StemFilter):
         super().__init__(stemfn=_porter2, cachesize=None)
 
     def __call__(self, tokens):
-        cjk = _cjk_char().match
         for t in tokens:
-            if not t.stopped and not cjk(t.text):
+            if not t.stopped and not (t.text and _is_cjk_char(t.text[0])):
                 t.text = stem(t.text)
             yield t
 
@@ -267,7 +312,7 @@ def term_positions(text: str) -> dict[str, list[int]]:
     """
     poses: dict[str, list[int]] = {}
     pos = 0
-    for m in _RUNS.finditer(normalize(text)):
+    for m in _runs().finditer(normalize(text)):
         run = m.group(1)
         if run is None:
             term = stem(m.group(2))
@@ -334,8 +379,10 @@ class Piece(Record):
 
 def pieces(text: str) -> list[Piece]:
     """The runs of ``text`` (expected to be NFC already) with their offsets."""
+    if len(text) <= SHORT_TEXT:
+        return [Piece(text[a:b], cjk, a, b) for a, b, cjk in _short_runs(text)]
     out: list[Piece] = []
-    for m in _RUNS.finditer(text):
+    for m in _runs().finditer(text):
         cjk = m.group(1) is not None
         out.append(Piece(m.group(0), cjk, m.start(), m.end()))
     return out
