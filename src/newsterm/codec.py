@@ -28,6 +28,7 @@ from array import array
 from bisect import bisect_left
 from collections.abc import Sequence
 from itertools import accumulate, pairwise
+from operator import sub
 
 # isort: off
 # newsterm.analysis first: it imports Whoosh without Whoosh's slow eager urllib import.
@@ -114,6 +115,10 @@ def _array_from(typecode: str, data) -> array:
 _BIG_ENDIAN = array("H", [1]).tobytes() == b"\x00\x01"
 
 
+_TYPECODE_BYTES = {t: t.encode() for t in _ID_TYPES}
+_ONE_B, _ONE_H, _ONE_I = (pack_uint(1) + t.encode() for t in _ID_TYPES)
+
+
 class BigramPositions(Positions):
     """Whoosh's Positions format, filled by :func:`term_positions` instead of Token objects,
     stored as the count (4 bytes, as Whoosh's) then a type code and the position deltas as an
@@ -126,9 +131,18 @@ class BigramPositions(Positions):
             yield term, len(poslist), len(poslist) * fb, encode(poslist)
 
     def encode(self, poslist):
-        deltas = [b - a for a, b in pairwise([0, *poslist])]
+        # A hot loop of a build (once per term per post; most terms occur once in a post).
+        n = len(poslist)
+        first = poslist[0]
+        if n == 1:
+            if first < 0x100:
+                return _ONE_B + first.to_bytes(1, "little")
+            if first < 0x10000:
+                return _ONE_H + first.to_bytes(2, "little")
+            return _ONE_I + first.to_bytes(4, "little")
+        deltas = [first, *map(sub, poslist[1:], poslist)]
         typecode = _narrowest(deltas)
-        return pack_uint(len(deltas)) + typecode.encode() + _array_bytes(typecode, deltas)
+        return pack_uint(n) + _TYPECODE_BYTES[typecode] + _array_bytes(typecode, deltas)
 
     def decode_positions(self, valuestring):
         if len(valuestring) <= _INT_SIZE:
