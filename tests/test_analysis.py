@@ -96,6 +96,13 @@ def test_piece_terms_without_trailing_syllable():
     assert piece_terms(one, trailing=False) == ["가"]
 
 
+def _in_a_fresh_python(code: str) -> None:
+    """Run ``code`` in a new interpreter (what is imported at start-up is the point); it must
+    succeed."""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+
+
 def test_import_leaves_urllib_request_usable():
     code = (
         "import sys, newsterm.analysis, whoosh.compat\n"
@@ -107,8 +114,7 @@ def test_import_leaves_urllib_request_usable():
         "import html\n"
         "assert html.unescape('&amp;') == '&'\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stderr
+    _in_a_fresh_python(code)
 
 
 def test_import_skips_whoosh_english_stemmers_and_leaves_them_usable():
@@ -124,8 +130,7 @@ def test_import_skips_whoosh_english_stemmers_and_leaves_them_usable():
         "import whoosh.lang.porter as real\n"
         "assert real.stem('connection') == 'connect'\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stderr
+    _in_a_fresh_python(code)
 
 
 @settings(max_examples=300, deadline=None)
@@ -147,8 +152,7 @@ def test_import_whoosh_query_skips_morph_en_and_leaves_it_usable():
         "import whoosh.lang.morph_en as real\n"
         "assert hasattr(real, 'variations') and real.variations('running')\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stderr
+    _in_a_fresh_python(code)
 
 
 # Characters on both sides of every edge the run finder draws: each CJK range's first and last
@@ -186,5 +190,4 @@ def test_a_query_needs_no_big_regex():
         "assert long[:3] == ['넷플릭스가', 'AI', '가'], long[:3]\n"
         "assert a._runs.cache_info().currsize == 1, 'a long text uses the regex'\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stderr
+    _in_a_fresh_python(code)
