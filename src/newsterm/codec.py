@@ -49,7 +49,7 @@ from whoosh.filedb.filetables import (
     _directory_size,
     _hash_functions,
 )
-from whoosh.formats import Positions
+from whoosh.formats import Existence, Positions
 from whoosh.matching import ReadTooFar
 from whoosh.reading import TermNotFound
 from whoosh.system import pack_uint, unpack_uint
@@ -467,6 +467,9 @@ class QuickHashReader(OrderedHashReader):
         self.endofdata = self.tables[0][0]
 
 
+_NO_VALUES = Existence()
+"""The format given to a block reader that reads only ids."""
+
 TERM_CACHE = 4096
 """Term infos a segment's reader remembers (then it starts over)."""
 
@@ -532,24 +535,15 @@ class QuickTermsReader(W3TermsReader):
         bulk: one array per block, no weights or positions."""
         if info.is_inlined():
             return info.inlined_postings()[0]
-        offset, _length = info.extent()
-        get = self._postfile.get
-        if get(offset, len(BLOCK_MAGIC)) != BLOCK_MAGIC:
-            raise FileFormatError("not a newsterm posting list")
-        position = offset + len(BLOCK_MAGIC)
+        offset, length = info.extent()
+        blocks = BlockLeafMatcher(self._postfile, offset, length, _NO_VALUES)
         out: list[int] = []
         while True:
-            length, count, first, *_stats, idtype, _wk, _vk, idlen, _wl = _HEADER.unpack(
-                get(position, _HEADER.size)
-            )
-            if count > 1:
-                deltas = _array_from(_ID_TYPES[idtype], get(position + _HEADER.size, idlen))
-                out.extend(accumulate(deltas, initial=first))
-            else:
-                out.append(first)
-            if length < 0:
+            blocks._read_ids()
+            out.extend(blocks._ids)
+            if blocks._lastblock:
                 return out
-            position += _INT_SIZE + length
+            blocks._goto(blocks._nextoffset)
 
 
 class NewstermCodec(W3Codec):

@@ -34,6 +34,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import datetime
+from functools import lru_cache
 from heapq import heappush, heapreplace
 from pathlib import Path
 
@@ -822,27 +823,23 @@ class SearchIndex:
                     flt = self._docnums(s, paths)
                     if not flt:
                         return SearchResults([], 0)
-                kwargs: dict[str, Any] = {}
+                # optimize=False: score every match, so the total comes with the top hits
+                # instead of a second run of the query.
                 if sort == "date":
                     # Newest first; the sort key holds the score too (negated, Whoosh's
                     # ScoreFacet), so a hit reports its score, not its date as a number.
                     from whoosh import sorting
 
-                    newest = sorting.FieldFacet("ts", reverse=True)
-                    kwargs = {"sortedby": [newest, sorting.ScoreFacet()]}
-                # optimize=False: score every match, so the total comes with the top hits
-                # instead of a second run of the query. And the collector never "replaces"
-                # the matcher: once its top N is full, Whoosh swaps parts that cannot reach
-                # the N-th score for nothing, and the matches in them go uncounted.
-                if sort == "date":
-                    collector = s.collector(limit=limit, filter=flt, optimize=False, **kwargs)
+                    facets = [sorting.FieldFacet("ts", reverse=True), sorting.ScoreFacet()]
+                    collector = s.collector(
+                        limit=limit, filter=flt, optimize=False, sortedby=facets
+                    )
                 else:
-                    collector = _newest_first_top(limit, flt)
-                inner = collector
-                while hasattr(inner, "child"):
-                    inner = inner.child
-                if hasattr(inner, "replace"):
-                    inner.replace = 0
+                    collector = _newest_first_class()(limit, usequality=False, replace=0)
+                    if flt is not None:
+                        from whoosh.collectors import FilterCollector
+
+                        collector = FilterCollector(collector, flt)
                 s.search_with_collector(q, collector)
                 results = collector.results()
                 total = len(results)
@@ -925,11 +922,16 @@ class SearchIndex:
         return SearchResults(hits, len(hits))
 
 
-def _newest_first_top(limit: int, allow: set[int] | None):
-    """Whoosh's top-N collector (scoring every match), breaking ties in score by date, newest
-    first. Whoosh keeps the lowest document numbers, i.e. the oldest posts: a query that many
-    posts match equally (one syllable, a category, a date) listed the oldest ones first."""
-    from whoosh.collectors import FilterCollector, TopCollector
+@lru_cache(maxsize=1)
+def _newest_first_class():
+    """Whoosh's top-N collector, breaking ties in score by date, newest first.
+
+    Whoosh keeps the lowest document numbers, i.e. the oldest posts: a query that many posts
+    match equally (one syllable, a category, a date) listed the oldest ones first. Create it
+    with ``replace=0``: once its top N is full, Whoosh's collector otherwise swaps parts of the
+    query that cannot reach the N-th score for nothing, and their matches go uncounted.
+    """
+    from whoosh.collectors import TopCollector
 
     class NewestFirstTop(TopCollector):
         def set_subsearcher(self, subsearcher, offset):
@@ -959,8 +961,7 @@ def _newest_first_top(limit: int, allow: set[int] | None):
             items = sorted(self.items, reverse=True)
             return self._results([(score, 0 - negated) for score, _ts, negated in items])
 
-    top = NewestFirstTop(limit, usequality=False)
-    return FilterCollector(top, allow) if allow is not None else top
+    return NewestFirstTop
 
 
 def _new_searcher(ix):
