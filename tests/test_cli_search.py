@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import pty
@@ -42,6 +43,31 @@ def test_search_builds_the_index_first_then_prints_plain_text(env, capsys):
     assert "2024-07-30 · 문화, 뉴스 · 2024-07-30-kdrama-global-streaming.md" in out
     assert err == ""  # no progress bar when stderr is not a terminal
     assert (env[1] / index_mod.MANIFEST_FILE).is_file()
+
+
+def test_search_builds_with_the_garbage_collector_on_and_leaves_it_as_it_was(
+    env, capsys, monkeypatch
+):
+    # A search turns the cyclic collector off (start-up time); a build, which runs for minutes
+    # on a big archive, must not run without it.
+    seen = []
+    real_sync = index_mod.SearchIndex.sync
+
+    def sync(self, *args, **kwargs):
+        seen.append(gc.isenabled())
+        return real_sync(self, *args, **kwargs)
+
+    monkeypatch.setattr(index_mod.SearchIndex, "sync", sync)
+    assert gc.isenabled()
+    assert run(env, "search", "넷플릭스") == 0
+    assert seen == [True]
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        assert run(env, "search", "넷플릭스") == 0
+        assert not gc.isenabled(), "left as it was"
+    finally:
+        gc.enable()
 
 
 def test_search_exit_status_like_grep(env, capsys):

@@ -188,3 +188,15 @@ def test_short_lists_with_positions_are_inlined_others_are_not(tmp_path):
         w.start_postings(Existence(), W3TermInfo())
         w.add_posting(3, 1.0, b"", 1)
         assert not w.finish_postings().is_inlined()
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.binary(max_size=64))
+def test_term_hash_is_whooshs(key):
+    # The term table is looked up with CPython's built-in MD5 instead of hashlib's: the same
+    # hash, or every term would be "not found".
+    from whoosh.filedb.filetables import md5_hash
+
+    from newsterm.codec import _md5_hash
+
+    assert _md5_hash(key) == md5_hash(key)

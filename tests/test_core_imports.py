@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -10,12 +11,13 @@ from pathlib import Path
 from conftest import ARCHIVE
 
 
-def _run(code: str) -> subprocess.CompletedProcess[str]:
+def _run(code: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-c", textwrap.dedent(code)],
         capture_output=True,
         text=True,
         timeout=120,
+        env=env,
     )
 
 
@@ -66,3 +68,43 @@ def test_search_command_does_not_import_textual_or_rich(tmp_path: Path):
         """
     )
     assert done.returncode == 0, done.stderr
+
+
+# Imported at the top of Whoosh, argparse's helpers, pathlib and platformdirs, but needed by no
+# search (each is stood in: newsterm.lazy_imports): OpenSSL's hashlib, tempfile and random, the
+# bz2/lzma checks of shutil, ipaddress, calendar.
+_SKIPPED = ("_hashlib", "hashlib", "tempfile", "random", "bz2", "lzma", "ipaddress", "calendar")
+
+
+def test_a_search_in_the_default_index_folder_skips_unneeded_modules(tmp_path: Path):
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    env.pop("NEWSTERM_ARCHIVE", None)
+    built = _run(
+        f"""
+        from newsterm.cli import main
+        assert main(["index", "--quiet", "--archive", {str(ARCHIVE)!r}]) == 0
+        """,
+        env,
+    )
+    assert built.returncode == 0, built.stderr
+    done = _run(
+        f"""
+        import sys
+        from newsterm.cli import main
+        assert main(["search", "--archive", {str(ARCHIVE)!r}, "넷플릭스"]) == 0
+        loaded = [m for m in {_SKIPPED!r} if m in sys.modules]
+        assert not loaded, loaded
+        # and each still works when something asks for it
+        import hashlib, tempfile, random, ipaddress, calendar, shutil
+        assert hashlib.sha1(b"x").hexdigest().startswith("11f6ad8e")
+        assert ipaddress.ip_address("::1").version == 6
+        from pathlib import Path
+        assert Path("/a b").as_uri() == "file:///a%20b"
+        assert calendar.isleap(2024) and 0 <= random.random() < 1
+        assert tempfile.gettempdir() and shutil.which("sh")
+        """,
+        env,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "넷플릭스" in done.stdout
+    assert list((tmp_path / "cache" / "newsterm" / "indexes").iterdir()), "index not in the cache"

@@ -23,63 +23,24 @@ indexes are rebuilt.
 from __future__ import annotations
 
 import re
-import sys
-import types
 import unicodedata
 from bisect import bisect_right
 from functools import lru_cache
 
+from newsterm.lazy_imports import import_past
 
-def _deferred(module: str, attr: str):
-    """A function that imports ``module`` on its first call and runs its ``attr``."""
-
-    def call(*args, **kwargs):  # pragma: no cover - newsterm never calls them
-        import importlib
-
-        return getattr(importlib.import_module(module), attr)(*args, **kwargs)
-
-    call.__name__ = call.__qualname__ = attr
-    return call
-
-
-def import_past(target: str, stand_ins: dict[str, tuple[str, ...]]) -> None:
-    """Import module ``target`` without loading modules it imports but newsterm never uses.
-
-    While ``target`` loads, each module named in ``stand_ins`` is a stand-in whose listed
-    functions import the real module on first call; the stand-ins are gone from
-    ``sys.modules`` afterwards, so a later ``import`` gets the real module. Modules already
-    loaded (by the caller, or because ``target`` already was) are used as they are.
-
-    A one-shot ``newsterm search`` imports Whoosh: its ``compat`` module eagerly imports
-    ``urllib.request`` (http, ssl, email: ~37 ms) and ``html`` (the entity tables), ``query``
-    the English morphology tables (~6 ms of regexes), ``analysis`` two English stemmers and a
-    phonetic encoder that newsterm's analyzer does not use (~2 ms).
-    """
-    if target in sys.modules:
-        return
-    stubs = {}
-    for name, attrs in stand_ins.items():
-        if name in sys.modules:
-            continue
-        parent = name.rpartition(".")[0]
-        if parent:
-            __import__(parent)  # the package the stand-in claims to belong to
-        stub = types.ModuleType(name)
-        for attr in attrs:
-            setattr(stub, attr, _deferred(name, attr))
-        stubs[name] = sys.modules[name] = stub
-    try:
-        __import__(target)
-    finally:
-        for name, stub in stubs.items():
-            if sys.modules.get(name) is stub:
-                del sys.modules[name]
-
-
+# Whoosh's ``compat`` imports ``urllib.request`` (http, ssl, email: ~37 ms) and ``html`` (the
+# entity tables) for functions newsterm never calls; ``analysis`` two English stemmers and a
+# phonetic encoder newsterm's analyzer does not use (~2 ms), and ``whoosh.util`` ``random``
+# for the names of new files (only a writer needs one).
 import_past("whoosh.compat", {"urllib.request": ("urlretrieve",), "html": ("escape",)})
 import_past(
     "whoosh.analysis",
-    {"whoosh.lang.porter": ("stem",), "whoosh.lang.dmetaphone": ("double_metaphone",)},
+    {
+        "whoosh.lang.porter": ("stem",),
+        "whoosh.lang.dmetaphone": ("double_metaphone",),
+        "random": (),
+    },
 )
 
 

@@ -14,6 +14,13 @@ from collections.abc import Sequence
 
 from newsterm import __version__
 from newsterm.errors import NewstermError
+from newsterm.lazy_imports import import_past
+
+# Start-up: argparse sizes its help formatter with shutil, which checks at import that bz2 and
+# lzma exist (~1.5 ms); pathlib imports urllib.parse, which imports ipaddress for one check of
+# bracketed hosts (~1.5 ms). Neither is needed to start.
+import_past("shutil", {"bz2": (), "lzma": ()})
+import_past("urllib.parse", {"ipaddress": ()})
 
 
 def _add_archive(p: argparse.ArgumentParser, top: bool = False) -> None:

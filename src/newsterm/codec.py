@@ -13,7 +13,9 @@ and the positions inside them, where a one-shot search spends its time:
 * **Positions** (:class:`BigramPositions`): the deltas as a typed array instead of a pickle.
 * **Short posting lists** (at most :data:`INLINE_LIMIT` posts: most bigrams) are kept in the
   term table instead of the postings file (Whoosh 2.7.4's own inlining is broken).
-* Reading a segment's term table directory in one read instead of 256.
+* Reading a segment's term table directory in one read instead of 256, and hashing a term to
+  look it up with CPython's built-in MD5 (Whoosh's ``hashlib`` loads OpenSSL: ~3 ms of every
+  one-shot search).
 
 :data:`FORMAT_VERSION` is part of the index's schema version: an index written in another
 layout is rebuilt from scratch.
@@ -33,7 +35,13 @@ from operator import sub
 # isort: off
 # newsterm.analysis first: it imports Whoosh without Whoosh's slow eager urllib import.
 from newsterm.analysis import term_positions
-from whoosh.codec.whoosh3 import (
+from newsterm.lazy_imports import import_past
+
+# Whoosh's term tables import hashlib's MD5 (see _md5_hash), its file storage ``tempfile`` for
+# temporary folders, its date helpers ``calendar``: none is used by a search.
+import_past("whoosh.codec.whoosh3", {"hashlib": ("md5",), "tempfile": (), "calendar": ()})
+
+from whoosh.codec.whoosh3 import (  # noqa: E402
     W3Codec,
     W3FieldWriter,
     W3LeafMatcher,
@@ -41,7 +49,7 @@ from whoosh.codec.whoosh3 import (
     W3TermInfo,
     W3TermsReader,
 )
-from whoosh.filedb.filetables import (
+from whoosh.filedb.filetables import (  # noqa: E402
     _INT_SIZE,
     FileFormatError,
     OrderedHashReader,
@@ -49,11 +57,11 @@ from whoosh.filedb.filetables import (
     _directory_size,
     _hash_functions,
 )
-from whoosh.formats import Existence, Positions
-from whoosh.matching import ReadTooFar
-from whoosh.reading import TermNotFound
-from whoosh.system import pack_uint, unpack_uint
-from whoosh.util.numeric import byte_to_length, length_to_byte
+from whoosh.formats import Existence, Positions  # noqa: E402
+from whoosh.matching import ReadTooFar  # noqa: E402
+from whoosh.reading import TermNotFound  # noqa: E402
+from whoosh.system import pack_uint, unpack_uint  # noqa: E402
+from whoosh.util.numeric import byte_to_length, length_to_byte  # noqa: E402
 
 # isort: on
 
@@ -431,6 +439,19 @@ class FastFieldWriter(W3FieldWriter):
             self.finish_field()
 
 
+try:
+    from _md5 import md5 as _md5
+except ImportError:  # a Python built without its own MD5 (hashlib's comes from OpenSSL)
+    from hashlib import md5 as _md5
+
+
+def _md5_hash(key: bytes) -> int:
+    """Whoosh's term-table hash (``filetables.md5_hash``: the MD5 digest's last four bytes),
+    computed with CPython's built-in MD5 when there is one: importing ``hashlib`` loads
+    OpenSSL (~3 ms of every one-shot search)."""
+    return int.from_bytes(_md5(key).digest()[-4:], "big")
+
+
 class QuickHashReader(OrderedHashReader):
     """Whoosh's term-table reader, reading the table's 256-entry directory in one read.
 
@@ -450,7 +471,7 @@ class QuickHashReader(OrderedHashReader):
         if filemagic != magic:
             raise FileFormatError(f"Unknown file header {filemagic!r}")
         self.hashtype = dbfile.read_byte()
-        self.hashfn = _hash_functions[self.hashtype]
+        self.hashfn = _md5_hash if self.hashtype == 0 else _hash_functions[self.hashtype]
         dbfile.read_int()
         dbfile.read_int()
         self.startofdata = dbfile.tell()

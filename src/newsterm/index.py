@@ -51,6 +51,7 @@ from newsterm.codec import FORMAT_VERSION, BigramPositions, NewstermCodec
 
 # isort: on
 from newsterm.errors import IndexBusyError, NewstermError
+from newsterm.lazy_imports import import_past
 from newsterm.postfile import Unreadable, read_post_bytes
 from newsterm.text import strip_controls
 
@@ -970,6 +971,9 @@ def _new_searcher(ix):
     Whoosh's BM25F sums a field's length over every segment for every term in every segment
     it scores; a searcher sees one unchanging snapshot, so the first answer holds.
     """
+    # Whoosh's query expansion (whoosh.classify, imported by its searcher) imports random for
+    # a clustering helper newsterm never uses.
+    import_past("whoosh.searching", {"random": ()})
     searcher = ix.searcher()
     whoosh_avg = searcher.avg_field_length
     cache: dict = {}

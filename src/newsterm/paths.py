@@ -8,11 +8,11 @@ never inside the archive. On Linux these follow ``XDG_*_HOME``, which the tests 
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 
 from newsterm.errors import ArchiveError
+from newsterm.lazy_imports import import_past
 
 APP = "newsterm"
 
@@ -52,12 +52,19 @@ def resolve_archive(arg: str | os.PathLike[str] | None = None) -> Path:
 def archive_key(root: Path) -> str:
     """A short stable id for an archive, used to keep one index and one state per archive."""
     resolved = str(Path(root).resolve())
-    digest = hashlib.sha1(resolved.encode("utf-8")).hexdigest()[:12]
+    try:
+        from _sha1 import sha1  # CPython's own: hashlib loads OpenSSL (~3 ms of a search)
+    except ImportError:
+        from hashlib import sha1
+    digest = sha1(resolved.encode("utf-8")).hexdigest()[:12]
     name = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in Path(resolved).name)
     return f"{name[:40]}-{digest}"
 
 
 def _platform():
+    # platformdirs imports tempfile (and with it random) for the runtime folder's fallback,
+    # which newsterm does not use: ~4 ms of a search's start-up.
+    import_past("platformdirs", {"tempfile": ("TemporaryFile", "gettempdir")})
     import platformdirs
 
     return platformdirs.PlatformDirs(APP, appauthor=False)
