@@ -191,3 +191,39 @@ def test_a_query_needs_no_big_regex():
         "assert a._runs.cache_info().currsize == 1, 'a long text uses the regex'\n"
     )
     _in_a_fresh_python(code)
+
+
+def _stem_spans_by_the_word_pattern(text: str, key: str) -> list[tuple[int, int]]:
+    from newsterm.analysis import _words, stem
+
+    return [m.span() for m in _words().finditer(text) if stem(m.group()) == key]
+
+
+_WORDY = st.text(
+    alphabet=st.sampled_from(list("aAbcCdeiIsSnNgy0129_ -'.éèçßΩЖ가힣漢あ\u0301\u200b")),
+    max_size=60,
+)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(_WORDY, st.data())
+def test_stem_spans_finds_exactly_the_words_the_word_pattern_finds(text, data):
+    """Highlighting an English word looks among ASCII runs (no big pattern to compile); it
+    must find exactly the words, and only whole words, that the index's word pattern finds."""
+    from newsterm.analysis import _words, stem, stem_spans
+
+    words = [m.group() for m in _words().finditer(text)]
+    choices = [stem(w) for w in words] + ["a", "abc", "sing", "é", "ab"]
+    key = data.draw(st.sampled_from(choices))
+    assert stem_spans(text, key) == _stem_spans_by_the_word_pattern(text, key)
+
+
+def test_stem_spans_examples():
+    from newsterm.analysis import stem_spans
+
+    # whole words only (not "rerun", not "caf" of "café"), next to Hangul too, "_" splits
+    text = "Running runs; café cafe AI가 run_away 가run rerun RUN"
+    found = [text[s:e] for s, e in stem_spans(text, "run")]
+    assert found == ["Running", "runs", "run", "run", "RUN"]
+    assert [text[s:e] for s, e in stem_spans(text, "cafe")] == ["cafe"]
+    assert [text[s:e] for s, e in stem_spans(text, "ai")] == ["AI"]

@@ -67,6 +67,7 @@ __all__ = [
     "piece_terms",
     "pieces",
     "stem",
+    "stem_spans",
     "term_positions",
 ]
 
@@ -149,6 +150,46 @@ def _short_runs(text: str) -> list[tuple[int, int, bool]]:
 def _words():
     """Runs of letters and digits that are not Hangul/CJK (the words that get stemmed)."""
     return re.compile(f"[^\\W_{_CJK}]+")
+
+
+@lru_cache(maxsize=1)
+def _ascii_words():
+    return re.compile("[A-Za-z0-9]+")
+
+
+def stem_spans(text: str, key: str) -> list[tuple[int, int]]:
+    """Where ``text`` has a word (a Latin/number run, as the index cuts text) that stems to
+    ``key``: ``(start, end)`` spans in order.
+
+    An ASCII key (the usual English word) is looked for among ASCII runs, each checked to be a
+    whole word (no letter but Hangul/CJK next to it): the full word pattern, with its CJK
+    ranges, takes ~2 ms to compile, a noticeable part of a one-shot search.
+    """
+    first = key[:1]
+    if not key.isascii():
+        return [
+            m.span()
+            for m in _words().finditer(text)
+            if m.group().lower()[:1] == first and stem(m.group()) == key
+        ]
+    spans = []
+    end_of_text = len(text)
+    for m in _ascii_words().finditer(text):
+        word = m.group()
+        # a stem keeps its word's first letter: most words are skipped without stemming
+        if word[0].lower() != first:
+            continue
+        s, e = m.span()
+        if (s and _joins(text[s - 1])) or (e < end_of_text and _joins(text[e])):
+            continue  # part of a longer word (an accented letter, another script)
+        if stem(word) == key:
+            spans.append((s, e))
+    return spans
+
+
+def _joins(ch: str) -> bool:
+    """True when ``ch`` would be part of the same Latin word as a letter next to it."""
+    return ch.isalnum() and not _is_cjk_char(ch)
 
 
 def __getattr__(name: str):

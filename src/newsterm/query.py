@@ -23,7 +23,7 @@ from collections.abc import Callable
 from datetime import date
 from functools import lru_cache
 
-from newsterm.analysis import Piece, Record, _words, normalize, piece_terms, pieces, stem
+from newsterm.analysis import Piece, Record, normalize, piece_terms, pieces, stem_spans
 from newsterm.errors import QueryError
 
 __all__ = [
@@ -695,13 +695,7 @@ def _text_spans(
                 spans.append((start, start + len(q.text)))
                 start = text.find(q.text, start + len(q.text))
         else:
-            key = q.key
-            first = key[:1]
-            for m in _words().finditer(text):
-                word = m.group()
-                # a stem keeps its word's first letter: skip most words without stemming
-                if word.lower()[:1] == first and stem(word) == key:
-                    spans.append((m.start(), m.end()))
+            spans = stem_spans(text, q.key)
         return spans
     tps = text_pieces()
     k = len(qs)
