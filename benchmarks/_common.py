@@ -56,6 +56,14 @@ def use_source(mode: str) -> dict:
     return dict(SOURCE)
 
 
+def set_env(name: str, value: str) -> None:
+    """Set an environment variable for this process and every newsterm process it starts
+    (call it before :func:`use_source`)."""
+    os.environ[name] = value
+    if _ENV is not None:
+        _ENV[name] = value
+
+
 def _byte_compile(src: Path) -> None:
     """Write the measured code's .pyc files, as installing it does. Without them (a fresh
     snapshot, or PYTHONDONTWRITEBYTECODE in the environment) every newsterm process compiles

@@ -18,8 +18,10 @@ for the sync test; the bundled archive is never touched):
   pieces of words, names, absent strings) searched with ``--json --limit 100000`` and compared
   with a plain substring scan of every post's title and body.
 
-newsterm is driven only through its CLI (``--archive DIR --index-dir DIR``). Prints tables and
-writes ``benchmarks/out/bench_search.json``.
+newsterm is driven only through its CLI, as a user runs it: ``--archive DIR`` and the index in
+its default place, the user cache folder (``XDG_CACHE_HOME`` points into ``benchmarks/data/work``),
+so that a search pays for finding that folder as it does for a user. Prints tables and writes
+``benchmarks/out/bench_search.json``.
 """
 
 from __future__ import annotations
@@ -50,12 +52,19 @@ def _nt(*args: str) -> list[str]:
     return [*c.newsterm_cmd(), *args]
 
 
-def _search_cmd(work: Path, index_dir: Path, query: list[str], *extra: str) -> list[str]:
-    return _nt("search", *query, *extra, "--archive", str(work), "--index-dir", str(index_dir))
+def _search_cmd(work: Path, query: list[str], *extra: str) -> list[str]:
+    return _nt("search", *query, *extra, "--archive", str(work))
 
 
-def _index_cmd(work: Path, index_dir: Path, *extra: str) -> list[str]:
-    return _nt("index", "--quiet", *extra, "--archive", str(work), "--index-dir", str(index_dir))
+def _index_cmd(work: Path, *extra: str) -> list[str]:
+    return _nt("index", "--quiet", *extra, "--archive", str(work))
+
+
+def _default_index_dir(work: Path) -> Path:
+    """Where newsterm keeps the index of ``work`` (the measured source's own rule)."""
+    from newsterm.paths import index_dir_for
+
+    return index_dir_for(work)
 
 
 def _need_ok(r: c.Run, what: str, ok: tuple[int, ...] = (0,)) -> None:
@@ -122,14 +131,14 @@ def _startup(repeat: int) -> dict:
 def measure_size(posts: int, args: argparse.Namespace, startup: dict) -> dict:
     src, meta = c.generated_archive(posts, args.seed)
     work = c.fresh_copy(src, f"archive-{posts}")
-    index_dir = c.DATA / "work" / f"index-{posts}"
+    index_dir = _default_index_dir(work)
     if index_dir.exists():
         shutil.rmtree(index_dir)
     mb = meta["bytes"] / 1e6
     res: dict = {"posts": posts, "archive_mb": round(mb, 1), "queries": []}
 
     print(f"[{posts}] full build ...", file=sys.stderr)
-    r = c.run(_index_cmd(work, index_dir, "--rebuild"), timeout=args.build_timeout)
+    r = c.run(_index_cmd(work, "--rebuild"), timeout=args.build_timeout)
     _need_ok(r, "newsterm index --rebuild")
     res["build_s"] = round(r.seconds, 2)
     res["build_mb_per_s"] = round(mb / r.seconds, 2)
@@ -138,17 +147,17 @@ def measure_size(posts: int, args: argparse.Namespace, startup: dict) -> dict:
     res["index_summary"] = r.stdout.decode("utf-8", "replace").strip()[-300:]
 
     print(f"[{posts}] syncs ...", file=sys.stderr)
-    nochange = [c.run(_index_cmd(work, index_dir)) for _ in range(max(3, args.sync_repeat))]
+    nochange = [c.run(_index_cmd(work)) for _ in range(max(3, args.sync_repeat))]
     for run in nochange:
         _need_ok(run, "newsterm index (no change)")
     res["nochange_sync_s"] = round(statistics.median(x.seconds for x in nochange), 3)
     res["nochange_sync_runs_s"] = [round(x.seconds, 3) for x in nochange]
     res["sync_peak_rss_mb"] = round(max(x.maxrss_mb for x in nochange), 1)
-    res.update(_one_change(work, index_dir, args))
+    res.update(_one_change(work, args))
 
     print(f"[{posts}] searches ...", file=sys.stderr)
     for kind, q in _queries(meta):
-        cmd = _search_cmd(work, index_dir, q["argv"])
+        cmd = _search_cmd(work, q["argv"])
         first = c.run(cmd)
         _need_ok(first, f"newsterm search {q['text']}", ok=(0, 1))
         rg = _rg_cmd(kind, q, work)
@@ -160,7 +169,7 @@ def measure_size(posts: int, args: argparse.Namespace, startup: dict) -> dict:
             rg_runs.append(c.run(rg))
         nt_s = statistics.median(x.seconds for x in runs)
         rg_s = statistics.median(x.seconds for x in rg_runs)
-        full = c.run(_search_cmd(work, index_dir, q["argv"], "--json", "--limit", "100000"))
+        full = c.run(_search_cmd(work, q["argv"], "--json", "--limit", "100000"))
         _need_ok(full, f"newsterm search --json {q['text']}", ok=(0, 1))
         nt_hits = len(json.loads(full.stdout or b"[]"))
         res["queries"].append(
@@ -186,14 +195,14 @@ def measure_size(posts: int, args: argparse.Namespace, startup: dict) -> dict:
         )
     if posts in args.recall_at:
         print(f"[{posts}] recall/precision ...", file=sys.stderr)
-        res["recall"] = recall_check(work, index_dir, meta, args.recall_words, args.seed)
+        res["recall"] = recall_check(work, meta, args.recall_words, args.seed)
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
         shutil.rmtree(index_dir, ignore_errors=True)
     return res
 
 
-def _one_change(work: Path, index_dir: Path, args: argparse.Namespace) -> dict:
+def _one_change(work: Path, args: argparse.Namespace) -> dict:
     """Edit one post (append a paragraph with a new word, new mtime), sync, find the word."""
     rng = random.Random(args.seed)
     paths = sorted(p for p in work.rglob("*.md"))
@@ -207,10 +216,10 @@ def _one_change(work: Path, index_dir: Path, args: argparse.Namespace) -> dict:
             f.write(f"\n추가 문단: {marker}가 새로 들어간 문장이다.\n")
         later = time.time() + 2
         os.utime(post, (later, later))
-        r = c.run(_index_cmd(work, index_dir))
+        r = c.run(_index_cmd(work))
         _need_ok(r, "newsterm index (one change)")
         times.append(r.seconds)
-        s = c.run(_search_cmd(work, index_dir, [marker], "--json"))
+        s = c.run(_search_cmd(work, [marker], "--json"))
         hits = [h["path"] for h in json.loads(s.stdout or b"[]")]
         found.append(hits == [post.relative_to(work).as_posix()])
     return {
@@ -223,7 +232,7 @@ def _one_change(work: Path, index_dir: Path, args: argparse.Namespace) -> dict:
 # --------------------------------------------------------------------------- recall/precision
 
 
-def recall_check(work: Path, index_dir: Path, meta: dict, n_words: int, seed: int) -> dict:
+def recall_check(work: Path, meta: dict, n_words: int, seed: int) -> dict:
     """Compare ``newsterm search`` hits with a plain substring scan of titles and bodies."""
     from newsterm.archive import Archive  # the measured source (see _common.use_source)
 
@@ -240,7 +249,7 @@ def recall_check(work: Path, index_dir: Path, meta: dict, n_words: int, seed: in
     for item in words:
         w = item["word"]
         truth = {path for path, text in texts.items() if w in text}
-        r = c.run(_search_cmd(work, index_dir, [w], "--json", "--limit", "100000"), timeout=600)
+        r = c.run(_search_cmd(work, [w], "--json", "--limit", "100000"), timeout=600)
         if r.returncode not in (0, 1):
             misses.append({"word": w, "kind": item["kind"], "error": r.returncode})
             fn += len(truth)
@@ -405,6 +414,8 @@ def main(argv: list[str] | None = None) -> int:
         help="measure the last commit (default) or the working tree as it is",
     )
     args = ap.parse_args(argv)
+    # newsterm finds its index in the user cache folder, here one under benchmarks/data/work.
+    c.set_env("XDG_CACHE_HOME", str(c.DATA / "work" / "cache"))
     source = c.use_source(args.src)
     args.repeat = max(5, args.repeat)
     if not shutil.which("rg"):
