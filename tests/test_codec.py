@@ -200,3 +200,37 @@ def test_term_hash_is_whooshs(key):
     from newsterm.codec import _md5_hash
 
     assert _md5_hash(key) == md5_hash(key)
+
+
+def test_term_table_look_ups_find_what_whoosh_finds(tmp_path):
+    # QuickHashReader reads an item with os.pread (value read with the key, or after it when
+    # longer than the read-ahead); every key, absent keys and key-prefix near misses included.
+    from whoosh.filedb.filestore import FileStorage
+    from whoosh.filedb.filetables import OrderedHashReader, OrderedHashWriter
+
+    from newsterm.codec import _READ_AHEAD, QuickHashReader
+
+    rng = random.Random(7)
+    keys = sorted(
+        {bytes(rng.randrange(256) for _ in range(rng.randint(1, 12))) for _ in range(3000)}
+    )
+    values = {k: bytes(rng.randrange(256) for _ in range(rng.choice([0, 5, 30, _READ_AHEAD + 9])))
+              for k in keys}  # fmt: skip
+    storage = FileStorage(str(tmp_path))
+    writer = OrderedHashWriter(storage.create_file("t.trm"))
+    for k in keys:
+        writer.add(k, values[k])
+    writer.close()
+    length = storage.file_length("t.trm")
+    ours = QuickHashReader(storage.open_file("t.trm"), length)
+    whooshs = OrderedHashReader(storage.open_file("t.trm"), length)
+    assert ours._fd is not None, "the pread path is the one under test"
+    for k in keys:
+        assert ours[k] == whooshs[k] == values[k]
+    absent = [k + b"\x00" for k in keys[:300]] + [
+        k[:-1] for k in keys[:300] if k[:-1] not in values
+    ]
+    for k in absent:
+        with pytest.raises(KeyError):
+            ours[k]
+        assert whooshs.get(k) is None

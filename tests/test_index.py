@@ -200,6 +200,25 @@ def _indexed_corpus(tmp_path: Path, rng: random.Random, posts: int):
     return root, corpus, ix
 
 
+def test_a_deleted_or_changed_post_is_not_found_by_a_word_it_held(tmp_path):
+    # Phrases (words of three or more syllables) read post numbers in bulk, deleted posts
+    # included: a post removed or rewritten since its segment was written must not match.
+    root = tmp_path / "a"
+    write_post(root, "2025-01-01-a.md", "가", "넷플릭스가 극장에서 상영했다.")
+    write_post(root, "2025-01-02-b.md", "나", "넷플릭스는 극장에서 볼 수 없다.")
+    write_post(root, "2025-01-03-c.md", "다", "극장에서 넷플릭스를 보았다.")
+    ix = open_index(root, tmp_path / "ix")
+    ix.sync()
+    assert paths_of(ix.search("넷플릭스", limit=10)) == {
+        "2025-01-01-a.md", "2025-01-02-b.md", "2025-01-03-c.md"
+    }  # fmt: skip
+    (root / "2025-01-01-a.md").unlink()
+    write_post(root, "2025-01-02-b.md", "나", "이제 다른 이야기다, 극장에서.")
+    ix.sync()
+    assert paths_of(ix.search("넷플릭스", limit=10)) == {"2025-01-03-c.md"}
+    assert paths_of(ix.search("극장에서", limit=10)) == {"2025-01-02-b.md", "2025-01-03-c.md"}
+
+
 def test_hangul_search_equals_substring_scan(tmp_path):
     """Recall 1.0 and precision 1.0 against a plain substring scan (a dense generated corpus)."""
     rng = random.Random(7)

@@ -56,6 +56,8 @@ from whoosh.filedb.filetables import (  # noqa: E402
     _dir_entry,
     _directory_size,
     _hash_functions,
+    _lengths,
+    _pointer,
 )
 from whoosh.formats import Existence, Positions  # noqa: E402
 from whoosh.matching import ReadTooFar  # noqa: E402
@@ -486,6 +488,57 @@ class QuickHashReader(OrderedHashReader):
             raise FileFormatError("short hash directory")
         self.tables = list(_dir_entry.iter_unpack(table))
         self.endofdata = self.tables[0][0]
+        self._fd = _fileno(dbfile) if startoffset == 0 else None
+
+    def __getitem__(self, key: bytes) -> bytes:
+        """The value of ``key`` (KeyError if it is not there): Whoosh's look-up, reading with
+        ``os.pread``, usually twice (the slot, then lengths, key and value at once), where
+        Whoosh seeks and reads four times through two file wrappers. A search looks up every
+        query term in every segment: ~23 -> ~10 us a look-up."""
+        fd = self._fd
+        if fd is None:  # not a plain file (a compound segment): Whoosh's way
+            return super().__getitem__(key)
+        keyhash = self.hashfn(key)
+        tablestart, numslots = self.tables[keyhash & 255]
+        if not numslots:
+            raise KeyError(key)
+        keylen = len(key)
+        tableend = tablestart + numslots * _SLOT.size
+        slotpos = tablestart + ((keyhash >> 8) % numslots) * _SLOT.size
+        for _ in range(numslots):
+            slothash, itempos = _SLOT.unpack(os.pread(fd, _SLOT.size, slotpos))
+            if not itempos:
+                break
+            if slothash == keyhash:
+                head = os.pread(fd, _LENGTHS.size + keylen + _READ_AHEAD, itempos)
+                itemkeylen, datalen = _LENGTHS.unpack_from(head)
+                start = _LENGTHS.size + keylen
+                if itemkeylen == keylen and head[_LENGTHS.size : start] == key:
+                    data = head[start : start + datalen]
+                    if len(data) < datalen:
+                        data = os.pread(fd, datalen, itempos + start)
+                    return data
+            slotpos += _SLOT.size
+            if slotpos == tableend:
+                slotpos = tablestart
+        raise KeyError(key)
+
+
+_SLOT = _pointer
+"""A hash slot: the key's hash and where its item is (Whoosh's layout)."""
+_LENGTHS = _lengths
+"""An item's key and value lengths (Whoosh's layout)."""
+_READ_AHEAD = 256
+"""Value bytes read with an item's key (a term's info is ~30 bytes, more with inlined posts)."""
+
+
+def _fileno(dbfile) -> int | None:
+    """The descriptor of a Whoosh file that is a plain file on disk, else None."""
+    try:
+        fd = dbfile.file.fileno()
+    except (AttributeError, OSError, ValueError):
+        return None
+    return fd if isinstance(fd, int) else None
 
 
 _NO_VALUES = Existence()
