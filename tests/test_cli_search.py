@@ -232,3 +232,30 @@ def test_unwritable_index_folder_is_a_one_line_error(env, capsys, tmp_path):
     err = capsys.readouterr().err
     assert code == 2 and err.startswith("newsterm: cannot write the search index")
     assert err.count("\n") == 1
+
+
+def test_the_program_flushes_everything_before_it_leaves_at_once(env):
+    # `newsterm search` (console script, python -m newsterm) ends with os._exit once its
+    # output is flushed: into a pipe (block-buffered) every hit must still arrive, with the
+    # grep-like exit status.
+    root, ixdir = env
+    assert run(env, "index") == 0
+    common = ["--archive", str(root), "--index-dir", str(ixdir)]
+
+    def program(*args: str) -> subprocess.CompletedProcess[bytes]:
+        return subprocess.run(
+            [sys.executable, "-m", "newsterm", *args], capture_output=True, timeout=120
+        )
+
+    done = program("search", "--json", "--limit", "1000", "극장", *common)
+    assert done.returncode == 0, done.stderr
+    hits = json.loads(done.stdout)
+    assert len(hits) == index_mod.open_index(root, ixdir).search("극장", limit=1000).total
+    assert len(hits) >= 5
+    done = program("search", "없는낱말이다", *common)
+    assert (done.returncode, done.stdout) == (1, b"")
+    done = program("list", "--archive", str(root))
+    assert done.returncode == 0
+    assert done.stdout.decode().count("\n") >= 15, "every post listed"
+    done = program("search", "--limit", "0", "극장", *common)
+    assert done.returncode == 2 and b"--limit" in done.stderr

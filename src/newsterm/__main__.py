@@ -1,3 +1,3 @@
-from newsterm.cli import main
+from newsterm.cli import console
 
-raise SystemExit(main())
+console()
