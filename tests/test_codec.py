@@ -234,3 +234,37 @@ def test_term_table_look_ups_find_what_whoosh_finds(tmp_path):
         with pytest.raises(KeyError):
             ours[k]
         assert whooshs.get(k) is None
+
+
+def test_field_lengths_read_as_whoosh_reads_them(tmp_path):
+    # QuickPerDocReader reads a segment's length column once; every post's length in every
+    # field must be what Whoosh's per-document reader says (None for an empty field, the
+    # default for a field without a length column, IndexError past the end).
+    from whoosh import fields
+    from whoosh.codec.whoosh3 import W3PerDocReader
+    from whoosh.filedb.filestore import FileStorage
+
+    from newsterm.codec import QuickPerDocReader
+
+    schema = fields.Schema(a=fields.TEXT(), b=fields.TEXT(), k=fields.ID(stored=True))
+    storage = FileStorage(str(tmp_path)).create()
+    ix = storage.create_index(schema)
+    rng = random.Random(5)
+    with ix.writer(codec=NewstermCodec()) as w:
+        for i in range(300):
+            doc = {"k": str(i)}
+            if rng.random() < 0.7:
+                doc["a"] = " ".join(f"w{rng.randrange(50)}" for _ in range(rng.randrange(200)))
+            if i < 100 and rng.random() < 0.5:  # later posts have no b: a short column
+                doc["b"] = "x y z"
+            w.add_document(**doc)
+    (segment,) = ix._segments()
+    ours = QuickPerDocReader(storage, segment)
+    whooshs = W3PerDocReader(storage, segment)
+    for docnum in range(segment.doc_count_all()):
+        for field in ("a", "b", "k", "nope"):
+            assert ours.doc_field_length(docnum, field, 7) == whooshs.doc_field_length(
+                docnum, field, 7
+            ), (docnum, field)
+    with pytest.raises(IndexError):
+        ours.doc_field_length(segment.doc_count_all() + 1, "a")
