@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import io
 import json
 import os
 import pty
@@ -259,3 +260,27 @@ def test_the_program_flushes_everything_before_it_leaves_at_once(env):
     assert done.stdout.decode().count("\n") >= 15, "every post listed"
     done = program("search", "--limit", "0", "극장", *common)
     assert done.returncode == 2 and b"--limit" in done.stderr
+
+
+def test_terminal_output_styles_titles_meta_and_matches():
+    from datetime import datetime
+
+    from newsterm.index import Hit, SearchResults
+
+    hit = Hit(
+        path="2025/a.md",
+        title="넷플릭스\x1b]52;c;x\x07 소식",
+        date=datetime(2025, 8, 18),
+        categories=["뉴스", "IT"],
+        tags=[],
+        score=1.0,
+    )
+    hit.snippet, hit.spans = "넷플릭스가 극장에서", [(0, 4)]
+    out = io.StringIO()
+    cli_search._print_styled(SearchResults([hit], 3), out)
+    assert out.getvalue() == (
+        "\x1b[1m넷플릭스]52;c;x 소식\x1b[0m\n"
+        "  \x1b[32m2025-08-18\x1b[0m · \x1b[35m뉴스, IT\x1b[0m · \x1b[36m2025/a.md\x1b[0m\n"
+        "  \x1b[1;33m넷플릭스\x1b[0m\x1b[2m가 극장에서\x1b[0m\n"
+        "\n\x1b[2m1 of 3 posts\x1b[0m\n"
+    )

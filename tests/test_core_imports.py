@@ -108,3 +108,27 @@ def test_a_search_in_the_default_index_folder_skips_unneeded_modules(tmp_path: P
     assert done.returncode == 0, done.stderr
     assert "넷플릭스" in done.stdout
     assert list((tmp_path / "cache" / "newsterm" / "indexes").iterdir()), "index not in the cache"
+
+
+def test_a_search_on_a_terminal_does_not_import_rich(tmp_path: Path):
+    # The styled terminal output is written directly (rich costs ~35 ms to import).
+    done = _run(
+        f"""
+        import io, sys
+
+        class Terminal(io.StringIO):
+            def isatty(self):
+                return True
+
+        sys.stdout = out = Terminal()
+        from newsterm.cli import main
+        code = main(["search", "--archive", {str(ARCHIVE)!r}, "--index-dir",
+                     {str(tmp_path / "ix")!r}, "넷플릭스"])
+        assert code == 0, code
+        assert "\\x1b[1;33m넷플릭스" in out.getvalue(), out.getvalue()[:300]
+        loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("rich", "textual"))
+        assert not loaded, loaded
+        """,
+        {**os.environ, "TERM": "xterm"},
+    )
+    assert done.returncode == 0, done.stderr
