@@ -507,6 +507,28 @@ def test_second_writer_waits_briefly_then_is_busy(arch, ixdir, monkeypatch):
     assert ix.sync().added == 1
 
 
+def test_a_sync_that_waited_for_the_lock_sees_files_changed_meanwhile(arch, ixdir):
+    # A sync looks at the files before it takes the lock and reuses that look when the lock
+    # is free; when it had to wait, it looks again.
+    ix = open_index(arch, ixdir)
+    ix.sync()
+    write_post(arch, "new.md", "새 글", "하마")
+    lock = FileStorage(str(ixdir)).lock(LOCK_NAME)
+    assert lock.acquire(blocking=False)
+    results = []
+    worker = threading.Thread(target=lambda: results.append(ix.sync()))
+    worker.start()
+    try:
+        time.sleep(0.3)  # the sync has looked and is waiting
+        write_post(arch, "later.md", "늦은 글", "두루미")
+    finally:
+        lock.release()
+    worker.join(timeout=30)
+    assert results and results[0].added == 2
+    assert paths_of(ix.search("두루미")) == {"later.md"}
+    assert ix.sync().changed is False
+
+
 def test_readers_see_no_errors_and_no_duplicates_while_a_writer_commits(arch, ixdir):
     reader = open_index(arch, ixdir)
     writer = open_index(arch, ixdir)
