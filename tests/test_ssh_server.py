@@ -494,6 +494,18 @@ def test_search_exec_plain_and_json(world):
     hits = json.loads(res.stdout)
     assert isinstance(hits, list) and len(hits) == 1
     assert "Alpha ssh post" in json.dumps(hits, ensure_ascii=False)
+    # With a pty (ssh -t) the client's terminal expects CR LF, as a pty would send; without
+    # one the output is passed on as it is.
+    for flags, newline in ((["-tt"], b"\r\n"), ([], b"\n")):
+        done = subprocess.run(
+            client.ssh_argv(*flags, "127.0.0.1", "search", "quokkas"),
+            capture_output=True,
+            timeout=30,
+            stdin=subprocess.DEVNULL,
+        )
+        assert done.returncode == 0, done.stderr
+        assert b"Beta ssh post" + newline in done.stdout
+        assert done.stdout.count(b"\n") == done.stdout.count(newline) >= 3
     # Options that would name another folder are refused, not passed on.
     res = client.ssh("127.0.0.1", "search", "--archive", "/etc", "passwd")
     assert res.returncode == 1 and "not allowed" in res.stderr

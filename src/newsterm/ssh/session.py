@@ -425,6 +425,10 @@ class ServedSession(asyncssh.SSHServerSession):
             return
         self._search_proc = proc
         budget = [limits.exec_output_limit]
+        # With `ssh -t` the client's terminal is raw and expects what a pty would send: each
+        # line feed as CR LF (the search writes into a pipe, not a pty; without this its
+        # lines ran down the screen as a staircase).
+        crlf = self._pty
 
         async def pump(stream: asyncio.StreamReader, err: bool) -> None:
             while True:
@@ -435,6 +439,8 @@ class ServedSession(asyncssh.SSHServerSession):
                     continue
                 chunk = chunk[: budget[0]]
                 budget[0] -= len(chunk)
+                if crlf:
+                    chunk = chunk.replace(b"\n", b"\r\n")
                 c.bytes_out += len(chunk)
                 if self._chan is not None and not self._closed:
                     with contextlib.suppress(Exception):
