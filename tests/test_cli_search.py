@@ -284,3 +284,14 @@ def test_terminal_output_styles_titles_meta_and_matches():
         "  \x1b[1;33m넷플릭스\x1b[0m\x1b[2m가 극장에서\x1b[0m\n"
         "\n\x1b[2m1 of 3 posts\x1b[0m\n"
     )
+
+
+def test_color_option_overrides_the_terminal_check(env, capsys, monkeypatch):
+    assert run(env, "search", "--color", "always", "넷플릭스") == 0
+    out = capsys.readouterr().out
+    assert "\x1b[1;33m넷플릭스" in out  # styled though stdout is not a terminal
+    monkeypatch.setattr(cli_search, "_fancy", lambda stream: True)
+    assert run(env, "search", "--color", "never", "넷플릭스") == 0
+    assert ANSI not in capsys.readouterr().out
+    assert run(env, "search", "넷플릭스") == 0  # auto: as the terminal check says
+    assert ANSI in capsys.readouterr().out

@@ -504,8 +504,10 @@ def test_search_exec_plain_and_json(world):
             stdin=subprocess.DEVNULL,
         )
         assert done.returncode == 0, done.stderr
-        assert b"Beta ssh post" + newline in done.stdout
+        text = done.stdout.replace(b"\x1b[0m", b"")  # styled under -t: the client has a terminal
+        assert b"Beta ssh post" + newline in text
         assert done.stdout.count(b"\n") == done.stdout.count(newline) >= 3
+        assert (b"\x1b[" in done.stdout) == bool(flags)
     # Options that would name another folder are refused, not passed on.
     res = client.ssh("127.0.0.1", "search", "--archive", "/etc", "passwd")
     assert res.returncode == 1 and "not allowed" in res.stderr

@@ -106,6 +106,12 @@ def _search_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--limit", type=int, default=20, metavar="N", help="at most N hits (20)")
     p.add_argument("--sort", choices=["relevance", "date"], default="relevance")
     p.add_argument("--json", action="store_true", help="print a JSON array")
+    p.add_argument(
+        "--color",
+        choices=["auto", "always", "never"],
+        default="auto",
+        help="styles: on a terminal unless NO_COLOR is set (auto), always, never",
+    )
 
 
 def _index_args(p: argparse.ArgumentParser) -> None:

@@ -50,6 +50,14 @@ def _fancy(stream: TextIO) -> bool:
     return _isatty(stream) and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
 
 
+def _styles_wanted(color: str, out: TextIO) -> bool:
+    """``--color``: ``always`` and ``never`` as said; ``auto`` styles a terminal's output
+    unless ``NO_COLOR`` is set or the terminal is ``dumb``."""
+    if color == "always":
+        return True
+    return color == "auto" and _fancy(out)
+
+
 def _date_text(date) -> str:
     if date is None:
         return "undated"
@@ -160,7 +168,7 @@ def _search(args: argparse.Namespace) -> int:
     if getattr(args, "json", False):
         json.dump([h.to_json() for h in results.hits], out, ensure_ascii=False, indent=2)
         out.write("\n")
-    elif _fancy(out):
+    elif _styles_wanted(getattr(args, "color", "auto"), out):
         _print_styled(results, out)
     else:
         _print_plain(results, out)

@@ -14,7 +14,11 @@ MAX_COMMAND_CHARS = 2000
 MAX_WORDS = 64
 MAX_LIMIT = 200
 SORTS = ("relevance", "date")
-USAGE = "only 'search [--json] [--limit N] [--sort relevance|date] QUERY' can be run here"
+COLORS = ("auto", "always", "never")
+USAGE = (
+    "only 'search [--json] [--limit N] [--sort relevance|date] [--color always|never] QUERY'"
+    " can be run here"
+)
 
 
 @dataclass(slots=True)
@@ -25,9 +29,13 @@ class SearchRequest:
     json: bool = False
     limit: int | None = None
     sort: str | None = None
+    color: str | None = None
 
-    def argv(self, archive: str, index_dir: str) -> list[str]:
-        """Arguments after ``newsterm``: ``search --archive A --index-dir I [opts] -- words``."""
+    def argv(self, archive: str, index_dir: str, terminal: bool = False) -> list[str]:
+        """Arguments after ``newsterm``: ``search --archive A --index-dir I [opts] -- words``.
+
+        ``terminal``: the client asked for a pty (``ssh -t``), so the output is styled unless
+        the request says ``--color never`` (the search itself writes into a pipe)."""
         out = ["search", "--archive", archive, "--index-dir", index_dir]
         if self.json:
             out.append("--json")
@@ -35,6 +43,10 @@ class SearchRequest:
             out += ["--limit", str(self.limit)]
         if self.sort is not None:
             out += ["--sort", self.sort]
+        color = self.color or "auto"
+        if color == "auto":
+            color = "always" if terminal else "never"
+        out += ["--color", color]
         return [*out, "--", *self.words]
 
 
@@ -79,7 +91,7 @@ def parse_exec(command: str) -> SearchRequest:
         name, eq, value = tok.partition("=")
         if name == "--json" and not eq:
             req.json = True
-        elif name in ("--limit", "--sort"):
+        elif name in ("--limit", "--sort", "--color"):
             if not eq:
                 if i >= len(rest):
                     raise CommandRefused(f"{name} needs a value")
@@ -87,6 +99,10 @@ def parse_exec(command: str) -> SearchRequest:
                 i += 1
             if name == "--limit":
                 req.limit = _int_limit(value)
+            elif name == "--color":
+                if value not in COLORS:
+                    raise CommandRefused(f"--color must be one of: {', '.join(COLORS)}")
+                req.color = value
             elif value in SORTS:
                 req.sort = value
             else:

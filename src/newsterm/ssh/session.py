@@ -392,7 +392,11 @@ class ServedSession(asyncssh.SSHServerSession):
             # The command itself is not logged: it may hold a member's query.
             self._refuse_and_exit("exec", f"newsterm: {err}")
             return
-        self._task = asyncio.ensure_future(self._run_search(request.argv(*self._app.folders())))
+        self._task = asyncio.ensure_future(
+            self._run_search(
+                request.argv(*self._app.folders(), terminal=self._pty and self._term != "dumb")
+            )
+        )
 
     async def _run_search(self, tail: list[str]) -> None:
         app, c = self._app, self._conn
