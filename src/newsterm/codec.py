@@ -13,9 +13,10 @@ and the positions inside them, where a one-shot search spends its time:
 * **Positions** (:class:`BigramPositions`): the deltas as a typed array instead of a pickle.
 * **Short posting lists** (at most :data:`INLINE_LIMIT` posts: most bigrams) are kept in the
   term table instead of the postings file (Whoosh 2.7.4's own inlining is broken).
-* Reading a segment's term table directory in one read instead of 256, and hashing a term to
-  look it up with CPython's built-in MD5 (Whoosh's ``hashlib`` loads OpenSSL: ~3 ms of every
-  one-shot search).
+* Term look-ups: the term table's directory read in one read instead of 256, a term hashed
+  with CPython's built-in MD5 (Whoosh's ``hashlib`` loads OpenSSL: ~3 ms of every one-shot
+  search) and found with two ``os.pread`` calls instead of four seeks and reads.
+* A segment's field lengths (BM25F needs one for every post it scores) read as one block.
 
 :data:`FORMAT_VERSION` is part of the index's schema version: an index written in another
 layout is rebuilt from scratch.
@@ -457,10 +458,9 @@ def _md5_hash(key: bytes) -> int:
 
 
 class QuickHashReader(OrderedHashReader):
-    """Whoosh's term-table reader, reading the table's 256-entry directory in one read.
-
-    Whoosh reads it entry by entry: 256 reads for every segment each time an index is opened.
-    """
+    """Whoosh's term-table reader, reading the table's 256-entry directory in one read (Whoosh
+    reads it entry by entry: 256 reads for every segment each time an index is opened) and
+    looking keys up with ``os.pread``."""
 
     def __init__(self, dbfile, length=None, magic=b"HSH3", startoffset=0):
         # As HashReader.__init__ (Whoosh 2.7.4) but for the directory loop.
@@ -491,6 +491,10 @@ class QuickHashReader(OrderedHashReader):
         self.tables = list(_dir_entry.iter_unpack(table))
         self.endofdata = self.tables[0][0]
         self._fd = _fileno(dbfile) if startoffset == 0 else None
+
+    def close(self) -> None:
+        self._fd = None  # the descriptor may be reused for another file once closed
+        super().close()
 
     def __getitem__(self, key: bytes) -> bytes:
         """The value of ``key`` (KeyError if it is not there): Whoosh's look-up, reading with
