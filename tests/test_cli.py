@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import ARCHIVE
 from newsterm import __version__
@@ -225,3 +227,56 @@ def test_unreadable_archive_in_process(tmp_path: Path, monkeypatch: pytest.Monke
     monkeypatch.setattr(os, "access", lambda *a, **k: False)
     with pytest.raises(ArchiveError, match="archive is not readable"):
         resolve_archive(tmp_path)
+
+
+_TOKENS = [
+    "search", "search", "word", "넷플릭스", "a b", "", "--archive", "X", "--archive=Y",
+    "--archive=", "--index-dir", "/i", "--index-dir=/j", "--limit", "5", "--limit=0", " 7",
+    "x", "--sort", "date", "relevance", "--sort=bogus", "--color", "always", "--color=never",
+    "--json", "--json=1", "--js", "--lim", "--", "-h", "--help", "-x", "-5", "--version",
+]  # fmt: skip
+
+
+def _argparse_result(argv: list[str]) -> dict | None:
+    import contextlib
+    import io
+
+    from newsterm.cli import build_parser
+
+    try:
+        with contextlib.redirect_stderr(io.StringIO()), contextlib.redirect_stdout(io.StringIO()):
+            return vars(build_parser(argv).parse_args(argv))
+    except SystemExit:
+        return None
+
+
+@settings(max_examples=3000, deadline=None)
+@given(
+    st.lists(st.sampled_from(_TOKENS), max_size=4),
+    st.lists(st.sampled_from(_TOKENS), max_size=6),
+)
+def test_quick_search_arguments_are_argparses(before, after):
+    """A plain search command line is read without argparse (start-up time): whenever that
+    reader answers, argparse must give the same arguments; otherwise argparse decides."""
+    from newsterm.cli import _quick_search_args
+
+    argv = [*before, "search", *after]
+    quick = _quick_search_args(argv)
+    if quick is not None:
+        assert _argparse_result(argv) == vars(quick), argv
+
+
+def test_quick_search_arguments_cover_the_usual_forms():
+    from newsterm.cli import _quick_search_args
+
+    for argv in (
+        ["search", "넷플릭스", "극장"],
+        ["search", "--limit", "5", "--json", "x"],
+        ["--archive", "/a", "search", "x", "--sort=date", "--color", "never"],
+        ["search", "--archive", "/a", "--index-dir", "/i", "x"],
+    ):
+        quick = _quick_search_args(argv)
+        assert quick is not None, argv
+        assert vars(quick) == _argparse_result(argv)
+    for argv in (["search", "--help"], ["search"], ["search", "a", "--json", "b"], ["-h"]):
+        assert _quick_search_args(argv) is None, argv

@@ -6,7 +6,6 @@ start-up stays fast. Errors the user can fix become one line on stderr and exit 
 
 from __future__ import annotations
 
-import argparse
 import math
 import os
 import sys
@@ -18,13 +17,22 @@ from newsterm.lazy_imports import import_past
 
 TYPE_CHECKING = False  # typing is not imported at run time (~10 ms of start-up)
 if TYPE_CHECKING:
+    import argparse
+    from types import SimpleNamespace
     from typing import NoReturn
 
-# Start-up: argparse sizes its help formatter with shutil, which checks at import that bz2 and
-# lzma exist (~1.5 ms); pathlib imports urllib.parse, which imports ipaddress for one check of
-# bracketed hosts (~1.5 ms). Neither is needed to start.
-import_past("shutil", {"bz2": (), "lzma": ()})
+# Start-up: pathlib imports urllib.parse, which imports ipaddress for one check of bracketed
+# hosts (~1.5 ms); argparse sizes its help formatter with shutil, which checks at import that
+# bz2 and lzma exist (~1.5 ms). Neither is needed to start.
 import_past("urllib.parse", {"ipaddress": ()})
+
+
+def _argparse():
+    """argparse, imported when a command line needs it (see _quick_search_args)."""
+    import_past("shutil", {"bz2": (), "lzma": ()})
+    import argparse
+
+    return argparse
 
 
 def _add_archive(p: argparse.ArgumentParser, top: bool = False) -> None:
@@ -32,7 +40,7 @@ def _add_archive(p: argparse.ArgumentParser, top: bool = False) -> None:
     p.add_argument(
         "--archive",
         metavar="DIR",
-        default=None if top else argparse.SUPPRESS,
+        default=None if top else _argparse().SUPPRESS,
         help="archive folder (default: $NEWSTERM_ARCHIVE, else the bundled archive)",
     )
 
@@ -49,9 +57,9 @@ def _port(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+        raise _argparse().ArgumentTypeError(f"not a port number: {text!r}") from None
     if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"a port is 0 to 65535, not {value}")
+        raise _argparse().ArgumentTypeError(f"a port is 0 to 65535, not {value}")
     return value
 
 
@@ -59,9 +67,9 @@ def _seconds(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+        raise _argparse().ArgumentTypeError(f"not a number of seconds: {text!r}") from None
     if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"seconds must be a positive number, not {text!r}")
+        raise _argparse().ArgumentTypeError(f"seconds must be a positive number, not {text!r}")
     return value
 
 
@@ -75,7 +83,7 @@ def _read_args(p: argparse.ArgumentParser) -> None:
         help="locked-down mode for untrusted readers over SSH: no editor, pager, links, "
         "file saving or suspend",
     )
-    p.add_argument("--state", metavar="NAME", help=argparse.SUPPRESS)
+    p.add_argument("--state", metavar="NAME", help=_argparse().SUPPRESS)
 
 
 def _list_args(p: argparse.ArgumentParser) -> None:
@@ -159,7 +167,7 @@ def _serve_args(p: argparse.ArgumentParser) -> None:
         metavar="N",
         help="readers started ahead of time so a session opens faster (1; 0: none)",
     )
-    p.add_argument("--host-key", metavar="FILE", help=argparse.SUPPRESS)
+    p.add_argument("--host-key", metavar="FILE", help=_argparse().SUPPRESS)
 
 
 COMMANDS = {
@@ -173,11 +181,89 @@ COMMANDS = {
 }
 
 
+_SEARCH_VALUES = {
+    "--archive": None,
+    "--index-dir": None,
+    "--limit": None,
+    "--sort": ("relevance", "date"),
+    "--color": ("auto", "always", "never"),
+}
+"""The search options that take a value, with the values argparse would accept (None: any)."""
+
+
+def _quick_search_args(argv: list[str]) -> SimpleNamespace | None:
+    """The arguments of a plain ``search`` command line, read without argparse; else None.
+
+    Importing argparse (with gettext, locale and shutil) and setting up its parser is ~7 ms of
+    a one-shot search that should answer like rg. Command lines made of ``--archive`` before
+    the command, then ``search`` with full option names (``--limit 5``, ``--sort=date``) and
+    one run of query words are read here, with the result argparse gives. Anything else --
+    help, an abbreviated or unknown option, ``--``, a word starting with ``-``, a value
+    argparse would refuse, words after an option that follows words -- returns None and goes
+    to argparse, for the same result or its error message. A test checks that both agree.
+    """
+    values: dict[str, object] = {"archive": None}
+    i = 0
+    while i < len(argv) and argv[i] != "search":
+        name, eq, value = argv[i].partition("=")
+        if name != "--archive":
+            return None
+        if not eq:
+            i += 1
+            if i >= len(argv) or argv[i].startswith("-"):
+                return None
+            value = argv[i]
+        values["archive"] = value
+        i += 1
+    if i >= len(argv):
+        return None
+    values.update(index_dir=None, limit=20, sort="relevance", json=False, color="auto")
+    words: list[str] = []
+    words_ended = False
+    i += 1
+    while i < len(argv):
+        tok = argv[i]
+        i += 1
+        if not tok.startswith("-"):
+            if words_ended:
+                return None  # argparse: "unrecognized arguments"
+            words.append(tok)
+            continue
+        words_ended = bool(words)
+        name, eq, value = tok.partition("=")
+        if name == "--json" and not eq:
+            values["json"] = True
+            continue
+        if name not in _SEARCH_VALUES:
+            return None
+        if not eq:
+            if i >= len(argv) or argv[i].startswith("-"):
+                return None
+            value = argv[i]
+            i += 1
+        choices = _SEARCH_VALUES[name]
+        if choices is not None and value not in choices:
+            return None
+        if name == "--limit":
+            try:
+                values["limit"] = int(value)  # as argparse's type=int
+            except ValueError:
+                return None
+        else:
+            values[name[2:].replace("-", "_")] = value
+    if not words:
+        return None
+    from types import SimpleNamespace
+
+    return SimpleNamespace(command="search", query=words, **values)
+
+
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     """The command-line parser. Given ``argv``, only the commands named in it get their
     arguments (argparse spends ~5 ms of a one-shot search setting up the others); the rest
     are listed with their help line. With no command named, every command is complete.
     """
+    argparse = _argparse()
     parser = argparse.ArgumentParser(
         prog="newsterm",
         description="Read and search a folder of Markdown news and blog posts in the terminal.",
@@ -332,11 +418,13 @@ def main(argv: Sequence[str] | None = None, exit_when_done: bool = False) -> int
     """
     _safe_streams()
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser(argv)
-    try:
-        args = parser.parse_args(argv)
-    except KeyboardInterrupt:
-        return _fail("interrupted", 130)
+    args = _quick_search_args(argv)
+    if args is None:
+        parser = build_parser(argv)
+        try:
+            args = parser.parse_args(argv)
+        except KeyboardInterrupt:
+            return _fail("interrupted", 130)
     if args.command is None:
         args.archive_pos = None
         args.index_dir = None

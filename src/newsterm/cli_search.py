@@ -11,7 +11,6 @@ rich (only the build's progress bar does) nor Textual.
 
 from __future__ import annotations
 
-import argparse
 import gc
 import json
 import os
@@ -24,6 +23,7 @@ from newsterm.errors import IndexBusyError, NewstermError
 
 TYPE_CHECKING = False  # typing is not imported at run time (start-up)
 if TYPE_CHECKING:
+    import argparse
     from typing import TextIO
 
 __all__ = ["cmd_index", "cmd_search"]
