@@ -805,6 +805,40 @@ def test_build_under_an_address_space_limit_uses_a_smaller_budget(arch, ixdir):
     assert index_mod._pool_mb() == index_mod.LIMIT_MB  # no limit here
 
 
+def test_block_scoring_gives_whooshs_scores_exactly(tmp_path):
+    """Common terms are scored a block of posts at a time (query.weighting, BlockLeafMatcher.
+    score_into): every post and every score must be what Whoosh's BM25F gives one post at a
+    time, across segments, fields and a segment with deleted posts."""
+    from whoosh.scoring import BM25F
+
+    from newsterm.query import parse, to_whoosh, weighting
+
+    rng = random.Random(11)
+    root, corpus, ix = _indexed_corpus(tmp_path, rng, 150)
+    for rel, title, body in corpus[:40]:  # a second segment, and deletions in the first
+        write_post(root, rel, title, body + " 추가된 문장이다")
+    for rel, _title, _body in corpus[40:50]:
+        (root / rel).unlink()
+    ix.sync()
+    searcher = ix._get_searcher()
+    assert len(searcher.subsearchers) >= 2
+    assert any(sub.reader().has_deletions() for sub, _ in searcher.subsearchers)
+    words = [w for _, title, body in corpus for w in (title + " " + body).split()]
+    common = [w for w, _ in __import__("collections").Counter(words).most_common(12)]
+    plain = ix._ix.searcher(weighting=BM25F())
+    block = ix._ix.searcher(weighting=weighting())
+    checked = 0
+    for text in [*common, "추가된", "문장이다"]:
+        for q in (to_whoosh(parse(text)), to_whoosh(parse(text[:2]))):
+            ours = block.search(q, limit=None)
+            theirs = plain.search(q, limit=None)
+            assert [(h.docnum, h.score) for h in ours] == [(h.docnum, h.score) for h in theirs]
+            checked += len(ours)
+    plain.close()
+    block.close()
+    assert checked > 500
+
+
 def test_rare_first_phrase_finds_what_whoosh_phrase_finds(tmp_path):
     """The phrase matcher that intersects rarest-first agrees with Whoosh's own Phrase."""
     from whoosh import query as wq

@@ -410,6 +410,33 @@ class BlockLeafMatcher(W3LeafMatcher):
             ids = self._ids
         return ids[self._i]
 
+    def score_into(self, scores: array, offset: int, limit: int, boost: float) -> bool:
+        """Add ``score * boost`` of each post before ``limit`` to ``scores[post - offset]`` and
+        move past them, a block at a time; False (nothing done) when the scorer cannot score
+        a block at once (see ``scores_of``)."""
+        scores_of = getattr(self.scorer, "scores_of", None)
+        if scores_of is None:
+            return False
+        while self.is_active():
+            if self._ids is None:
+                self._read_ids()
+            if self._weights is None:
+                self._read_weights()
+            ids = self._ids
+            start, n = self._i, self._blocklength
+            end = bisect_left(ids, limit, start, n)
+            if end > start:
+                part = ids[start:end]
+                block = scores_of(part, self._weights[start:end])
+                for doc, score in zip(part, block, strict=True):
+                    scores[doc - offset] += score * boost
+            if end < n:
+                self._i = end
+                break
+            self._i = n - 1
+            self.next()  # the next block
+        return True
+
 
 class FastFieldWriter(W3FieldWriter):
     """Whoosh's field writer, with field lengths looked up once per post instead of per term."""
@@ -660,6 +687,16 @@ class QuickPerDocReader(W3PerDocReader):
             data = colfile.get(offset, length)  # posts past its end have the default, 0
         self._length_bytes[fieldname] = data
         return data
+
+    def field_lengths(self, fieldname: str) -> list | None:
+        """Every post's length in ``fieldname`` (None for a length byte of 0, as
+        :meth:`doc_field_length` says), indexed by post number; None without a length column."""
+        data = self._lengths(fieldname)
+        if data is None:
+            return None
+        out = [_LENGTH_OF_BYTE[b] if b else None for b in data]
+        out.extend([None] * (self._doccount - len(out)))
+        return out
 
     def doc_field_length(self, docnum, fieldname, default=0):
         # As W3PerDocReader.doc_field_length: the default without a column, None for 0.

@@ -983,7 +983,9 @@ def _new_searcher(ix):
     # Whoosh's query expansion (whoosh.classify, imported by its searcher) imports random for
     # a clustering helper newsterm never uses.
     import_past("whoosh.searching", {"random": ()})
-    searcher = ix.searcher()
+    from newsterm.query import weighting
+
+    searcher = ix.searcher(weighting=weighting())
     whoosh_avg = searcher.avg_field_length
     cache: dict = {}
 

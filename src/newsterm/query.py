@@ -526,6 +526,9 @@ def _or_class():
             a = self._a
             a[:] = self._zeros
             for m in self._submatchers:
+                score_into = getattr(m, "score_into", None) if scored else None
+                if score_into is not None and m.is_active() and score_into(a, offset, limit, boost):
+                    continue  # the matcher scored its posts a block at a time
                 while m.is_active() and m.id() < limit:
                     i = m.id() - offset
                     if scored:
@@ -564,6 +567,48 @@ def _or_class():
             return super()._matcher(subs, searcher, context)
 
     return FastOr
+
+
+@lru_cache(maxsize=1)
+def weighting():
+    """Whoosh's BM25F, whose scorer can also score a block of posts at once (``scores_of``,
+    used by BlockLeafMatcher.score_into): the same formula, float for float, without a
+    method call per post through the matcher, the scorer and the field length lookup."""
+    from whoosh.scoring import BM25F, BM25FScorer
+
+    class BlockBM25FScorer(BM25FScorer):
+        def __init__(self, searcher, fieldname, text, B, K1, qf=1):
+            super().__init__(searcher, fieldname, text, B, K1, qf=qf)
+            perdoc = getattr(searcher.reader(), "_perdoc", None)
+            lengths = getattr(perdoc, "field_lengths", None)
+            if lengths is None:  # not newsterm's reader: one post at a time
+                self.scores_of = None
+            else:
+                self._fieldname = fieldname
+                self._perdoc = perdoc
+                self._lengths = None
+
+        def scores_of(self, ids, weights) -> list[float]:
+            """BM25FScorer.score of each post (ids) with its term weight."""
+            lengths = self._lengths
+            if lengths is None:
+                lengths = self._lengths = self._perdoc.field_lengths(self._fieldname)
+            idf, avgfl, B, K1 = self.idf, self.avgfl, self.B, self.K1
+            if lengths is None:  # no length column: Whoosh's default length, 1
+                lengths = [1] * (max(ids) + 1)
+            # whoosh.scoring.bm25(idf, tf, fl, avgfl, B, K1), written out
+            return [
+                idf * ((w * (K1 + 1)) / (w + K1 * ((1 - B) + B * lengths[d] / avgfl)))
+                for d, w in zip(ids, weights, strict=True)
+            ]
+
+    class BlockBM25F(BM25F):
+        def scorer(self, searcher, fieldname, text, qf=1):
+            if not searcher.schema[fieldname].scorable or fieldname in self._field_B:
+                return super().scorer(searcher, fieldname, text, qf=qf)
+            return BlockBM25FScorer(searcher, fieldname, text, self.B, self.K1, qf=qf)
+
+    return BlockBM25F()
 
 
 @lru_cache(maxsize=1)
