@@ -72,11 +72,11 @@ def test_search_command_does_not_import_textual_or_rich(tmp_path: Path):
 
 # Imported at the top of Whoosh, pathlib and platformdirs, but needed by no search (each is
 # stood in: newsterm.lazy_imports): OpenSSL's hashlib, tempfile and random, shutil, ipaddress,
-# calendar; and argparse (with gettext and locale), as a plain search command line is read
+# calendar, queue, mmap; and argparse (with gettext and locale), as a plain search command line is read
 # without it (cli._quick_search_args).
 _SKIPPED = (
     "_hashlib", "hashlib", "tempfile", "random", "shutil", "bz2", "lzma", "ipaddress",
-    "calendar", "argparse", "gettext", "locale",
+    "calendar", "argparse", "gettext", "locale", "queue", "mmap",
 )  # fmt: skip
 
 
@@ -99,13 +99,14 @@ def test_a_search_in_the_default_index_folder_skips_unneeded_modules(tmp_path: P
         loaded = [m for m in {_SKIPPED!r} if m in sys.modules]
         assert not loaded, loaded
         # and each still works when something asks for it
-        import hashlib, tempfile, random, ipaddress, calendar, shutil
+        import hashlib, tempfile, random, ipaddress, calendar, shutil, queue, mmap
         assert hashlib.sha1(b"x").hexdigest().startswith("11f6ad8e")
         assert ipaddress.ip_address("::1").version == 6
         from pathlib import Path
         assert Path("/a b").as_uri() == "file:///a%20b"
         assert calendar.isleap(2024) and 0 <= random.random() < 1
         assert tempfile.gettempdir() and shutil.which("sh")
+        assert queue.Queue().empty() and mmap.PAGESIZE > 0
         """,
         env,
     )

@@ -29,11 +29,14 @@ from functools import lru_cache
 
 from newsterm.lazy_imports import import_past
 
-# Whoosh's ``compat`` imports ``urllib.request`` (http, ssl, email: ~37 ms) and ``html`` (the
-# entity tables) for functions newsterm never calls; ``analysis`` two English stemmers and a
-# phonetic encoder newsterm's analyzer does not use (~2 ms), and ``whoosh.util`` ``random``
-# for the names of new files (only a writer needs one).
-import_past("whoosh.compat", {"urllib.request": ("urlretrieve",), "html": ("escape",)})
+# Whoosh's ``compat`` imports ``urllib.request`` (http, ssl, email: ~37 ms), ``html`` (the
+# entity tables) and ``queue`` (for the multi-process writer) for what a search never uses;
+# ``analysis`` two English stemmers and a phonetic encoder newsterm's analyzer does not use
+# (~2 ms), and ``whoosh.util`` ``random`` for the names of new files (only a writer needs one).
+import_past(
+    "whoosh.compat",
+    {"urllib.request": ("urlretrieve",), "html": ("escape",), "queue": ()},
+)
 import_past(
     "whoosh.analysis",
     {

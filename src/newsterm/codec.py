@@ -39,11 +39,17 @@ from newsterm.analysis import term_positions
 from newsterm.lazy_imports import import_past
 
 # Whoosh's term tables import hashlib's MD5 (see _md5_hash), its file storage ``tempfile`` for
-# temporary folders and ``shutil`` to copy files into a compound segment, its date helpers
-# ``calendar``: none is used by a search.
+# temporary folders, ``shutil`` and ``mmap`` for compound segments (newsterm writes none), its
+# date helpers ``calendar``: none is used by a search.
 import_past(
     "whoosh.codec.whoosh3",
-    {"hashlib": ("md5",), "tempfile": (), "shutil": ("copyfileobj",), "calendar": ()},
+    {
+        "hashlib": ("md5",),
+        "tempfile": (),
+        "shutil": ("copyfileobj",),
+        "mmap": (),
+        "calendar": (),
+    },
 )
 
 from whoosh.codec.whoosh3 import (  # noqa: E402
