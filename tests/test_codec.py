@@ -250,17 +250,18 @@ def test_field_lengths_read_as_whoosh_reads_them(tmp_path):
     storage = FileStorage(str(tmp_path)).create()
     ix = storage.create_index(schema)
     rng = random.Random(5)
-    with ix.writer(codec=NewstermCodec()) as w:
+    with ix.writer(codec=NewstermCodec(), compound=False) as w:
         for i in range(300):
             doc = {"k": str(i)}
             if rng.random() < 0.7:
                 doc["a"] = " ".join(f"w{rng.randrange(50)}" for _ in range(rng.randrange(200)))
             if i < 100 and rng.random() < 0.5:  # later posts have no b: a short column
-                doc["b"] = "x y z"
+                doc["b"] = "xx yy zz"
             w.add_document(**doc)
     (segment,) = ix._segments()
     ours = QuickPerDocReader(storage, segment)
     whooshs = W3PerDocReader(storage, segment)
+    assert ours.has_column("_a_len") and ours.has_column("_b_len"), "columns under test"
     for docnum in range(segment.doc_count_all()):
         for field in ("a", "b", "k", "nope"):
             assert ours.doc_field_length(docnum, field, 7) == whooshs.doc_field_length(
@@ -268,3 +269,28 @@ def test_field_lengths_read_as_whoosh_reads_them(tmp_path):
             ), (docnum, field)
     with pytest.raises(IndexError):
         ours.doc_field_length(segment.doc_count_all() + 1, "a")
+
+
+def test_field_length_lists_match_the_reader(tmp_path):
+    # Block scoring reads a field's lengths as one list per segment: the same values as
+    # doc_field_length, None where the length byte is 0 and past the column's end.
+    from whoosh import fields
+    from whoosh.filedb.filestore import FileStorage
+
+    from newsterm.codec import QuickPerDocReader
+
+    schema = fields.Schema(a=fields.TEXT(), b=fields.TEXT())
+    storage = FileStorage(str(tmp_path)).create()
+    ix = storage.create_index(schema)
+    with ix.writer(codec=NewstermCodec(), compound=False) as w:
+        for i in range(50):
+            w.add_document(a=" ".join(["xx"] * (i % 7)), b="yy zz" if i < 10 else "")
+    (segment,) = ix._segments()
+    reader = QuickPerDocReader(storage, segment)
+    assert reader.has_column("_a_len") and reader.has_column("_b_len"), "columns under test"
+    for field in ("a", "b"):
+        lengths = reader.field_lengths(field)
+        assert len(lengths) == segment.doc_count_all()
+        assert lengths == [reader.doc_field_length(d, field) for d in range(len(lengths))]
+        assert reader.field_lengths(field) is lengths, "made once"
+    assert reader.field_lengths("nope") is None

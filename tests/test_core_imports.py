@@ -72,8 +72,8 @@ def test_search_command_does_not_import_textual_or_rich(tmp_path: Path):
 
 # Imported at the top of Whoosh, pathlib and platformdirs, but needed by no search (each is
 # stood in: newsterm.lazy_imports): OpenSSL's hashlib, tempfile and random, shutil, ipaddress,
-# calendar, queue, mmap; and argparse (with gettext and locale), as a plain search command line is read
-# without it (cli._quick_search_args).
+# calendar, queue, mmap; and argparse (with gettext and locale), as a plain search command
+# line is read without it (cli._quick_search_args).
 _SKIPPED = (
     "_hashlib", "hashlib", "tempfile", "random", "shutil", "bz2", "lzma", "ipaddress",
     "calendar", "argparse", "gettext", "locale", "queue", "mmap",

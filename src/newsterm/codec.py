@@ -678,6 +678,7 @@ class QuickPerDocReader(W3PerDocReader):
     def __init__(self, storage, segment):
         super().__init__(storage, segment)
         self._length_bytes: dict[str, bytes | None] = {}
+        self._length_lists: dict[str, list | None] = {}
 
     def _lengths(self, fieldname: str) -> bytes | None:
         try:
@@ -696,12 +697,18 @@ class QuickPerDocReader(W3PerDocReader):
 
     def field_lengths(self, fieldname: str) -> list | None:
         """Every post's length in ``fieldname`` (None for a length byte of 0, as
-        :meth:`doc_field_length` says), indexed by post number; None without a length column."""
+        :meth:`doc_field_length` says), indexed by post number; None without a length column.
+        Made once per field (every term's scorer in this segment shares it)."""
+        try:
+            return self._length_lists[fieldname]
+        except KeyError:
+            pass
         data = self._lengths(fieldname)
-        if data is None:
-            return None
-        out = [_LENGTH_OF_BYTE[b] if b else None for b in data]
-        out.extend([None] * (self._doccount - len(out)))
+        out = None
+        if data is not None:
+            out = [_LENGTH_OF_BYTE[b] if b else None for b in data]
+            out.extend([None] * (self._doccount - len(out)))
+        self._length_lists[fieldname] = out
         return out
 
     def doc_field_length(self, docnum, fieldname, default=0):
