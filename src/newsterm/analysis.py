@@ -155,9 +155,11 @@ def _words():
     return re.compile(f"[^\\W_{_CJK}]+")
 
 
-@lru_cache(maxsize=1)
-def _ascii_words():
-    return re.compile("[A-Za-z0-9]+")
+@lru_cache(maxsize=64)
+def _ascii_words_from(first: str):
+    """Whole ASCII runs of letters and digits that start with ``first`` (either case)."""
+    chars = re.escape(first.lower() + first.upper()) if first.isalpha() else re.escape(first)
+    return re.compile(f"(?<![A-Za-z0-9])[{chars}][A-Za-z0-9]*")
 
 
 def stem_spans(text: str, key: str) -> list[tuple[int, int]]:
@@ -177,11 +179,9 @@ def stem_spans(text: str, key: str) -> list[tuple[int, int]]:
         ]
     spans = []
     end_of_text = len(text)
-    for m in _ascii_words().finditer(text):
+    # a stem keeps its word's first letter: only the runs starting with it are stemmed
+    for m in _ascii_words_from(first).finditer(text):
         word = m.group()
-        # a stem keeps its word's first letter: most words are skipped without stemming
-        if word[0].lower() != first:
-            continue
         s, e = m.span()
         if (s and _joins(text[s - 1])) or (e < end_of_text and _joins(text[e])):
             continue  # part of a longer word (an accented letter, another script)
