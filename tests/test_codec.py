@@ -294,3 +294,30 @@ def test_field_length_lists_match_the_reader(tmp_path):
         assert lengths == [reader.doc_field_length(d, field) for d in range(len(lengths))]
         assert reader.field_lengths(field) is lengths, "made once"
     assert reader.field_lengths("nope") is None
+
+
+def test_whoosh_reads_the_term_tables_newsterm_writes(tmp_path):
+    # The writer hashes terms with newsterm's MD5 helper: Whoosh's own reader must find every
+    # term of a segment newsterm wrote, with the same term info newsterm's reader gives.
+    from whoosh import fields
+    from whoosh.filedb.filestore import FileStorage
+    from whoosh.filedb.filetables import OrderedHashReader
+
+    from newsterm.codec import QuickHashReader
+
+    schema = fields.Schema(body=fields.TEXT())
+    storage = FileStorage(str(tmp_path)).create()
+    ix = storage.create_index(schema)
+    rng = random.Random(9)
+    with ix.writer(codec=NewstermCodec(), compound=False) as w:
+        for _ in range(200):
+            w.add_document(body=" ".join(f"w{rng.randrange(3000)}" for _ in range(30)))
+    (segment,) = ix._segments()
+    name = segment.make_filename(NewstermCodec.TERMS_EXT)
+    length = storage.file_length(name)
+    whooshs = OrderedHashReader(storage.open_file(name), length)
+    ours = QuickHashReader(storage.open_file(name), length)
+    keys = list(whooshs.keys())
+    assert len(keys) > 2000
+    for key in keys:
+        assert whooshs[key] == ours[key]

@@ -445,7 +445,14 @@ class BlockLeafMatcher(W3LeafMatcher):
 
 
 class FastFieldWriter(W3FieldWriter):
-    """Whoosh's field writer, with field lengths looked up once per post instead of per term."""
+    """Whoosh's field writer, with field lengths looked up once per post instead of per term,
+    and terms hashed for the term table with :func:`_md5_hash` (the same values; Whoosh's
+    goes through hashlib, stood in for searches: see ``import_past`` above)."""
+
+    def __init__(self, codec, storage, segment):
+        super().__init__(codec, storage, segment)
+        if self._tindex.hashtype == 0:
+            self._tindex.hashfn = _md5_hash
 
     def add_postings(self, schema, lengths, items):
         lastfn = None

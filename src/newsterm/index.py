@@ -1051,6 +1051,8 @@ _MD_LINK = re.compile(r"!?\[([^\[\]\n]*)\]\([^()\n]*\)")  # no nesting: linear t
 _MD_MARK = re.compile(
     r"(?m)^\s{0,3}(?:#{1,6}\s+|>\s?|[-*+]\s+|\d+[.)]\s+)|[*_`~]{1,3}|<[^>\n]{1,200}>"
 )
+
+
 def _plain(body: str) -> str:
     text = _MD_LINK.sub(r"\1", body)
     text = _MD_MARK.sub(" ", text)

@@ -29,10 +29,14 @@ def _real(name: str) -> types.ModuleType:
 
 
 def _deferred(module: str, attr: str):
-    """A function that imports ``module`` on its first call and runs its ``attr``."""
+    """A function that imports ``module`` on its first call and runs its ``attr`` (found once:
+    a stood-in function may be called for every term a build writes)."""
+    found = []
 
     def call(*args, **kwargs):
-        return getattr(_real(module), attr)(*args, **kwargs)
+        if not found:
+            found.append(getattr(_real(module), attr))
+        return found[0](*args, **kwargs)
 
     call.__name__ = call.__qualname__ = attr
     return call
