@@ -49,7 +49,9 @@ class _StandIn(types.ModuleType):
         if sys.modules.get(self.__name__) is self:
             # still standing in (the target is loading): asking for more would recurse
             raise AttributeError(f"{self.__name__}.{attr} is not available while it is stood in")
-        return getattr(_real(self.__name__), attr)
+        value = getattr(_real(self.__name__), attr)
+        setattr(self, attr, value)  # found once: the next use is a plain attribute
+        return value
 
 
 def import_past(target: str, stand_ins: dict[str, tuple[str, ...]]) -> None:
