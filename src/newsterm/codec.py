@@ -684,35 +684,23 @@ class QuickPerDocReader(W3PerDocReader):
 
     def __init__(self, storage, segment):
         super().__init__(storage, segment)
-        self._length_bytes: dict[str, bytes | None] = {}
         self._length_lists: dict[str, list | None] = {}
 
-    def _lengths(self, fieldname: str) -> bytes | None:
-        try:
-            return self._length_bytes[fieldname]
-        except KeyError:
-            pass
-        lenfield = f"_{fieldname}_len"  # whoosh3's _lenfield
-        data = None
-        if self.has_column(lenfield):
-            if lenfield not in self._colfiles:
-                self._colfiles[lenfield] = self._get_column_file(lenfield)
-            colfile, offset, length = self._colfiles[lenfield]
-            data = colfile.get(offset, length)  # posts past its end have the default, 0
-        self._length_bytes[fieldname] = data
-        return data
-
     def field_lengths(self, fieldname: str) -> list | None:
-        """Every post's length in ``fieldname`` (None for a length byte of 0, as
-        :meth:`doc_field_length` says), indexed by post number; None without a length column.
-        Made once per field (every term's scorer in this segment shares it)."""
+        """Every post's length in ``fieldname`` (None for a length byte of 0, as Whoosh's
+        ``doc_field_length`` says), indexed by post number; None without a length column.
+        Read once per field: every look-up and every term's scorer in the segment share it."""
         try:
             return self._length_lists[fieldname]
         except KeyError:
             pass
-        data = self._lengths(fieldname)
+        lenfield = f"_{fieldname}_len"  # whoosh3's _lenfield
         out = None
-        if data is not None:
+        if self.has_column(lenfield):
+            if lenfield not in self._colfiles:
+                self._colfiles[lenfield] = self._get_column_file(lenfield)
+            colfile, offset, length = self._colfiles[lenfield]
+            data = colfile.get(offset, length)  # a byte per post; later posts have 0
             out = [_LENGTH_OF_BYTE[b] if b else None for b in data]
             out.extend([None] * (self._doccount - len(out)))
         self._length_lists[fieldname] = out
@@ -722,13 +710,10 @@ class QuickPerDocReader(W3PerDocReader):
         # As W3PerDocReader.doc_field_length: the default without a column, None for 0.
         if docnum > self._doccount:
             raise IndexError(f"Asked for docnum {docnum!r} of {self._doccount}")
-        data = self._lengths(fieldname)
-        if data is None:
+        lengths = self.field_lengths(fieldname)
+        if lengths is None:
             return default
-        lbyte = data[docnum] if docnum < len(data) else 0
-        if lbyte:
-            return _LENGTH_OF_BYTE[lbyte]
-        return None
+        return lengths[docnum] if docnum < self._doccount else None
 
 
 assert LENGTHS_COLUMN._typecode == "B" and LENGTHS_COLUMN._default == 0, "Whoosh's layout"
