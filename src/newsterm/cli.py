@@ -107,16 +107,20 @@ def _check_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print a JSON array")
 
 
+SORTS = ("relevance", "date")
+COLORS = ("auto", "always", "never")
+
+
 def _search_args(p: argparse.ArgumentParser) -> None:
     _add_archive(p)
     _add_index_dir(p)
     p.add_argument("query", nargs="+", metavar="QUERY", help="words, phrases, field:value ...")
     p.add_argument("--limit", type=int, default=20, metavar="N", help="at most N hits (20)")
-    p.add_argument("--sort", choices=["relevance", "date"], default="relevance")
+    p.add_argument("--sort", choices=SORTS, default="relevance")
     p.add_argument("--json", action="store_true", help="print a JSON array")
     p.add_argument(
         "--color",
-        choices=["auto", "always", "never"],
+        choices=COLORS,
         default="auto",
         help="styles: on a terminal unless NO_COLOR is set (auto), always, never",
     )
@@ -185,10 +189,11 @@ _SEARCH_VALUES = {
     "--archive": None,
     "--index-dir": None,
     "--limit": None,
-    "--sort": ("relevance", "date"),
-    "--color": ("auto", "always", "never"),
+    "--sort": SORTS,
+    "--color": COLORS,
 }
-"""The search options that take a value, with the values argparse would accept (None: any)."""
+"""The search options that take a value, with the values _search_args lets argparse accept
+(None: any)."""
 
 
 def _quick_search_args(argv: list[str]) -> SimpleNamespace | None:
