@@ -132,8 +132,8 @@ async def _press(app, key: str, character: str | None = None) -> None:
 
 
 async def _pilot(root: Path, index_dir: Path, opens: int, keys: int, nwords: int) -> dict:
+    from newsterm.state import ReadingState
     from newsterm.tui.app import NewstermApp
-    from newsterm.tui.state import ReadingState
 
     t0 = time.perf_counter()
     app = NewstermApp(root, index_dir=index_dir, state=ReadingState(root), watch=True)

@@ -120,7 +120,16 @@ def test_the_parser_sets_up_only_the_commands_named():
     )
     with_args = {name for name, p in sub.choices.items() if len(p._actions) > 1}
     assert with_args == {"search"}
-    assert set(sub.choices) == {"read", "list", "show", "check", "search", "index", "serve"}
+    assert set(sub.choices) == {
+        "read",
+        "list",
+        "show",
+        "check",
+        "search",
+        "index",
+        "serve",
+        "state",
+    }
 
 
 def test_unknown_option_is_a_usage_error_without_traceback():

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from newsterm.state import ReadingState
 from newsterm.tui.app import NewstermApp
-from newsterm.tui.state import ReadingState
 
 pytestmark = pytest.mark.anyio
 

@@ -456,6 +456,31 @@ def test_member_state_lasts_and_anonymous_state_does_not(world, tmp_path):
         assert server.stop() == 0
 
 
+def test_a_corrupt_state_file_does_not_lock_out_members(world, tmp_path):
+    """Issue 13 item 2 on the server: every member's reader shares one state file."""
+    server = start_server(
+        tmp_path / "home", world["archive"], "--authorized-keys", str(world["ak"])
+    )
+    client = Client(server, world["member"], tmp_path / "kh")
+    try:
+        member = client.ssh_argv("-tt", "127.0.0.1")
+        read_beta_and_quit(tmp_path, member, "c1")
+        (db,) = Path(server.env["XDG_DATA_HOME"]).rglob("state.sqlite3")
+        for side in db.parent.glob("state.sqlite3-*"):
+            side.unlink()
+        db.write_bytes(b"\x00not a database: a disk hiccup\n" * 300)
+        # The member still gets the reader (one notice), and their marks are kept from now on.
+        second = read_beta_and_quit(tmp_path, member, "c2")
+        assert "3 unread" in second
+        aside = list(db.parent.glob("state.sqlite3.corrupt-*"))
+        assert len(aside) == 1 and aside[0].read_bytes().startswith(b"\x00not a database")
+        third = read_beta_and_quit(tmp_path, member, "c3")
+        assert third.count(TITLES[1]) >= 2 and "2 unread" in third
+        assert not [r for r in server.events("disconnect") if r.get("exit_status") not in (0, None)]
+    finally:
+        assert server.stop() == 0
+
+
 def test_archive_changes_reach_an_open_session(world, tmux, tmp_path):
     archive = make_archive(tmp_path / "archive")
     server = start_server(tmp_path / "home", archive)

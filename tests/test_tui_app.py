@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
+from newsterm.state import ReadingState
 from newsterm.tui.keys import load_config
-from newsterm.tui.state import ReadingState
 from tui_helpers import SEED, make_app, open_seed, wait_for
 
 REPO = Path(__file__).resolve().parents[1]
@@ -396,18 +396,70 @@ async def test_live_change_of_the_open_post_keeps_the_place(bundled_archive_copy
         assert app.current.path == SEED
 
 
-async def test_moved_post_keeps_no_stale_state(bundled_archive_copy: Path):
+async def test_moved_post_keeps_its_marks(bundled_archive_copy: Path):
     state = ReadingState(bundled_archive_copy)
-    state.set_read(SEED)
-    state.set_bookmarked(SEED)
-    (bundled_archive_copy / SEED).rename(bundled_archive_copy / "2023" / SEED)
     app = make_app(bundled_archive_copy, state=state, restore=False)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: app.loaded)
-        assert f"2023/{SEED}" in app.by_path
-        assert not state.is_read(f"2023/{SEED}")
+        state.set_read(SEED)
+        state.set_bookmarked(SEED)
+    state.close()
+    # Moved and renamed while the reader was closed: same body, new path.
+    (bundled_archive_copy / "2023").mkdir(exist_ok=True)
+    (bundled_archive_copy / SEED).rename(bundled_archive_copy / "2023" / "renamed.md")
+    state = ReadingState(bundled_archive_copy)
+    app = make_app(bundled_archive_copy, state=state, restore=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.loaded)
+        assert "2023/renamed.md" in app.by_path
+        assert state.is_read("2023/renamed.md") and state.is_bookmarked("2023/renamed.md")
         assert not state.is_read(SEED) and not state.is_bookmarked(SEED)
-    assert ReadingState(bundled_archive_copy).bookmarks() == []
+    state.close()
+    assert ReadingState(bundled_archive_copy).bookmarks() == ["2023/renamed.md"]
+
+
+async def test_a_folder_away_keeps_its_marks(bundled_archive_copy: Path, tmp_path: Path):
+    state = ReadingState(bundled_archive_copy)
+    state.set_read(SEED)
+    state.set_bookmarked(SEED)
+    state.close()
+    away = tmp_path / "away"
+    (bundled_archive_copy / SEED).rename(away)  # an rsync in progress, a mount not mounted
+    state = ReadingState(bundled_archive_copy)
+    app = make_app(bundled_archive_copy, state=state, restore=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.loaded)
+        assert SEED not in app.by_path
+    state.close()
+    away.rename(bundled_archive_copy / SEED)
+    state = ReadingState(bundled_archive_copy)
+    assert state.is_read(SEED) and state.bookmarks() == [SEED]
+
+
+async def test_state_that_cannot_be_saved_says_so_once_and_marks_still_work(
+    bundled_archive_copy: Path, tmp_path: Path
+):
+    import shutil
+    import subprocess
+
+    folder = tmp_path / "ro-state"
+    folder.mkdir()
+    if not shutil.which("chattr") or subprocess.run(["chattr", "+i", str(folder)]).returncode:
+        pytest.skip("chattr +i not available")
+    try:
+        state = ReadingState(bundled_archive_copy, db_path=folder / "state.sqlite3")
+        app = make_app(bundled_archive_copy, state=state, restore=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_for(pilot, lambda: app.loaded)
+            await open_seed(app, pilot)
+            await pilot.press("m")
+            await pilot.press("b")
+            await pilot.pause()
+            assert state.is_bookmarked(SEED)
+            said = [n.message for n in app._notifications if "cannot be saved" in n.message]
+            assert len(said) == 1
+    finally:
+        subprocess.run(["chattr", "-i", str(folder)])
 
 
 async def test_copy_permalink_with_site_config(bundled_archive_copy: Path):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from newsterm.tui.state import ReadingState
+from newsterm.state import ReadingState
 from tui_helpers import SEED, FakeIndex, make_app, wait_for
 
 REPO = Path(__file__).resolve().parents[1]

@@ -8,10 +8,10 @@ from pathlib import Path
 
 from rich.cells import cell_len
 
+from newsterm.state import ReadingState
 from newsterm.tui.hangul import initials, title_matches
 from newsterm.tui.keys import KNOWN_IDS, load_config
 from newsterm.tui.render import Palette, Renderer, find_hits, reading_minutes, simple_matcher
-from newsterm.tui.state import ReadingState
 from newsterm.tui.widgets.post_list import fit
 
 
@@ -112,7 +112,7 @@ def test_in_memory_state_writes_no_file(tmp_path: Path):
 _WRITER = """
 import sys
 from pathlib import Path
-from newsterm.tui.state import ReadingState
+from newsterm.state import ReadingState
 db, root, name, n = sys.argv[1], Path(sys.argv[2]), sys.argv[3], int(sys.argv[4])
 state = ReadingState(root, db_path=db)
 for i in range(n):

@@ -10,9 +10,9 @@ from datetime import datetime
 from pathlib import Path
 
 from newsterm.models import Post
+from newsterm.state import ReadingState
 from newsterm.tui.app import NewstermApp
 from newsterm.tui.keys import Config
-from newsterm.tui.state import ReadingState
 
 SEED = "2025-08-18-content-ai-weekly-digest.md"
 

@@ -174,6 +174,18 @@ def _serve_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--host-key", metavar="FILE", help=_argparse().SUPPRESS)
 
 
+def _state_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "action",
+        nargs="?",
+        choices=("show", "prune"),
+        default="show",
+        help="show (the default): counts and missing posts; prune: forget missing posts' marks",
+    )
+    _add_archive(p)
+    p.add_argument("--profile", metavar="NAME", help="a served member's state (the key's name)")
+
+
 COMMANDS = {
     "read": ("open the reader (the default command)", _read_args),
     "list": ("list every post, newest first", _list_args),
@@ -182,6 +194,7 @@ COMMANDS = {
     "search": ("search the archive (builds the index if needed)", _search_args),
     "index": ("bring the search index up to date with the archive", _index_args),
     "serve": ("serve the reader over SSH", _serve_args),
+    "state": ("reading marks kept for the archive; prune those of missing posts", _state_args),
 }
 
 
@@ -329,6 +342,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         os.register_at_fork(after_in_child=_ignore_sigint)
 
         return getattr(cli_search, f"cmd_{command}")(args)
+    if command == "state":
+        from newsterm.cli_state import cmd_state
+
+        return cmd_state(args)
     if command == "serve":
         from newsterm.ssh.server import run_server
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import sys
 import threading
 import time
 from collections.abc import Iterable
@@ -32,6 +33,7 @@ from textual.worker import get_current_worker
 
 from newsterm import paths
 from newsterm.models import Post, Problem, Section
+from newsterm.state import ReadingState
 from newsterm.text import is_web_link
 from newsterm.tui.commands import ReaderCommands
 from newsterm.tui.hangul import FoldedQuery, TitleMatcher
@@ -48,7 +50,6 @@ from newsterm.tui.render import (
 from newsterm.tui.screens.facets import Facet, FacetScreen, count_facets, describe
 from newsterm.tui.screens.facets import matches as facet_matches
 from newsterm.tui.screens.help import HelpScreen
-from newsterm.tui.state import ReadingState
 from newsterm.tui.widgets.article import ArticleHeader, ArticleView, palette_for
 from newsterm.tui.widgets.keybar import KeyBar
 from newsterm.tui.widgets.outline import Outline
@@ -109,6 +110,7 @@ class NewstermApp(App[int]):
         self.root = Path(root)
         self.index_dir = Path(index_dir) if index_dir else paths.index_dir_for(self.root)
         self.reading = state if state is not None else ReadingState.in_memory(self.root)
+        self.reading.posts_lookup = lambda path: self.by_path.get(path)
         self.served = served
         self.config = config or Config()
         self.keymap = dict(self.config.keymap)
@@ -212,6 +214,7 @@ class NewstermApp(App[int]):
                 )
         self.outline_visible = self.reading.get("outline", "1", shared=True) == "1"
         self._apply_panes()
+        self.reading.set_notifier(self._state_notice)
         self.post_list.is_read = self.reading.is_read
         self.post_list.is_bookmarked = self.reading.is_bookmarked
         self.query_one("#header", ArticleHeader).show_post(None)
@@ -305,6 +308,9 @@ class NewstermApp(App[int]):
         if self.restore_enabled:
             self._restore()
 
+    def _state_notice(self, message: str) -> None:
+        self.notify(message, title="Reading state", severity="warning", timeout=10, markup=False)
+
     def _load_failed(self, reason: str) -> None:
         self.post_list.empty_text = f"Cannot read the archive: {reason}"
         self.post_list.refresh()
@@ -328,10 +334,8 @@ class NewstermApp(App[int]):
         self._set_posts(posts, problems)
         if self.current is not None and self.current.path in self.by_path:
             self.current = self.by_path[self.current.path]
-        if posts:
-            # After a complete scan, a post that moved or went keeps no stale marks under its old
-            # path (a new post there must not inherit them). An empty scan forgets nothing.
-            self.reading.forget_missing([p.path for p in posts] + [p.path for p in problems])
+        # Marks follow moved posts; a missing post keeps its marks (see newsterm.state).
+        self.reading.reconcile(self.by_path, [p.path for p in problems])
         self.loaded = True
         self.post_list.empty_text = "No posts match" if posts else "This archive has no posts"
         self._rebuild_list(keep_path=keep)
@@ -1217,6 +1221,7 @@ class NewstermApp(App[int]):
         posts, problems = await asyncio.to_thread(_reread, archive, rels, self.posts, self.problems)
         keep = self.post_list.highlighted.path if self.post_list.highlighted else None
         self._set_posts(posts, problems)
+        self.reading.reconcile(self.by_path, [p.path for p in problems])
         if self.view == "bookmarks":
             self.view_paths = self.reading.bookmarks(self.by_path)
         self._rebuild_list(keep_path=keep)
@@ -1320,5 +1325,8 @@ def run_reader(args: Any) -> int:
     try:
         result = app.run()
     finally:
+        state.set_notifier(None)
         state.close()
+        for notice in state.take_notices():
+            print(f"newsterm: {notice}", file=sys.stderr)
     return int(result) if result is not None else int(app.return_code or 0)
