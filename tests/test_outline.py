@@ -202,6 +202,109 @@ def test_short_line_needs_a_blank_before_and_prose_after():
     )
 
 
+# Lines seen on real archives (issue 10) that start a wrapped sentence or are not text at all;
+# each is written here as a short post of our own that reproduces the construct.
+@pytest.mark.parametrize(
+    ("line", "next_line"),
+    [
+        ("자세한 변경 사항은", "[릴리스 노트](https://example.org/notes)를 참고하세요."),  # 은
+        (
+            "이 릴리스를 포함한 유지보수는",
+            "협의회 결정에 따라 내년까지 이어집니다.",
+        ),  # 는
+        ("새 버전으로 프로그래밍 해보고", "[의견을 보내 주세요](https://example.org)."),  # 고
+        ("설정 파일을 바꾸려면", "아래의 두 줄을 추가하고 서버를 다시 시작하면 됩니다."),  # 려면
+        ("AI는 여러 작업을 함께 하는 능력이 떨어짐", "여러 일을 한꺼번에 시키면 품질이 내려감"),
+        ("[새 기능 소개", "페이지](https://example.org/new)에서 자세한 내용을 볼 수 있습니다."),
+        ("Here is everything that is new in", "Gadget 2.0, the release we have been waiting for."),
+        ("The word “volt”", "refers to the measure of electric potential in a circuit here."),
+        ("At Tesla’s", "Battery Day event, they announced many changes to their cells."),
+        ("2.0 버전", ": 새 문법과 빠른 실행기를 포함한 큰 릴리스로 작년에 나왔습니다."),
+        ("{% highlight sh %}", "gem install widget --version 2.0 && widget --help | less -R"),
+        ("{% raw %}", "The workflow reads `${{ github.token }}` and passes it on to the step."),
+        ("{: .prompt-info }", "설정을 바꾼 다음에는 서비스를 꼭 다시 시작해야 적용됩니다."),
+        ("// 분할", "int mid = (left + right) / 2; 그리고 나머지 반도 같은 방법으로 나눕니다."),
+        ("$$x = y + 1$$", "In other words, the distance between the two lines is one unit."),
+        ("Therefore", "$$x_s[n] = x[n] \\otimes \\sum_l \\delta[n - l]$$ holds for all n here."),
+        ("% xterm -e ruby -e", "'puts 1' 명령으로 터미널을 하나 더 열어 확인할 수 있습니다."),
+        (
+            "도움이 되었듯이, <br>",
+            "내년에도 좋은 자극이 되는 모임이면 좋겠다.",
+        ),
+        (
+            "과대평가했다는 생각이 든다.<br>",
+            "빠른 구현도 깊은 이해도 중요했다.",
+        ),
+        (
+            "**그림 1. 오토리그레시브 모델**",
+            "위 그림은 다음 단어를 맞히는 구조입니다.",
+        ),
+        ("**[표2] 품사 태깅**", "표에서 보듯 모델마다 정확도가 다릅니다."),
+        (
+            "**Thanks to everyone who helped!**",
+            "We could not have done it without you.",
+        ),
+        (
+            '**"무한히 쪼개면 어떻게 될까?"**',
+            "이 질문에서 자연상수 이야기가 시작됩니다.",
+        ),
+        (
+            "**이 차이는 우연일까? 아니면 이유가 있을까? ㅡ질문(☆)**",
+            "답하려면 분산을 나누어 봐야 합니다.",
+        ),
+        (
+            "**Co-Speaker: Alex Example**",
+            "A talk about sandboxes and what comes next.",
+        ),
+        (
+            "**TL;DR: version 1.0 ships in May**",
+            "Here is the plan for the next two cycles.",
+        ),
+    ],
+)
+def test_real_archive_lines_that_are_not_headings(line: str, next_line: str):
+    assert implicit_title(line, True, next_line) is None
+    body = f"## 제목\n\n{line}\n{next_line}\n"
+    assert [s.implicit for s in flatten(extract_outline(body))] == [False]
+
+
+def test_a_definition_list_term_is_not_a_heading():
+    body = (
+        "용어 정리\n\n2.0 버전\n: 새 문법과 빠른 실행기를 포함한 큰 릴리스로 작년에 나왔습니다.\n"
+    )
+    assert extract_outline(body) == []
+
+
+@pytest.mark.parametrize(
+    ("line", "next_line", "title"),
+    [
+        ("**Key features:**", "- exports every action in use, with its version", "Key features:"),
+        ("**What has happened?**", "", "What has happened?"),
+        ("**How did you start with Rust? Was it at school?**", "", None),
+        (
+            "**In the past two years you were a mentor. What was that like for you?**",
+            "It was great, and I learned a lot from the students I worked with.",
+            "In the past two years you were a mentor. What was that like for you?",
+        ),
+        ("**'-네'와 '-군'**", "", "'-네'와 '-군'"),
+        ("**1. Aligning Growth Aspirations**", "", "1. Aligning Growth Aspirations"),
+        ("**static 멤버의 생성과 공유**", "```java", "static 멤버의 생성과 공유"),
+        ("<mark>알고리즘 이론 정리</mark>", PROSE, "알고리즘 이론 정리"),
+        (
+            "④ 근 사이의 관계(Relation between solutions)",
+            PROSE,
+            "④ 근 사이의 관계(Relation between solutions)",
+        ),
+        ("결과", PROSE, "결과"),  # a noun, not the particle 과
+        ("마을 이야기", PROSE, "마을 이야기"),
+    ],
+)
+def test_real_archive_lines_that_are_headings(line: str, next_line: str, title: str | None):
+    if title is None:  # two questions in one bold line are still one heading
+        title = line.strip("*")
+    assert implicit_title(line, True, next_line or None) == title
+
+
 def test_list_items_are_not_headings():
     body = (
         "- 배경 설명\n"

@@ -62,6 +62,9 @@ MAX_IMPLICIT_WORDS = 8
 #: A bold-line heading has at most this many characters / words (inside the ``**``).
 MAX_BOLD_CHARS = 80
 MAX_BOLD_WORDS = 12
+#: ... or this many when it is a question (interviews and FAQs ask long ones).
+MAX_BOLD_QUESTION_CHARS = 120
+MAX_BOLD_QUESTION_WORDS = 22
 #: A line of prose under a plain-line heading that does not end a sentence must be this long.
 PROSE_MIN_CHARS = 60
 
@@ -118,14 +121,193 @@ _SPACES = re.compile(r"\s+")
 # --- implicit headings ---
 _BOLD_LINE = re.compile(r" {0,3}(\*\*|__)(?![\s*_])(.+?)(?<!\s)\1[ \t]*$")
 _ITALIC_LINE = re.compile(r" {0,3}([*_])(?!\s)[^*_]+(?<!\s)\1[ \t]*$")
+# Two sentences in one line: "이 차이는 음식의 영향일까? 아니면 ...".
+_SENTENCE_INSIDE = re.compile(r"(?<![\d\s])[.?!。？！](?=\s+\S)")
+# "Co-Speaker: Alex Mohr", "TL;DR: it ships in May", "Note: ...": a one-word label and its value.
+_LABEL_VALUE = re.compile(r"[^\s:]+\s*[:：]\s+\S")
+_QUOTES = ('""', "''", "“”", "‘’", "「」", "『』", "«»")
 _URL = re.compile(r"(?:https?|ftp)://|www\.", re.I)
 # Sentence-final punctuation (checked after closing quotes/brackets are peeled off).
 _SENTENCE_END = frozenset(".!?。！？．:：;；…")
-_BOLD_SENTENCE_END = frozenset(".。．;；,，、")
+_BOLD_SENTENCE_END = frozenset(".。．;；,，、!！")
 # A title never ends with a word that continues on the next line.
 _CONTINUATION_END = frozenset(",，、-–—/&+=(")
 _CLOSERS = "\"'”’»)]}」』】〉》"
 _GREETINGS = frozenset({"hello", "hi", "hey", "dear", "안녕", "안녕하세요"})
+# Template and attribute syntax that is never a title: Liquid and Hugo/Zola tags, kramdown
+# attribute lists, display math, code comments.
+_NOT_TEXT_START = ("{%", "{{", "{:", "$$", "\\[", "\\begin", "//", "/*", "% ", "$ ")
+_TEMPLATE_TAG = re.compile(r"\{%|%\}|\{\{|\}\}")
+_TRAILING_BREAK = re.compile(r"(?:<br\s*/?>|\\)\s*$", re.I)
+_PAIRS = (("[", "]"), ("(", ")"), ("{", "}"), ("「", "」"), ("『", "』"), ("<", ">"))
+# A caption under a figure, table, formula or listing: "그림 1.", "[표2]", "Figure 3:".
+_CAPTION = re.compile(
+    r"\[?(?:그림|표|수식|코드|사진|도표|Fig(?:ure)?\.?|Table|Listing|Equation|Eq\.)\s*\d+",
+    re.I,
+)
+# A line that ends with one of these English words goes on in the next line.
+_EN_FUNCTION_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "of",
+        "in",
+        "on",
+        "at",
+        "to",
+        "for",
+        "from",
+        "with",
+        "by",
+        "as",
+        "and",
+        "or",
+        "but",
+        "nor",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "that",
+        "which",
+        "who",
+        "whom",
+        "whose",
+        "this",
+        "these",
+        "those",
+        "its",
+        "their",
+        "our",
+        "my",
+        "your",
+        "his",
+        "her",
+        "into",
+        "onto",
+        "upon",
+        "than",
+        "then",
+        "so",
+        "if",
+        "when",
+        "while",
+        "because",
+        "about",
+        "like",
+        "via",
+        "per",
+        "not",
+        "can",
+        "will",
+        "would",
+        "should",
+        "could",
+        "may",
+        "might",
+        "must",
+        "has",
+        "have",
+        "had",
+        "do",
+        "does",
+        "did",
+        "we",
+        "you",
+        "they",
+        "it",
+        "i",
+        "he",
+        "she",
+        "also",
+        "such",
+        "see",
+        "please",
+        "where",
+        "whether",
+        "there",
+        "here",
+        "how",
+        "what",
+        "very",
+        "more",
+        "most",
+    ]
+)
+# Korean endings of a word that a sentence continues after: particles and connectives
+# ("자세한 변경 사항은", "이 릴리스를 포함한 루비 2.2의 유지보수는", "해보고", "...하려면").
+_KO_CONTINUATION = (
+    "으로",
+    "에서",
+    "에게",
+    "부터",
+    "까지",
+    "처럼",
+    "보다",
+    "라는",
+    "하는",
+    "되는",
+    "있는",
+    "없는",
+    "하고",
+    "되고",
+    "있고",
+    "없고",
+    "했고",
+    "보고는",
+    "해보고",
+    "하며",
+    "되며",
+    "이며",
+    "으며",
+    "면서",
+    "하면",
+    "되면",
+    "이면",
+    "으면",
+    "다면",
+    "라면",
+    "려면",
+    "지만",
+    "는데",
+    "은데",
+    "니까",
+    "도록",
+    "려고",
+    "거나",
+    "어서",
+    "아서",
+    "해서",
+    "여서",
+    "듯이",
+)
+_KO_PARTICLES = frozenset("은는을를에로")
+# Nouns that end like a particle ("마을", "경로").
+_KO_PARTICLE_NOUNS = frozenset(
+    [
+        "마을",
+        "가을",
+        "노을",
+        "경로",
+        "도로",
+        "진로",
+        "통로",
+        "미로",
+        "기로",
+        "항로",
+        "활로",
+        "선로",
+        "회로",
+        "과로",
+        "포로",
+    ]
+)
+# Korean memo-style sentence endings (nominalised predicates): "능력이 떨어짐", "설치 필요함".
+_KO_MEMO_ENDINGS = ("함", "됨", "있음", "없음", "않음", "했음", "였음", "었음", "았음", "짐")
 # Korean polite / plain sentence endings written without a final period.
 _KO_ENDINGS = (
     "니다",
@@ -271,6 +453,50 @@ def _korean_predicate_end(t: str) -> bool:
     return False
 
 
+def _quoted(text: str) -> bool:
+    """True if ``text`` is one quotation from end to end (``"무한히 쪼개면?"``)."""
+    for a, b in _QUOTES:
+        if text[0] == a and text[-1] == b:
+            inner = text[1:-1]
+            return a not in inner and b not in inner
+    return False
+
+
+def _unclosed(text: str) -> bool:
+    """True if ``text`` opens a bracket it does not close (``[새 기능 소개``)."""
+    return any(text.count(a) > text.count(b) for a, b in _PAIRS)
+
+
+def _continues(text: str) -> bool:
+    """True if ``text`` ends with a word that the sentence goes on after: a Korean particle or
+    connective ending, an English function word, or a Korean memo-style predicate."""
+    words = text.split()
+    if not words:
+        return False
+    last = words[-1].rstrip(_CLOSERS)
+    if last.lower() in _EN_FUNCTION_WORDS or last.endswith(("'s", "’s")):
+        return True
+    if not last or not ("\uac00" <= last[-1] <= "\ud7a3"):
+        return False
+    if last.endswith(_KO_CONTINUATION) or (len(words) > 1 and last.endswith(_KO_MEMO_ENDINGS)):
+        return True
+    hangul = [ch for ch in last if "\uac00" <= ch <= "\ud7a3"]
+    return (
+        len(hangul) >= 2
+        and last[-1] in _KO_PARTICLES
+        and "".join(hangul[-2:]) not in _KO_PARTICLE_NOUNS
+    )
+
+
+def _continued_by(nxt: str) -> bool:
+    """True if the next line carries on the sentence (``refers to ...``, ``[link](...)를``) or is
+    a kramdown definition (``: text``) or display math."""
+    if nxt.startswith((": ", ":\t", "$$")):
+        return True
+    first = nxt[:1]
+    return (first.isascii() and first.islower()) or first in "[("
+
+
 def _item_col(m: re.Match[str], ind: int) -> int:
     """The content column of the list item matched by ``_LIST_ITEM`` at indentation ``ind``."""
     marker_end = ind + len(m.group(2))
@@ -379,27 +605,39 @@ def implicit_title(line: str, prev_blank: bool, next_line: str | None) -> str | 
         return None
     s = line.strip()
 
-    m = _BOLD_LINE.match(line)
+    m = _BOLD_LINE.match(_TRAILING_BREAK.sub("", line))
     if m:
         inner = m.group(2)
         if m.group(1) in inner:
             return None  # "**a** and **b**": not one bold span
         title = _clean_inline(inner)
+        question = title.endswith(("?", "？"))
         if (
             not title
-            or len(title) > MAX_BOLD_CHARS
-            or len(title.split()) > MAX_BOLD_WORDS
+            or len(title) > (MAX_BOLD_QUESTION_CHARS if question else MAX_BOLD_CHARS)
+            or len(title.split()) > (MAX_BOLD_QUESTION_WORDS if question else MAX_BOLD_WORDS)
             or _peel(title)[-1:] in _BOLD_SENTENCE_END
+            or _quoted(title)  # a quoted remark
+            or "!" in title
+            or _CAPTION.match(title)
+            or (not question and _SENTENCE_INSIDE.search(title))
+            or (not question and not inner.startswith("[") and _LABEL_VALUE.match(title))
         ):
             return None
-        if next_line is None or not next_line.strip() or _is_paragraph_text(next_line):
+        if next_line is None or not next_line.strip():
             return title
-        return None
+        nxt = next_line.strip()
+        if nxt.startswith((": ", ":\t")) or _ATX.match(next_line) or _SETEXT.match(next_line):
+            return None
+        return title
 
     if not _is_paragraph_text(next_line):
         return None
     assert next_line is not None
-    if len(s) > MAX_IMPLICIT_CHARS:
+    if s.startswith(_NOT_TEXT_START) or _TEMPLATE_TAG.search(s):
+        return None
+    s = _TRAILING_BREAK.sub("", s).rstrip()
+    if not s or len(s) > MAX_IMPLICIT_CHARS:
         return None
     words = s.split()
     if len(words) > MAX_IMPLICIT_WORDS:
@@ -407,6 +645,8 @@ def implicit_title(line: str, prev_blank: bool, next_line: str | None) -> str | 
     if not any(ch.isalpha() for ch in s):
         return None
     if _ends_sentence(s) or s[-1] in _CONTINUATION_END:
+        return None
+    if _unclosed(s) or _continues(_clean_inline(s)) or _continued_by(next_line.strip()):
         return None
     if _ITALIC_LINE.match(line) or s.startswith("![") or _URL.search(s):
         return None
