@@ -262,7 +262,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     ak.write_text((tmp / "member.pub").read_text())
     server = start_server(
         tmp / "home", archive, "--authorized-keys", str(ak),
-        "--max-per-ip", "60", "--rate-per-ip", "1000",
+        "--max-per-ip", "60", "--rate-per-ip", "1000", "--per-source-max-startups", "60",
     )  # fmt: skip
     client = Client(server, member, tmp / "known_hosts")
     try:
@@ -855,7 +855,10 @@ def test_limits_and_shutdown(world, tmp_path):
     finally:
         rc = server.stop()
     log = server.log_path.read_text()
-    refusals = [r.get("reason") for r in server.events("refused") if r["what"] == "connection"]
+    # A connection is refused on arrival (rate) or when it logs in (sessions per address).
+    refusals = [
+        r.get("reason") for r in server.events("refused") if r["what"] in ("connection", "session")
+    ]
     assert out["size"] == (500, 200), out
     # The client is told why (the reason arrives unless the transport closes first under load).
     assert out["second"] != "admitted" and "too-many-from-address" in refusals, (out, log)

@@ -73,6 +73,15 @@ def _seconds(text: str) -> float:
     return value
 
 
+def _max_startups(text: str) -> tuple[int, int, int]:
+    from newsterm.ssh.limits import parse_max_startups
+
+    try:
+        return parse_max_startups(text)
+    except ValueError as err:
+        raise _argparse().ArgumentTypeError(str(err)) from None
+
+
 def _read_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("archive_pos", nargs="?", metavar="ARCHIVE", help="archive folder")
     _add_archive(p)
@@ -150,6 +159,26 @@ def _serve_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-per-ip", type=int, default=8, metavar="N", help="at once per IP (8)")
     p.add_argument(
         "--rate-per-ip", type=int, default=30, metavar="N", help="new connections per IP a minute"
+    )
+    p.add_argument(
+        "--max-startups",
+        type=_max_startups,
+        default="30:30:200",
+        metavar="START:RATE:FULL",
+        help="connections not logged in yet: from START, refuse RATE%% rising to all at FULL"
+        " (30:30:200, as OpenSSH's MaxStartups)",
+    )
+    p.add_argument(
+        "--per-source-max-startups",
+        type=int,
+        default=4,
+        metavar="N",
+        help="connections not logged in yet per address (4)",
+    )
+    p.add_argument(
+        "--penalty-exempt",
+        metavar="ADDR,...",
+        help="addresses never refused for failing logins (monitoring checks)",
     )
     p.add_argument("--login-timeout", type=_seconds, default=30.0, metavar="S", help="seconds (30)")
     p.add_argument(

@@ -81,13 +81,14 @@ class ServerApp:
         members: set[str],
         allow_anonymous: bool,
         warm: int = 0,
+        penalty_exempt: frozenset[str] = frozenset(),
     ) -> None:
         self.root = root
         self.index_dir = index_dir
         self.limits = limits
         self.members = members
         self.allow_anonymous = allow_anonymous
-        self.limiter = ConnectionLimiter(limits)
+        self.limiter = ConnectionLimiter(limits, exempt=penalty_exempt)
         self.sessions: set[ServedSession] = set()
         self.connections: set[_Connection] = set()
         self.children: set[subprocess.Popen[bytes]] = set()
@@ -119,18 +120,20 @@ class ServerApp:
             argv += ["--state", state]
         return argv
 
-    def make_connection(self) -> _Connection:
-        return _Connection(self)
+    def make_connection(self, peer: tuple[str, int] | None = None) -> _Connection:
+        return _Connection(self, peer)
 
 
 class _Connection(asyncssh.SSHServer):
     """asyncssh's per-connection callbacks: admission, authentication, what may be opened."""
 
-    def __init__(self, app: ServerApp) -> None:
+    def __init__(self, app: ServerApp, peer: tuple[str, int] | None = None) -> None:
         self._app = app
+        self._peer = peer  # the client's address from a PROXY header (else the socket's)
         self._state: ConnState | None = None
         self._conn: asyncssh.SSHServerConnection | None = None
-        self._admitted = False
+        self._slot: str | None = None  # "unauthenticated" or "session": what the limiter counts
+        self._auth_failed = False
         self._key_fp: str | None = None
         self._key_member = False
         self._logged_key_refusal = False
@@ -139,7 +142,7 @@ class _Connection(asyncssh.SSHServer):
 
     def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
         self._conn = conn
-        peer = conn.get_extra_info("peername") or ("?", 0)
+        peer = self._peer or conn.get_extra_info("peername") or ("?", 0)
         state = ConnState(app=self._app, ip=str(peer[0]), port=int(peer[1]))
         self._state = state
         log_event("connect", address=state.address)
@@ -151,19 +154,32 @@ class _Connection(asyncssh.SSHServer):
                 conn.disconnect, asyncssh.DISC_TOO_MANY_CONNECTIONS, f"newsterm: {reason}"
             )
             return
-        self._admitted = True
+        self._slot = "unauthenticated"
         self._app.connections.add(self)
 
     def connection_lost(self, exc: Exception | None) -> None:
         state = self._state
         if state is None:
             return
-        if self._admitted:
-            self._app.limiter.release(state.ip)
-            self._admitted = False
+        if self._slot is not None:
+            self._app.limiter.release(state.ip, authenticated=self._slot == "session")
+            self._slot = None
         self._app.connections.discard(self)
-        if state.end_reason is None:
-            state.end_reason = "auth-failed" if not state.authenticated else "client-closed"
+        if state.end_reason is None and not state.authenticated:
+            # Why a connection ended before logging in, and the penalty its address earns.
+            if isinstance(exc, asyncssh.ConnectionLost) and "login timeout" in str(exc).lower():
+                state.end_reason = "login-timeout"
+            elif self._auth_failed:
+                state.end_reason = "auth-failed"
+            else:
+                state.end_reason = "no-auth"
+            penalty = self._app.limiter.failed(state.ip, state.end_reason)
+            if penalty:
+                log_event(
+                    "penalty", address=state.address, seconds=penalty, reason=state.end_reason
+                )
+        elif state.end_reason is None:
+            state.end_reason = "client-closed"
         size = f"{state.size[0]}x{state.size[1]}" if state.size else None
         log_event(
             "disconnect", address=state.address, user=state.user, auth=state.method,
@@ -196,6 +212,7 @@ class _Connection(asyncssh.SSHServer):
         fp = fingerprint(key)
         member = fp in self._app.members
         if not member and not self._app.allow_anonymous:
+            self._auth_failed = True
             if not self._logged_key_refusal and self._state is not None:
                 self._logged_key_refusal = True
                 log_event("refused", address=self._state.address, what="key", key=fp)
@@ -232,6 +249,20 @@ class _Connection(asyncssh.SSHServer):
             "auth", address=state.address, user=state.user, method=method, key=fp,
             member=member,
         )  # fmt: skip
+        # Logged in: from now on the connection counts as a session, not as a start-up.
+        if self._slot == "unauthenticated":
+            self._slot = None
+            reason = self._app.limiter.authenticated(state.ip)
+            if reason is not None:
+                state.end_reason = f"refused-{reason}"
+                log_event("refused", address=state.address, what="session", reason=reason)
+                conn = self._conn
+                if conn is not None:
+                    asyncio.get_running_loop().call_soon(
+                        conn.disconnect, asyncssh.DISC_TOO_MANY_CONNECTIONS, f"newsterm: {reason}"
+                    )
+                return
+            self._slot = "session"
 
     # what a client may open --------------------------------------------------------------
 
@@ -381,8 +412,13 @@ def run_server(args: argparse.Namespace) -> int:
     async def main() -> int:
         warm = getattr(args, "warm", None)
         app = ServerApp(
-            root, index_dir, limits, members, allow_anonymous, 1 if warm is None else warm
-        )
+            root, index_dir, limits, members, allow_anonymous, 1 if warm is None else warm,
+            penalty_exempt=app_exempt,
+        )  # fmt: skip
         return await _serve(args, app, host_key)
+
+    app_exempt = frozenset(
+        a.strip() for a in (getattr(args, "penalty_exempt", None) or "").split(",") if a.strip()
+    )
 
     return asyncio.run(main())
