@@ -34,6 +34,24 @@ def test_core_modules_do_not_import_textual():
     assert done.returncode == 0, done.stderr
 
 
+def test_markdown_setup_needs_no_rich_and_layout_no_textual():
+    done = _run(
+        """
+        import sys
+        from newsterm.markdown import parse, preprocess
+        parse(preprocess("**굵게**(bold)의 {% raw %}x{% endraw %} <b>b</b>"))
+        bad = sorted(m for m in sys.modules if m.split(".")[0] in ("textual", "rich"))
+        assert not bad, bad
+        from newsterm.markdown import render_text
+        assert render_text("<h2>Step</h2>").startswith("Step")
+        assert "rich" in sys.modules
+        bad = sorted(m for m in sys.modules if m.split(".")[0] == "textual")
+        assert not bad, bad
+        """
+    )
+    assert done.returncode == 0, done.stderr
+
+
 def test_search_command_does_not_import_textual_or_rich(tmp_path: Path):
     # The whole `newsterm search` path, index build included, with output to a pipe.
     done = _run(

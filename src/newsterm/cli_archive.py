@@ -37,8 +37,8 @@ __all__ = [
 #: are cut with ``…`` so that the columns line up; ``list --json`` has the whole title).
 TITLE_COLUMN_MAX = 60
 CATEGORY_COLUMN_MAX = 24
-#: ``show`` on a terminal renders Markdown with rich up to this many lines; a longer post
-#: (50,000 headings or table rows take rich half a minute) is printed as plain text at once.
+#: ``show`` on a terminal lays out a post as the reader does up to this many lines; a longer
+#: post is printed as plain Markdown at once.
 RICH_MAX_LINES = 20_000
 
 # Posts come out of the archive already cleaned (see newsterm.text); what is printed goes
@@ -266,12 +266,30 @@ def _show_plain(post: Post, markdown: str) -> None:
     _write(text)
 
 
-def _show_rich(post: Post, markdown: str) -> None:
+def _post_link(archive: Archive):  # type: ignore[no-untyped-def]
+    """Link targets for ``{% post_url NAME %}`` and friends: the post's path in the archive."""
+
+    def link(name: str) -> str:
+        from newsterm.markdown.preprocess import default_post_link
+
+        try:
+            return archive.find(name.rsplit("/", 1)[-1]).path
+        except Exception:
+            return default_post_link(name)
+
+    return link
+
+
+def _show_rich(post: Post, body: str, post_link) -> None:  # type: ignore[no-untyped-def]
+    """The post as the reader shows it: the same preparation, parser and layout."""
     from rich.console import Console
-    from rich.markdown import Markdown
+    from rich.style import Style
     from rich.text import Text
 
-    console = Console(highlight=False)
+    from newsterm.markdown.layout import Renderer
+    from newsterm.text import is_web_link
+
+    console = Console(highlight=False, markup=False, emoji=False)
     console.print(Text(_one_line(post.title), style="bold"))
     meta = Text(_date_time_text(post.date), style="cyan")
     if post.categories:
@@ -283,22 +301,28 @@ def _show_rich(post: Post, markdown: str) -> None:
     console.print(meta)
     console.print(Text(_one_line(post.path), style="dim"))
     console.rule(style="dim")
-    rendered = Markdown(_safe(markdown))
-    _unlink_non_web(rendered.parsed)
-    console.print(rendered)
-
-
-def _unlink_non_web(tokens) -> None:
-    """Keep terminal hyperlinks (OSC 8) for web links only: a post's ``file:`` or
-    ``javascript:`` link is shown as text and cannot be clicked open."""
-    from newsterm.text import is_web_link
-
-    for token in tokens:
-        for child in token.children or ():
-            if child.type == "link_open" and not is_web_link(str(child.attrs.get("href", ""))):
-                child.attrs["href"] = ""
-            elif child.type == "image" and not is_web_link(str(child.attrs.get("src", ""))):
-                child.attrs["src"] = ""
+    doc = Renderer(console.width, post_link=post_link).render(_safe(body))
+    for line in doc.lines:
+        # The reader's click actions become terminal hyperlinks (OSC 8), for web links only:
+        # a post's file: or javascript: link is shown as text and cannot be clicked open.
+        for span in line.spans:
+            style = span.style
+            if isinstance(style, Style) and style.meta.get("@click"):
+                index = int(style.meta["@click"].split("(")[1].rstrip(")"))
+                href = doc.links[index] if index < len(doc.links) else ""
+                plain = Style(
+                    color=style.color,
+                    bgcolor=style.bgcolor,
+                    bold=style.bold,
+                    italic=style.italic,
+                    underline=style.underline,
+                    dim=style.dim,
+                    strike=style.strike,
+                    reverse=style.reverse,
+                    link=href if is_web_link(href) else None,
+                )
+                line.spans[line.spans.index(span)] = type(span)(span.start, span.end, plain)
+        console.print(line, overflow="ignore", crop=False, soft_wrap=True)
 
 
 def cmd_show(args: argparse.Namespace) -> int:
@@ -327,11 +351,15 @@ def cmd_show(args: argparse.Namespace) -> int:
         )
         _dump_json(data)
         return 0
-    markdown = outline.promote_headings(post.body)
-    if _fancy(sys.stdout) and markdown.count("\n") <= RICH_MAX_LINES:
-        _show_rich(post, markdown)
+    from newsterm.markdown.preprocess import preprocess
+
+    post_link = _post_link(archive)
+    if _fancy(sys.stdout) and post.body.count("\n") <= RICH_MAX_LINES:
+        _show_rich(post, post.body, post_link)
     else:
-        _show_plain(post, markdown)
+        # Piped: still Markdown (for pandoc and friends), with the template dialects (Liquid,
+        # shortcodes, kramdown attribute lists) already turned into plain Markdown.
+        _show_plain(post, outline.promote_headings(preprocess(post.body, post_link=post_link)))
     return 0
 
 

@@ -497,8 +497,6 @@ class NewstermApp(App[int]):
         post = self.current
         width = self.article.text_width()
         palette = palette_for(self.article, self.current_theme.dark)
-        from newsterm.outline import promote_headings
-
         body = post.body
         big = len(body.encode("utf-8")) > BIG_POST
         if self.doc is None or self.doc is not None:
@@ -506,15 +504,13 @@ class NewstermApp(App[int]):
         started = time.perf_counter()
         if not big:
             # Typical posts render in a few milliseconds: do it now, no flicker.
-            doc = Renderer(width, palette).render(promote_headings(body))
+            doc = Renderer(width, palette).render(body)
             self._doc_ready(post.path, doc, keep_line, started)
         else:
             self._render_big(post.path, body, width, palette, keep_line, started)
 
     @work(thread=True, exclusive=True, group="render")
     def _render_big(self, path, body, width, palette, keep_line, started) -> None:
-        from newsterm.outline import promote_headings
-
         worker = get_current_worker()
         shown = {"first": False}
 
@@ -524,7 +520,7 @@ class NewstermApp(App[int]):
                 self.call_from_thread(self._doc_partial, path, doc)
 
         doc = Renderer(width, palette).render(
-            promote_headings(body),
+            body,
             on_chunk=chunk,
             chunk_lines=200,
             cancelled=lambda: worker.is_cancelled,

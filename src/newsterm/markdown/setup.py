@@ -1,0 +1,45 @@
+"""The one markdown-it setup shared by the reader, ``newsterm show`` and search snippets.
+
+CommonMark with HTML on (rendered as its text by :mod:`newsterm.markdown.htmlconv`), GFM tables
+and strikethrough, CJK-friendly emphasis (:mod:`newsterm.markdown.cjk`) and, from
+mdit-py-plugins, footnotes (``[^1]``), task lists (``- [ ]``), dollar math (``$…$``,
+``$$…$$``) and definition lists (kramdown/pandoc ``Term`` / ``: definition``).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from mdit_py_plugins.deflist import deflist_plugin
+from mdit_py_plugins.dollarmath import dollarmath_plugin
+from mdit_py_plugins.footnote import footnote_plugin
+from mdit_py_plugins.tasklists import tasklists_plugin
+
+from newsterm.markdown.cjk import cjk_friendly_plugin
+from newsterm.markdown.htmlconv import html_block_rule, html_inline_rule
+
+__all__ = ["parse", "parser"]
+
+
+@lru_cache(maxsize=1)
+def parser() -> MarkdownIt:
+    """The shared parser (built once; markdown-it parsers are reusable and thread safe)."""
+    md = MarkdownIt("commonmark", {"html": True, "linkify": False, "typographer": False})
+    md.enable(["strikethrough", "table"])
+    md.use(footnote_plugin)
+    md.use(tasklists_plugin)
+    # "$5 and $10" is money, not math: no space inside the dollars, no digit right after.
+    md.use(dollarmath_plugin, allow_space=False, allow_digits=False, double_inline=True)
+    md.use(deflist_plugin)
+    md.use(cjk_friendly_plugin)
+    md.core.ruler.before("inline", "newsterm_html_block", html_block_rule)
+    # last, so that it also sees the task lists' check boxes and the footnotes
+    md.core.ruler.push("newsterm_html_inline", html_inline_rule)
+    return md
+
+
+def parse(markdown: str) -> list[Token]:
+    """markdown-it tokens of ``markdown`` (already preprocessed) with the shared setup."""
+    return parser().parse(markdown)

@@ -1,0 +1,176 @@
+"""The laid-out text of posts full of blog constructs: nothing raw, nothing lost."""
+
+from __future__ import annotations
+
+import re
+
+from newsterm.markdown import Palette, Renderer, parse, render_text
+
+RAW = re.compile(r"\{%|%\}|\{\{|\}\}|\{:|<[a-z/!][^>\n]*>|\[\^\d+\]:|\*\*")
+
+POST = """\
+## 소개
+
+**가비지 컬렉터(Garbage Collector)**의 동작을 봅니다. 각주[^1]와 $E=mc^2$ 수식.
+
+<h2>설치 단계</h2>
+<blockquote>인용된 <b>중요한</b> 문장</blockquote>
+
+<div class="caption">사진 설명 <a href="https://example.com">원문</a><br>다음 줄</div>
+
+단축키 <kbd>Ctrl</kbd>+<kbd>C</kbd>, x<sup>2</sup>, List<String>, <기생충>은.
+
+<details>
+<summary>펼쳐 보기</summary>
+
+숨은 **내용**
+
+</details>
+
+- [ ] 할 일
+- [x] 끝난 일
+  - 중첩 항목
+
+{% highlight sh %}
+ls -al
+cd /tmp
+{% endhighlight %}
+
+{% raw %}
+{{ page.title }}
+{% endraw %}
+
+Term
+: 정의 설명입니다.
+
+* TOC
+{:toc}
+
+링크 [새 창](https://example.org){:target="_blank"}
+{: .alert .alert-warning}
+
+{{< figure src="/img/a.jpg" caption="그림 설명" >}}
+
+{{% notice tip %}}
+팁 내용
+{{% /notice %}}
+
+<figure><img src="/b.png" alt="대체 텍스트"><figcaption>캡션</figcaption></figure>
+
+<table><tr><th>이름</th><th>값</th></tr><tr><td>가</td><td><i>1</i></td></tr></table>
+
+$$
+\\int_0^1 x\\,dx
+$$
+
+[^1]: 각주 내용.
+"""
+
+
+def lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines()]
+
+
+def test_a_post_full_of_constructs_shows_no_raw_markup_and_loses_no_text():
+    out = render_text(POST, width=80)
+    # what {% raw %} protects, List<String> and <기생충> are the post's own text
+    shown = out.replace("{{ page.title }}", "").replace("List<String>", "").replace("<기생충>", "")
+    assert not RAW.search(shown), out
+    got = lines(out)
+    for words in (
+        "가비지 컬렉터(Garbage Collector)의 동작을 봅니다. 각주[1]와 E=mc^2 수식.",
+        "설치 단계",
+        "사진 설명 원문",
+        "다음 줄",
+        "단축키 Ctrl+C, x2, List<String>, <기생충>은.",
+        "▸ 펼쳐 보기",
+        "숨은 내용",
+        "ls -al",
+        "cd /tmp",
+        "{{ page.title }}",
+        "Term",
+        "정의 설명입니다.",
+        "링크 새 창",
+        "[image: 그림 설명]",
+        "[image: 대체 텍스트]",
+        "캡션",
+        "\\int_0^1 x\\,dx",
+        "[1] 각주 내용.",
+    ):
+        assert words in got, (words, out)
+    assert "▌ 인용된 중요한 문장" in got
+    assert "• ☐ 할 일" in got and "• ☑ 끝난 일" in got and "• 중첩 항목" in got
+    assert "TOC" not in out
+    assert any("이름" in line and "값" in line for line in got)  # the table's header row
+
+
+def test_html_headings_are_headings_and_keep_their_line():
+    doc = Renderer(60, Palette()).render("Intro.\n\n<h2>Step <em>one</em></h2>\n\nText.")
+    heads = [b for b in doc.blocks if b.heading]
+    assert [(b.heading, b.source_line) for b in heads] == [(2, 3)]
+    assert doc.lines[heads[0].y].plain == "Step one"
+
+
+def test_liquid_code_renders_as_a_code_block_not_one_run_on_line():
+    out = render_text("{% highlight sh %}\nls -al\ncd /tmp\n{% endhighlight %}", width=60)
+    assert lines(out) == ["ls -al", "cd /tmp"]
+
+
+def test_footnotes_are_numbered_notes_at_the_end():
+    out = render_text("First[^a] and second[^b].\n\n[^a]: One.\n[^b]: Two.", width=60)
+    assert lines(out) == [
+        "First[1] and second[2].",
+        "",
+        "────────────────────",
+        "[1] One.",
+        "[2] Two.",
+    ]
+
+
+def test_dollar_math_is_code_styled_and_money_is_not_math():
+    doc = Renderer(60, Palette()).render("Price $5 and $10. Math $a+b$.")
+    line = doc.lines[0]
+    assert line.plain == "Price $5 and $10. Math a+b."
+    styled = [line.plain[s.start : s.end] for s in line.spans if s.style == Palette().code]
+    assert styled == ["a+b"]
+
+
+def test_unknown_angle_brackets_are_text_and_html_comments_go():
+    out = render_text("Use Vec<T> here <!-- note --> and <b>bold</b>.", width=60)
+    assert out == "Use Vec<T> here  and bold."
+
+
+def test_html_block_with_markdown_lines_is_read_as_markdown():
+    out = render_text('<div markdown="1">\n### Inner\n- one\n- two\n</div>', width=60)
+    assert lines(out) == ["Inner", "", "• one", "• two"]
+
+
+def test_links_are_collected_and_clickable():
+    doc = Renderer(60, Palette()).render('[a](https://a.example) <a href="https://b.example">b</a>')
+    assert doc.links == ["https://a.example", "https://b.example"]
+
+
+def test_images_link_to_their_source():
+    doc = Renderer(60, Palette()).render("![고양이](https://img.example/cat.png)")
+    assert doc.lines[0].plain == "[image: 고양이]"
+    assert doc.links == ["https://img.example/cat.png"]
+
+
+def test_tables_and_lists_fit_the_width():
+    body = "| a | b |\n|---|---|\n| " + "긴 " * 40 + "| x |\n\n- " + "word " * 40
+    doc = Renderer(40, Palette()).render(body)
+    assert all(line.cell_len <= 40 for line in doc.lines)
+
+
+def test_progressive_rendering_reports_chunks_and_keeps_source_lines():
+    body = "\n\n".join(f"## Part {i}\n\nParagraph {i} text." for i in range(300))
+    seen: list[int] = []
+    doc = Renderer(60, Palette()).render(body, on_chunk=lambda d: seen.append(len(d.lines)))
+    assert doc.complete and len(seen) >= 2
+    heads = [b.source_line for b in doc.blocks if b.heading]
+    assert heads[:3] == [1, 5, 9]
+
+
+def test_the_parser_turns_every_html_block_into_blocks():
+    kinds = {t.type for t in parse("<div>\n<p>a</p>\n</div>\n\n<table><tr><td>x</td></tr></table>")}
+    assert "html_block" not in kinds and "paragraph_open" in kinds and "table_open" in kinds
