@@ -174,3 +174,9 @@ def test_progressive_rendering_reports_chunks_and_keeps_source_lines():
 def test_the_parser_turns_every_html_block_into_blocks():
     kinds = {t.type for t in parse("<div>\n<p>a</p>\n</div>\n\n<table><tr><td>x</td></tr></table>")}
     assert "html_block" not in kinds and "paragraph_open" in kinds and "table_open" in kinds
+
+
+def test_a_fence_with_blank_info_and_nested_html_blocks_render():
+    assert render_text("```   \ncode\n```", width=40).strip() == "code"
+    nested = "<div>\n" * 50 + "deep text\n" + "</div>\n" * 50
+    assert "deep text" in render_text(nested, width=40)

@@ -141,3 +141,15 @@ def test_kramdown_attribute_lists_and_toc():
 def test_plain_markdown_is_returned_unchanged():
     src = "# Title\n\nA {curly} brace and a dict {'a': 1}.\n"
     assert preprocess(src) == src
+
+
+def test_kramdown_lists_inside_a_raw_block_still_vanish():
+    # math-heavy posts wrap the whole body in {% raw %}; kramdown still reads its IALs there
+    out = pp("{% raw %}\n* TOC\n{:toc}\n`PROOF`{:.info} x `{:kept}`\n{% endraw %}")
+    assert out == "\n\n\n`PROOF` x `{:kept}`\n"
+
+
+def test_a_fence_without_info_and_text_after_a_code_close():
+    assert pp("```\ncode\n```") == "```\ncode\n```"
+    out = preprocess("{% highlight sh %}\nls\n{% endhighlight %} after")
+    assert out == "```sh\nls\n```\n after"

@@ -91,8 +91,9 @@ def _embed_link(attrs: dict[str, str | None]) -> str:
 class _BlockReader(HTMLParser):
     """Builds block tokens from one HTML block; text runs are kept as inline source."""
 
-    def __init__(self, line_map: list[int] | None, md, env) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, line_map: list[int] | None, md, env, depth: int = 0) -> None:  # type: ignore[no-untyped-def]
         super().__init__(convert_charrefs=False)
+        self.depth = depth
         self.map = line_map
         self.md = md
         self.env = env
@@ -145,9 +146,7 @@ class _BlockReader(HTMLParser):
         for tok in sub:
             tok.map = list(self.map) if self.map else None
         if any(t.type == "html_block" for t in sub):
-            sub = [t for t in sub if t.type != "html_block"] + convert_blocks(
-                [t for t in sub if t.type == "html_block"], self.md, self.env, depth=1
-            )
+            sub = convert_blocks(sub, self.md, self.env, self.depth + 1)
         self.tokens.extend(sub)
 
     def _open(self, kind: str, tag: str, **kw: object) -> None:
@@ -385,7 +384,7 @@ def convert_blocks(tokens: list[Token], md, env, depth: int = 0) -> list[Token]:
             open_quotes.pop()
             out.append(Token("blockquote_close", "blockquote", -1, map=tok.map, block=True))
             continue
-        reader = _BlockReader(tok.map, md, env)
+        reader = _BlockReader(tok.map, md, env, depth)
         reader.feed(content)
         new = reader.finish()
         # A <blockquote> left open by this block (its Markdown follows after a blank line)

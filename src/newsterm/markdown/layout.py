@@ -339,7 +339,8 @@ class Renderer:
         if tok.type == "hr":
             return [Text("─" * width, palette.rule)]
         if tok.type in ("fence", "code_block"):
-            return self.code(tok.content, (tok.info or "").split()[0] if tok.info else "", width)
+            info = (tok.info or "").split()
+            return self.code(tok.content, info[0] if info else "", width)
         if tok.type in ("math_block", "math_block_label"):
             lines = tok.content.strip("\n").split("\n")
             return [Text("  " + ln, palette.code) for ln in lines if ln.strip()] or []

@@ -432,6 +432,16 @@ def _output_tag(st: _State, inner: str) -> str:
     return ""
 
 
+_IAL = re.compile(r"\{:(?!:)[^{}\n]*\}|\{::\w+[^{}\n]*?/\}")
+
+
+def _without_ials(text: str) -> str:
+    if "{:" not in text:
+        return text
+    spans = [(m.start(), m.end()) for m in _CODE_SPAN.finditer(text)] if "`" in text else []
+    return _IAL.sub(lambda m: m.group(0) if any(a <= m.start() < b for a, b in spans) else "", text)
+
+
 def _process_chunk(st: _State, text: str, offset: int) -> None:
     """Emit ``text`` (one or more joined lines) with its tags replaced."""
     spans = [(m.start(), m.end()) for m in _CODE_SPAN.finditer(text)] if "`" in text else []
@@ -439,8 +449,9 @@ def _process_chunk(st: _State, text: str, offset: int) -> None:
     n = len(text)
     while pos < n:
         if st.mode == "raw":
+            # Liquid leaves this text alone, but kramdown still reads its attribute lists.
             m = re.compile(r"\{%-?\s*endraw\s*-?%\}").search(text, pos)
-            st.emit(text[pos : m.start() if m else n])
+            st.emit(_without_ials(text[pos : m.start() if m else n]))
             if not m:
                 return
             st.mode = ""
@@ -560,7 +571,7 @@ def preprocess(body: str, *, post_link: PostLink | None = None) -> str:
                 st.end_line()
                 i += 1
                 continue
-        if line.strip() in ("{:toc}", "{: toc}", "{:toc }") and st.lines and st.mode == "":
+        if line.strip() in ("{:toc}", "{: toc}", "{:toc }") and st.lines and st.mode in ("", "raw"):
             prev = st.lines[-1] if not st.line_so_far() else ""
             if _TOC_ITEM.match(prev):
                 st.lines[-1] = ""
