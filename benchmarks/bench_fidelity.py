@@ -110,13 +110,10 @@ def show_text(post: Post, width: int) -> str:
 def _core_renderer() -> Callable[[Post, int], str] | None:
     """The core's one rendering function, once it exists (see issue 10: one rendering path)."""
     try:
-        from newsterm.markdown import render as core  # type: ignore[attr-defined]
+        from newsterm.markdown import render_text
     except ImportError:
         return None
-    fn = getattr(core, "plain_text", None)
-    if fn is None:
-        return None
-    return lambda post, width: fn(post.body, width=width)
+    return lambda post, width: render_text(post.body, width=width)
 
 
 # ----------------------------------------------------------------------------- checks

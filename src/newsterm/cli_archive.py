@@ -31,6 +31,7 @@ __all__ = [
     "fit",
     "list_widths",
     "post_json",
+    "show_post",
 ]
 
 #: In plain ``list`` output the title column is at most this many cells wide (longer titles
@@ -280,7 +281,12 @@ def _post_link(archive: Archive):  # type: ignore[no-untyped-def]
     return link
 
 
-def _show_rich(post: Post, body: str, post_link) -> None:  # type: ignore[no-untyped-def]
+def show_post(post: Post, archive: Archive | None = None) -> None:
+    """Print ``post`` as ``show`` does on a terminal (post links resolved in ``archive``)."""
+    _show_rich(post, post.body, _post_link(archive) if archive is not None else None)
+
+
+def _show_rich(post: Post, body: str, post_link=None) -> None:  # type: ignore[no-untyped-def]
     """The post as the reader shows it: the same preparation, parser and layout."""
     from rich.console import Console
     from rich.style import Style
