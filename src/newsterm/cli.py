@@ -176,6 +176,12 @@ def _serve_args(p: argparse.ArgumentParser) -> None:
         help="connections not logged in yet per address (4)",
     )
     p.add_argument(
+        "--proxy-protocol-from",
+        metavar="ADDR,...",
+        help="load balancers (addresses or networks) whose PROXY v1/v2 headers give the"
+        " client's address; they must send one, and nobody else may",
+    )
+    p.add_argument(
         "--penalty-exempt",
         metavar="ADDR,...",
         help="addresses never refused for failing logins (monitoring checks)",

@@ -15,9 +15,11 @@ import asyncio
 import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import asyncssh
 
@@ -28,6 +30,13 @@ from newsterm.ssh.hostkey import fingerprint, load_or_create_host_key
 from newsterm.ssh.indexer import IndexKeeper
 from newsterm.ssh.limits import ConnectionLimiter, Limits, child_preexec
 from newsterm.ssh.log import log_event, monotonic
+from newsterm.ssh.proxy import (
+    ProxyHeaderError,
+    is_trusted,
+    parse_trusted,
+    peek_for_header,
+    read_header,
+)
 from newsterm.ssh.session import ConnState, ServedSession
 from newsterm.ssh.warm import WarmPool
 
@@ -82,6 +91,7 @@ class ServerApp:
         allow_anonymous: bool,
         warm: int = 0,
         penalty_exempt: frozenset[str] = frozenset(),
+        proxy_trusted: tuple = (),
     ) -> None:
         self.root = root
         self.index_dir = index_dir
@@ -89,6 +99,7 @@ class ServerApp:
         self.members = members
         self.allow_anonymous = allow_anonymous
         self.limiter = ConnectionLimiter(limits, exempt=penalty_exempt)
+        self.proxy_trusted = proxy_trusted  # networks whose PROXY headers are believed
         self.sessions: set[ServedSession] = set()
         self.connections: set[_Connection] = set()
         self.children: set[subprocess.Popen[bytes]] = set()
@@ -120,16 +131,21 @@ class ServerApp:
             argv += ["--state", state]
         return argv
 
-    def make_connection(self, peer: tuple[str, int] | None = None) -> _Connection:
-        return _Connection(self, peer)
+    def make_connection(
+        self, peer: tuple[str, int] | None = None, proxied_by: str | None = None
+    ) -> _Connection:
+        return _Connection(self, peer, proxied_by)
 
 
 class _Connection(asyncssh.SSHServer):
     """asyncssh's per-connection callbacks: admission, authentication, what may be opened."""
 
-    def __init__(self, app: ServerApp, peer: tuple[str, int] | None = None) -> None:
+    def __init__(
+        self, app: ServerApp, peer: tuple[str, int] | None = None, proxied_by: str | None = None
+    ) -> None:
         self._app = app
         self._peer = peer  # the client's address from a PROXY header (else the socket's)
+        self._proxied_by = proxied_by
         self._state: ConnState | None = None
         self._conn: asyncssh.SSHServerConnection | None = None
         self._slot: str | None = None  # "unauthenticated" or "session": what the limiter counts
@@ -145,7 +161,11 @@ class _Connection(asyncssh.SSHServer):
         peer = self._peer or conn.get_extra_info("peername") or ("?", 0)
         state = ConnState(app=self._app, ip=str(peer[0]), port=int(peer[1]))
         self._state = state
-        log_event("connect", address=state.address)
+        log_event("connect", address=state.address, proxy=self._proxied_by)
+        if (self._proxied_by or "").endswith("(check)"):
+            # The trusted balancer's own health check: not a client, not counted or penalised.
+            self._app.connections.add(self)
+            return
         reason = "shutting-down" if self._app.closing else self._app.limiter.admit(state.ip)
         if reason is not None:
             state.end_reason = f"refused-{reason}"
@@ -165,7 +185,8 @@ class _Connection(asyncssh.SSHServer):
             self._app.limiter.release(state.ip, authenticated=self._slot == "session")
             self._slot = None
         self._app.connections.discard(self)
-        if state.end_reason is None and not state.authenticated:
+        checking = (self._proxied_by or "").endswith("(check)")
+        if state.end_reason is None and not state.authenticated and not checking:
             # Why a connection ended before logging in, and the penalty its address earns.
             if isinstance(exc, asyncssh.ConnectionLost) and "login timeout" in str(exc).lower():
                 state.end_reason = "login-timeout"
@@ -179,7 +200,7 @@ class _Connection(asyncssh.SSHServer):
                     "penalty", address=state.address, seconds=penalty, reason=state.end_reason
                 )
         elif state.end_reason is None:
-            state.end_reason = "client-closed"
+            state.end_reason = "client-closed" if state.authenticated else "balancer-check"
         size = f"{state.size[0]}x{state.size[1]}" if state.size else None
         log_event(
             "disconnect", address=state.address, user=state.user, auth=state.method,
@@ -308,33 +329,36 @@ async def _serve(args: argparse.Namespace, app: ServerApp, host_key: asyncssh.SS
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     limits = app.limits
+    ssh_options: dict = dict(
+        server_host_keys=[host_key],
+        encoding=None,
+        line_editor=False,
+        allow_pty=True,
+        agent_forwarding=False,
+        x11_forwarding=False,
+        allow_scp=False,
+        sftp_factory=None,
+        public_key_auth=True,
+        kbdint_auth=app.allow_anonymous,
+        password_auth=False,
+        host_based_auth=False,
+        gss_host=None,
+        gss_kex=False,
+        gss_auth=False,
+        login_timeout=limits.login_timeout or None,
+        keepalive_interval=60,
+        keepalive_count_max=3,
+        rdns_lookup=False,
+        config=None,
+    )  # fmt: skip
     try:
-        server = await asyncssh.listen(
-            args.host,
-            args.port,
-            server_factory=app.make_connection,
-            server_host_keys=[host_key],
-            encoding=None,
-            line_editor=False,
-            allow_pty=True,
-            agent_forwarding=False,
-            x11_forwarding=False,
-            allow_scp=False,
-            sftp_factory=None,
-            public_key_auth=True,
-            kbdint_auth=app.allow_anonymous,
-            password_auth=False,
-            host_based_auth=False,
-            gss_host=None,
-            gss_kex=False,
-            gss_auth=False,
-            login_timeout=limits.login_timeout or None,
-            keepalive_interval=60,
-            keepalive_count_max=3,
-            rdns_lookup=False,
-            config=None,
-            reuse_address=True,
-        )
+        if app.proxy_trusted:
+            server: Any = await ProxiedListener.start(app, args.host, args.port, ssh_options)
+        else:
+            server = await asyncssh.listen(
+                args.host, args.port, server_factory=app.make_connection, reuse_address=True,
+                **ssh_options,
+            )  # fmt: skip
     except OSError as err:
         raise ServeError(f"cannot listen on {args.host}:{args.port}: {err.strerror}") from None
     port = server.sockets[0].getsockname()[1] if server.sockets else args.port
@@ -361,7 +385,93 @@ async def _serve(args: argparse.Namespace, app: ServerApp, host_key: asyncssh.SS
     return 0
 
 
-async def _shutdown(app: ServerApp, server: asyncssh.SSHAcceptor) -> None:
+class ProxiedListener:
+    """The listening socket when a load balancer sends PROXY headers (``--proxy-protocol-from``).
+
+    Each accepted connection's header is read first (trusted addresses must send one; anyone
+    else's is refused), then the socket is handed to asyncssh with the client's real address.
+    """
+
+    def __init__(self, app: ServerApp, sock: socket.socket, ssh_options: dict) -> None:
+        self._app = app
+        self._ssh_options = ssh_options
+        self.sockets = [sock]
+        self._tasks: set[asyncio.Task] = set()
+        self._accepting = asyncio.ensure_future(self._accept())
+
+    @classmethod
+    async def start(
+        cls, app: ServerApp, host: str, port: int, ssh_options: dict
+    ) -> ProxiedListener:
+        sock = socket.create_server((host, port), backlog=100, reuse_port=False)
+        sock.setblocking(False)
+        return cls(app, sock, ssh_options)
+
+    async def _accept(self) -> None:
+        loop = asyncio.get_running_loop()
+        listening = self.sockets[0]
+        while True:
+            try:
+                sock, addr = await loop.sock_accept(listening)
+            except asyncio.CancelledError:
+                raise
+            except OSError:
+                await asyncio.sleep(0.05)  # out of descriptors: do not spin
+                continue
+            task = asyncio.ensure_future(self._handle(sock, (str(addr[0]), int(addr[1]))))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _handle(self, sock: socket.socket, addr: tuple[str, int]) -> None:
+        app = self._app
+        peer: tuple[str, int] | None = addr
+        try:
+            if is_trusted(addr[0], app.proxy_trusted):
+                try:
+                    told = await read_header(sock)
+                except ProxyHeaderError as err:
+                    log_event(
+                        "refused", address=f"{addr[0]}:{addr[1]}", what="proxy-header",
+                        reason=str(err),
+                    )  # fmt: skip
+                    sock.close()
+                    return
+                peer = told or addr  # LOCAL/UNKNOWN: the balancer's own (health) check
+                proxied_by = f"{addr[0]}:{addr[1]}" if told else f"{addr[0]}:{addr[1]} (check)"
+            else:
+                if await peek_for_header(sock):
+                    log_event(
+                        "refused", address=f"{addr[0]}:{addr[1]}", what="proxy-header",
+                        reason="untrusted-address",
+                    )  # fmt: skip
+                    app.limiter.failed(addr[0], "refused")
+                    sock.close()
+                    return
+                proxied_by = None
+            await asyncssh.run_server(
+                sock,
+                server_factory=lambda: app.make_connection(peer, proxied_by),
+                **self._ssh_options,
+            )
+        except asyncio.CancelledError:
+            with contextlib.suppress(OSError):
+                sock.close()
+            raise
+        except Exception:  # the connection's own callbacks logged why it ended
+            with contextlib.suppress(OSError):
+                sock.close()
+
+    def close(self) -> None:
+        self._accepting.cancel()
+        with contextlib.suppress(OSError):
+            self.sockets[0].close()
+
+    async def wait_closed(self) -> None:
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await self._accepting
+
+
+async def _shutdown(app: ServerApp, server: Any) -> None:
     """Stop listening, tell every session, end and reap every child, close connections."""
     app.closing = True
     log_event("stopping", sessions=len(app.sessions), children=len(app.children))
@@ -413,10 +523,14 @@ def run_server(args: argparse.Namespace) -> int:
         warm = getattr(args, "warm", None)
         app = ServerApp(
             root, index_dir, limits, members, allow_anonymous, 1 if warm is None else warm,
-            penalty_exempt=app_exempt,
+            penalty_exempt=app_exempt, proxy_trusted=trusted,
         )  # fmt: skip
         return await _serve(args, app, host_key)
 
+    try:
+        trusted = parse_trusted(getattr(args, "proxy_protocol_from", None))
+    except ValueError as err:
+        raise ServeError(f"--proxy-protocol-from: {err}") from None
     app_exempt = frozenset(
         a.strip() for a in (getattr(args, "penalty_exempt", None) or "").split(",") if a.strip()
     )
