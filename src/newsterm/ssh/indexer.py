@@ -128,12 +128,17 @@ class IndexKeeper:
 
     async def _watch_archive(self, stop: asyncio.Event) -> None:
         try:
-            from watchfiles import awatch
+            import watchfiles  # noqa: F401
         except ImportError:
             return
+        from newsterm.watch import watch_archive
+
+        def problem(path: str, reason: str) -> None:
+            log_event("index", status="watch-problem", path=path, error=reason)
+
         try:
-            async for _changes in awatch(
-                self.root, debounce=DEBOUNCE_MS, step=100, stop_event=stop, recursive=True
+            async for _changes in watch_archive(
+                self.root, debounce=DEBOUNCE_MS, step=100, stop_event=stop, on_problem=problem
             ):
                 self.request()
         except asyncio.CancelledError:

@@ -1195,16 +1195,14 @@ class NewstermApp(App[int]):
     # -- live archive ------------------------------------------------------------------------
     @work(exclusive=True, group="watch")
     async def watch_archive(self) -> None:
-        from watchfiles import awatch
+        from newsterm.watch import watch_archive
+
+        def problem(path: str, reason: str) -> None:
+            self.notify(f"{path}: {reason}", title="Live updates", severity="warning", markup=False)
 
         try:
-            async for changes in awatch(self.root, debounce=300, step=50, recursive=True):
-                rels = set()
-                for _change, name in changes:
-                    try:
-                        rels.add(Path(name).resolve().relative_to(self.root.resolve()).as_posix())
-                    except ValueError:
-                        continue
+            # Inside the archive only, never through links; bad folder names are skipped.
+            async for rels in watch_archive(self.root, debounce=300, step=50, on_problem=problem):
                 if rels:
                     await self._apply_changes(rels)
         except asyncio.CancelledError:

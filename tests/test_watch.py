@@ -1,0 +1,118 @@
+"""The archive watcher: inside the archive only, never through links; bad names are problems."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from newsterm.watch import watch_archive, watch_folders
+
+
+@pytest.fixture
+def hostile(tmp_path: Path) -> Path:
+    root = tmp_path / "arch"
+    (root / "2024" / "05").mkdir(parents=True)
+    (root / ".git" / "objects").mkdir(parents=True)
+    outside = tmp_path / "outside"
+    (outside / "deep" / "er").mkdir(parents=True)
+    os.symlink("/usr", root / "usr-link")  # issue 13 item 10: 15,452 folders outside
+    os.symlink(outside, root / "outside-link")
+    os.symlink("loop", root / "loop")  # a link to itself
+    os.mkdir(os.fsencode(root) + b"/dir\xff")  # a name that is not UTF-8
+    (Path(os.fsdecode(os.fsencode(root) + b"/dir\xff")) / "inner").mkdir()
+    return root
+
+
+def test_folders_stay_inside_the_archive_and_bad_names_are_problems(hostile: Path):
+    folders, problems = watch_folders(hostile)
+    rels = sorted(os.path.relpath(f, hostile) for f in folders)
+    assert rels == [".", "2024", "2024/05"]
+    assert problems == [("dir\\xff", "folder name is not UTF-8; not watched")]
+
+
+async def _collect(root: Path, actions, problems: list, timeout: float = 8.0) -> list[set[str]]:
+    stop = asyncio.Event()
+    got: list[set[str]] = []
+
+    async def consume() -> None:
+        async for rels in watch_archive(
+            root, stop_event=stop, debounce=100, step=20,
+            on_problem=lambda p, r: problems.append((p, r)),
+        ):  # fmt: skip
+            got.append(rels)
+
+    task = asyncio.ensure_future(consume())
+    try:
+        await asyncio.sleep(0.5)
+        for act, until in actions:
+            act()
+            deadline = asyncio.get_running_loop().time() + timeout
+            while not until(got):
+                assert asyncio.get_running_loop().time() < deadline, (got, problems)
+                await asyncio.sleep(0.05)
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 10)
+    return got
+
+
+def _seen(rel: str):
+    return lambda got: any(rel in g for g in got)
+
+
+def test_changes_are_seen_through_bad_names_and_new_folders(hostile: Path):
+    problems: list = []
+    mark: list[float] = []  # a pause (the event loop runs): the watcher starts again
+    bad_file = os.fsencode(hostile) + b"/bad\xfe.md"
+
+    def write(rel: str):
+        def act() -> None:
+            path = hostile / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text("---\ntitle: x\n---\nx\n", "utf-8")
+
+        return act
+
+    def bad() -> None:
+        with open(bad_file, "w") as f:
+            f.write("x")
+
+    got = asyncio.run(
+        _collect(
+            hostile,
+            [
+                (write("2024/05/a.md"), _seen("2024/05/a.md")),
+                (write("2025/01/new.md"), _seen("2025")),  # a new folder: listed again
+                (write("2025/01/later.md"), _seen("2025/01/later.md")),
+                # A file name that is not UTF-8: watchfiles fails on its event; watching goes
+                # on (after saying so once, and an empty set: "rescan, something changed").
+                (bad, lambda got: any(r.startswith("watching stopped") for _, r in problems)),
+                (lambda: None, lambda got: got[-1] == set()),
+                (lambda: mark.append(time.monotonic()), lambda got: time.monotonic() > mark[0] + 1),
+                (write("2024/after.md"), _seen("2024/after.md")),
+            ],
+            problems,
+        )
+    )
+    assert all(not rel.startswith("..") for g in got for rel in g)
+    assert ("dir\\xff", "folder name is not UTF-8; not watched") in problems
+    assert len(problems) == len(set(problems))  # each said once
+
+
+def test_nothing_outside_is_reported(hostile: Path, tmp_path: Path):
+    problems: list = []
+    got = asyncio.run(
+        _collect(
+            hostile,
+            [
+                (lambda: (tmp_path / "outside" / "deep" / "x.md").write_text("x"), lambda g: True),
+                (lambda: (hostile / "2024" / "in.md").write_text("x"), _seen("2024/in.md")),
+            ],
+            problems,
+        )
+    )
+    assert not any("x.md" in rel for g in got for rel in g)
