@@ -9,7 +9,7 @@ import unicodedata
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newsterm.analysis import (
+from newsterm.search.analysis import (
     ANALYZER_VERSION,
     MAX_TOKEN,
     analyzer,
@@ -105,7 +105,7 @@ def _in_a_fresh_python(code: str) -> None:
 
 def test_import_leaves_urllib_request_usable():
     code = (
-        "import sys, newsterm.analysis, whoosh.compat\n"
+        "import sys, newsterm.search.analysis, whoosh.compat\n"
         "assert 'urllib.request' not in sys.modules, 'stub left behind'\n"
         "import urllib.request\n"
         "assert hasattr(urllib.request, 'Request')\n"
@@ -119,7 +119,7 @@ def test_import_leaves_urllib_request_usable():
 
 def test_import_skips_whoosh_english_stemmers_and_leaves_them_usable():
     code = (
-        "import sys, newsterm.analysis\n"
+        "import sys, newsterm.search.analysis\n"
         "assert 'whoosh.analysis' in sys.modules\n"
         "for name in ('whoosh.lang.porter', 'whoosh.lang.dmetaphone'):\n"
         "    assert name not in sys.modules, name + ' stub left behind or loaded'\n"
@@ -144,7 +144,7 @@ def test_term_positions_fast_path_agrees_with_the_analyzer(text):
 
 def test_import_whoosh_query_skips_morph_en_and_leaves_it_usable():
     code = (
-        "import sys, newsterm.index\n"
+        "import sys, newsterm.search.index\n"
         "assert 'whoosh.query' in sys.modules\n"
         "assert 'whoosh.lang.morph_en' not in sys.modules, 'stub left behind or loaded'\n"
         "from whoosh.query.terms import variations\n"
@@ -159,7 +159,7 @@ def test_import_whoosh_query_skips_morph_en_and_leaves_it_usable():
 # code point and their neighbours, CJK characters that are not letters (Katakana middle dot,
 # ideographic iteration marks), combining marks, other scripts' letters and digits, underscore.
 def _edge_chars() -> list[str]:
-    from newsterm.analysis import _CJK_HIGH, _CJK_LOW
+    from newsterm.search.analysis import _CJK_HIGH, _CJK_LOW
 
     chars = []
     for lo, hi in zip(_CJK_LOW, _CJK_HIGH, strict=True):
@@ -175,7 +175,7 @@ _RUN_TEXT = st.text(alphabet=st.sampled_from(_edge_chars()), max_size=40) | st.t
 def test_short_text_runs_are_the_regex_runs(text):
     """Queries are cut into runs by a loop (no regex to compile); it must find exactly the runs
     the indexing regex finds."""
-    from newsterm.analysis import _runs, _short_runs
+    from newsterm.search.analysis import _runs, _short_runs
 
     expected = [(m.start(), m.end(), m.group(1) is not None) for m in _runs().finditer(text)]
     assert _short_runs(text) == expected
@@ -183,7 +183,7 @@ def test_short_text_runs_are_the_regex_runs(text):
 
 def test_a_query_needs_no_big_regex():
     code = (
-        "import newsterm.analysis as a\n"
+        "import newsterm.search.analysis as a\n"
         "a.pieces('넷플릭스가 극장에서 AI가')\n"
         "assert a._runs.cache_info().currsize == 0, 'compiled'\n"
         "long = [p.text for p in a.pieces('넷플릭스가 AI가 x' * 40)]\n"
@@ -194,7 +194,7 @@ def test_a_query_needs_no_big_regex():
 
 
 def _stem_spans_by_the_word_pattern(text: str, key: str) -> list[tuple[int, int]]:
-    from newsterm.analysis import _words, stem
+    from newsterm.search.analysis import _words, stem
 
     return [m.span() for m in _words().finditer(text) if stem(m.group()) == key]
 
@@ -210,7 +210,7 @@ _WORDY = st.text(
 def test_stem_spans_finds_exactly_the_words_the_word_pattern_finds(text, data):
     """Highlighting an English word looks among ASCII runs (no big pattern to compile); it
     must find exactly the words, and only whole words, that the index's word pattern finds."""
-    from newsterm.analysis import _words, stem, stem_spans
+    from newsterm.search.analysis import _words, stem, stem_spans
 
     words = [m.group() for m in _words().finditer(text)]
     choices = [stem(w) for w in words] + ["a", "abc", "sing", "é", "ab"]
@@ -219,7 +219,7 @@ def test_stem_spans_finds_exactly_the_words_the_word_pattern_finds(text, data):
 
 
 def test_stem_spans_examples():
-    from newsterm.analysis import stem_spans
+    from newsterm.search.analysis import stem_spans
 
     # whole words only (not "rerun", not "caf" of "café"), next to Hangul too, "_" splits
     text = "Running runs; café cafe AI가 run_away 가run rerun RUN"

@@ -17,7 +17,7 @@ import pytest
 from whoosh.filedb.filestore import FileStorage
 
 import newsterm.cli_search as cli_search
-import newsterm.index as index_mod
+import newsterm.search.index as index_mod
 from newsterm.cli import main
 
 ANSI = "\x1b["
@@ -265,7 +265,7 @@ def test_the_program_flushes_everything_before_it_leaves_at_once(env):
 def test_terminal_output_styles_titles_meta_and_matches():
     from datetime import datetime
 
-    from newsterm.index import Hit, SearchResults
+    from newsterm.search.index import Hit, SearchResults
 
     hit = Hit(
         path="2025/a.md",

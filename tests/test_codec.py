@@ -13,7 +13,12 @@ from whoosh.formats import Existence, Frequency, Positions
 from whoosh.matching import ReadTooFar
 from whoosh.system import pack_uint
 
-from newsterm.codec import BigramPositions, BlockLeafMatcher, BlockPostingsWriter, NewstermCodec
+from newsterm.search.codec import (
+    BigramPositions,
+    BlockLeafMatcher,
+    BlockPostingsWriter,
+    NewstermCodec,
+)
 
 
 def _postings(rng: random.Random, n: int, fmt, gap: int) -> list[tuple[int, float, bytes, int]]:
@@ -197,7 +202,7 @@ def test_term_hash_is_whooshs(key):
     # hash, or every term would be "not found".
     from whoosh.filedb.filetables import md5_hash
 
-    from newsterm.codec import _md5_hash
+    from newsterm.search.codec import _md5_hash
 
     assert _md5_hash(key) == md5_hash(key)
 
@@ -208,7 +213,7 @@ def test_term_table_look_ups_find_what_whoosh_finds(tmp_path):
     from whoosh.filedb.filestore import FileStorage
     from whoosh.filedb.filetables import OrderedHashReader, OrderedHashWriter
 
-    from newsterm.codec import _READ_AHEAD, QuickHashReader
+    from newsterm.search.codec import _READ_AHEAD, QuickHashReader
 
     rng = random.Random(7)
     keys = sorted(
@@ -244,7 +249,7 @@ def test_field_lengths_read_as_whoosh_reads_them(tmp_path):
     from whoosh.codec.whoosh3 import W3PerDocReader
     from whoosh.filedb.filestore import FileStorage
 
-    from newsterm.codec import QuickPerDocReader
+    from newsterm.search.codec import QuickPerDocReader
 
     schema = fields.Schema(a=fields.TEXT(), b=fields.TEXT(), k=fields.ID(stored=True))
     storage = FileStorage(str(tmp_path)).create()
@@ -277,7 +282,7 @@ def test_field_length_lists_match_the_reader(tmp_path):
     from whoosh import fields
     from whoosh.filedb.filestore import FileStorage
 
-    from newsterm.codec import QuickPerDocReader
+    from newsterm.search.codec import QuickPerDocReader
 
     schema = fields.Schema(a=fields.TEXT(), b=fields.TEXT())
     storage = FileStorage(str(tmp_path)).create()
@@ -303,7 +308,7 @@ def test_whoosh_reads_the_term_tables_newsterm_writes(tmp_path):
     from whoosh.filedb.filestore import FileStorage
     from whoosh.filedb.filetables import OrderedHashReader
 
-    from newsterm.codec import QuickHashReader
+    from newsterm.search.codec import QuickHashReader
 
     schema = fields.Schema(body=fields.TEXT())
     storage = FileStorage(str(tmp_path)).create()

@@ -25,7 +25,7 @@ def test_core_modules_do_not_import_textual():
     done = _run(
         """
         import sys
-        import newsterm.cli, newsterm.index, newsterm.query, newsterm.analysis
+        import newsterm.cli, newsterm.search.index, newsterm.search.query, newsterm.search.analysis
         import newsterm.archive, newsterm.outline
         bad = sorted(m for m in sys.modules if m.split(".")[0] in ("textual", "rich"))
         assert not bad, bad
@@ -89,9 +89,9 @@ def test_search_command_does_not_import_textual_or_rich(tmp_path: Path):
 
 
 # Imported at the top of Whoosh, pathlib and platformdirs, but needed by no search (each is
-# stood in: newsterm.lazy_imports): OpenSSL's hashlib, tempfile and random, shutil, ipaddress,
-# calendar, queue, mmap; and argparse (with gettext and locale), as a plain search command
-# line is read without it (cli._quick_search_args).
+# stood in: newsterm.search.lazy_imports): OpenSSL's hashlib, tempfile and random, shutil,
+# ipaddress, calendar, queue, mmap; and argparse (with gettext and locale), as a plain search
+# command line is read without it (cli._quick_search_args).
 _SKIPPED = (
     "_hashlib", "hashlib", "tempfile", "random", "shutil", "bz2", "lzma", "ipaddress",
     "calendar", "argparse", "gettext", "locale", "queue", "mmap",

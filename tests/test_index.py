@@ -18,12 +18,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from whoosh.filedb.filestore import FileStorage
 
-import newsterm.index as index_mod
+import newsterm.search.index as index_mod
 from conftest import ARCHIVE
 from newsterm.archive import Archive
 from newsterm.errors import IndexBusyError, NewstermError, QueryError
-from newsterm.index import LOCK_NAME, make_snippet, open_index
-from newsterm.query import find_matches
+from newsterm.search.index import LOCK_NAME, open_index
+from newsterm.search.query import find_matches
+from newsterm.search.snippets import make_snippet
 
 
 def write_post(
@@ -568,7 +569,7 @@ def test_killed_build_leaves_the_previous_index_usable(arch, ixdir):
         f"""
         import os, signal
         from pathlib import Path
-        from newsterm.index import open_index
+        from newsterm.search.index import open_index
         def progress(done, total):
             if done == 15:
                 os.kill(os.getpid(), signal.SIGKILL)
@@ -705,7 +706,7 @@ def test_snippet_spans_agree_with_find_matches():
 
 
 def test_quick_snippet_body_equals_the_archive_body(bundled_archive_copy, tmp_path):
-    from newsterm.index import _quick_body
+    from newsterm.search.index import _quick_body
 
     root = bundled_archive_copy
     (root / "crlf.md").write_bytes("---\r\ntitle: x\r\n...\r\n본문\r\n둘째 줄\r\n".encode())
@@ -757,7 +758,7 @@ def test_killed_first_build_resumes_where_it_stopped(arch, ixdir):
         f"""
         import os, signal
         from pathlib import Path
-        import newsterm.index as m
+        import newsterm.search.index as m
         m.BATCH_BYTES = 1
         def progress(done, total):
             if done == 20:
@@ -792,7 +793,7 @@ def test_build_under_an_address_space_limit_uses_a_smaller_budget(arch, ixdir):
         f"""
         import resource
         from pathlib import Path
-        import newsterm.index as m
+        import newsterm.search.index as m
         limit = 600 * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
         assert m._pool_mb() == 120, m._pool_mb()
@@ -811,7 +812,8 @@ def test_block_scoring_gives_whooshs_scores_exactly(tmp_path):
     time, across segments, fields and a segment with deleted posts."""
     from whoosh.scoring import BM25F
 
-    from newsterm.query import parse, to_whoosh, weighting
+    from newsterm.search.matchers import BlockBM25F
+    from newsterm.search.query import parse, to_whoosh
 
     rng = random.Random(11)
     root, corpus, ix = _indexed_corpus(tmp_path, rng, 150)
@@ -826,7 +828,7 @@ def test_block_scoring_gives_whooshs_scores_exactly(tmp_path):
     words = [w for _, title, body in corpus for w in (title + " " + body).split()]
     common = [w for w, _ in __import__("collections").Counter(words).most_common(12)]
     plain = ix._ix.searcher(weighting=BM25F())
-    block = ix._ix.searcher(weighting=weighting())
+    block = ix._ix.searcher(weighting=BlockBM25F())
     checked = 0
     for text in [*common, "추가된", "문장이다"]:
         for q in (to_whoosh(parse(text)), to_whoosh(parse(text[:2]))):
@@ -843,12 +845,12 @@ def test_rare_first_phrase_finds_what_whoosh_phrase_finds(tmp_path):
     """The phrase matcher that intersects rarest-first agrees with Whoosh's own Phrase."""
     from whoosh import query as wq
 
-    from newsterm.query import _phrase_class
+    from newsterm.search.matchers import RareFirstPhrase
 
     rng = random.Random(3)
     _root, corpus, ix = _indexed_corpus(tmp_path, rng, 60)
     searcher = ix._get_searcher()
-    ours = _phrase_class()
+    ours = RareFirstPhrase
     checked = rejected = 0
     for _ in range(120):
         _, _title, body = rng.choice(corpus)
@@ -903,11 +905,11 @@ def test_phrases_over_long_posting_lists_and_deleted_posts_match_whoosh(tmp_path
     phrase gives the same posts and scores as Whoosh's own Phrase."""
     from whoosh import query as wq
 
-    import newsterm.query as query_mod
+    from newsterm.search.matchers import RareFirstPhrase
 
     rng = random.Random(11)
     root, corpus, ix = _indexed_corpus(tmp_path, rng, 500)
-    ours = query_mod._phrase_class()
+    ours = RareFirstPhrase
 
     def compare(corpus) -> int:
         searcher = ix._get_searcher()
@@ -953,11 +955,11 @@ def test_one_syllable_finds_what_whoosh_prefix_finds_scored_by_field(tmp_path):
     Prefix over multi-block lists and with deleted posts, each field scoring its boost."""
     from whoosh import query as wq
 
-    from newsterm.query import _syllable_class
+    from newsterm.search.matchers import SyllablePrefix
 
     rng = random.Random(5)
     root, corpus, ix = _indexed_corpus(tmp_path, rng, 400)
-    ours = _syllable_class()
+    ours = SyllablePrefix
 
     def compare() -> None:
         searcher = ix._get_searcher()
@@ -1010,7 +1012,7 @@ def test_fast_or_scores_like_whoosh_or(tmp_path):
     """The Or that to_whoosh builds ranks and scores exactly as Whoosh's own Or."""
     from whoosh import query as wq
 
-    from newsterm.query import parse, to_whoosh
+    from newsterm.search.query import parse, to_whoosh
 
     rng = random.Random(5)
     root = tmp_path / "gen"
@@ -1047,7 +1049,7 @@ def test_snippet_text_collapses_whitespace_as_the_regex_did(text):
     # of Unicode whitespace.
     import re
 
-    from newsterm.index import _MD_LINK, _MD_MARK, _plain
+    from newsterm.search.snippets import _MD_LINK, _MD_MARK, _plain
 
     marked = _MD_MARK.sub(" ", _MD_LINK.sub(r"\1", text))
     assert _plain(text) == re.sub(r"\s+", " ", marked).strip()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from newsterm.lazy_imports import import_past
+from newsterm.search.lazy_imports import import_past
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from whoosh import query as wq
 
 from newsterm.errors import QueryError
-from newsterm.query import (
+from newsterm.search.query import (
     MAX_QUERY,
     And,
     DateRange,
@@ -223,7 +223,7 @@ def test_fuzz_find_matches_never_raises_and_spans_are_in_range(text, query):
     st.text(alphabet=st.sampled_from(list("abcdeyingsİıAB")), min_size=1, max_size=8),
 )
 def test_latin_fast_path_matches_every_word_with_the_same_stem(text, word):
-    from newsterm.analysis import WORDS, stem
+    from newsterm.search.analysis import WORDS, stem
 
     expected = [(m.start(), m.end()) for m in WORDS.finditer(text) if stem(m.group()) == stem(word)]
     assert find_matches(text, word) == expected

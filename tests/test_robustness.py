@@ -606,7 +606,7 @@ def test_closed_pipe_gives_no_error_output(tmp_path: Path, many: Path, argv: lis
 
 
 def test_keyboard_interrupt_is_one_line_and_130(monkeypatch, capsys):
-    from newsterm import index
+    from newsterm.search import index
 
     def interrupted(*_args, **_kwargs):
         raise KeyboardInterrupt
@@ -621,7 +621,7 @@ def test_keyboard_interrupt_is_one_line_and_130(monkeypatch, capsys):
 
 def test_search_after_an_interrupted_build_still_finds_posts(tmp_path: Path, capsys):
     """Ctrl+C halfway through the first build must not leave an index that answers nothing."""
-    from newsterm.index import open_index
+    from newsterm.search.index import open_index
 
     root = _many_posts(tmp_path / "a", 30)
 
@@ -776,7 +776,7 @@ def test_crafted_lines_are_read_in_linear_time():
         "import sys, json\n"
         "from newsterm.archive import parse_post, PostError\n"
         "from newsterm.outline import extract_outline, promote_headings\n"
-        "from newsterm.index import make_snippet\n"
+        "from newsterm.search.snippets import make_snippet\n"
         "for text in json.load(sys.stdin).values():\n"
         "    try:\n"
         "        post = parse_post('x.md', text.encode())\n"
@@ -856,7 +856,7 @@ def test_serve_refuses_impossible_numbers_before_starting(option: list[str]):
 
 
 def test_index_never_reads_a_file_outside_the_archive(tmp_path: Path, monkeypatch):
-    from newsterm.index import open_index
+    from newsterm.search.index import open_index
 
     secret = tmp_path / "secret.md"
     secret.write_text("---\ntitle: SECRET\n---\nsecretword\n")

@@ -128,8 +128,8 @@ def test_a_changed_post_makes_the_server_sync_again(tmp_path: Path):
 
 
 def test_the_real_sync_builds_an_index_readers_can_search(tmp_path: Path):
-    pytest.importorskip("newsterm.index")
-    from newsterm.index import open_index
+    pytest.importorskip("newsterm.search.index")
+    from newsterm.search.index import open_index
 
     archive = tmp_path / "archive"
     archive.mkdir()

@@ -41,8 +41,8 @@ def status(app: NewstermApp) -> str:
 
 
 async def test_served_reader_waits_for_the_servers_index_and_never_writes(tmp_path: Path):
-    pytest.importorskip("newsterm.index")
-    from newsterm.index import open_index
+    pytest.importorskip("newsterm.search.index")
+    from newsterm.search.index import open_index
 
     archive, index_dir = tmp_path / "archive", tmp_path / "index"
     write_post(archive, "2024-01-01-a.md", "Pangolin notes", "all about pangolins")

@@ -10,7 +10,7 @@ import pytest
 
 from tui_helpers import make_app, wait_for
 
-pytest.importorskip("newsterm.index")
+pytest.importorskip("newsterm.search.index")
 
 SIZE = (120, 40)
 pytestmark = pytest.mark.anyio

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from newsterm import __version__
 from newsterm.errors import NewstermError
-from newsterm.lazy_imports import import_past
+from newsterm.search.lazy_imports import import_lean
 
 TYPE_CHECKING = False  # typing is not imported at run time (~10 ms of start-up)
 if TYPE_CHECKING:
@@ -21,15 +21,14 @@ if TYPE_CHECKING:
     from types import SimpleNamespace
     from typing import NoReturn
 
-# Start-up: pathlib imports urllib.parse, which imports ipaddress for one check of bracketed
-# hosts (~1.5 ms); argparse sizes its help formatter with shutil, which checks at import that
-# bz2 and lzma exist (~1.5 ms). Neither is needed to start.
-import_past("urllib.parse", {"ipaddress": ()})
+# Start-up: urllib.parse (for pathlib) and shutil (for argparse) are imported past modules
+# that are not needed to start (see lazy_imports.STAND_INS).
+import_lean("urllib.parse")
 
 
 def _argparse():
     """argparse, imported when a command line needs it (see _quick_search_args)."""
-    import_past("shutil", {"bz2": (), "lzma": ()})
+    import_lean("shutil")
     import argparse
 
     return argparse

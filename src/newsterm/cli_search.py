@@ -102,8 +102,8 @@ class _Progress:
 
 
 def _open(args: argparse.Namespace):
-    from newsterm.index import open_index
     from newsterm.paths import resolve_archive
+    from newsterm.search.index import open_index
 
     root = resolve_archive(getattr(args, "archive", None))
     index_dir = getattr(args, "index_dir", None)
@@ -139,7 +139,7 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def _search(args: argparse.Namespace) -> int:
-    from newsterm.index import IndexDamagedError
+    from newsterm.search.index import IndexDamagedError
 
     query = " ".join(args.query).strip()
     limit = getattr(args, "limit", 20)

@@ -12,7 +12,6 @@ import os
 from pathlib import Path
 
 from newsterm.errors import ArchiveError
-from newsterm.lazy_imports import import_past
 
 APP = "newsterm"
 
@@ -62,9 +61,7 @@ def archive_key(root: Path) -> str:
 
 
 def _platform():
-    # platformdirs imports tempfile (and with it random) for the runtime folder's fallback,
-    # which newsterm does not use: ~4 ms of a search's start-up.
-    import_past("platformdirs", {"tempfile": ("TemporaryFile", "gettempdir")})
+    # A search imports platformdirs lean first (search.lazy_imports): the core stays below it.
     import platformdirs
 
     return platformdirs.PlatformDirs(APP, appauthor=False)

@@ -49,7 +49,7 @@ def _in_daemon_thread(fn: Callable[..., Any], *args: Any) -> asyncio.Future[Any]
 def _sync_once(root: Path, index_dir: Path, index: list[Any]) -> str:
     """One sync in a worker thread; ``index`` caches the opened index between calls."""
     from newsterm.archive import Archive
-    from newsterm.index import open_index
+    from newsterm.search.index import open_index
 
     if not index:
         index.append(open_index(root, index_dir, notice=lambda m: log_event("index", notice=m)))

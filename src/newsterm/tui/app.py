@@ -1037,7 +1037,7 @@ class NewstermApp(App[int]):
 
     def _matcher_for(self, query: str) -> Matcher:
         try:
-            from newsterm.query import find_matches
+            from newsterm.search.query import find_matches
         except ImportError:
             return simple_matcher(query)
 
@@ -1104,7 +1104,7 @@ class NewstermApp(App[int]):
     def sync_index(self, changed: int = 0) -> None:
         if self.index is None:
             try:
-                from newsterm.index import open_index
+                from newsterm.search.index import open_index
             except ImportError:
                 self.call_from_thread(self._set_index_state, "search unavailable")
                 return
@@ -1170,7 +1170,7 @@ class NewstermApp(App[int]):
 
     def _wait_for_server_index(self) -> None:
         """Served: ``newsterm serve`` is the index's only writer; wait for its build, never sync."""
-        from newsterm.index import open_index
+        from newsterm.search.index import open_index
 
         worker = get_current_worker()
         while self.index.needs_build():

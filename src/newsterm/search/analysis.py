@@ -27,30 +27,17 @@ import unicodedata
 from bisect import bisect_right
 from functools import lru_cache
 
-from newsterm.lazy_imports import import_past
+from newsterm.search.lazy_imports import import_lean
 
-# Whoosh's ``compat`` imports ``urllib.request`` (http, ssl, email: ~37 ms), ``html`` (the
-# entity tables) and ``queue`` (for the multi-process writer) for what a search never uses;
-# ``analysis`` two English stemmers and a phonetic encoder newsterm's analyzer does not use
-# (~2 ms), and ``whoosh.util`` ``random`` for the names of new files (only a writer needs one).
-import_past(
-    "whoosh.compat",
-    {"urllib.request": ("urlretrieve",), "html": ("escape",), "queue": ()},
-)
-import_past(
-    "whoosh.analysis",
-    {
-        "whoosh.lang.porter": ("stem",),
-        "whoosh.lang.dmetaphone": ("double_metaphone",),
-        "random": (),
-    },
-)
+# Whoosh imported past what a search never uses (see lazy_imports.STAND_INS).
+import_lean("whoosh.compat")
+import_lean("whoosh.analysis")
 
 
 def import_whoosh_query() -> None:
     """Import ``whoosh.query`` without its English morphology tables (its ``Variations``
     query, which newsterm never uses)."""
-    import_past("whoosh.query", {"whoosh.lang.morph_en": ("variations",)})
+    import_lean("whoosh.query")
     import whoosh.query  # noqa: F401  (already loaded: binds nothing new, keeps it explicit)
 
 

@@ -34,23 +34,12 @@ from itertools import accumulate, pairwise
 from operator import sub
 
 # isort: off
-# newsterm.analysis first: it imports Whoosh without Whoosh's slow eager urllib import.
-from newsterm.analysis import term_positions
-from newsterm.lazy_imports import import_past
+# newsterm.search.analysis first: it imports Whoosh without Whoosh's slow eager urllib import.
+from newsterm.search.analysis import term_positions
+from newsterm.search.lazy_imports import import_lean
 
-# Whoosh's term tables import hashlib's MD5 (see _md5_hash), its file storage ``tempfile`` for
-# temporary folders, ``shutil`` and ``mmap`` for compound segments (newsterm writes none), its
-# date helpers ``calendar``: none is used by a search.
-import_past(
-    "whoosh.codec.whoosh3",
-    {
-        "hashlib": ("md5",),
-        "tempfile": (),
-        "shutil": ("copyfileobj",),
-        "mmap": (),
-        "calendar": (),
-    },
-)
+# Whoosh's term tables, imported past what a search never uses (see lazy_imports.STAND_INS).
+import_lean("whoosh.codec.whoosh3")
 
 from whoosh.codec.whoosh3 import (  # noqa: E402
     LENGTHS_COLUMN,
@@ -447,7 +436,7 @@ class BlockLeafMatcher(W3LeafMatcher):
 class FastFieldWriter(W3FieldWriter):
     """Whoosh's field writer, with field lengths looked up once per post instead of per term,
     and terms hashed for the term table with :func:`_md5_hash` (the same values; Whoosh's
-    goes through hashlib, stood in for searches: see ``import_past`` above)."""
+    goes through hashlib, stood in for searches: see ``import_lean`` above)."""
 
     def __init__(self, codec, storage, segment):
         super().__init__(codec, storage, segment)

@@ -12,7 +12,7 @@ Language (any string parses, or raises :class:`~newsterm.errors.QueryError` with
   (either end may be ``*`` or left out) filter on the post's own calendar date.
 * anything else before a colon (``10:30``, ``https://x``) is just text.
 
-A Hangul word behaves like a substring search (see :mod:`newsterm.analysis`); a Latin word
+A Hangul word behaves like a substring search (see :mod:`newsterm.search.analysis`); a Latin word
 matches its stem. :func:`find_matches` finds the same matches in a text, for highlighting.
 """
 
@@ -23,8 +23,8 @@ from collections.abc import Callable
 from datetime import date
 from functools import lru_cache
 
-from newsterm.analysis import Piece, Record, normalize, piece_terms, pieces, stem_spans
 from newsterm.errors import QueryError
+from newsterm.search.analysis import Piece, Record, normalize, piece_terms, pieces, stem_spans
 
 __all__ = [
     "MAX_QUERY",
@@ -320,342 +320,18 @@ def parse(query: str) -> Node:
 # --------------------------------------------------------------------------- to Whoosh
 
 
-@lru_cache(maxsize=1)
-def _phrase_class():
-    """Whoosh's Phrase, but finding candidate posts rarest term first.
-
-    Whoosh intersects a phrase's terms in phrase order, pairwise: for ``가가대마까지`` it first
-    walks the long lists of ``가가`` and ``까지`` against each other. Here the intersection is a
-    chain that starts from the rarest term and only skips the common ones to its posts (about
-    5x faster for a rare word in 20,000 posts). Positions are checked in phrase order as before.
-    """
-    from whoosh import matching
-    from whoosh import query as wq
-    from whoosh.matching import ReadTooFar
-    from whoosh.query.spans import Span, SpanNear2, SpanWrappingMatcher
-    from whoosh.reading import TermNotFound
-
-    class AllOf(matching.Matcher):
-        """The posts every leaf matcher holds (given rarest first), scored as the sum of
-        their scores: Whoosh's chain of pairwise IntersectionMatchers, flattened into one
-        leapfrog (the rarest leads, the others skip to it; a phrase check runs on each post
-        it stops at, so its steps are much of a rare word's search)."""
-
-        def __init__(self, ms):
-            self.ms = ms
-            self._active = all(m.is_active() for m in ms)
-            if self._active:
-                self._align()
-
-        def _align(self):
-            ms = self.ms
-            lead = ms[0]
-            target = lead.id()
-            while True:
-                for m in ms[1:]:
-                    if m.id() < target:
-                        m.skip_to(target)
-                        if not m.is_active():
-                            self._active = False
-                            return
-                    here = m.id()
-                    if here > target:
-                        lead.skip_to(here)
-                        if not lead.is_active():
-                            self._active = False
-                            return
-                        target = lead.id()
-                        break
-                else:
-                    return
-
-        def is_active(self):
-            return self._active
-
-        def id(self):
-            return self.ms[0].id()
-
-        def next(self):
-            lead = self.ms[0]
-            lead.next()
-            if lead.is_active():
-                self._align()
-            else:
-                self._active = False
-            return True
-
-        def skip_to(self, id):
-            if not self._active:
-                raise ReadTooFar
-            if id <= self.id():
-                return False
-            lead = self.ms[0]
-            lead.skip_to(id)
-            if lead.is_active():
-                self._align()
-            else:
-                self._active = False
-            return True
-
-        def score(self):
-            return sum(m.score() for m in self.ms)
-
-        def weight(self):
-            return sum(m.weight() for m in self.ms)
-
-        def supports(self, astype):
-            return all(m.supports(astype) for m in self.ms)
-
-        def supports_block_quality(self):
-            return False
-
-        def children(self):
-            return list(self.ms)
-
-        def copy(self):
-            return AllOf([m.copy() for m in self.ms])
-
-        def replace(self, minquality=0):
-            return self if self._active else matching.NullMatcher()
-
-        def depth(self):
-            return 1 + max(m.depth() for m in self.ms)
-
-    class RareFirstNear(SpanNear2.SpanNear2Matcher):
-        def __init__(self, ms, slop=1, ordered=True, mindist=1, order=None):
-            self.ms = ms
-            self.slop = slop
-            self.ordered = ordered
-            self.mindist = mindist
-            self.order = list(order) if order is not None else list(range(len(ms)))
-            SpanWrappingMatcher.__init__(self, AllOf([ms[i] for i in self.order]))
-
-        def _get_spans(self):
-            # Whoosh's span walk for slop=1, ordered, mindist=1 (a phrase: term i at p+i),
-            # done with sets: a candidate post that holds every term but not as a phrase (the
-            # common case for a rare word made of common bigrams) costs a few lookups, not
-            # a Span object per position and a nested loop.
-            if self.slop != 1 or not self.ordered or self.mindist != 1:
-                return super()._get_spans()
-            ms = self.ms
-            starts = ms[0].value_as("positions")
-            if len(ms) == 1:
-                return [Span(p) for p in starts]
-            for i, m in enumerate(ms[1:], 1):
-                # the next term's positions are read only while some start is still possible
-                at = set(m.value_as("positions"))
-                starts = [p for p in starts if p + i in at]
-                if not starts:
-                    return []
-            last = len(ms) - 1
-            return [Span(p, p + last) for p in starts]
-
-        def copy(self):
-            return self.__class__(
-                [m.copy() for m in self.ms],
-                slop=self.slop,
-                ordered=self.ordered,
-                mindist=self.mindist,
-                order=self.order,
-            )
-
-    class RareFirstPhrase(wq.Phrase):
-        def matcher(self, searcher, context=None):
-            if self.fieldname not in searcher.schema:
-                return matching.NullMatcher()
-            field = searcher.schema[self.fieldname]
-            reader = searcher.reader()
-            weighting = context.weighting if context is not None else searcher.weighting
-            found = []
-            for word in self.words:
-                # one look-up per term: a phrase with a term missing here matches nothing
-                btext = field.to_bytes(word)
-                try:
-                    info = reader.term_info(self.fieldname, btext)
-                except TermNotFound:
-                    return matching.NullMatcher()
-                found.append((btext, info.doc_frequency()))
-            ms = []
-            sizes = []
-            for btext, size in found:
-                # what wq.Term(field, btext).matcher() gives for a term known to be there
-                ms.append(searcher.postings(self.fieldname, btext, weighting=weighting))
-                sizes.append(size)
-            order = sorted(range(len(ms)), key=sizes.__getitem__)
-            m = RareFirstNear(ms, slop=self.slop, ordered=True, mindist=1, order=order)
-            if self.boost != 1.0:
-                m = matching.WrappingMatcher(m, boost=self.boost)
-            return m
-
-    return RareFirstPhrase
-
-
-@lru_cache(maxsize=1)
-def _or_class():
-    """Whoosh's Or, whose pre-loading matcher (small segments) starts without a Python loop.
-
-    Whoosh's ``ArrayUnionMatcher`` fills and clears its 2048-slot score array one slot at a
-    time, in every segment: a visible part of a one-shot search over an index of ~20 segments.
-    Scores are added up in the same order, so results are identical.
-    """
-    from array import array
-
-    from whoosh import query as wq
-    from whoosh.matching.combo import ArrayUnionMatcher, CombinationMatcher
-    from whoosh.query.compound import PreloadedOr
-
-    class ZeroedArrayUnionMatcher(ArrayUnionMatcher):
-        def __init__(self, submatchers, doccount, boost=1.0, scored=True, partsize=2048):
-            # as Whoosh's, with the array made and cleared from a block of zero bytes
-            CombinationMatcher.__init__(self, submatchers, boost=boost)
-            self._scored = scored
-            self._doccount = doccount
-            if not partsize:
-                partsize = doccount
-            self._partsize = partsize
-            self._zeros = array("d", bytes(8 * partsize))
-            self._a = array("d", self._zeros)
-            self._docnum = self._min_id()
-            self._read_part()
-
-        def _read_part(self):
-            scored = self._scored
-            boost = self._boost
-            limit = min(self._docnum + self._partsize, self._doccount)
-            offset = self._docnum
-            a = self._a
-            a[:] = self._zeros
-            for m in self._submatchers:
-                score_into = getattr(m, "score_into", None) if scored else None
-                if score_into is not None and m.is_active() and score_into(a, offset, limit, boost):
-                    continue  # the matcher scored its posts a block at a time
-                while m.is_active() and m.id() < limit:
-                    i = m.id() - offset
-                    if scored:
-                        a[i] += m.score() * boost
-                    else:
-                        a[i] = 1
-                    m.next()
-            self._offset = offset
-            self._limit = limit
-
-    class FastPreloadedOr(PreloadedOr):
-        def _matcher(self, subs, searcher, context):
-            scored = context.weighting is not None if context else True
-            ms = [sub.matcher(searcher, context) for sub in subs]
-            doccount = searcher.doc_count_all()
-            return ZeroedArrayUnionMatcher(ms, doccount, boost=self.boost, scored=scored)
-
-    class FastOr(wq.Or):
-        def _matcher(self, subs, searcher, context):
-            # Whoosh's AUTO choice (see Or._matcher), with the array matcher replaced.
-            if self.matcher_type == self.AUTO_MATCHER:
-                needs_current = context.needs_current if context else True
-                if not (
-                    len(subs) < self.TOO_MANY_CLAUSES
-                    and (
-                        needs_current
-                        or self.scale
-                        or len(subs) == 2
-                        or searcher.doc_count_all() > 5000
-                    )
-                ):
-                    q = FastPreloadedOr(
-                        subs, boost=self.boost, minmatch=self.minmatch, scale=self.scale
-                    )
-                    return q.matcher(searcher, context)
-            return super()._matcher(subs, searcher, context)
-
-    return FastOr
-
-
-@lru_cache(maxsize=1)
-def weighting():
-    """Whoosh's BM25F, whose scorer can also score a block of posts at once (``scores_of``,
-    used by BlockLeafMatcher.score_into): the same formula, float for float, without a
-    method call per post through the matcher, the scorer and the field length lookup."""
-    from whoosh.scoring import BM25F, BM25FScorer
-
-    class BlockBM25FScorer(BM25FScorer):
-        def __init__(self, searcher, fieldname, text, B, K1, qf=1):
-            super().__init__(searcher, fieldname, text, B, K1, qf=qf)
-            perdoc = getattr(searcher.reader(), "_perdoc", None)
-            lengths = getattr(perdoc, "field_lengths", None)
-            if lengths is None:  # not newsterm's reader: one post at a time
-                self.scores_of = None
-            else:
-                self._fieldname = fieldname
-                self._perdoc = perdoc
-                self._lengths = None
-
-        def scores_of(self, ids, weights) -> list[float]:
-            """BM25FScorer.score of each post (ids) with its term weight."""
-            lengths = self._lengths
-            if lengths is None:
-                lengths = self._lengths = self._perdoc.field_lengths(self._fieldname)
-            idf, avgfl, B, K1 = self.idf, self.avgfl, self.B, self.K1
-            if lengths is None:  # no length column: Whoosh's default length, 1
-                lengths = [1] * (max(ids) + 1)
-            # whoosh.scoring.bm25(idf, tf, fl, avgfl, B, K1), written out
-            return [
-                idf * ((w * (K1 + 1)) / (w + K1 * ((1 - B) + B * lengths[d] / avgfl)))
-                for d, w in zip(ids, weights, strict=True)
-            ]
-
-    class BlockBM25F(BM25F):
-        def scorer(self, searcher, fieldname, text, qf=1):
-            if not searcher.schema[fieldname].scorable or fieldname in self._field_B:
-                return super().scorer(searcher, fieldname, text, qf=qf)
-            return BlockBM25FScorer(searcher, fieldname, text, self.B, self.K1, qf=qf)
-
-    return BlockBM25F()
-
-
-@lru_cache(maxsize=1)
-def _syllable_class():
-    """A one-syllable Hangul/CJK query: the field's terms starting with the syllable (its
-    bigrams, and the syllable alone where it ends a run), as Whoosh's Prefix finds them.
-
-    Whoosh's Prefix opens a matcher per term and unions them one post at a time: a common
-    syllable has hundreds of bigrams in every segment (seconds at 20,000 posts). Here each
-    term's post numbers are read in bulk and united as a set. A post matching the syllable
-    in a field scores that field's boost (title 3, sections 2, body 1), the same in every
-    segment (Whoosh scored a segment holding only one such term by BM25, the others 1.0).
-    """
-    from whoosh import matching
-    from whoosh import query as wq
-
-    from newsterm.codec import QuickTermsReader
-
-    class SyllablePrefix(wq.Prefix):
-        def matcher(self, searcher, context=None):
-            reader = searcher.reader()
-            terms = getattr(reader, "_terms", None)
-            if self.fieldname not in searcher.schema or not isinstance(terms, QuickTermsReader):
-                return super().matcher(searcher, context)
-            ids: set[int] = set()
-            for _btext, info in reader.iter_prefix(self.fieldname, self.text):
-                ids.update(terms.posting_ids(info))
-            if ids and reader.has_deletions():
-                ids = {d for d in ids if not reader.is_deleted(d)}
-            if not ids:
-                return matching.NullMatcher()
-            boost = searcher.schema[self.fieldname].format.field_boost * self.boost
-            return matching.ListMatcher(sorted(ids), all_weights=boost)
-
-    return SyllablePrefix
-
-
 def _text_query(field: str, ps: tuple[Piece, ...]):
     from whoosh import query as wq
 
-    phrase = _phrase_class()
+    from newsterm.search.matchers import RareFirstPhrase as phrase
+    from newsterm.search.matchers import SyllablePrefix
+
     if len(ps) == 1:
         p = ps[0]
         if not p.cjk:
             return wq.Term(field, p.key)
         if len(p.text) == 1:
-            return _syllable_class()(field, p.text)
+            return SyllablePrefix(field, p.text)
         if len(p.text) == 2:
             return wq.Term(field, p.text)
         return phrase(field, piece_terms(p, trailing=False))
@@ -670,10 +346,12 @@ def to_whoosh(node: Node):
     """The Whoosh query for a syntax tree."""
     from whoosh import query as wq
 
+    from newsterm.search.matchers import FastOr
+
     if isinstance(node, Text):
         fields = (node.field,) if node.field else TEXT_FIELDS
         subs = [_text_query(f, node.pieces) for f in fields]
-        return subs[0] if len(subs) == 1 else _or_class()(subs)
+        return subs[0] if len(subs) == 1 else FastOr(subs)
     if isinstance(node, Keyword):
         return wq.Term(node.field, node.value)
     if isinstance(node, DateRange):
@@ -681,7 +359,7 @@ def to_whoosh(node: Node):
     if isinstance(node, And):
         return wq.And([to_whoosh(x) for x in node.items])
     if isinstance(node, Or):
-        return _or_class()([to_whoosh(x) for x in node.items])
+        return FastOr([to_whoosh(x) for x in node.items])
     if isinstance(node, Not):
         return wq.Not(to_whoosh(node.item))
     raise AssertionError(node)

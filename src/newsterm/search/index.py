@@ -28,31 +28,29 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 import sys
 import threading
 import time
 from collections.abc import Callable
 from datetime import datetime
-from functools import lru_cache
-from heapq import heappush, heapreplace
 from pathlib import Path
 
 # isort: off
-# newsterm.analysis first: it imports Whoosh without Whoosh's slow eager urllib import.
-from newsterm.analysis import (
+# newsterm.search.analysis first: it imports Whoosh without Whoosh's slow eager urllib import.
+from newsterm.search.analysis import (
     ANALYZER_VERSION,
     Record,
     analyzer,
     import_whoosh_query,
     normalize,
 )
-from newsterm.codec import FORMAT_VERSION, BigramPositions, NewstermCodec
+from newsterm.search.codec import FORMAT_VERSION, BigramPositions, NewstermCodec
 
 # isort: on
 from newsterm.errors import IndexBusyError, NewstermError
-from newsterm.lazy_imports import import_past
 from newsterm.postfile import Unreadable, read_post_bytes
+from newsterm.search.lazy_imports import import_lean
+from newsterm.search.snippets import make_snippet
 from newsterm.text import strip_controls
 
 import_whoosh_query()  # before anything imports it the slow way (whoosh.searching)
@@ -71,7 +69,6 @@ __all__ = [
     "SearchIndex",
     "SearchResults",
     "SyncResult",
-    "make_snippet",
     "open_index",
 ]
 
@@ -84,7 +81,6 @@ META_FILE = "newsterm-meta.json"
 MANIFEST_FILE = "newsterm-manifest.json"
 LOCK_NAME = "SYNCLOCK"
 _OURS = ("MAIN_", "_MAIN_", "newsterm-")  # Whoosh's segment, TOC and lock files, and ours
-SNIPPET_CHARS = 160
 UNDATED_TS = -(2**62)
 
 Notice = Callable[[str], None]
@@ -332,10 +328,14 @@ def open_index(
     ``notice`` receives one-line messages such as "the index is damaged; rebuilding it"
     (default: printed on stderr).
     """
-    from newsterm import paths
-
     root = Path(root)
-    idx = Path(index_dir) if index_dir else paths.index_dir_for(root)
+    if index_dir:
+        idx = Path(index_dir)
+    else:
+        import_lean("platformdirs")  # before paths imports it whole (lazy_imports.STAND_INS)
+        from newsterm import paths
+
+        idx = paths.index_dir_for(root)
     idx = idx.expanduser()
     try:
         inside = idx.resolve().is_relative_to(root.resolve())
@@ -383,11 +383,13 @@ class SearchIndex:
         ):
             self._mark_rebuild("the search index was made by another version of newsterm")
             return
+        from newsterm.search.matchers import new_searcher
+
         try:
             from whoosh import index as windex
 
             ix = windex.open_dir(str(self.index_dir))
-            searcher = _new_searcher(ix)  # reads every segment's tables: a health check
+            searcher = new_searcher(ix)  # reads every segment's tables: a health check
             searcher.doc_count()
         except Exception as err:
             self._mark_rebuild(f"the search index is damaged ({type(err).__name__})")
@@ -796,10 +798,12 @@ class SearchIndex:
             except Exception:
                 pass
             self._close_searcher()
+        from newsterm.search.matchers import new_searcher
+
         last: Exception | None = None
         for _attempt in range(3):
             try:
-                self._searcher = _new_searcher(self._ix)
+                self._searcher = new_searcher(self._ix)
                 return self._searcher
             except Exception as err:  # a commit removed files between reading the TOC and them
                 last = err
@@ -816,7 +820,7 @@ class SearchIndex:
         """Posts matching ``query`` (QueryError if it cannot be understood), best first."""
         from whoosh import query as wq
 
-        from newsterm.query import is_negative, parse, to_whoosh
+        from newsterm.search.query import is_negative, parse, to_whoosh
 
         node = parse(query)
         q = to_whoosh(node)
@@ -845,7 +849,9 @@ class SearchIndex:
                         limit=limit, filter=flt, optimize=False, sortedby=facets
                     )
                 else:
-                    collector = _newest_first_class()(limit, usequality=False, replace=0)
+                    from newsterm.search.matchers import NewestFirstTop
+
+                    collector = NewestFirstTop(limit, usequality=False, replace=0)
                     if flt is not None:
                         from whoosh.collectors import FilterCollector
 
@@ -868,7 +874,7 @@ class SearchIndex:
         return SearchResults(hits, total)
 
     def _docnums(self, searcher, paths: list[str]) -> set[int]:
-        cache = getattr(searcher, "_newsterm_docnums", None)
+        cache = searcher.docnums_by_path
         if cache is None and len(paths) < 500:
             found = (searcher.document_number(path=p) for p in paths)
             return {n for n in found if n is not None}
@@ -878,7 +884,7 @@ class SearchIndex:
             for docnum in reader.all_doc_ids():
                 stored = reader.stored_fields(docnum)
                 cache[stored["path"]] = docnum
-            searcher._newsterm_docnums = cache
+            searcher.docnums_by_path = cache
         return {cache[p] for p in paths if p in cache}
 
     def _hit(self, stored: dict, score: float, query: str | None) -> Hit:
@@ -932,73 +938,6 @@ class SearchIndex:
         return SearchResults(hits, len(hits))
 
 
-@lru_cache(maxsize=1)
-def _newest_first_class():
-    """Whoosh's top-N collector, breaking ties in score by date, newest first.
-
-    Whoosh keeps the lowest document numbers, i.e. the oldest posts: a query that many posts
-    match equally (one syllable, a category, a date) listed the oldest ones first. Create it
-    with ``replace=0``: once its top N is full, Whoosh's collector otherwise swaps parts of the
-    query that cannot reach the N-th score for nothing, and their matches go uncounted.
-    """
-    from whoosh.collectors import TopCollector
-
-    class NewestFirstTop(TopCollector):
-        def set_subsearcher(self, subsearcher, offset):
-            super().set_subsearcher(subsearcher, offset)
-            self._ts = None  # opened for the first match in the segment (most have none)
-
-        def _collect(self, global_docnum, score):
-            items = self.items
-            self.total += 1
-            full = len(items) >= self.limit
-            if full and score < items[0][0]:
-                return 0  # below the N-th best: no date needed
-            ts = self._ts
-            if ts is None:
-                ts = self._ts = self.subsearcher.reader().column_reader("ts", translate=False)
-            key = (score, ts[global_docnum - self.offset], 0 - global_docnum)
-            if not full:
-                heappush(items, key)
-                return 0 - score
-            if key > items[0]:
-                heapreplace(items, key)
-                self.minscore = items[0][0]
-                return 0 - score
-            return 0
-
-        def results(self):
-            items = sorted(self.items, reverse=True)
-            return self._results([(score, 0 - negated) for score, _ts, negated in items])
-
-    return NewestFirstTop
-
-
-def _new_searcher(ix):
-    """A Whoosh searcher whose average field lengths are worked out once per field.
-
-    Whoosh's BM25F sums a field's length over every segment for every term in every segment
-    it scores; a searcher sees one unchanging snapshot, so the first answer holds.
-    """
-    # Whoosh's query expansion (whoosh.classify, imported by its searcher) imports random for
-    # a clustering helper newsterm never uses.
-    import_past("whoosh.searching", {"random": ()})
-    from newsterm.query import weighting
-
-    searcher = ix.searcher(weighting=weighting())
-    whoosh_avg = searcher.avg_field_length
-    cache: dict = {}
-
-    def avg_field_length(fieldname, default=None):
-        key = (fieldname, default)
-        if key not in cache:
-            cache[key] = whoosh_avg(fieldname, default)
-        return cache[key]
-
-    searcher.avg_field_length = avg_field_length
-    return searcher
-
-
 def _pool_mb() -> int:
     """The writer's postings budget: LIMIT_MB, less under an address-space limit (an SSH
     search child runs with one), so a build there batches smaller instead of failing."""
@@ -1043,74 +982,3 @@ def _split(value: str | None) -> list[str]:
     if not value:
         return []
     return [v for v in (x.strip() for x in value.split(",")) if v]
-
-
-# --------------------------------------------------------------------------- snippets
-
-_MD_LINK = re.compile(r"!?\[([^\[\]\n]*)\]\([^()\n]*\)")  # no nesting: linear time
-_MD_MARK = re.compile(
-    r"(?m)^\s{0,3}(?:#{1,6}\s+|>\s?|[-*+]\s+|\d+[.)]\s+)|[*_`~]{1,3}|<[^>\n]{1,200}>"
-)
-
-
-def _plain(body: str) -> str:
-    text = _MD_LINK.sub(r"\1", body)
-    text = _MD_MARK.sub(" ", text)
-    return " ".join(text.split())  # runs of whitespace as one space (5x a regex's speed)
-
-
-def make_snippet(
-    body: str, query: str, width: int = SNIPPET_CHARS
-) -> tuple[str, list[tuple[int, int]]]:
-    """A short plain passage of ``body`` around the best matches of ``query``, with match spans.
-
-    The passage is the window of about ``width`` characters holding the most distinct query
-    words (then the most matches); with no match it is the start of the post.
-    """
-    from newsterm.query import find_matches
-
-    text = _plain(body)
-    if not text:
-        return "", []
-    spans = find_matches(text, query) if query else []
-    if not spans:
-        snippet = _cut(text, 0, width)
-        return snippet, find_matches(snippet, query) if query else []
-    best = (-1, -1, 0)
-    j = 0
-    words: dict[str, int] = {}
-    for i, (s, _e) in enumerate(spans):
-        while j < len(spans) and (j <= i or spans[j][1] - s <= width):
-            w = text[spans[j][0] : spans[j][1]].lower()
-            words[w] = words.get(w, 0) + 1
-            j += 1
-        score = (len(words), j - i)
-        if score > best[:2]:
-            best = (*score, i)
-        w = text[s : spans[i][1]].lower()
-        words[w] -= 1
-        if not words[w]:
-            del words[w]
-    first = spans[best[2]][0]
-    start = max(0, first - width // 4)
-    snippet = _cut(text, start, width)
-    return snippet, find_matches(snippet, query)
-
-
-def _cut(text: str, start: int, width: int) -> str:
-    """``text[start:start+width]`` widened/narrowed to whole words, with ellipses."""
-    if start > 0:
-        space = text.rfind(" ", max(0, start - 20), start + 1)
-        start = space + 1 if space >= 0 else start
-    end = start + width
-    if end < len(text):
-        space = text.rfind(" ", start + width // 2, end)
-        end = space if space > 0 else end
-    else:
-        end = len(text)
-    out = text[start:end].strip()
-    if start > 0:
-        out = "… " + out
-    if end < len(text):
-        out = out + " …"
-    return out

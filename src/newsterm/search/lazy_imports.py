@@ -19,7 +19,47 @@ from __future__ import annotations
 import sys
 import types
 
-__all__ = ["import_past"]
+__all__ = ["STAND_INS", "import_lean", "import_past"]
+
+# What each module is imported past, in one place: target module -> {stood-in module: the
+# functions the target imports from it by name}. Each entry is used by ``import_lean(target)``.
+STAND_INS: dict[str, dict[str, tuple[str, ...]]] = {
+    # pathlib imports urllib.parse, which imports ipaddress for one check of bracketed hosts.
+    "urllib.parse": {"ipaddress": ()},
+    # argparse sizes its help formatter with shutil, which checks at import that bz2 and lzma
+    # exist (only when a command line needs argparse: see cli._quick_search_args).
+    "shutil": {"bz2": (), "lzma": ()},
+    # platformdirs imports tempfile (and with it random) for the runtime folder's fallback,
+    # which newsterm does not use.
+    "platformdirs": {"tempfile": ("TemporaryFile", "gettempdir")},
+    # Whoosh's ``compat`` imports ``urllib.request`` (http, ssl, email), ``html`` (the entity
+    # tables) and ``queue`` (for the multi-process writer) for what a search never uses.
+    "whoosh.compat": {"urllib.request": ("urlretrieve",), "html": ("escape",), "queue": ()},
+    # ``whoosh.analysis``: two English stemmers and a phonetic encoder newsterm's analyzer
+    # does not use, and ``whoosh.util``'s ``random`` for the names of new files (only a writer
+    # needs one).
+    "whoosh.analysis": {
+        "whoosh.lang.porter": ("stem",),
+        "whoosh.lang.dmetaphone": ("double_metaphone",),
+        "random": (),
+    },
+    # ``whoosh.query`` without its English morphology tables (the ``Variations`` query, which
+    # newsterm never uses).
+    "whoosh.query": {"whoosh.lang.morph_en": ("variations",)},
+    # Whoosh's term tables import hashlib's MD5 (see codec._md5_hash), its file storage
+    # ``tempfile`` for temporary folders, ``shutil`` and ``mmap`` for compound segments
+    # (newsterm writes none), its date helpers ``calendar``: none is used by a search.
+    "whoosh.codec.whoosh3": {
+        "hashlib": ("md5",),
+        "tempfile": (),
+        "shutil": ("copyfileobj",),
+        "mmap": (),
+        "calendar": (),
+    },
+    # Whoosh's query expansion (whoosh.classify, imported by its searcher) imports random for a
+    # clustering helper newsterm never uses.
+    "whoosh.searching": {"random": ()},
+}
 
 
 def _real(name: str) -> types.ModuleType:
@@ -82,3 +122,8 @@ def import_past(target: str, stand_ins: dict[str, tuple[str, ...]]) -> None:
         for name, stub in stubs.items():
             if sys.modules.get(name) is stub:
                 del sys.modules[name]
+
+
+def import_lean(target: str) -> None:
+    """Import module ``target`` past the modules :data:`STAND_INS` lists for it."""
+    import_past(target, STAND_INS[target])
