@@ -124,7 +124,13 @@ def code_and_html(body: str) -> tuple[str, list[tuple[str, str]]]:
     block quotes (outside code) as ``(tag, text)``."""
     code: list[str] = []
     html_parts: list[str] = []
-    for tok in _MD.parse(body):
+    try:  # code as the blog shows it: {% highlight %} blocks are code too
+        from newsterm.markdown import preprocess
+
+        parsed = _MD.parse(preprocess(body))
+    except ImportError:
+        parsed = _MD.parse(body)
+    for tok in parsed:
         if tok.type in ("fence", "code_block"):
             code.append(tok.content)
         elif tok.type == "html_block":
@@ -166,7 +172,8 @@ def raw_left(rendered: str, code_text: str) -> list[str]:
 
 
 def lost_html(rendered: str, elements: list[tuple[str, str]]) -> list[str]:
-    squashed = re.sub(r"[*_`#>\[\]()!]", "", _WS.sub("", rendered))
+    # (the reader marks quoted lines with a bar, which is not the quote's text)
+    squashed = re.sub(r"[*_`#>\[\]()!▌]", "", _WS.sub("", rendered))
     return [f"<{tag}> {text[:40]}" for tag, text in elements if text not in squashed]
 
 

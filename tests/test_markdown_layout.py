@@ -180,3 +180,15 @@ def test_a_fence_with_blank_info_and_nested_html_blocks_render():
     assert render_text("```   \ncode\n```", width=40).strip() == "code"
     nested = "<div>\n" * 50 + "deep text\n" + "</div>\n" * 50
     assert "deep text" in render_text(nested, width=40)
+
+
+def test_custom_and_paired_unknown_tags_are_hidden_like_a_browser_does():
+    out = render_text("CO<super>2</super>, <my-note>hi</my-note>, Vec<T> and <eop> stay", width=80)
+    assert out == "CO2, hi, Vec<T> and <eop> stay"
+
+
+def test_table_columns_keep_their_alignment():
+    out = render_text("a | b\n:-- | --:\nleft | r", width=40)
+    row = next(line for line in out.splitlines() if "left" in line)
+    assert row.endswith("│    r │") or row.rstrip().endswith("r │")
+    assert "│ left │" in row

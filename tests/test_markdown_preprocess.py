@@ -153,3 +153,26 @@ def test_a_fence_without_info_and_text_after_a_code_close():
     assert pp("```\ncode\n```") == "```\ncode\n```"
     out = preprocess("{% highlight sh %}\nls\n{% endhighlight %} after")
     assert out == "```sh\nls\n```\n after"
+
+
+def test_an_html_comment_hides_no_fence_from_what_follows():
+    src = '<!-- ~~~java\nold code\n~~~ -->\n\n* ![](/a.png){: width="230"}'
+    assert pp(src) == "<!-- ~~~java\nold code\n~~~ -->\n\n* ![](/a.png)"
+
+
+def test_an_attribute_list_wrapped_onto_the_next_line_keeps_the_link_whole():
+    out = pp('[![RHG](http://x/a.gif){:\n.icon width="70"}][cover] A book')
+    assert out == "[![RHG](http://x/a.gif)][cover] A book\n"
+
+
+def test_post_links_find_their_post_in_the_archive():
+    from newsterm.markdown.links import find_post, post_link_name
+
+    paths = ["_posts/2010-07-21-name.md", "_posts/dev/2020-01-01-other.markdown", "p/trip/index.md"]
+    assert post_link_name("post:2010-07-21-name") == "2010-07-21-name"
+    assert post_link_name("https://x") is None
+    assert find_post("2010-07-21-name", paths) == "_posts/2010-07-21-name.md"
+    assert find_post("_posts/dev/2020-01-01-other.markdown", paths) == paths[1]
+    assert find_post("dev/2020-01-01-other", paths) == paths[1]
+    assert find_post("/trip/", paths) == "p/trip/index.md"
+    assert find_post("missing", paths) is None

@@ -270,13 +270,15 @@ def _show_plain(post: Post, markdown: str) -> None:
 def _post_link(archive: Archive):  # type: ignore[no-untyped-def]
     """Link targets for ``{% post_url NAME %}`` and friends: the post's path in the archive."""
 
-    def link(name: str) -> str:
-        from newsterm.markdown.preprocess import default_post_link
+    from newsterm.markdown.links import find_post
+    from newsterm.markdown.preprocess import default_post_link
 
-        try:
-            return archive.find(name.rsplit("/", 1)[-1]).path
-        except Exception:
-            return default_post_link(name)
+    paths: list[str] = []
+
+    def link(name: str) -> str:
+        if not paths:
+            paths.extend(archive.iter_paths())
+        return find_post(name, paths) or default_post_link(name)
 
     return link
 

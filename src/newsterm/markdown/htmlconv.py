@@ -446,6 +446,13 @@ def _text(content: str) -> Token:
 
 def _convert_children(children: list[Token]) -> list[Token]:
     out: list[Token] = []
+    # Names that are not HTML but used as markup here: a custom element (<my-widget>) or a
+    # tag closed in the same paragraph (<super>2</super>), hidden as a browser hides them.
+    markup: set[str] = set()
+    for c in children:
+        m = _TAG_SHAPE.match(c.content) if c.type == "html_inline" else None
+        if m and (m.group(1) or "-" in m.group(2)):
+            markup.add(m.group(2).lower())
     links: list[bool] = []  # for each open <a>: whether it became a link
     styles: list[str] = []
     for tok in children:
@@ -456,7 +463,7 @@ def _convert_children(children: list[Token]) -> list[Token]:
         if src.startswith("<!--") or src.startswith("<?") or src.startswith("<!"):
             continue
         parsed = parse_tag(src)
-        if parsed is None or parsed[0] not in HTML_TAGS:
+        if parsed is None or (parsed[0] not in HTML_TAGS and parsed[0] not in markup):
             out.append(_text(src))  # List<String>, <T>: not HTML
             continue
         name, attrs, closing = parsed

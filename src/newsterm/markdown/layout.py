@@ -458,9 +458,14 @@ class Renderer:
         from rich.table import Table
 
         rows: list[tuple[bool, list[Text]]] = []
+        align: dict[int, str] = {}
         head = False
         for tok in inner:
-            if tok.type == "thead_open":
+            if tok.type in ("th_open", "td_open") and rows:
+                style = str(tok.attrs.get("style", ""))
+                if "text-align:" in style and len(rows[-1][1]) not in align:
+                    align[len(rows[-1][1])] = style.split("text-align:")[1].strip("; ")
+            elif tok.type == "thead_open":
                 head = True
             elif tok.type == "thead_close":
                 head = False
@@ -474,7 +479,8 @@ class Renderer:
         table = Table(box=box.SQUARE, show_header=rows[0][0], expand=False)
         header = rows[0][1] if rows[0][0] else []
         for c in range(ncols):
-            table.add_column(header[c] if c < len(header) else "", overflow="fold")
+            justify = {"right": "right", "center": "center"}.get(align.get(c, ""), "left")
+            table.add_column(header[c] if c < len(header) else "", overflow="fold", justify=justify)  # type: ignore[arg-type]
         for is_head, cells in rows:
             if is_head:
                 continue

@@ -61,7 +61,7 @@ _TAG = re.compile(
     r"|\{\{-?(.*?)-?\}\}"  # Liquid output / Zola inline shortcode
     r"|\{::(\w+)([^{}\n]*?)/?\}"  # kramdown extension {::comment} {::options .../}
     r"|\{:/(\w*)\}"  # kramdown extension end
-    r"|\{:(?!:)[^{}\n]*\}"  # kramdown IAL / ALD
+    r"|\{:(?!:)[^{}]{0,400}?\}"  # kramdown IAL / ALD (may wrap onto the next line)
     r"|^[ \t]*\*\[[^\]\n]+\]:.*$",  # kramdown abbreviation definition
     re.S | re.M,
 )
@@ -243,6 +243,7 @@ class _State:
         self.code_fence = ""
         self.code_indent = ""
         self.fence_line = False  # the opening fence is the line being built
+        self.pending = 0  # line breaks of multi-line tags, emitted at the end of the chunk
         self.captures: list[tuple[str, int]] = []  # (name, index into lines)
         self.bodies: list[tuple[str, int, str]] = []  # open callouts: (closer, line index, kind)
         self.used = {m.group(1) for m in _CAPTURE_USE.finditer(body)}
@@ -444,6 +445,13 @@ def _without_ials(text: str) -> str:
 
 def _process_chunk(st: _State, text: str, offset: int) -> None:
     """Emit ``text`` (one or more joined lines) with its tags replaced."""
+    st.pending = 0
+    _replace_tags(st, text, offset)
+    if st.pending:
+        st.emit("\n" * st.pending)
+
+
+def _replace_tags(st: _State, text: str, offset: int) -> None:
     spans = [(m.start(), m.end()) for m in _CODE_SPAN.finditer(text)] if "`" in text else []
     pos = 0
     n = len(text)
@@ -517,7 +525,10 @@ def _process_chunk(st: _State, text: str, offset: int) -> None:
             out = ""
         else:
             out = ""  # kramdown IAL/ALD, extension end, abbreviation definition
-        st.emit(out + "\n" * max(0, newlines - out.count("\n")))
+        st.emit(out)
+        # a tag that spanned lines leaves its line breaks at the end of the chunk, so that
+        # what followed it on its last line stays joined ("[![a](b){:\n.x}][ref]" still links)
+        st.pending += max(0, newlines - out.count("\n"))
         pos = m.end()
 
 
@@ -548,9 +559,19 @@ def preprocess(body: str, *, post_link: PostLink | None = None) -> str:
         offsets.append(total)
         total += len(line) + 1
     fence: tuple[str, int] | None = None
+    comment = False  # inside an HTML comment: no fences there (the HTML converter drops it)
     i = 0
     while i < len(lines):
         line = lines[i]
+        if comment or (fence is None and st.mode == "" and "<!--" in line):
+            opened = line.rfind("<!--")
+            closed = line.rfind("-->")
+            if comment or closed < opened:
+                comment = not (closed >= 0 and (comment or closed > opened))
+                st.emit(line)
+                st.end_line()
+                i += 1
+                continue
         if fence is not None and st.mode != "code":
             st.emit(_HUGO_ESCAPE.sub(r"{{\1\2\3}}", _RAW_TAG.sub("", line)))
             st.end_line()

@@ -640,6 +640,16 @@ class NewstermApp(App[int]):
         self.action_open_link(event.href)
 
     def action_open_link(self, href: str) -> None:
+        from newsterm.markdown.links import find_post, post_link_name
+
+        name = post_link_name(href)
+        if name is not None:  # {% post_url %} and friends: another post of this archive
+            path = find_post(name, self.by_path)
+            if path is None:
+                self.notify(f"No post named {name} here", title="Link", markup=False)
+            else:
+                self.open_post(path)
+            return
         if self.served:
             self.notify(f"Links are not opened in this session: {href}", title="Link", markup=False)
             return
