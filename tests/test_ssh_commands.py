@@ -65,3 +65,55 @@ def test_everything_else_is_refused(command):
     with pytest.raises(CommandRefused) as info:
         parse_exec(command)
     assert "\n" not in str(info.value)
+
+
+# -- log lines for what asyncssh refuses by itself (issue 13 item 11) --------------------------
+
+
+def test_values_a_client_chose_are_logged_escaped_as_openssh_does():
+    from newsterm.ssh.log import vis
+
+    assert vis("xterm-256color") == "xterm-256color"
+    assert vis("xterm\x1b]0;owned\x07") == "xterm\\033]0;owned\\007"
+    assert vis("a\\b") == "a\\\\b" and vis("\u202e") == "\\342\\200\\256"
+    assert vis("x" * 100, 10) == "x" * 10 and vis(None) is None
+
+
+def test_a_reader_killed_by_a_signal_says_so():
+    from newsterm.ssh.session import _exit_reason
+
+    assert _exit_reason(0) == "reader-exit" and _exit_reason(2) == "reader-exit-2"
+    assert _exit_reason(-9) == "reader-killed-SIGKILL"
+    assert _exit_reason(-15) == "reader-killed-SIGTERM"
+
+
+def test_requests_asyncssh_refuses_itself_get_a_refused_line():
+    from newsterm.ssh.session import watch_quiet_refusals
+
+    class FakeChannel:
+        def _process_x11_req_request(self, packet):
+            return None  # asyncssh answers later: refused (X11 forwarding is off)
+
+        def _process_auth_agent_req_at_openssh_dot_com_request(self, packet):
+            return None
+
+        def _process_exec_request(self, packet):
+            return packet != b"\xff"  # asyncssh: False when the command is not UTF-8
+
+        def _process_subsystem_request(self, packet):
+            return False
+
+    chan = FakeChannel()
+    logged: list[tuple[str, dict]] = []
+    watch_quiet_refusals(chan, lambda what, **f: logged.append((what, f)))
+    chan._process_x11_req_request(b"")
+    chan._process_auth_agent_req_at_openssh_dot_com_request(b"")
+    assert chan._process_exec_request(b"search x") is True
+    assert chan._process_exec_request(b"\xff") is False
+    chan._process_subsystem_request(b"sftp\xff")
+    assert logged == [
+        ("x11-forwarding", {}),
+        ("agent-forwarding", {}),
+        ("exec", {"reason": "not-utf-8"}),
+        ("subsystem", {"reason": "not-ascii"}),
+    ]

@@ -567,8 +567,25 @@ def test_everything_else_is_refused(world):
         capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL,
     )  # fmt: skip
     assert scp.returncode != 0 and not (world["tmp"] / "stolen").exists()
+    # Agent forwarding is refused inside asyncssh; it still gets a refused line.
+    agent = subprocess.Popen(
+        ["ssh-agent", "-D", "-a", str(world["tmp"] / "agent.sock")],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        wait_for(lambda: (world["tmp"] / "agent.sock").exists(), 10)
+        res = subprocess.run(
+            ["ssh", "-A", *client.opts(), "-T", "127.0.0.1", "search", "zebras"],
+            capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL,
+            env={**os.environ, "SSH_AUTH_SOCK": str(world["tmp"] / "agent.sock")},
+        )  # fmt: skip
+        assert res.returncode == 0 and "Gamma" in res.stdout, res.stderr
+    finally:
+        agent.terminate()
+        agent.wait(10)
     what = {r.get("what") for r in server.events("refused")}
     assert {"exec", "no-pty", "port-forward-local", "port-forward-remote", "subsystem"} <= what
+    wait_for(lambda: "agent-forwarding" in {r.get("what") for r in server.events("refused")}, 10)
 
 
 def test_a_client_without_keys_gets_in_anonymously_without_a_prompt(world):

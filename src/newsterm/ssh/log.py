@@ -45,6 +45,23 @@ def log_event(event: str, **fields: Any) -> None:
         pass
 
 
+def vis(text: str | None, limit: int = 64) -> str | None:
+    """A client-chosen value (TERM, a subsystem name, a user name) made safe for a log line as
+    OpenSSH does (``strnvis`` with ``VIS_SAFE|VIS_OCTAL``): printable ASCII as is, a backslash
+    doubled, every other byte as ``\\ooo`` octal; at most ``limit`` characters of input."""
+    if text is None:
+        return None
+    out = []
+    for byte in text[:limit].encode("utf-8", "surrogateescape"):
+        if byte == 0x5C:
+            out.append("\\\\")
+        elif 0x20 <= byte < 0x7F:
+            out.append(chr(byte))
+        else:
+            out.append(f"\\{byte:03o}")
+    return "".join(out)
+
+
 def monotonic() -> float:
     """The clock used for durations and limits (a function so tests can read one source)."""
     return time.monotonic()

@@ -29,7 +29,7 @@ from newsterm.ssh.env import build_child_env
 from newsterm.ssh.hostkey import fingerprint, load_or_create_host_key
 from newsterm.ssh.indexer import IndexKeeper
 from newsterm.ssh.limits import ConnectionLimiter, Limits, child_preexec
-from newsterm.ssh.log import log_event, monotonic
+from newsterm.ssh.log import log_event, monotonic, vis
 from newsterm.ssh.proxy import (
     ProxyHeaderError,
     is_trusted,
@@ -219,7 +219,7 @@ class _Connection(asyncssh.SSHServer):
 
     def begin_auth(self, username: str) -> bool:
         assert self._state is not None
-        self._state.user = username[:64]
+        self._state.user = vis(username)
         app = self._app
         if not app.members and app.allow_anonymous:
             self._auth_done("none")

@@ -16,6 +16,7 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -24,7 +25,7 @@ import asyncssh
 from newsterm.ssh.commands import CommandRefused, parse_exec
 from newsterm.ssh.env import build_child_env
 from newsterm.ssh.limits import child_preexec, clamp_size
-from newsterm.ssh.log import log_event, monotonic
+from newsterm.ssh.log import log_event, monotonic, vis
 from newsterm.ssh.pty_child import ExitWatch, set_winsize, signal_group, spawn_in_pty
 from newsterm.ssh.warm import start_on_spare
 
@@ -77,6 +78,51 @@ class ConnState:
         return f"member-{safe}"
 
 
+def _exit_reason(code: int) -> str:
+    """``reader-exit``, ``reader-exit-2``, or ``reader-killed-SIGKILL`` for a signal."""
+    if code == 0:
+        return "reader-exit"
+    if code > 0:
+        return f"reader-exit-{code}"
+
+    try:
+        name = signal.Signals(-code).name
+    except ValueError:
+        name = f"signal-{-code}"
+    return f"reader-killed-{name}"
+
+
+def watch_quiet_refusals(chan: object, refused: Callable[..., None]) -> None:
+    """Log the requests asyncssh refuses by itself, without asking the session.
+
+    X11 and agent forwarding are off in the server's options, and an exec command that is not
+    UTF-8 or a subsystem name that is not ASCII never reach :class:`ServedSession`; each gets a
+    ``refused`` line here (the channel's request handlers are looked up on the instance).
+    """
+
+    def wrap(name: str, what: str, when: Callable[[object], bool], **fields: object) -> None:
+        original = getattr(chan, name, None)
+        if original is None:
+            return
+
+        def handler(packet: object) -> object:
+            result = original(packet)
+            if when(result):
+                refused(what, **fields)
+            return result
+
+        setattr(chan, name, handler)
+
+    wrap("_process_x11_req_request", "x11-forwarding", lambda r: r is not True)
+    wrap(
+        "_process_auth_agent_req_at_openssh_dot_com_request",
+        "agent-forwarding",
+        lambda r: r is not True,
+    )
+    wrap("_process_exec_request", "exec", lambda r: r is False, reason="not-utf-8")
+    wrap("_process_subsystem_request", "subsystem", lambda r: r is False, reason="not-ascii")
+
+
 def _status(code: int) -> int:
     return code if code >= 0 else 128 + (-code)
 
@@ -114,6 +160,13 @@ class ServedSession(asyncssh.SSHServerSession):
     def connection_made(self, chan: asyncssh.SSHServerChannel) -> None:  # type: ignore[override]
         self._chan = chan
         self._app.sessions.add(self)
+        # Logged only: refusing a forwarding request does not end the session.
+        watch_quiet_refusals(
+            chan,
+            lambda what, **f: log_event(
+                "refused", address=self._conn.address, user=self._conn.user, what=what, **f
+            ),
+        )
 
     def pty_requested(
         self, term_type: str, term_size: tuple[int, int, int, int], term_modes: object
@@ -133,7 +186,7 @@ class ServedSession(asyncssh.SSHServerSession):
         return True
 
     def subsystem_requested(self, subsystem: str) -> bool:
-        self._refusal("subsystem", subsystem=subsystem[:40])
+        self._refusal("subsystem", subsystem=vis(subsystem, 40))
         return False
 
     def break_received(self, msec: int) -> bool:
@@ -218,7 +271,7 @@ class ServedSession(asyncssh.SSHServerSession):
     def _start_reader(self) -> None:
         c, app = self._conn, self._app
         c.kind = "reader"
-        c.term = self._term[:64] if self._term else None  # as the client sent it, capped
+        c.term = vis(self._term)  # as the client sent it, escaped as OpenSSH does, capped
         c.size = (self._cols, self._rows)
         env = build_child_env(self._term, self._chan.get_environment() if self._chan else {})
         argv = app.reader_argv(c.state_name())
@@ -376,7 +429,7 @@ class ServedSession(asyncssh.SSHServerSession):
             self._send(data)
         self._close_master()
         c = self._conn
-        c.end_reason = c.end_reason or ("reader-exit" if code == 0 else f"reader-exit-{code}")
+        c.end_reason = c.end_reason or _exit_reason(code)
         if self._stopping:
             self._send(TERMINAL_RESET)
         self._exit(_status(code), f"\r\nnewsterm: {self._notice}" if self._notice else None)
