@@ -3,19 +3,18 @@
 Most of a reader's start-up is importing (Textual, Rich, markdown-it, newsterm's reader). The
 server keeps a few spare reader processes that have done that and wait: each is started exactly
 like a cold reader (``python -I``, an environment built from scratch, rlimits, ``nice``, its own
-session) but runs ``python -I -m newsterm.ssh.warm``, which imports the reader and then blocks on
-a socket. When a session arrives whose environment is the same as a spare's, the server passes
-it the session's pty (``SCM_RIGHTS``) and the reader's arguments; the spare makes the pty its
-controlling terminal and its standard streams, and runs ``newsterm read`` from there. It is
-then that session's one reader process, a child of the server like any other. A spare whose
-server goes away sees the socket close and exits. One process per session still holds: a spare
-serves one session and ends with it.
+session) but runs ``python -I -m newsterm.spare``, which imports the reader and then blocks on a
+socket (:mod:`newsterm.ssh.spare`). When a session arrives whose environment is the same as a
+spare's, the server passes it the session's pty (``SCM_RIGHTS``) and the reader's arguments;
+the spare makes the pty its controlling terminal and its standard streams, and runs ``newsterm
+read`` from there. It is then that session's one reader process, a child of the server like any
+other. A spare whose server goes away sees the socket close and exits. One process per session
+still holds: a spare serves one session and ends with it.
 """
 
 from __future__ import annotations
 
 import contextlib
-import io
 import json
 import os
 import socket
@@ -23,58 +22,6 @@ import subprocess
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-
-MAX_REQUEST = 64 * 1024
-
-
-# -- in the spare process -----------------------------------------------------------------------
-
-
-def _adopt_terminal(tty: int) -> None:
-    """Make ``tty`` the controlling terminal and fds 0-2, and rebuild ``sys.std*`` on it."""
-    import fcntl
-    import termios
-
-    fcntl.ioctl(tty, termios.TIOCSCTTY, 0)  # we lead our own session and have no terminal yet
-    for fd in (0, 1, 2):
-        os.dup2(tty, fd)
-    if tty > 2:
-        os.close(tty)
-    # The streams Python made at start-up wrapped /dev/null; make them as for a terminal.
-    for fd, name in ((0, "stdin"), (1, "stdout"), (2, "stderr")):
-        raw = io.FileIO(fd, "r" if fd == 0 else "w", closefd=False)
-        buffered = io.BufferedReader(raw) if fd == 0 else io.BufferedWriter(raw)
-        stream = io.TextIOWrapper(
-            buffered,
-            encoding="utf-8",
-            errors="backslashreplace" if fd == 2 else "strict",
-            line_buffering=fd != 0,
-        )
-        setattr(sys, name, stream)
-        setattr(sys, f"__{name}__", stream)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """``python -I -m newsterm.ssh.warm FD``: import the reader, wait for a session, run it."""
-    args = list(sys.argv[1:] if argv is None else argv)
-    sock = socket.socket(fileno=int(args[0]))
-    import newsterm.cli
-    import newsterm.tui.app  # the slow part, done before anyone connects
-
-    try:
-        msg, fds, _flags, _addr = socket.recv_fds(sock, MAX_REQUEST, 1)
-    except OSError:
-        return 0
-    finally:
-        sock.close()
-    if not msg or len(fds) != 1:
-        for fd in fds:
-            os.close(fd)
-        return 0  # the server went away (or changed its mind): nothing to do
-    request = json.loads(msg.decode("utf-8"))
-    _adopt_terminal(fds[0])
-    return newsterm.cli.main(list(request["argv"]))
-
 
 # -- in the server ------------------------------------------------------------------------------
 
@@ -133,7 +80,7 @@ class WarmPool:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             proc = subprocess.Popen(
-                [self._python, "-I", "-m", "newsterm.ssh.warm", str(theirs.fileno())],
+                [self._python, "-I", "-m", "newsterm.spare", str(theirs.fileno())],
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
@@ -198,7 +145,3 @@ def start_on_spare(
         spare.close()
     os.set_blocking(master, False)
     return spare.proc, master
-
-
-if __name__ == "__main__":
-    sys.exit(main())
