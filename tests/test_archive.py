@@ -622,3 +622,127 @@ def test_front_matter_split_matches_a_line_by_line_reference(lines: list[str], n
             _split_front_matter(text)
     else:
         assert _split_front_matter(text) == expected
+
+
+# --------------------------------------------------------------------------- dates and pages
+# (issue 10 item 8: Zola/Hugo dates in paths, section pages, the site's time zone)
+
+
+def zola_post(path_line: str) -> str:
+    return f'+++\ntitle = "Scheduling the trains"\n{path_line}\n+++\n\nThe plan for 1.0.\n'
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        'path = "2014/12/12/trains"',
+        'path = "inside-team/2014/12/12/trains"',
+        'url = "/2014/12/12/trains.html"',
+        'slug = "2014-12-12-trains"',
+    ],
+)
+def test_a_zola_date_only_in_path_url_or_slug(line: str):
+    post = parse(zola_post(line), rel="content/trains.md")
+    assert post.date == dt.datetime(2014, 12, 12, tzinfo=UTC)
+    assert post.date_kind == "date"
+
+
+def test_a_bundle_folder_gives_the_date():
+    post = parse("+++\ntitle = 'Trip'\n+++\nbody\n", rel="content/2020-01-02-trip/index.md")
+    assert (post.date, post.date_kind) == (dt.datetime(2020, 1, 2, tzinfo=UTC), "date")
+
+
+def test_front_matter_date_wins_over_the_path():
+    post = parse(zola_post('path = "2014/12/12/trains"\ndate = 2015-01-09T10:00:00+01:00'))
+    assert post.date == dt.datetime(2015, 1, 9, 10, tzinfo=tz(1))
+    assert post.date_kind == "offset"
+
+
+def test_section_pages_are_not_posts(tmp_path: Path):
+    write(tmp_path, "content/_index.md", "+++\ntitle = 'Blog'\nsort_by = 'date'\n+++\n")
+    write(tmp_path, "content/news/_index.markdown", "+++\ntitle = 'News'\n+++\n")
+    write(tmp_path, "content/news/first.md", zola_post('path = "2014/12/12/first"'))
+    posts, problems = Archive(tmp_path).load_all()
+    assert [p.path for p in posts] == ["content/news/first.md"]
+    assert problems == []
+    assert list(Archive(tmp_path).iter_paths()) == ["content/news/first.md"]
+
+
+NAIVE = "---\ntitle: Late\ndate: 2019-08-14 22:39:53\n---\nbody\n"
+DAY = "---\ntitle: A day\ndate: 2019-08-14\n---\nbody\n"
+
+
+def test_a_naive_date_without_a_site_zone_has_no_offset(tmp_path: Path):
+    from newsterm.archive import date_iso, date_time_text
+
+    write(tmp_path, "_posts/late.md", NAIVE)
+    post = Archive(tmp_path).read("_posts/late.md")
+    assert post.date_kind == "naive"
+    assert date_iso(post) == "2019-08-14T22:39:53"
+    assert date_time_text(post) == "2019-08-14 22:39"  # never a made-up "+0000"
+
+
+@pytest.mark.parametrize(
+    ("config", "text", "offset"),
+    [
+        ("_config.yml", "title: Blog\ntimezone: Asia/Seoul\n", 9),
+        ("hugo.toml", 'title = "Blog"\ntimeZone = "America/New_York"\n', -4),
+        ("config.toml", 'baseURL = "/"\ntimezone = "Europe/Berlin"\n', 2),
+        ("zola.toml", 'base_url = "/"\n[extra]\ntimezone = "+05:30"\n', 5.5),
+        ("config/_default/hugo.yaml", "title: Blog\ntimeZone: Asia/Seoul\n", 9),
+    ],
+)
+def test_a_naive_date_takes_the_sites_time_zone(
+    tmp_path: Path, config: str, text: str, offset: float
+):
+    from newsterm.archive import date_iso
+
+    write(tmp_path, config, text)
+    write(tmp_path, "content/posts/late.md", NAIVE)
+    post = Archive(tmp_path).read("content/posts/late.md")
+    assert post.date_kind == "offset"
+    assert post.date == dt.datetime(2019, 8, 14, 22, 39, 53, tzinfo=tz(offset))
+    assert date_iso(post) == post.date.isoformat()
+
+
+def test_the_site_config_may_be_above_the_archive_folder(tmp_path: Path):
+    write(tmp_path, "site/_config.yml", "timezone: Asia/Seoul\n")
+    write(tmp_path, "site/_posts/late.md", NAIVE)
+    post = Archive(tmp_path / "site" / "_posts").read("late.md")
+    assert post.date == dt.datetime(2019, 8, 14, 22, 39, 53, tzinfo=tz(9))
+
+
+def test_the_nearest_site_config_decides_even_without_a_zone(tmp_path: Path):
+    write(tmp_path, "hugo.toml", 'timeZone = "Asia/Seoul"\n')
+    write(tmp_path, "blog/_config.yml", "title: Another site, no zone\n")
+    write(tmp_path, "blog/_posts/late.md", NAIVE)
+    post = Archive(tmp_path).read("blog/_posts/late.md")
+    assert post.date_kind == "naive"
+
+
+def test_an_explicit_offset_beats_the_site_zone(tmp_path: Path):
+    write(tmp_path, "_config.yml", "timezone: Asia/Seoul\n")
+    write(tmp_path, "_posts/a.md", "---\ndate: 2019-08-14 22:39:53 -0400\n---\nbody\n")
+    post = Archive(tmp_path).read("_posts/a.md")
+    assert post.date == dt.datetime(2019, 8, 14, 22, 39, 53, tzinfo=tz(-4))
+
+
+def test_an_unknown_zone_name_is_ignored(tmp_path: Path):
+    write(tmp_path, "_config.yml", "timezone: Mars/Olympus_Mons\n")
+    write(tmp_path, "_posts/late.md", NAIVE)
+    assert Archive(tmp_path).read("_posts/late.md").date_kind == "naive"
+
+
+def test_date_only_posts_are_days(tmp_path: Path):
+    from newsterm.archive import date_iso, date_time_text
+
+    write(tmp_path, "_config.yml", "timezone: Asia/Seoul\n")
+    write(tmp_path, "_posts/day.md", DAY)
+    write(tmp_path, "_posts/2019-08-15-named.md", "---\ntitle: Named\n---\nbody\n")
+    archive = Archive(tmp_path)
+    for rel, day in (("_posts/day.md", 14), ("_posts/2019-08-15-named.md", 15)):
+        post = archive.read(rel)
+        assert post.date_kind == "date"
+        assert post.date == dt.datetime(2019, 8, day, tzinfo=tz(9))  # that day in Seoul
+        assert date_iso(post) == f"2019-08-{day}"
+        assert date_time_text(post) == f"2019-08-{day}"

@@ -427,3 +427,29 @@ def test_colour_rows_never_wider_than_the_screen(archive: Path, total: int):
     assert all(cell_len(line) <= total for line in lines)
     title_col = cell_offsets(lines[0], "Title")[0]
     assert all(cell_offsets(line, line[12:].lstrip()[:3])[0] == title_col for line in lines[1:])
+
+
+def test_list_json_says_whether_a_date_has_an_offset(tmp_path: Path):
+    write(tmp_path, "_posts/naive.md", "---\ntitle: N\ndate: 2019-08-14 22:39:53\n---\nx\n")
+    write(tmp_path, "_posts/day.md", "---\ntitle: D\ndate: 2019-08-13\n---\nx\n")
+    write(tmp_path, "_posts/zoned.md", "---\ntitle: Z\ndate: 2019-08-12 10:00 +0900\n---\nx\n")
+    write(tmp_path, "content/_index.md", "+++\ntitle = 'Section'\n+++\n")
+    proc = run("list", "--json", "--archive", str(tmp_path))
+    dates = {d["title"]: d["date"] for d in json.loads(proc.stdout)}
+    assert dates == {
+        "N": "2019-08-14T22:39:53",
+        "D": "2019-08-13",
+        "Z": "2019-08-12T10:00:00+09:00",
+    }
+
+
+def test_show_prints_no_made_up_time_or_offset(tmp_path: Path):
+    write(tmp_path, "naive.md", "---\ntitle: N\ndate: 2019-08-14 22:39:53\n---\nbody\n")
+    write(tmp_path, "day.md", "---\ntitle: D\ndate: 2019-08-13\n---\nbody\n")
+    naive = run("show", "naive", "--archive", str(tmp_path)).stdout.splitlines()
+    day = run("show", "day", "--archive", str(tmp_path)).stdout.splitlines()
+    assert naive[1] == "2019-08-14 22:39"
+    assert day[1] == "2019-08-13"
+    write(tmp_path, "_config.yml", "timezone: Asia/Seoul\n")
+    zoned = run("show", "naive", "--archive", str(tmp_path)).stdout.splitlines()
+    assert zoned[1] == "2019-08-14 22:39 +0900"

@@ -30,9 +30,18 @@ Parsing one post (:func:`parse_post`):
   indentation) are replaced by spaces and it is tried once more.
 * Title: front matter ``title``, else the first ``# `` heading, else the file name.
 * Date: front matter ``date`` (also ``published``/``pubdate``/``publishdate``/``created``) in
-  any common shape, else a ``YYYY-MM-DD-`` file-name prefix, else ``YYYY/MM/DD`` folders in the
-  path, else ``None`` (undated posts sort last). **A date or time without a UTC offset is taken
-  to be UTC**, so every date is timezone-aware and posts sort the same on every machine.
+  any common shape, else a date in a Zola/Hugo ``path``/``url``/``slug``/``permalink`` value
+  (``path = "2014/12/12/slug"``), else a ``YYYY-MM-DD-`` file-name (or page-bundle folder)
+  prefix, else ``YYYY/MM/DD`` folders in the path, else ``None`` (undated posts sort last).
+  ``Post.date_kind`` says how much was known: a time with an offset (the post's own, or the
+  site's time zone for a time written without one: ``timezone:`` in Jekyll's ``_config.yml``,
+  ``timeZone`` in Hugo's ``hugo.toml``/``config.toml``/``config/_default``, or the same key in
+  ``zola.toml``, found in the post's folder or above it up to the site's root, see
+  :meth:`Archive.site_zone`), a time without a known zone (``naive``: shown without an offset,
+  never as a made-up ``+0000``), or a day only. Every ``Post.date`` is timezone-aware (a naive
+  one is marked UTC for sorting only), so posts sort the same on every machine;
+  :func:`date_iso` and :func:`date_time_text` show it as much as it is known.
+* Section pages (Hugo/Zola ``_index.md``) are not posts and are not listed.
 * Categories and tags: ``categories``/``category`` and ``tags``/``tag``, each a list or a string
   split on commas (if it has any) or else on blanks, as Jekyll does.
 
@@ -64,6 +73,9 @@ __all__ = [
     "POST_SUFFIXES",
     "Archive",
     "PostError",
+    "date_iso",
+    "date_time_text",
+    "is_section_page",
     "parse_post",
     "post_sort_key",
     "slug_of",
@@ -365,9 +377,7 @@ _DATE_RE = re.compile(
 _NAMED_ZONES = {"Z": 0, "z": 0, "UTC": 0, "GMT": 0, "KST": 9 * 60}
 
 
-def _zone(text: str | None) -> dt.tzinfo:
-    if not text:
-        return _UTC
+def _zone(text: str) -> dt.tzinfo:
     if text in _NAMED_ZONES:
         return dt.timezone(dt.timedelta(minutes=_NAMED_ZONES[text]))
     sign = -1 if text[0] == "-" else 1
@@ -381,14 +391,32 @@ def _zone(text: str | None) -> dt.tzinfo:
     return dt.timezone(sign * dt.timedelta(hours=hours, minutes=minutes))
 
 
-def _parse_date_text(text: str) -> dt.datetime | None:
+Dated = tuple[dt.datetime, str]
+"""A post's date and its kind (see ``Post.date_kind``)."""
+
+
+def _naive(value: dt.datetime, site_zone: dt.tzinfo | None) -> Dated:
+    """A wall time without an offset: in the site's time zone when it is known, else kept as
+    "naive" (marked UTC only for sorting)."""
+    if site_zone is not None:
+        return value.replace(tzinfo=site_zone), "offset"
+    return value.replace(tzinfo=_UTC), "naive"
+
+
+def _day(year: int, month: int, day: int, site_zone: dt.tzinfo | None) -> Dated:
+    return dt.datetime(year, month, day, tzinfo=site_zone or _UTC), "date"
+
+
+def _parse_date_text(text: str, site_zone: dt.tzinfo | None = None) -> Dated | None:
     text = text.strip()
     m = _DATE_RE.match(text)
     if m:
         year, month, day, hour, minute, second, frac, zone = m.groups()
         micro = int((frac or "0")[:6].ljust(6, "0"))
         try:
-            return dt.datetime(
+            if hour is None:  # "2024-03-11" or "2024-03-11 +09:00": a day
+                return _day(int(year), int(month), int(day), _zone(zone) if zone else site_zone)
+            value = dt.datetime(
                 int(year),
                 int(month),
                 int(day),
@@ -396,10 +424,12 @@ def _parse_date_text(text: str) -> dt.datetime | None:
                 int(minute or 0),
                 int(second or 0),
                 micro,
-                tzinfo=_zone(zone),
             )
+            if zone:
+                return value.replace(tzinfo=_zone(zone)), "offset"
         except ValueError:
             return None
+        return _naive(value, site_zone)
     # RFC 2822, as in feeds: "Mon, 18 Aug 2025 20:00:09 +0900".
     from email.utils import parsedate_to_datetime
 
@@ -409,27 +439,75 @@ def _parse_date_text(text: str) -> dt.datetime | None:
         return None
     if parsed is None:
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=_UTC)
+    return (parsed, "offset") if parsed.tzinfo else _naive(parsed, site_zone)
 
 
-def _date_value(value: Any) -> dt.datetime | None:
+def _date_value(value: Any, site_zone: dt.tzinfo | None = None) -> Dated | None:
     if isinstance(value, dt.datetime):
-        return value if value.tzinfo else value.replace(tzinfo=_UTC)
+        return (value, "offset") if value.tzinfo else _naive(value, site_zone)
     if isinstance(value, dt.date):
-        return dt.datetime(value.year, value.month, value.day, tzinfo=_UTC)
+        return _day(value.year, value.month, value.day, site_zone)
     if isinstance(value, str):
-        return _parse_date_text(value)
+        return _parse_date_text(value, site_zone)
     return None
 
 
-def _date_from_path(rel: str) -> dt.datetime | None:
+# "2014/12/12/slug", "inside-rust/2020/06/29/slug", "2014-12-12-slug": a date in a Zola/Hugo
+# ``path``, ``url`` or ``slug`` value.
+_VALUE_DATE = re.compile(r"(?:^|/)(\d{4})[/-](\d{1,2})[/-](\d{1,2})(?:[/-]|$|\.html?$)")
+_DATE_PATH_KEYS = ("path", "url", "slug", "permalink")
+
+
+def _date_from_fields(fields: dict[str, Any], site_zone: dt.tzinfo | None) -> Dated | None:
+    for key in _DATE_PATH_KEYS:
+        value = fields.get(key)
+        if isinstance(value, str):
+            m = _VALUE_DATE.search(value.strip())
+            if m:
+                try:
+                    return _day(*(int(g) for g in m.groups()), site_zone)
+                except ValueError:
+                    continue
+    return None
+
+
+def _date_from_path(rel: str, site_zone: dt.tzinfo | None = None) -> Dated | None:
     for m in (_DATE_PREFIX.match(_name_stem(rel)), _PATH_DATE.search(rel)):
         if m:
             try:
-                return dt.datetime(*(int(g) for g in m.groups()), tzinfo=_UTC)
+                return _day(*(int(g) for g in m.groups()), site_zone)
             except ValueError:
                 continue
     return None
+
+
+def date_iso(post: Post) -> str | None:
+    """The post's date for JSON: ISO 8601 with the UTC offset when it is known
+    (``2019-08-14T22:39:53+09:00``), without one when it is not (``2019-08-14T22:39:53``),
+    and only the day for a date-only post (``2019-08-14``)."""
+    date = post.date
+    if date is None:
+        return None
+    if post.date_kind == "date":
+        return date.date().isoformat()
+    if post.date_kind == "naive":
+        return date.replace(tzinfo=None).isoformat()
+    return date.isoformat()
+
+
+def date_time_text(post: Post, zone: bool = True) -> str:
+    """The post's date for people: ``2019-08-14 22:39 +0900`` (``zone=False``: without the
+    offset), ``2019-08-14 22:39`` (no zone known) or ``2019-08-14`` (a day only), or
+    ``undated``."""
+    date = post.date
+    if date is None:
+        return "undated"
+    day = f"{date.year:04d}-{date.month:02d}-{date.day:02d}"
+    if post.date_kind == "date":
+        return day
+    if post.date_kind == "naive" or not zone:
+        return f"{day} {date:%H:%M}"
+    return f"{day} {date:%H:%M} {date:%z}"
 
 
 _DATE_KEYS = ("date", "published", "pubdate", "publishdate", "created")
@@ -464,14 +542,16 @@ def _first_h1(body: str) -> str:
 # --------------------------------------------------------------------------- one post
 
 
-def parse_post(rel: str, data: bytes, mtime: float = 0.0, size: int = 0) -> Post:
+def parse_post(
+    rel: str, data: bytes, mtime: float = 0.0, size: int = 0, site_zone: dt.tzinfo | None = None
+) -> Post:
     """Turn one file's bytes into a Post; raises :class:`PostError` with a one-line reason.
 
     Any other error while parsing (a front matter nested deeper than the TOML parser can
     recurse, say) also becomes a :class:`PostError`: one odd file never stops an archive.
     """
     try:
-        return _parse_post(rel, data, mtime, size)
+        return _parse_post(rel, data, mtime, size, site_zone)
     except PostError:
         raise
     except RecursionError:
@@ -480,7 +560,9 @@ def parse_post(rel: str, data: bytes, mtime: float = 0.0, size: int = 0) -> Post
         raise PostError(f"cannot be read: {type(err).__name__}: {_one_line(str(err))}") from None
 
 
-def _parse_post(rel: str, data: bytes, mtime: float, size: int) -> Post:
+def _parse_post(
+    rel: str, data: bytes, mtime: float, size: int, site_zone: dt.tzinfo | None
+) -> Post:
     if not data or data.isspace():
         raise PostError("empty file" if not data else "file has only blank space")
     text, encoding = _decode(data)
@@ -500,19 +582,20 @@ def _parse_post(rel: str, data: bytes, mtime: float, size: int) -> Post:
         fields.setdefault(str(key).strip().lower(), value)
 
     title = _title_value(fields.get("title")) or _first_h1(body) or _title_from_name(rel)
-    date = None
+    dated: Dated | None = None
     for key in _DATE_KEYS:
         if key in fields:
-            date = _date_value(fields[key])
-            if date is not None:
+            dated = _date_value(fields[key], site_zone)
+            if dated is not None:
                 break
-    if date is not None:
+    if dated is not None:
         try:
-            date.timestamp()  # sorting needs it; keep out anything it cannot handle
+            dated[0].timestamp()  # sorting needs it; keep out anything it cannot handle
         except (OverflowError, ValueError, OSError):
-            date = None
-    if date is None:
-        date = _date_from_path(rel)
+            dated = None
+    if dated is None:
+        dated = _date_from_fields(fields, site_zone) or _date_from_path(rel, site_zone)
+    date, date_kind = dated if dated is not None else (None, "offset")
     return Post(
         path=rel,
         title=title,
@@ -524,7 +607,88 @@ def _parse_post(rel: str, data: bytes, mtime: float, size: int) -> Post:
         mtime=mtime,
         size=size or len(data),
         encoding=encoding,
+        date_kind=date_kind,
     )
+
+
+# --------------------------------------------------------------------------- site time zone
+
+#: Files that make a folder a site's root, and may name its time zone: Jekyll ``_config.yml``
+#: (``timezone:``), Hugo ``hugo.toml``/``config.toml``/... (``timeZone``), Zola ``zola.toml`` /
+#: ``config.toml``; Hugo's ``config/_default/`` folder too.
+SITE_CONFIG_NAMES = (
+    "_config.yml",
+    "_config.yaml",
+    "hugo.toml",
+    "hugo.yaml",
+    "hugo.yml",
+    "hugo.json",
+    "zola.toml",
+    "config.toml",
+    "config.yaml",
+    "config.yml",
+    "config.json",
+)
+_HUGO_CONFIG_DIR = ("config", "_default")
+_TIMEZONE_SETTING = re.compile(
+    r"""^[ \t]*"?(?:timezone|time_zone)"?[ \t]*[:=][ \t]*["']?([^"'\s#,]+)""",
+    re.IGNORECASE | re.MULTILINE,
+)
+_CONFIG_MAX_BYTES = 1 << 20
+#: How far above the archive folder a site's config is looked for (``content/posts`` of a
+#: Hugo site is two levels below its ``hugo.toml``).
+SITE_ROOT_MAX_UP = 4
+
+
+def _zone_named(name: str) -> dt.tzinfo | None:
+    """``Asia/Seoul``, ``UTC`` or ``+09:00`` as a tzinfo; None if it names no zone."""
+    if _DATE_ZONE.fullmatch(name):
+        try:
+            return _zone(name)
+        except ValueError:
+            return None
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return None
+
+
+_DATE_ZONE = re.compile(r"Z|z|UTC|GMT|KST|[+-]\d{1,2}(?::?\d{2})?")
+
+
+def site_config_files(folder: str) -> list[str]:
+    """The site configuration files in ``folder`` (none if it is not a site's root)."""
+    found = []
+    for name in SITE_CONFIG_NAMES:
+        path = os.path.join(folder, name)
+        if os.path.isfile(path):
+            found.append(path)
+    hugo_dir = os.path.join(folder, *_HUGO_CONFIG_DIR)
+    if os.path.isdir(hugo_dir):
+        try:
+            names = sorted(os.listdir(hugo_dir))
+        except OSError:
+            names = []
+        for name in names:
+            if name.endswith((".toml", ".yaml", ".yml", ".json")):
+                found.append(os.path.join(hugo_dir, name))
+    return found
+
+
+def zone_of_config(paths: list[str]) -> dt.tzinfo | None:
+    """The time zone a site's config files set (``timezone:``, ``timeZone =``), or None."""
+    for path in paths:
+        try:
+            with open(path, "rb") as fh:
+                text = fh.read(_CONFIG_MAX_BYTES).decode("utf-8", "replace")
+        except OSError:
+            continue
+        m = _TIMEZONE_SETTING.search(text)
+        if m:
+            return _zone_named(m.group(1))
+    return None
 
 
 # --------------------------------------------------------------------------- the archive
@@ -532,6 +696,12 @@ def _parse_post(rel: str, data: bytes, mtime: float, size: int) -> Post:
 
 def _is_post_name(name: str) -> bool:
     return name.lower().endswith(POST_SUFFIXES)
+
+
+def is_section_page(path: str) -> bool:
+    """True for a Hugo/Zola section page (``_index.md``): a list's front page, not a post."""
+    stem, _parent = _stem_and_parent(path)
+    return stem.lower() == "_index"
 
 
 def _clean_rel(name: str) -> str | None:
@@ -561,6 +731,7 @@ class Archive:
         if not self.root.is_dir():
             raise ArchiveError(f"archive is not a folder: {self.root}")
         self._real_root_cache: str | None = None
+        self._zones: dict[str, dt.tzinfo | None] = {}
         self.walk_problems: list[Problem] = []
         """Folders that could not be listed during the last :meth:`iter_paths`."""
 
@@ -596,7 +767,7 @@ class Archive:
                 rel = rel_dir + name
                 try:
                     is_dir = entry.is_dir()
-                    if not is_dir and not _is_post_name(name):
+                    if not is_dir and (not _is_post_name(name) or is_section_page(name)):
                         continue
                     if not is_dir and not (entry.is_file() or entry.is_symlink()):
                         continue  # a FIFO, socket or device named like a post
@@ -639,7 +810,38 @@ class Archive:
             data, st = read_post_bytes(path, self._real_root(), MAX_POST_BYTES)
         except Unreadable as err:
             raise PostError(str(err)) from None
-        return parse_post(clean, data, mtime=st.st_mtime, size=st.st_size)
+        zone = self.site_zone(clean)
+        return parse_post(clean, data, mtime=st.st_mtime, size=st.st_size, site_zone=zone)
+
+    def site_zone(self, rel: str) -> dt.tzinfo | None:
+        """The time zone of the site that post ``rel`` belongs to: set by the nearest site
+        config file (see :data:`SITE_CONFIG_NAMES`) in the post's folder or above it, up to
+        :data:`SITE_ROOT_MAX_UP` folders above the archive; the first folder with a config file
+        is the site's root (its zone, or None when it names none). None when there is no config.
+        """
+        parts = PurePosixPath(rel).parent.parts
+        chain = [os.path.join(self.root, *parts[:i]) for i in range(len(parts), -1, -1)]
+        up = os.path.realpath(self.root)
+        for _ in range(SITE_ROOT_MAX_UP):
+            parent = os.path.dirname(up)
+            if parent == up or os.path.isdir(os.path.join(up, ".git")):
+                break
+            chain.append(parent)
+            up = parent
+        looked: list[str] = []
+        zone: dt.tzinfo | None = None
+        for folder in chain:
+            if folder in self._zones:
+                zone = self._zones[folder]
+                break
+            looked.append(folder)
+            configs = site_config_files(folder)
+            if configs:
+                zone = zone_of_config(configs)
+                break
+        for folder in looked:
+            self._zones[folder] = zone
+        return zone
 
     def load_all(self) -> tuple[list[Post], list[Problem]]:
         """Every post (newest first, undated last) and every file that could not be read."""

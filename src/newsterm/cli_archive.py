@@ -17,7 +17,7 @@ import sys
 from datetime import datetime
 from typing import TextIO
 
-from newsterm.archive import Archive
+from newsterm.archive import Archive, date_iso, date_time_text
 from newsterm.models import Post, Problem
 from newsterm.paths import resolve_archive
 from newsterm.text import json_safe, one_line, strip_controls
@@ -69,20 +69,12 @@ def date_text(date: datetime | None) -> str:
     return f"{date.year:04d}-{date.month:02d}-{date.day:02d}"
 
 
-def _date_time_text(date: datetime | None) -> str:
-    if date is None:
-        return "undated"
-    if (date.hour, date.minute, date.second) == (0, 0, 0):
-        return date_text(date)
-    return f"{date_text(date)} {date:%H:%M} {date:%z}"
-
-
 def post_json(post: Post) -> dict:
     """The short JSON form of a post used by ``list --json``."""
     return {
         "path": post.path,
         "title": post.title,
-        "date": post.date.isoformat() if post.date else None,
+        "date": date_iso(post),
         "categories": list(post.categories),
         "tags": list(post.tags),
     }
@@ -252,7 +244,7 @@ def _outline_lines(sections, depth: int = 0) -> list[str]:
 
 
 def _header_lines(post: Post) -> list[str]:
-    meta = _date_time_text(post.date)
+    meta = date_time_text(post)
     if post.categories:
         meta += " · " + ", ".join(post.categories)
     lines = [_one_line(post.title), _one_line(meta)]
@@ -299,7 +291,7 @@ def _show_rich(post: Post, body: str, post_link=None) -> None:  # type: ignore[n
 
     console = Console(highlight=False, markup=False, emoji=False)
     console.print(Text(_one_line(post.title), style="bold"))
-    meta = Text(_date_time_text(post.date), style="cyan")
+    meta = Text(date_time_text(post), style="cyan")
     if post.categories:
         meta.append(" · ")
         meta.append(_one_line(", ".join(post.categories)), style="green")

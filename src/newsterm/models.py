@@ -41,6 +41,11 @@ class Post:
     mtime: float = 0.0
     size: int = 0
     encoding: str = "utf-8"
+    date_kind: str = "offset"
+    """How much the post said about its date: ``"offset"`` (a time with a UTC offset, its own or
+    the site's time zone), ``"naive"`` (a time, but no zone known: ``date`` holds that wall time
+    marked UTC only so that posts sort the same everywhere; never show its offset) or ``"date"``
+    (a day only: show no time). See :func:`newsterm.archive.date_iso`."""
 
     @property
     def word_count(self) -> int:

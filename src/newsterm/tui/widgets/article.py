@@ -19,6 +19,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widgets import Static
 
+from newsterm.archive import date_time_text
 from newsterm.models import Post
 from newsterm.tui.keys import ARTICLE_COMMANDS
 from newsterm.tui.render import HitPos, Palette, RenderedDoc, reading_minutes
@@ -48,7 +49,7 @@ class ArticleHeader(Static):
         meta = Text(style=cs("article-header--meta"))
         parts = []
         if post.date:
-            parts.append(post.date.strftime("%Y-%m-%d %H:%M"))
+            parts.append(date_time_text(post, zone=False))
         if post.categories:
             parts.append(" · ".join(post.categories))
         parts.append(f"{reading_minutes(post.body)} min read")
