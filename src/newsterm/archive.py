@@ -60,12 +60,12 @@ from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-import yaml
-
 from newsterm.errors import ArchiveError
+from newsterm.front_matter import YAML_LOADER as _YAML_LOADER  # noqa: F401  (tests use it)
+from newsterm.front_matter import PostError, read_front_matter
+from newsterm.front_matter import split_front_matter as _split_front_matter  # noqa: F401
 from newsterm.models import Post, Problem
 from newsterm.postfile import MAX_POST_BYTES, OUTSIDE, Unreadable, inside, read_post_bytes
-from newsterm.simple_yaml import construct_timestamp, load_simple
 from newsterm.text import escape_controls, has_unsafe, one_line, strip_controls
 
 __all__ = [
@@ -84,20 +84,7 @@ __all__ = [
 POST_SUFFIXES = (".md", ".markdown")
 """Bigger files are reported as problems instead of being read into memory."""
 
-_BASE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class _Loader(_BASE_LOADER):  # type: ignore[misc, valid-type]
-    """The safe loader (libyaml when available), keeping impossible dates as strings."""
-
-
-_Loader.add_constructor("tag:yaml.org,2002:timestamp", construct_timestamp)
-_YAML_LOADER: Any = _Loader
 _UTC = dt.UTC
-
-
-class PostError(Exception):
-    """A file that cannot be read as a post; ``str(err)`` is a one-line reason."""
 
 
 # --------------------------------------------------------------------------- names and slugs
@@ -204,127 +191,8 @@ def _nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
-# --------------------------------------------------------------------------- front matter
-
-_TAB_AFTER_KEY = re.compile(r"^([ ]*(?:- )?[^\s#:'\"][^:\n]*?:)[ \t]*\t[ \t]*", re.MULTILINE)
-_LEADING_TABS = re.compile(r"^\t+", re.MULTILINE)
-_PLAIN_KEY_VALUE = re.compile(r"^([^\s#:'\"\-?][^:]*:) +([^\s'\"\[\]{}|>&*!%@`#].*)$")
-
-
 def _one_line(text: str) -> str:
     return one_line(str(text))
-
-
-def _split_front_matter(text: str) -> tuple[str | None, str, int, int, str]:
-    """Find front matter: (kind or None, its text, its first file line, the body's first line,
-    the body).
-
-    ``text`` has ``\\n`` line ends. Blank lines before the opening delimiter are allowed; a
-    delimiter line may have trailing blanks. Only the front matter's lines are looked at, so
-    a long body costs nothing here.
-    """
-    pos, line_no, n = 0, 1, len(text)
-    while True:  # skip blank lines
-        end = text.find("\n", pos)
-        end = n if end < 0 else end
-        if text[pos:end].strip() or end == n:
-            break
-        pos, line_no = end + 1, line_no + 1
-    first = text[pos:end].rstrip()
-    if first == "---":
-        kind, closers = "yaml", ("---", "...")
-    elif first == "+++":
-        kind, closers = "toml", ("+++",)
-    else:
-        return None, "", 0, 1, text
-    open_line = line_no
-    fm_start = end + 1
-    pos = fm_start
-    while pos <= n:
-        line_no += 1
-        end = text.find("\n", pos)
-        end = n if end < 0 else end
-        if text[pos:end].rstrip() in closers:
-            fm_text = text[fm_start : max(fm_start, pos - 1)]
-            return kind, fm_text, open_line + 1, line_no + 1, text[end + 1 :]
-        pos = end + 1
-    raise PostError(
-        f"front matter opened with {first} on line {open_line} is never closed "
-        f"(no closing {closers[0]} line)"
-    )
-
-
-def _yaml_mapping(text: str, first_line: int) -> dict:
-    """Parse YAML front matter into a dict (empty front matter gives ``{}``).
-
-    The common flat shape is read by :func:`newsterm.simple_yaml.load_simple` (same result,
-    many times faster); anything else goes through the full YAML parser.
-    """
-    simple = load_simple(text)
-    if simple is not None:
-        return simple
-    try:
-        data = yaml.load(text, Loader=_YAML_LOADER)
-        error: Exception | None = None
-    except yaml.YAMLError as err:
-        data, error = None, err
-    if error is None and (data is None or isinstance(data, dict)):
-        return data or {}
-    fixed = _repair_yaml(text)
-    if fixed != text:
-        try:
-            data2 = yaml.load(fixed, Loader=_YAML_LOADER)
-        except yaml.YAMLError:
-            pass
-        else:
-            if data2 is None or isinstance(data2, dict):
-                return data2 or {}
-    if error is not None:
-        raise PostError(_yaml_reason(error, first_line)) from None
-    return_type = type(data).__name__
-    shape = {"list": "a list", "str": "plain text"}.get(return_type, f"a {return_type}")
-    raise PostError(f"front matter is {shape}, not a mapping of keys to values")
-
-
-def _repair_yaml(text: str) -> str:
-    """Fix what people (and blog engines) commonly get wrong in front matter.
-
-    Tabs after ``key:`` or as indentation become spaces, and a plain top-level value that
-    contains ``": "`` or ends in ``:`` (``title: Part 1: the start``, which YAML rejects) is
-    quoted.
-    """
-    text = _TAB_AFTER_KEY.sub(r"\1 ", text)
-    text = _LEADING_TABS.sub(lambda m: "  " * len(m.group(0)), text)
-    out = []
-    for line in text.split("\n"):
-        m = _PLAIN_KEY_VALUE.match(line)
-        value = m.group(2).rstrip() if m else ""
-        if ": " in value or value.endswith(":"):
-            value = value.replace("'", "''")
-            line = f"{m.group(1)} '{value}'"
-        out.append(line)
-    return "\n".join(out)
-
-
-def _yaml_reason(err: Exception, first_line: int) -> str:
-    problem = getattr(err, "problem", None) or getattr(err, "context", None) or str(err)
-    mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
-    where = f" (line {first_line + mark.line})" if mark is not None else ""
-    return f"front matter is not valid YAML: {_one_line(problem)}{where}"
-
-
-def _toml_mapping(text: str, first_line: int) -> dict:
-    import tomllib
-
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        msg = _one_line(str(err))
-        m = re.search(r"\(at line (\d+), column (\d+)\)", msg)
-        if m:
-            line = first_line + int(m.group(1)) - 1
-            msg = msg[: m.start()].rstrip() + f" (line {line})"
-        raise PostError(f"front matter is not valid TOML: {msg}") from None
 
 
 # --------------------------------------------------------------------------- field values
@@ -571,12 +439,7 @@ def _parse_post(
     text = strip_controls(_nfc(text))  # no escape sequences from a post reach a terminal
     if not text or text.isspace():
         raise PostError("file has only blank space")
-    kind, fm_text, fm_line, body_line, body = _split_front_matter(text)
-    meta: dict = {}
-    if kind == "yaml":
-        meta = _yaml_mapping(fm_text, fm_line)
-    elif kind == "toml":
-        meta = _toml_mapping(fm_text, fm_line)
+    meta, body_line, body = read_front_matter(text)
     fields: dict[str, Any] = {}
     for key, value in meta.items():
         fields.setdefault(str(key).strip().lower(), value)
@@ -731,7 +594,8 @@ class Archive:
         if not self.root.is_dir():
             raise ArchiveError(f"archive is not a folder: {self.root}")
         self._real_root_cache: str | None = None
-        self._zones: dict[str, dt.tzinfo | None] = {}
+        self._zones: dict[str, dt.tzinfo | None] = {}  # folder (relative, or absolute above)
+        self._above: list[str] | None = None
         self.walk_problems: list[Problem] = []
         """Folders that could not be listed during the last :meth:`iter_paths`."""
 
@@ -813,21 +677,32 @@ class Archive:
         zone = self.site_zone(clean)
         return parse_post(clean, data, mtime=st.st_mtime, size=st.st_size, site_zone=zone)
 
+    def _above_root(self) -> list[str]:
+        """The folders above the archive where its site's config may be (absolute paths,
+        nearest first; none above a git work tree's top)."""
+        if self._above is None:
+            self._above = []
+            up = self._real_root()
+            for _ in range(SITE_ROOT_MAX_UP):
+                parent = os.path.dirname(up)
+                if parent == up or os.path.isdir(os.path.join(up, ".git")):
+                    break
+                self._above.append(parent)
+                up = parent
+        return self._above
+
     def site_zone(self, rel: str) -> dt.tzinfo | None:
         """The time zone of the site that post ``rel`` belongs to: set by the nearest site
         config file (see :data:`SITE_CONFIG_NAMES`) in the post's folder or above it, up to
         :data:`SITE_ROOT_MAX_UP` folders above the archive; the first folder with a config file
         is the site's root (its zone, or None when it names none). None when there is no config.
         """
-        parts = PurePosixPath(rel).parent.parts
-        chain = [os.path.join(self.root, *parts[:i]) for i in range(len(parts), -1, -1)]
-        up = os.path.realpath(self.root)
-        for _ in range(SITE_ROOT_MAX_UP):
-            parent = os.path.dirname(up)
-            if parent == up or os.path.isdir(os.path.join(up, ".git")):
-                break
-            chain.append(parent)
-            up = parent
+        folder_rel = rel.rpartition("/")[0]
+        if folder_rel in self._zones:  # the common case: a post in a folder already seen
+            return self._zones[folder_rel]
+        parts = folder_rel.split("/") if folder_rel else []
+        chain = ["/".join(parts[:i]) for i in range(len(parts), -1, -1)]
+        chain.extend(self._above_root())
         looked: list[str] = []
         zone: dt.tzinfo | None = None
         for folder in chain:
@@ -835,7 +710,7 @@ class Archive:
                 zone = self._zones[folder]
                 break
             looked.append(folder)
-            configs = site_config_files(folder)
+            configs = site_config_files(os.path.join(self.root, folder))
             if configs:
                 zone = zone_of_config(configs)
                 break
