@@ -633,6 +633,39 @@ def test_analyzer_version_change_rebuilds(arch, ixdir, monkeypatch):
     assert not open_index(arch, ixdir, notice=notices.append).needs_build() and not notices
 
 
+def test_an_index_made_with_older_reading_rules_is_rebuilt_with_a_notice(arch, ixdir):
+    """A change to how posts are read (dates, titles, sections) bumps INPUT_VERSION in one
+    place; an index made before it is rebuilt once, so unchanged files get the new rules."""
+    (arch / "_config.yml").write_text("timezone: Asia/Seoul\n", encoding="utf-8")
+    write_post(arch, "late.md", "Late post", "밤늦게 쓴 글", date="2019-08-14 22:39:53")
+    open_index(arch, ixdir).sync()
+    meta_path = ixdir / index_mod.META_FILE
+    meta = json.loads(meta_path.read_text())
+    assert meta["input_version"] == index_mod.INPUT_VERSION
+    meta["input_version"] = index_mod.INPUT_VERSION - 1  # as if made by an older newsterm
+    meta_path.write_text(json.dumps(meta))
+    notices: list[str] = []
+    ix = open_index(arch, ixdir, notice=notices.append)
+    assert ix.needs_build() and len(notices) == 1
+    assert "newer rules" in notices[0] and "\n" not in notices[0]
+    assert ix.sync().rebuilt
+    assert json.loads(meta_path.read_text())["input_version"] == index_mod.INPUT_VERSION
+    hit = next(h for h in ix.search("밤늦게").hits)
+    assert hit.date.isoformat() == "2019-08-14T22:39:53+09:00"  # the site's time zone
+    notices.clear()
+    assert not open_index(arch, ixdir, notice=notices.append).needs_build() and not notices
+
+
+def test_an_index_without_an_input_version_is_rebuilt(arch, ixdir):
+    open_index(arch, ixdir).sync()
+    meta_path = ixdir / index_mod.META_FILE
+    meta = json.loads(meta_path.read_text())
+    del meta["input_version"]
+    meta_path.write_text(json.dumps(meta))
+    notices: list[str] = []
+    assert open_index(arch, ixdir, notice=notices.append).needs_build() and len(notices) == 1
+
+
 def test_an_index_in_the_older_posting_layout_is_rebuilt(arch, ixdir):
     """Indexes written before codec.py's layout (no format_version in the meta) are rebuilt
     once, with the same one-line notice, and then answer."""

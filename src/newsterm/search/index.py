@@ -3,8 +3,10 @@
 Where: ``paths.index_dir_for(root)`` in the user's cache folder (``--index-dir`` overrides it),
 never inside the archive. Besides Whoosh's files the folder holds:
 
-* ``newsterm-meta.json``: the analyzer and schema versions the index was built with. A different
-  version (or an index Whoosh cannot open) is rebuilt from scratch with a one-line notice.
+* ``newsterm-meta.json``: the analyzer and schema versions the index was built with, and the
+  version of the rules that read posts (:data:`newsterm.input_version.INPUT_VERSION`: dates,
+  titles, sections). A different version (or an index Whoosh cannot open) is rebuilt from
+  scratch with a one-line notice.
 * ``newsterm-manifest.json``: ``path -> [mtime_ns, size, sha1, problem]`` for every post file,
   plus the Whoosh generation it describes. Finding changes is a stat walk compared with it;
   a file whose mtime or size differ is hashed, and only a different hash is re-indexed. A new
@@ -48,6 +50,7 @@ from newsterm.search.codec import FORMAT_VERSION, BigramPositions, NewstermCodec
 
 # isort: on
 from newsterm.errors import IndexBusyError, NewstermError
+from newsterm.input_version import INPUT_VERSION
 from newsterm.postfile import Unreadable, read_post_bytes
 from newsterm.search.lazy_imports import import_lean
 from newsterm.search.snippets import make_snippet
@@ -383,6 +386,12 @@ class SearchIndex:
         ):
             self._mark_rebuild("the search index was made by another version of newsterm")
             return
+        if meta.get("input_version", 1) != INPUT_VERSION:
+            self._mark_rebuild(
+                "posts are now read with newer rules (dates, titles, sections) than the search "
+                "index was made with"
+            )
+            return
         from newsterm.search.matchers import new_searcher
 
         try:
@@ -596,6 +605,7 @@ class SearchIndex:
                 "analyzer_version": ANALYZER_VERSION,
                 "schema_version": SCHEMA_VERSION,
                 "format_version": FORMAT_VERSION,
+                "input_version": INPUT_VERSION,
             },
         )
         self._needs_rebuild = False
@@ -679,7 +689,9 @@ class SearchIndex:
                         progress(n, total)
                     continue
                 try:
-                    post = parse_post(rel, data, mtime=mtime_ns / 1e9, size=size)
+                    post = parse_post(
+                        rel, data, mtime=mtime_ns / 1e9, size=size, site_zone=archive.site_zone(rel)
+                    )
                 except PostError as err:
                     if old is not None and not old[3]:
                         get_writer().delete_by_term("path", rel)

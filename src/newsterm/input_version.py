@@ -1,0 +1,24 @@
+"""The version of the rules that turn a post file into what newsterm keeps of it.
+
+Anything newsterm stores about a post outside the post itself (the search index, and any
+catalog beside it) was made with the rules of the day: how the front matter is split and read
+(:mod:`newsterm.front_matter`), how titles, dates and their time zones, categories and tags are
+found (:mod:`newsterm.archive`), which files are posts at all (section pages are not), how the
+text is cleaned (:mod:`newsterm.text`) and which lines are section headings
+(:mod:`newsterm.outline`). An unchanged file is never read again, so a change to those rules
+would leave stale entries behind. **Bump :data:`INPUT_VERSION` whenever such a change alters
+what a post yields**; a store made with another version is rebuilt (with a one-line notice).
+
+History:
+
+1. everything before the number existed;
+2. Zola/Hugo dates from ``path``/``url``/``slug``, the site's time zone, ``_index.md`` is not a
+   post, python-frontmatter handlers (JSON front matter), the implicit-heading rules measured
+   on real archives (issue 10).
+"""
+
+from __future__ import annotations
+
+__all__ = ["INPUT_VERSION"]
+
+INPUT_VERSION = 2
