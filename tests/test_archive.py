@@ -746,3 +746,18 @@ def test_date_only_posts_are_days(tmp_path: Path):
         assert post.date == dt.datetime(2019, 8, day, tzinfo=tz(9))  # that day in Seoul
         assert date_iso(post) == f"2019-08-{day}"
         assert date_time_text(post) == f"2019-08-{day}"
+
+
+def test_a_link_to_itself_is_a_problem_line(tmp_path: Path):
+    root = tmp_path / "a"
+    root.mkdir()
+    (root / "ok.md").write_text("---\ntitle: ok\n---\nx\n", "utf-8")
+    os.symlink("self.md", root / "self.md")
+    os.symlink("ring-b", root / "ring-a")
+    os.symlink("ring-a", root / "ring-b")
+    posts, problems = Archive(root).load_all()
+    assert [p.path for p in posts] == ["ok.md"]
+    assert {p.path: p.reason for p in problems} == {
+        name: "symbolic link loops back on itself; nothing to read"
+        for name in ("ring-a", "ring-b", "self.md")
+    }

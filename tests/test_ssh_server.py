@@ -807,6 +807,39 @@ def test_host_key_is_kept_and_fingerprint_printed(world, tmp_path):
     assert (keydir / "ssh_host_ed25519_key").read_text() == "garbage\n"
 
 
+def _try_unoffered_methods(port: int) -> str:
+    """Log in with password and keyboard-interactive even though the server offers neither."""
+    import asyncssh
+    from asyncssh.connection import SSHClientConnection
+    from asyncssh.packet import Boolean, NameList, SSHPacket
+
+    handlers = SSHClientConnection._packet_handlers  # dispatch table: pkttype -> function
+    failure = 51  # MSG_USERAUTH_FAILURE
+    real = handlers[failure]
+
+    def pretend(self, pkttype, pktid, packet):
+        packet.get_namelist()
+        packet.get_boolean()
+        offered = [b"password", b"keyboard-interactive"]
+        return real(self, pkttype, pktid, SSHPacket(NameList(offered) + Boolean(False)))
+
+    async def go() -> str:
+        handlers[failure] = pretend
+        try:
+            async with asyncssh.connect(
+                "127.0.0.1", port, known_hosts=None, username="x", client_keys=None,
+                password="guess", config=None, preferred_auth=["keyboard-interactive", "password"],
+                kbdint_auth=True,
+            ):  # fmt: skip
+                return "admitted"
+        except (asyncssh.PermissionDenied, asyncssh.DisconnectError, OSError):
+            return "refused"
+        finally:
+            handlers[failure] = real
+
+    return asyncio.run(asyncio.wait_for(go(), 30))
+
+
 def test_no_anonymous_refuses_unlisted_keys(world, tmp_path):
     server = start_server(
         tmp_path / "home", world["archive"], "--authorized-keys", str(world["ak"]),
@@ -820,8 +853,13 @@ def test_no_anonymous_refuses_unlisted_keys(world, tmp_path):
         # The listed key gets in (its exec request reaches the allow-list and is answered).
         res = client.ssh("127.0.0.1", "whoami")
         assert res.returncode == 1 and "only 'search" in res.stderr
+        # A client that tries password and keyboard-interactive anyway (never offered here):
+        # asyncssh refuses them by itself, and each gets a refused line.
+        assert _try_unoffered_methods(server.port) == "refused"
         refused = server.events("refused")
         assert any(r["what"] == "key" for r in refused)
+        methods = {r.get("method") for r in refused if r["what"] == "auth-method"}
+        assert methods == {"password", "keyboard-interactive"}, refused
         auth = server.events("auth")
         assert [r["member"] for r in auth] == [True]
         assert auth[0]["method"] == "publickey" and auth[0]["key"].startswith("SHA256:")

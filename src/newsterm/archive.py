@@ -53,6 +53,7 @@ into :class:`~newsterm.models.Problem` records and carries on with the rest.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import os
 import re
 import unicodedata
@@ -581,6 +582,9 @@ def _clean_rel(name: str) -> str | None:
 _BAD_NAME = "{what} name has control characters or bytes that are not UTF-8; rename it to read it"
 
 
+LOOP = "symbolic link loops back on itself; nothing to read"
+
+
 def _shown(rel: str) -> str:
     """A relative path as shown in a problem line: one line, no control characters."""
     return escape_controls(rel.rstrip("/"))
@@ -647,7 +651,9 @@ class Archive:
                     else:
                         # Broken links are kept so that they show up as problems.
                         found.append(rel)
-                except OSError:
+                except OSError as err:
+                    if err.errno == errno.ELOOP:  # a link to itself, or a ring of links
+                        problems.append(Problem(_shown(rel), LOOP))
                     continue
         found.sort()
         self.walk_problems = sorted(problems, key=lambda p: p.path)

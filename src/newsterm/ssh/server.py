@@ -158,6 +158,7 @@ class _Connection(asyncssh.SSHServer):
 
     def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
         self._conn = conn
+        self._watch_auth_methods(conn)
         peer = self._peer or conn.get_extra_info("peername") or ("?", 0)
         state = ConnState(app=self._app, ip=str(peer[0]), port=int(peer[1]))
         self._state = state
@@ -208,6 +209,27 @@ class _Connection(asyncssh.SSHServer):
             size=size, duration=monotonic() - state.started, bytes_in=state.bytes_in,
             bytes_out=state.bytes_out, exit_status=state.exit_status, reason=state.end_reason,
         )  # fmt: skip
+
+    def _watch_auth_methods(self, conn: asyncssh.SSHServerConnection) -> None:
+        """Log the login methods asyncssh refuses by itself (password always; keyboard-
+        interactive under ``--no-anonymous``), once each per connection."""
+        finish = getattr(conn, "_finish_userauth", None)
+        if finish is None:
+            return
+        offered = {b"publickey", b"none"} | (
+            {b"keyboard-interactive"} if self._app.allow_anonymous else set()
+        )
+        said: set[bytes] = set()
+
+        def checked(begin_auth: bool, method: bytes, packet: object) -> object:
+            if method not in offered and method not in said and self._state is not None:
+                said.add(method)
+                self._auth_failed = True
+                name = vis(method.decode("ascii", "replace"), 40)
+                log_event("refused", address=self._state.address, what="auth-method", method=name)
+            return finish(begin_auth, method, packet)
+
+        conn._finish_userauth = checked  # type: ignore[method-assign]
 
     def close(self, reason: str) -> None:
         if self._state is not None and self._state.end_reason is None:
