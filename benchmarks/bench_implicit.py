@@ -153,12 +153,15 @@ def candidates(body: str) -> list[int]:
         nxt = lines[i + 1].strip() if i + 1 < len(lines) else ""
         if not nxt or len(s) > 45 or s[-1] in ".?!;:{}(),=":
             continue
-        if s[0] in "-*+>|#`<!$[{" or s[:2].rstrip(".").isdigit() or _CODEY.search(s):
+        if s[0] in "-*+>|#`!$[{" or s[:2].rstrip(".").isdigit() or _CODEY.search(s):
             continue
+        if s[0] == "<" and not _TAGS.sub("", s).strip():
+            continue  # a line of HTML tags only
         out.add(i + 1)
     return sorted(out)
 
 
+_TAGS = re.compile(r"<[^<>]*>")
 _CODEY = re.compile(r"[;{}]\s*$|^\s*(?:def|class|public|private|return|import|const|var|if|for)\b")
 
 
@@ -175,7 +178,8 @@ def print_candidates(name: str) -> None:
 
 
 def show_candidates(n: int, seed: int, labelled: dict[str, set[int]]) -> None:
-    folders = [p for p in sorted(DATA.iterdir()) if (p / ".").is_dir() and p.name != "out"]
+    listing = json.loads((DATA / "corpus.json").read_text(encoding="utf-8"))
+    folders = [DATA / r["name"] for r in listing if (DATA / r["name"]).is_dir()]
     rng = random.Random(seed)
     per = max(1, n // max(1, len(folders)))
     for folder in folders:

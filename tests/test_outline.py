@@ -197,9 +197,10 @@ def test_short_line_needs_a_blank_before_and_prose_after():
     assert implicit_title("배경 설명", True, None) is None
     assert implicit_title("배경 설명", True, "") is None
     assert implicit_title("배경 설명", True, "짧다") is None
-    assert (
-        implicit_title("배경 설명", True, "- a list item follows, not prose at all really") is None
-    )
+    # A short label directly over a list heads it ("Help wanted", "들어가기 전"); a lead-in
+    # that the list completes does not.
+    assert implicit_title("배경 설명", True, "- a list item follows") == "배경 설명"
+    assert implicit_title("The agenda included", True, "1. Discuss the RFC") is None
 
 
 # Lines seen on real archives (issue 10) that start a wrapped sentence or are not text at all;
@@ -266,6 +267,31 @@ def test_real_archive_lines_that_are_not_headings(line: str, next_line: str):
     assert implicit_title(line, True, next_line) is None
     body = f"## 제목\n\n{line}\n{next_line}\n"
     assert [s.implicit for s in flatten(extract_outline(body))] == [False]
+
+
+@pytest.mark.parametrize(
+    ("line", "next_line", "title"),
+    [
+        ("Help wanted", "- writing the end-user API", "Help wanted"),
+        ("들어가기 전", "* 오름차순을 기준으로 정렬한다.", "들어가기 전"),
+        ("A. LVM 방식", "- 디스크 파티션 생성", "A. LVM 방식"),
+        ("<mark>참고</mark>", "* 구조(Structural) 패턴", "참고"),
+        ("<br><mark>참고</mark> 설정 위치", "* 빈 설정 파일", "참고 설정 위치"),
+        ("<mark>그래프와 트리의 차이</mark>", "![](graph-vs-tree.png)", "그래프와 트리의 차이"),
+        ("<mark>참고</mark> 응답 코드", "> * 1xx : 정보", "참고 응답 코드"),
+        ("The agenda included", "1. Discuss the RFC", None),
+        ("Other Cargo work includes", "- deciding against a field", None),
+        ("However, `cargo fix`", "- can be slow", None),
+        ("So going back to our criteria", "- any build script", None),
+        ("Notes:", "- This works with .NET Core", None),
+        ("예를 들어", "- 첫째 항목", None),
+        ("다음과 같이", "- 첫째 항목", None),
+        ("설정 파일을 바꾸려면", "- 첫째 항목", None),
+        ("캐시, 쿠키, 세션의 차이", "- 캐시", None),  # a comma: a lead-in more often than not
+    ],
+)
+def test_a_label_over_a_list_quote_or_picture(line: str, next_line: str, title: str | None):
+    assert implicit_title(line, True, next_line) == title
 
 
 def test_a_definition_list_term_is_not_a_heading():

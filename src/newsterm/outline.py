@@ -65,6 +65,9 @@ MAX_BOLD_WORDS = 12
 #: ... or this many when it is a question (interviews and FAQs ask long ones).
 MAX_BOLD_QUESTION_CHARS = 120
 MAX_BOLD_QUESTION_WORDS = 22
+#: A label line directly above a list (``Help wanted``) has at most this many characters / words.
+MAX_LIST_LABEL_CHARS = 32
+MAX_LIST_LABEL_WORDS = 6
 #: A line of prose under a plain-line heading that does not end a sentence must be this long.
 PROSE_MIN_CHARS = 60
 
@@ -125,6 +128,31 @@ _ITALIC_LINE = re.compile(r" {0,3}([*_])(?!\s)[^*_]+(?<!\s)\1[ \t]*$")
 _SENTENCE_INSIDE = re.compile(r"(?<![\d\s])[.?!。？！](?=\s+\S)")
 # "Co-Speaker: Alex Mohr", "TL;DR: it ships in May", "Note: ...": a one-word label and its value.
 _LABEL_VALUE = re.compile(r"[^\s:]+\s*[:：]\s+\S")
+_REMARK_LABELS = frozenset(
+    [
+        "tl;dr",
+        "tldr",
+        "update",
+        "updated",
+        "edit",
+        "ps",
+        "p.s.",
+        "nb",
+        "n.b.",
+        "co-speaker",
+        "co-speakers",
+        "speaker",
+        "speakers",
+        "author",
+        "authors",
+        "credit",
+        "credits",
+        "source",
+        "via",
+        "photo",
+        "thanks",
+    ]
+)
 _QUOTES = ('""', "''", "“”", "‘’", "「」", "『』", "«»")
 _URL = re.compile(r"(?:https?|ftp)://|www\.", re.I)
 # Sentence-final punctuation (checked after closing quotes/brackets are peeled off).
@@ -138,6 +166,7 @@ _GREETINGS = frozenset({"hello", "hi", "hey", "dear", "안녕", "안녕하세요
 # attribute lists, display math, code comments.
 _NOT_TEXT_START = ("{%", "{{", "{:", "$$", "\\[", "\\begin", "//", "/*", "% ", "$ ")
 _TEMPLATE_TAG = re.compile(r"\{%|%\}|\{\{|\}\}")
+_LEADING_BREAK = re.compile(r"^(?:<br\s*/?>\s*)+", re.I)
 _TRAILING_BREAK = re.compile(r"(?:<br\s*/?>|\\)\s*$", re.I)
 _PAIRS = (("[", "]"), ("(", ")"), ("{", "}"), ("「", "」"), ("『", "』"), ("<", ">"))
 # A caption under a figure, table, formula or listing: "그림 1.", "[표2]", "Figure 3:".
@@ -238,6 +267,36 @@ _EN_FUNCTION_WORDS = frozenset(
         "most",
     ]
 )
+# A line above a list that the list completes: "The agenda included", "So going back to ...".
+_EN_LEAD_IN_START = frozenset(
+    ("so", "however", "and", "but", "then", "also", "or", "thus", "therefore", "here", "there")
+)
+_EN_LEAD_IN_END = frozenset(
+    [
+        "include",
+        "includes",
+        "included",
+        "including",
+        "remain",
+        "remains",
+        "follow",
+        "follows",
+        "following",
+        "below",
+        "are",
+        "is",
+        "were",
+        "was",
+        "has",
+        "have",
+        "contains",
+        "contain",
+        "lists",
+        "list",
+        "means",
+    ]
+)
+_KO_LEAD_IN_END = ("들어", "같이", "위해", "대해", "통해", "따라", "보면", "다음", "아래")
 # Korean endings of a word that a sentence continues after: particles and connectives
 # ("자세한 변경 사항은", "이 릴리스를 포함한 루비 2.2의 유지보수는", "해보고", "...하려면").
 _KO_CONTINUATION = (
@@ -453,6 +512,13 @@ def _korean_predicate_end(t: str) -> bool:
     return False
 
 
+def _remark_label(title: str) -> bool:
+    """True for a remark or credit written as ``Label: value`` (``TL;DR: ...``,
+    ``Co-Speaker: ...``, ``Update: ...``): not a heading, unlike ``예시: 로그 설정``."""
+    m = _LABEL_VALUE.match(title)
+    return bool(m) and title.split(":", 1)[0].split("：", 1)[0].strip().lower() in _REMARK_LABELS
+
+
 def _quoted(text: str) -> bool:
     """True if ``text`` is one quotation from end to end (``"무한히 쪼개면?"``)."""
     for a, b in _QUOTES:
@@ -621,7 +687,7 @@ def implicit_title(line: str, prev_blank: bool, next_line: str | None) -> str | 
             or "!" in title
             or _CAPTION.match(title)
             or (not question and _SENTENCE_INSIDE.search(title))
-            or (not question and not inner.startswith("[") and _LABEL_VALUE.match(title))
+            or (not question and _remark_label(title))
         ):
             return None
         if next_line is None or not next_line.strip():
@@ -631,6 +697,10 @@ def implicit_title(line: str, prev_blank: bool, next_line: str | None) -> str | 
             return None
         return title
 
+    if next_line is not None and (
+        _LIST.match(next_line) or _QUOTE.match(next_line) or next_line.lstrip().startswith("![")
+    ):
+        return _list_label(s)  # a label over a list, a quote or a picture
     if not _is_paragraph_text(next_line):
         return None
     assert next_line is not None
@@ -664,6 +734,42 @@ def implicit_title(line: str, prev_blank: bool, next_line: str | None) -> str | 
         return None
     title = _clean_inline(s)
     return title or None
+
+
+def _list_label(s: str) -> str | None:
+    """The title of a short label line directly above a list (``Help wanted``, ``들어가기 전``,
+    ``A. LVM 방식``), or None for a lead-in that the list completes (``The agenda included``,
+    ``However, we``, ``Notes:``)."""
+    s = _LEADING_BREAK.sub("", _TRAILING_BREAK.sub("", s)).strip()
+    words = _clean_inline(s).split()
+    if (
+        not s
+        or not words
+        or len(" ".join(words)) > MAX_LIST_LABEL_CHARS
+        or len(words) > MAX_LIST_LABEL_WORDS
+        or s.startswith(_NOT_TEXT_START)
+        or _TEMPLATE_TAG.search(s)
+        or not any(ch.isalpha() for ch in s)
+        or "," in s
+        or "，" in s
+        or _ends_sentence(s)
+        or s[-1] in _CONTINUATION_END
+        or _unclosed(s)
+        or _BOLD_LINE.match(s)
+        or _ITALIC_LINE.match(s)
+        or _URL.search(s)
+        or s.startswith(("![", "["))
+    ):
+        return None
+    first, last = words[0], words[-1].lower()
+    if first[0].isascii() and first[0].islower():
+        return None
+    if first.lower() in _EN_LEAD_IN_START or last in _EN_LEAD_IN_END:
+        return None
+    title = _clean_inline(s)
+    if not title or _continues(title) or title.endswith(_KO_LEAD_IN_END):
+        return None
+    return title
 
 
 def is_implicit_heading(line: str, prev_blank: bool, next_line: str | None) -> bool:
