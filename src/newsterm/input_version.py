@@ -14,11 +14,12 @@ History:
 1. everything before the number existed;
 2. Zola/Hugo dates from ``path``/``url``/``slug``, the site's time zone, ``_index.md`` is not a
    post, python-frontmatter handlers (JSON front matter), the implicit-heading rules measured
-   on real archives (issue 10).
+   on real archives (issue 10);
+3. a short label line over a list, quote or picture is a section heading.
 """
 
 from __future__ import annotations
 
 __all__ = ["INPUT_VERSION"]
 
-INPUT_VERSION = 2
+INPUT_VERSION = 3
