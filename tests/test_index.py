@@ -1077,12 +1077,43 @@ def test_fast_or_scores_like_whoosh_or(tmp_path):
         max_size=60,
     )
 )
-def test_snippet_text_collapses_whitespace_as_the_regex_did(text):
-    # _plain joins str.split() (5x faster than re.sub(r"\s+", " ")): the same for every kind
-    # of Unicode whitespace.
-    import re
+def test_snippet_text_has_no_runs_of_whitespace_and_no_line_breaks(text):
+    # The snippet text (the reader's rendered text, see newsterm.markdown.plain) joins
+    # str.split(): one space for every run of any kind of Unicode whitespace.
+    from newsterm.markdown.plain import plain_text
 
-    from newsterm.search.snippets import _MD_LINK, _MD_MARK, _plain
+    out = plain_text(text)
+    assert out == " ".join(out.split())
 
-    marked = _MD_MARK.sub(" ", _MD_LINK.sub(r"\1", text))
-    assert _plain(text) == re.sub(r"\s+", " ", marked).strip()
+
+def test_snippets_keep_the_words_the_reader_shows():
+    body = (
+        "영화 <기생충>은 칸에서 상을 받았다. 이제 `넷플릭스`로 본다.\n\n"
+        "Jekyll은 `_posts` 폴더를 읽고, 파이썬은 `__get__()`을 부른다.\n\n"
+        "{% highlight sh %}\nls _posts\n{% endhighlight %}\n\n"
+        "**가비지 컬렉터(Garbage Collector)**의 <b>동작</b><br>끝"
+    )
+    for query, words in (
+        ("기생충", "<기생충>은"),
+        ("넷플릭스", "넷플릭스로"),
+        ("posts", "_posts 폴더"),
+        ("get", "__get__()을"),
+        ("가비지", "가비지 컬렉터(Garbage Collector)의 동작 끝"),
+    ):
+        snippet, spans = make_snippet(body, query)
+        assert words in snippet, (query, snippet)
+        assert spans, (query, snippet)
+    snippet, _ = make_snippet(body, "컬렉터")
+    assert "**" not in snippet and "{%" not in snippet and "<b>" not in snippet
+
+
+def test_a_long_posts_snippet_renders_only_around_its_match():
+    body = (
+        ("앞 문단의 **굵은** 글. " * 20 + "\n\n") * 200
+        + "여기 `넷플릭스`로 간다.\n\n"
+        + ("뒤 문단. " * 20 + "\n\n") * 200
+    )
+    snippet, spans = make_snippet(body, "넷플릭스")
+    assert "넷플릭스로 간다" in snippet and snippet.startswith("… ") and snippet.endswith(" …")
+    assert [snippet[s:e] for s, e in spans] == ["넷플릭스"]
+    assert "**" not in snippet
