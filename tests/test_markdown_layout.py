@@ -192,3 +192,20 @@ def test_table_columns_keep_their_alignment():
     row = next(line for line in out.splitlines() if "left" in line)
     assert row.endswith("│    r │") or row.rstrip().endswith("r │")
     assert "│ left │" in row
+
+
+def test_markdown_after_a_lone_br_line_is_still_markdown():
+    # "<br>" alone on a line starts an HTML block that runs to the next blank line
+    out = render_text("<br>\n# 제목\n### ***1. 정의***\n* 항목 **굵게**\n  * 중첩", width=60)
+    assert lines(out) == ["제목", "────", "", "1. 정의", "", "• 항목 굵게", "• 중첩"]
+    assert "  • 중첩" in out.splitlines()
+
+
+def test_no_stray_blank_starts_a_line_after_a_break():
+    assert lines(render_text("다음 <br> 문단\n\ntext<br>\nmore", width=60)) == [
+        "다음",
+        "문단",
+        "",
+        "text",
+        "more",
+    ]

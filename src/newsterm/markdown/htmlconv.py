@@ -128,7 +128,7 @@ class _BlockReader(HTMLParser):
             return
         if self.heading:
             return
-        lines = [ln.strip() for ln in textwrap.dedent(text).strip("\n").split("\n")]
+        lines = _unindent(textwrap.dedent(text).strip("\n").split("\n"))
         source = "\n".join(lines)
         if self.summary:
             self._tok("paragraph_open", "p", 1)
@@ -234,7 +234,11 @@ class _BlockReader(HTMLParser):
         elif tag in _BLOCK_PARAGRAPH:
             self.flush()
         elif tag == "br":
-            self.buf.append("<br>")
+            pending = "".join(self.buf)
+            if not pending.strip() or pending.rstrip(" \t").endswith("\n"):
+                self.flush()  # a <br> on a line of its own separates blocks
+            else:
+                self.buf.append("<br>")
         else:
             self.buf.append(raw)
 
@@ -363,6 +367,27 @@ class _BlockReader(HTMLParser):
         return self.tokens
 
 
+_ITEM = re.compile(r"\s*(?:[-*+]|\d+[.)])\s")
+
+
+def _unindent(lines: list[str]) -> list[str]:
+    """Lines of text inside HTML without their indentation (HTML source is indented for
+    looks; kept, it would read as Markdown code), except a nested list's."""
+    out: list[str] = []
+    in_list = False
+    for line in lines:
+        item = _ITEM.match(line)
+        if not line.strip():
+            out.append("")
+            continue
+        if in_list and line[:1] in " \t":
+            out.append(line.rstrip())
+            continue
+        in_list = bool(item)
+        out.append(line.strip())
+    return out
+
+
 def _lang_of(attrs: dict[str, str | None]) -> str:
     for cls in (attrs.get("class") or "").split():
         if cls.startswith(("language-", "lang-")):
@@ -375,8 +400,16 @@ def convert_blocks(tokens: list[Token], md, env, depth: int = 0) -> list[Token]:
     out: list[Token] = []
     open_quotes: list[int] = []  # blockquotes opened by one HTML block and closed by a later one
     for tok in tokens:
-        if tok.type != "html_block" or depth > 2:
+        if tok.type != "html_block":
             out.append(tok)
+            continue
+        if depth > 2:  # nested too deep to convert again: its text, inline HTML and all
+            for kind, nesting in (("paragraph_open", 1), ("inline", 0), ("paragraph_close", -1)):
+                new_tok = Token(kind, "p" if nesting else "", nesting, map=tok.map, block=True)
+                if kind == "inline":
+                    new_tok.content = " ".join(tok.content.split())
+                    new_tok.children = []
+                out.append(new_tok)
             continue
         content = tok.content
         stripped = content.strip()

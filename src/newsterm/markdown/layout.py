@@ -194,14 +194,23 @@ def inline_text(children: list[Token], base: Style, palette: Palette, links: lis
             style += s
         return style
 
+    line_start = False  # right after a line break: leading blanks are not shown (as in HTML)
     for tok in children:
         kind = tok.type
+        if line_start and kind in ("text", "softbreak"):
+            if kind == "softbreak" or not tok.content.strip():
+                continue
+            text.append(tok.content.lstrip(), current())
+            line_start = False
+            continue
+        line_start = False
         if kind == "text":
             text.append(tok.content, current())
         elif kind == "softbreak":
             text.append(" ")
         elif kind == "hardbreak":
             text.append("\n")
+            line_start = True
         elif kind in ("code_inline", "math_inline", "math_inline_double"):
             text.append(tok.content, current() + palette.code)
         elif kind in _STYLE_OPEN:
