@@ -124,8 +124,8 @@ class _BlockReader(HTMLParser):
         """The text read so far becomes paragraphs (Markdown in it is read too)."""
         text = "".join(self.buf)
         self.buf = []
-        if not text.strip():
-            return
+        if not _SHOWN.sub("", text).strip():
+            return  # only white space and tags that show nothing (a <span> left open ...)
         if self.heading:
             return
         lines = _unindent(textwrap.dedent(text).strip("\n").split("\n"))
@@ -367,6 +367,7 @@ class _BlockReader(HTMLParser):
         return self.tokens
 
 
+_SHOWN = re.compile(r"<(?!img|iframe|input|video)[a-zA-Z/][^<>]*>")
 _ITEM = re.compile(r"\s*(?:[-*+]|\d+[.)])\s")
 
 
