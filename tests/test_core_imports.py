@@ -72,7 +72,8 @@ def test_search_command_does_not_import_textual_or_rich(tmp_path: Path):
     assert done.returncode == 0, done.stderr
     assert "넷플릭스" in done.stdout
     # A search of an existing index: Whoosh's eager urllib import is skipped, and the YAML
-    # parser and dataclasses are not loaded at all (cold start is a feature).
+    # parser is not loaded at all (cold start is a feature). dataclasses is: the snippets are
+    # the reader's rendered text, from markdown-it tokens (a Token is a dataclass).
     done = _run(
         f"""
         import sys

@@ -225,9 +225,11 @@ def inline_text(children: list[Token], base: Style, palette: Palette, links: lis
             if stack:
                 stack.pop()
         elif kind == "image":
-            alt = " ".join((tok.content or "").split())
-            label = f"[image: {alt}]" if alt else "[image]"
             src = str(tok.attrs.get("src", ""))
+            alt = " ".join((tok.content or "").split())
+            if not alt:  # no alt text: the file's name says more than nothing
+                alt = src.split("?")[0].rstrip("/").rsplit("/", 1)[-1][:60]
+            label = f"[image: {alt}]" if alt else "[image]"
             style = current() + palette.placeholder
             if src and not stack:
                 links.append(src)
