@@ -164,7 +164,7 @@ def test_progress_bar_only_on_a_terminal_after_a_second(monkeypatch, capsys):
     hidden = cli_search._Progress("x", enabled=True)
     hidden(1, 10)
     assert hidden.bar is None  # stderr is not a terminal here
-    monkeypatch.setattr(cli_search, "_isatty", lambda stream: True)
+    monkeypatch.setattr(cli_search, "isatty", lambda stream: True)
     quick = cli_search._Progress("x", enabled=True)
     quick(1, 10)
     assert quick.bar is None  # not yet a second
@@ -290,8 +290,36 @@ def test_color_option_overrides_the_terminal_check(env, capsys, monkeypatch):
     assert run(env, "search", "--color", "always", "넷플릭스") == 0
     out = capsys.readouterr().out
     assert "\x1b[1;33m넷플릭스" in out  # styled though stdout is not a terminal
-    monkeypatch.setattr(cli_search, "_fancy", lambda stream: True)
+    monkeypatch.setattr(cli_search, "fancy", lambda stream: True)
     assert run(env, "search", "--color", "never", "넷플릭스") == 0
     assert ANSI not in capsys.readouterr().out
     assert run(env, "search", "넷플릭스") == 0  # auto: as the terminal check says
     assert ANSI in capsys.readouterr().out
+
+
+def test_hits_are_cleaned_by_the_cores_cleaner_plain_and_styled():
+    # Text from elsewhere than a freshly read post (an old index) goes through text.py's
+    # policy too: no bidi override or isolate, no C0/C1 control, a lone surrogate as U+FFFD.
+    from datetime import datetime
+
+    from newsterm.search.index import Hit, SearchResults
+
+    hit = Hit(
+        path="2025/\u202egnp.exe.md",
+        title="제목\u202e뒤집힘 \u2066격리\u2069 \udcff끝\x9b",
+        date=datetime(2025, 8, 18),
+        categories=["뉴\u202d스"],
+        tags=[],
+        score=1.0,
+    )
+    hit.snippet, hit.spans = "앞\u202e 넷플릭스\udcff 뒤\x1b[2J", [(3, 7)]
+    for printer in (cli_search._print_plain, cli_search._print_styled):
+        out = io.StringIO()
+        printer(SearchResults([hit], 1), out)
+        text = out.getvalue()
+        for bad in ("\u202e", "\u202d", "\u2066", "\u2069", "\udcff", "\x9b", "\x1b[2J"):
+            assert bad not in text, (printer.__name__, bad)
+        assert "제목뒤집힘 격리 \ufffd끝" in text
+        assert "gnp.exe.md" in text and "뉴스" in text
+        text.encode("utf-8")  # writable to any UTF-8 terminal
+    assert "\x1b[1;33m넷플릭스\x1b[0m" in text  # the match is still highlighted

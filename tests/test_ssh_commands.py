@@ -117,3 +117,28 @@ def test_requests_asyncssh_refuses_itself_get_a_refused_line():
         ("exec", {"reason": "not-utf-8"}),
         ("subsystem", {"reason": "not-ascii"}),
     ]
+
+
+def test_the_allow_list_is_the_search_commands_own_declaration():
+    """Every option of `newsterm search` marked served is accepted and passed on so that the
+    CLI's own parser reads it; every other one (a folder) is refused."""
+    from newsterm.cli import build_parser
+    from newsterm.search.options import SEARCH_OPTIONS
+    from newsterm.ssh.commands import USAGE
+
+    served = [o for o in SEARCH_OPTIONS if o.served]
+    assert {o.name for o in served} == {"--json", "--limit", "--sort", "--color"}
+    for o in SEARCH_OPTIONS:
+        value = [] if o.flag else [o.choices[-1] if o.choices else "3" if o.number else "/x"]
+        command = " ".join(["search", o.name, *value, "word"])
+        if not o.served:
+            with pytest.raises(CommandRefused, match="not allowed"):
+                parse_exec(command)
+            assert o.name not in USAGE
+            continue
+        assert o.usage() in USAGE
+        argv = parse_exec(command).argv("/a", "/i")
+        parsed = vars(build_parser(argv).parse_args(argv))
+        expected = True if o.flag else int(value[0]) if o.number else value[0]
+        assert parsed[o.dest] == expected, o.name
+        assert parsed["query"] == ["word"]

@@ -35,21 +35,25 @@ def _argparse():
 
 
 def _add_archive(p: argparse.ArgumentParser, top: bool = False) -> None:
+    from newsterm.search.options import option
+
+    spec = option("--archive")
+    assert spec is not None
     # Sub-commands use SUPPRESS so that `newsterm --archive X list` keeps the top-level value.
     p.add_argument(
-        "--archive",
-        metavar="DIR",
+        spec.name,
+        metavar=spec.metavar,
         default=None if top else _argparse().SUPPRESS,
-        help="archive folder (default: $NEWSTERM_ARCHIVE, else the bundled archive)",
+        help=spec.help,
     )
 
 
 def _add_index_dir(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--index-dir",
-        metavar="DIR",
-        help="where the search index lives (default: newsterm's cache folder, one per archive)",
-    )
+    from newsterm.search.options import option
+
+    spec = option("--index-dir")
+    assert spec is not None
+    p.add_argument(spec.name, metavar=spec.metavar, help=spec.help)
 
 
 def _port(text: str) -> int:
@@ -115,23 +119,27 @@ def _check_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print a JSON array")
 
 
-SORTS = ("relevance", "date")
-COLORS = ("auto", "always", "never")
-
-
 def _search_args(p: argparse.ArgumentParser) -> None:
+    from newsterm.search.options import SEARCH_OPTIONS
+
     _add_archive(p)
-    _add_index_dir(p)
     p.add_argument("query", nargs="+", metavar="QUERY", help="words, phrases, field:value ...")
-    p.add_argument("--limit", type=int, default=20, metavar="N", help="at most N hits (20)")
-    p.add_argument("--sort", choices=SORTS, default="relevance")
-    p.add_argument("--json", action="store_true", help="print a JSON array")
-    p.add_argument(
-        "--color",
-        choices=COLORS,
-        default="auto",
-        help="styles: on a terminal unless NO_COLOR is set (auto), always, never",
-    )
+    for o in SEARCH_OPTIONS:
+        if o.name == "--archive":
+            continue  # as every command has it (see _add_archive)
+        if o.name == "--index-dir":
+            _add_index_dir(p)
+        elif o.flag:
+            p.add_argument(o.name, action="store_true", help=o.help)
+        else:
+            p.add_argument(
+                o.name,
+                metavar=o.metavar,
+                type=int if o.number else None,
+                choices=o.choices,
+                default=o.default,
+                help=o.help,
+            )
 
 
 def _index_args(p: argparse.ArgumentParser) -> None:
@@ -232,17 +240,6 @@ COMMANDS = {
 }
 
 
-_SEARCH_VALUES = {
-    "--archive": None,
-    "--index-dir": None,
-    "--limit": None,
-    "--sort": SORTS,
-    "--color": COLORS,
-}
-"""The search options that take a value, with the values _search_args lets argparse accept
-(None: any)."""
-
-
 def _quick_search_args(argv: list[str]) -> SimpleNamespace | None:
     """The arguments of a plain ``search`` command line, read without argparse; else None.
 
@@ -269,7 +266,9 @@ def _quick_search_args(argv: list[str]) -> SimpleNamespace | None:
         i += 1
     if i >= len(argv):
         return None
-    values.update(index_dir=None, limit=20, sort="relevance", json=False, color="auto")
+    from newsterm.search.options import SEARCH_OPTIONS, option
+
+    values.update((o.dest, o.default) for o in SEARCH_OPTIONS if o.name != "--archive")
     words: list[str] = []
     words_ended = False
     i += 1
@@ -283,26 +282,28 @@ def _quick_search_args(argv: list[str]) -> SimpleNamespace | None:
             continue
         words_ended = bool(words)
         name, eq, value = tok.partition("=")
-        if name == "--json" and not eq:
-            values["json"] = True
-            continue
-        if name not in _SEARCH_VALUES:
+        spec = option(name)
+        if spec is None:
             return None
+        if spec.flag:
+            if eq:
+                return None  # argparse: "ignored explicit argument"
+            values[spec.dest] = True
+            continue
         if not eq:
             if i >= len(argv) or argv[i].startswith("-"):
                 return None
             value = argv[i]
             i += 1
-        choices = _SEARCH_VALUES[name]
-        if choices is not None and value not in choices:
+        if spec.choices is not None and value not in spec.choices:
             return None
-        if name == "--limit":
+        if spec.number:
             try:
-                values["limit"] = int(value)  # as argparse's type=int
+                values[spec.dest] = int(value)  # as argparse's type=int
             except ValueError:
                 return None
         else:
-            values[name[2:].replace("-", "_")] = value
+            values[spec.dest] = value
     if not words:
         return None
     from types import SimpleNamespace
@@ -343,19 +344,14 @@ class NoTerminalError(NewstermError):
     exit_code = 1
 
 
-def _isatty(stream) -> bool:
-    try:
-        return stream is not None and stream.isatty()
-    except (AttributeError, ValueError):
-        return False
-
-
 def _dispatch(args: argparse.Namespace) -> int:
     command = args.command or "read"
     if command == "read":
         if getattr(args, "served", False) and not (sys.stdin.isatty() and sys.stdout.isatty()):
             raise NoTerminalError("the reader needs a terminal; connect with ssh -t")
-        if not (_isatty(sys.stdin) and _isatty(sys.stderr)):
+        from newsterm.cli_style import isatty
+
+        if not (isatty(sys.stdin) and isatty(sys.stderr)):
             # Textual reads keys from stdin and draws on stderr: without a terminal it would
             # wait for keys forever while writing escape sequences into a pipe or file.
             raise NoTerminalError(

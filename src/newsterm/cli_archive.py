@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from datetime import datetime
-from typing import TextIO
 
 from newsterm.archive import Archive, date_iso, date_time_text
+from newsterm.cli_style import fancy, paint
 from newsterm.models import Post, Problem
 from newsterm.paths import resolve_archive
 from newsterm.text import json_safe, one_line, strip_controls
@@ -51,15 +50,6 @@ _one_line = one_line
 
 def _open_archive(args: argparse.Namespace) -> Archive:
     return Archive(resolve_archive(getattr(args, "archive", None)))
-
-
-def _fancy(stream: TextIO) -> bool:
-    """Rich output: a terminal, colours not refused, and not a dumb terminal."""
-    try:
-        tty = stream.isatty()
-    except (AttributeError, ValueError):
-        return False
-    return tty and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
 
 
 def date_text(date: datetime | None) -> str:
@@ -183,14 +173,6 @@ def list_widths(rows: list[tuple[str, str, str, str]], total: int) -> tuple[int,
     return title_w, cats_w, path_w
 
 
-_SGR = {"bold": "\x1b[1m", "dim": "\x1b[2m", "green": "\x1b[32m", "cyan": "\x1b[36m"}
-_RESET = "\x1b[0m"
-
-
-def _paint(text: str, style: str) -> str:
-    return f"{_SGR[style]}{text}{_RESET}" if style and text.strip() else text
-
-
 def colour_rows(posts: list[Post], total: int) -> str:
     """Terminal ``list`` output for a ``total``-cell-wide screen: a bold header, then one row
     per post with coloured columns sized by :func:`list_widths`, never wider than the screen.
@@ -201,12 +183,14 @@ def colour_rows(posts: list[Post], total: int) -> str:
     title_w, cats_w, path_w = list_widths(rows, total)
 
     def line(date: str, title: str, cats: str, path: str, header: bool = False) -> str:
-        styles = ("bold",) * 4 if header else ("cyan", "", "green", "dim")
-        parts = [_paint(fit(date, 10), styles[0]), _paint(fit(title, title_w), styles[1])]
+        styles = (
+            ("list.header",) * 4 if header else ("list.date", None, "list.categories", "list.path")
+        )
+        parts = [paint(fit(date, 10), styles[0]), paint(fit(title, title_w), styles[1])]
         if cats_w:
-            parts.append(_paint(fit(cats, cats_w), styles[2]))
+            parts.append(paint(fit(cats, cats_w), styles[2]))
         if path_w:
-            parts.append(_paint(fit(path, path_w).rstrip(), styles[3]))
+            parts.append(paint(fit(path, path_w).rstrip(), styles[3]))
         return "  ".join(parts).rstrip()
 
     out = [line("Date", "Title", "Categories", "Path", header=True)]
@@ -222,7 +206,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         _dump_json_rows([post_json(p) for p in posts])
     elif not posts:
         print(f"newsterm: no posts in {archive.root}", file=sys.stderr)
-    elif _fancy(sys.stdout):
+    elif fancy(sys.stdout):
         import shutil
 
         _write(colour_rows(posts, shutil.get_terminal_size((100, 24)).columns))
@@ -354,7 +338,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     from newsterm.markdown.preprocess import preprocess
 
     post_link = _post_link(archive)
-    if _fancy(sys.stdout) and post.body.count("\n") <= RICH_MAX_LINES:
+    if fancy(sys.stdout) and post.body.count("\n") <= RICH_MAX_LINES:
         _show_rich(post, post.body, post_link)
     else:
         # Piped: still Markdown (for pandoc and friends), with the template dialects (Liquid,

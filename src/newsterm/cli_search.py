@@ -14,12 +14,13 @@ from __future__ import annotations
 import gc
 import json
 import os
-import re
 import sys
 import time
 from pathlib import Path
 
+from newsterm.cli_style import fancy, isatty, paint
 from newsterm.errors import IndexBusyError, NewstermError
+from newsterm.text import one_line, strip_controls
 
 TYPE_CHECKING = False  # typing is not imported at run time (start-up)
 if TYPE_CHECKING:
@@ -31,23 +32,9 @@ __all__ = ["cmd_index", "cmd_search"]
 SHOW_PROGRESS_AFTER = 1.0
 """Seconds a build runs before the progress bar appears."""
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def _clean(text: str) -> str:
-    """One line with no control characters (a post must not drive the terminal)."""
-    return " ".join(_CONTROL.sub("", text).split())
-
-
-def _isatty(stream: TextIO) -> bool:
-    try:
-        return stream.isatty()
-    except (AttributeError, ValueError):
-        return False
-
-
-def _fancy(stream: TextIO) -> bool:
-    return _isatty(stream) and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+# One line, made safe by the core's cleaner (a post must not drive the terminal: controls,
+# bidi overrides and lone surrogates never reach it; see newsterm.text).
+_clean = one_line
 
 
 def _styles_wanted(color: str, out: TextIO) -> bool:
@@ -55,7 +42,7 @@ def _styles_wanted(color: str, out: TextIO) -> bool:
     unless ``NO_COLOR`` is set or the terminal is ``dumb``."""
     if color == "always":
         return True
-    return color == "auto" and _fancy(out)
+    return color == "auto" and fancy(out)
 
 
 def _date_text(date) -> str:
@@ -69,7 +56,7 @@ class _Progress:
 
     def __init__(self, label: str, enabled: bool) -> None:
         self.label = label
-        self.enabled = enabled and _isatty(sys.stderr) and os.environ.get("TERM") != "dumb"
+        self.enabled = enabled and isatty(sys.stderr) and os.environ.get("TERM") != "dumb"
         self.started = time.monotonic()
         self.bar = None
         self.task = None
@@ -194,54 +181,36 @@ def _print_plain(results, out: TextIO) -> None:
             out.write(f"  {_clean(hit.snippet)}\n")
 
 
-# Styles of the terminal output, as SGR sequences every terminal knows (bold, dim and the basic
-# colours, as a terminal's theme shows them). rich would write the same sequences here, but it
-# takes ~35 ms to import: a third of a one-shot search, which is made to answer like rg.
-_SGR = {
-    "title": "1",  # bold
-    "date": "32",  # green
-    "categories": "35",  # magenta
-    "path": "36",  # cyan
-    "snippet": "2",  # dim
-    "match": "1;33",  # bold yellow
-    "footer": "2",
-}
-
-
-def _styled(text: str, style: str) -> str:
-    return f"\x1b[{_SGR[style]}m{text}\x1b[0m" if text else ""
-
-
 def _print_styled(results, out: TextIO) -> None:
     """The hits for a terminal: as the plain form (see _print_plain), with styles."""
     for i, hit in enumerate(results.hits):
         if i:
             out.write("\n")
-        out.write(_styled(_clean(hit.title), "title") + "\n")
-        meta = "  " + _styled(_date_text(hit.date), "date")
+        out.write(paint(_clean(hit.title), "title") + "\n")
+        meta = "  " + paint(_date_text(hit.date), "date")
         if hit.categories:
             cats = ", ".join(_clean(c) for c in hit.categories)
-            meta += " · " + _styled(cats, "categories")
-        out.write(f"{meta} · {_styled(_clean(hit.path), 'path')}\n")
+            meta += " · " + paint(cats, "categories")
+        out.write(f"{meta} · {paint(_clean(hit.path), 'path')}\n")
         if hit.snippet:
             out.write("  " + _snippet_styled(hit.snippet, hit.spans) + "\n")
     shown = len(results.hits)
     word = "post" if results.total == 1 else "posts"
     more = f"{shown} of {results.total} {word}" if results.total > shown else f"{shown} {word}"
-    out.write("\n" + _styled(more, "footer") + "\n")
+    out.write("\n" + paint(more, "footer") + "\n")
 
 
 def _snippet_styled(snippet: str, spans: list[tuple[int, int]]) -> str:
-    # Control characters are dropped span by span so the highlight offsets stay right.
+    # Unsafe characters are dropped span by span so the highlight offsets stay right.
     parts = []
     pos = 0
     for start, end in spans:
         if start < pos or end > len(snippet):
             continue
-        parts.append(_styled(_CONTROL.sub("", snippet[pos:start]), "snippet"))
-        parts.append(_styled(_CONTROL.sub("", snippet[start:end]), "match"))
+        parts.append(paint(strip_controls(snippet[pos:start]), "snippet"))
+        parts.append(paint(strip_controls(snippet[start:end]), "match"))
         pos = end
-    parts.append(_styled(_CONTROL.sub("", snippet[pos:]), "snippet"))
+    parts.append(paint(strip_controls(snippet[pos:]), "snippet"))
     return "".join(parts)
 
 

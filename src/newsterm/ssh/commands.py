@@ -10,15 +10,14 @@ from __future__ import annotations
 import shlex
 from dataclasses import dataclass
 
+from newsterm.search.options import SEARCH_OPTIONS, option
+
 MAX_COMMAND_CHARS = 2000
 MAX_WORDS = 64
 MAX_LIMIT = 200
-SORTS = ("relevance", "date")
-COLORS = ("auto", "always", "never")
-USAGE = (
-    "only 'search [--json] [--limit N] [--sort relevance|date] [--color always|never] QUERY'"
-    " can be run here"
-)
+SERVED = tuple(o for o in SEARCH_OPTIONS if o.served)
+"""The options of ``newsterm search`` a client may give (the search's own declaration)."""
+USAGE = "only 'search " + " ".join(f"[{o.usage()}]" for o in SERVED) + " QUERY' can be run here"
 
 
 @dataclass(slots=True)
@@ -37,16 +36,16 @@ class SearchRequest:
         ``terminal``: the client asked for a pty (``ssh -t``), so the output is styled unless
         the request says ``--color never`` (the search itself writes into a pipe)."""
         out = ["search", "--archive", archive, "--index-dir", index_dir]
-        if self.json:
-            out.append("--json")
-        if self.limit is not None:
-            out += ["--limit", str(self.limit)]
-        if self.sort is not None:
-            out += ["--sort", self.sort]
-        color = self.color or "auto"
-        if color == "auto":
-            color = "always" if terminal else "never"
-        out += ["--color", color]
+        for o in SERVED:
+            value = getattr(self, o.dest)
+            if o.dest == "color":
+                value = value or "auto"
+                if value == "auto":
+                    value = "always" if terminal else "never"
+            if o.flag:
+                out += [o.name] if value else []
+            elif value is not None:
+                out += [o.name, str(value)]
         return [*out, "--", *self.words]
 
 
@@ -89,26 +88,25 @@ def parse_exec(command: str) -> SearchRequest:
             req.words.append(tok)
             continue
         name, eq, value = tok.partition("=")
-        if name == "--json" and not eq:
-            req.json = True
-        elif name in ("--limit", "--sort", "--color"):
-            if not eq:
-                if i >= len(rest):
-                    raise CommandRefused(f"{name} needs a value")
-                value = rest[i]
-                i += 1
-            if name == "--limit":
-                req.limit = _int_limit(value)
-            elif name == "--color":
-                if value not in COLORS:
-                    raise CommandRefused(f"--color must be one of: {', '.join(COLORS)}")
-                req.color = value
-            elif value in SORTS:
-                req.sort = value
-            else:
-                raise CommandRefused(f"--sort must be one of: {', '.join(SORTS)}")
-        else:
+        spec = option(name)
+        if spec is None or not spec.served:
             raise CommandRefused(f"option {name} is not allowed; {USAGE}")
+        if spec.flag:
+            if eq:
+                raise CommandRefused(f"{name} takes no value")
+            setattr(req, spec.dest, True)
+            continue
+        if not eq:
+            if i >= len(rest):
+                raise CommandRefused(f"{name} needs a value")
+            value = rest[i]
+            i += 1
+        if spec.number:
+            setattr(req, spec.dest, _int_limit(value))
+        elif spec.choices is not None and value not in spec.choices:
+            raise CommandRefused(f"{name} must be one of: {', '.join(spec.choices)}")
+        else:
+            setattr(req, spec.dest, value)
     if not req.words:
         raise CommandRefused("search needs a query")
     if len(req.words) > MAX_WORDS:
