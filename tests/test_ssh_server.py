@@ -716,9 +716,11 @@ def test_a_warm_spare_reader_serves_a_session_like_a_cold_one(world, tmp_path):
 
     try:
         (spare,) = wait_for(spares, 15)
+        # (read once it has exec'd: between fork and exec /proc shows the server's own)
+        command = [sys.executable, "-I", "-m", "newsterm.spare"]
+        assert wait_for(lambda: proc_cmdline(spare)[:4] == command, 10)
         env = proc_environ(spare)
         assert env["TERM"] == "xterm-256color" and "COLORTERM" not in env
-        assert proc_cmdline(spare)[:4] == [sys.executable, "-I", "-m", "newsterm.spare"]
         time.sleep(1.0)  # let it finish importing, as it would between visitors
         first = asyncio.run(asyncio.wait_for(session("xterm-256color"), 60))
         # The spare became this session's reader: its own session, the pty its terminal.

@@ -743,7 +743,9 @@ class SearchIndex:
                 with contextlib.suppress(Exception):
                     writer.cancel()
                 for task in getattr(writer, "tasks", ()):  # multi-process build: end workers
-                    task.terminate()
+                    # (a worker whose start the interrupt cut short has no process yet)
+                    with contextlib.suppress(AttributeError, OSError):
+                        task.terminate()
                 for name in ("jobqueue", "resultqueue"):
                     # Jobs still buffered for the ended workers must not keep this process
                     # waiting at exit for a queue nobody reads any more.
