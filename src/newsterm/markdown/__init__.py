@@ -15,9 +15,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from newsterm.markdown.preprocess import POST_LINK_SCHEME, preprocess
-from newsterm.markdown.setup import parse, parser
-
 __all__ = [
     "POST_LINK_SCHEME",
     "Block",
@@ -33,13 +30,29 @@ __all__ = [
     "render_text",
 ]
 
-_LAYOUT = {"Block", "HitPos", "Palette", "RenderedDoc", "Renderer", "find_hits", "prepare"}
-_LAYOUT.add("render_text")
+# Everything is loaded on first use: `newsterm search` imports newsterm.markdown.plain and
+# pays for markdown-it only when a snippet has markup to render.
+_HOME = {
+    "POST_LINK_SCHEME": "preprocess",
+    "preprocess": "preprocess",
+    "parse": "setup",
+    "parser": "setup",
+    **dict.fromkeys(
+        ("Block", "HitPos", "Palette", "RenderedDoc", "Renderer", "find_hits", "prepare"),
+        "layout",
+    ),
+    "render_text": "layout",
+}
 
 
 def __getattr__(name: str) -> Any:
-    if name in _LAYOUT:
-        from newsterm.markdown import layout
+    home = _HOME.get(name)
+    if home is None:
+        raise AttributeError(name)
+    import importlib
 
-        return getattr(layout, name)
-    raise AttributeError(name)
+    value = getattr(importlib.import_module(f"newsterm.markdown.{home}"), name)
+    # Kept here: importing the submodule "preprocess" set this package's attribute of that
+    # name to the module; the function is what ``newsterm.markdown.preprocess`` means.
+    globals()[name] = value
+    return value

@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 __all__ = ["POST_LINK_SCHEME", "default_post_link", "preprocess"]
 
@@ -131,10 +130,16 @@ _IMAGE_TAGS = {
 _LINK_TAGS = {"post_url", "link", "ref", "relref"}
 
 
-@dataclass
 class _Args:
-    positional: list[str] = field(default_factory=list)
-    named: dict[str, str] = field(default_factory=dict)
+    """A tag's arguments: positional values and ``key=value`` pairs (keys lower-cased)."""
+
+    __slots__ = ("named", "positional")
+
+    def __init__(
+        self, positional: list[str] | None = None, named: dict[str, str] | None = None
+    ) -> None:
+        self.positional = positional if positional is not None else []
+        self.named = named if named is not None else {}
 
     def get(self, *names: str) -> str:
         for n in names:

@@ -44,7 +44,7 @@ def _text_near(body: str, query: str, width: int) -> tuple[str, bool, bool]:
 
 #: Bodies up to this many characters are rendered whole for their snippet; a longer one only
 #: around its best match (rendering costs time per character, a snippet needs a few lines).
-_WHOLE_BODY = 4000
+_WHOLE_BODY = 1500
 
 
 def make_snippet(

@@ -1,0 +1,35 @@
+"""The one-line text of a post for snippets: the reader's words, no markup."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from newsterm.markdown.plain import _MARKUP, plain_excerpt, plain_text, tokens_text
+from newsterm.markdown.preprocess import preprocess
+from newsterm.markdown.setup import parse
+
+
+def test_plain_text_keeps_the_words_and_drops_the_markup():
+    body = (
+        "## 제목\n\n영화 <기생충>은 `넷플릭스`로, `_posts`와 `__get__()`.\n\n"
+        "- [ ] 할 일\n\n<div>상자 <b>굵게</b></div>\n\n{% highlight sh %}\nls\n{% endhighlight %}"
+    )
+    assert plain_text(body) == (
+        "제목 영화 <기생충>은 넷플릭스로, _posts와 __get__(). ☐ 할 일 상자 굵게 ls"
+    )
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab 가나.,()'\"%/\n\t09-:=+*_#<>`")), max_size=50))
+def test_text_without_markup_skips_the_parser_and_reads_the_same(text):
+    # The fast path (no markup character: no parser, no markdown-it import) is exact.
+    if not _MARKUP.search(text):
+        assert plain_text(text) == tokens_text(parse(preprocess(text)))
+
+
+def test_an_excerpt_never_starts_inside_fenced_code():
+    body = "para.\n\n" * 200 + "```\ncode line\n\nmore code 넷플릭스\n```\n\n" + "tail.\n\n" * 200
+    at = body.find("넷플릭스")
+    text, before, after = plain_excerpt(body, at, at + 4, context=10)
+    assert "code line more code 넷플릭스" in text and before and after
