@@ -468,12 +468,20 @@ class NewstermApp(App[int]):
         self._pending_scroll = scroll_line
         self._pending_hit = hit_index
         self._show_header()
+        from newsterm.bounds import capped_sections, shown_body
         from newsterm.outline import extract_outline
 
-        self.sections = extract_outline(post.body)
+        # A huge post: its first part is laid out, and its outline is capped (newsterm.bounds).
+        shown, cut = shown_body(post.body)
+        self.sections, total = capped_sections(extract_outline(shown))
         self.outline.set_sections(self.sections)
         self._outline_key = (id(self.sections), ())
-        self.outline.border_title = f"Outline · {sum(1 for s in self.sections for _ in s.walk())}"
+        listed = sum(1 for s in self.sections for _ in s.walk())
+        self.outline.border_title = (
+            f"Outline · {listed}" if listed == total else f"Outline · first {listed} of {total}"
+        )
+        if cut:
+            self.notify(cut, title="Long post", severity="warning", timeout=8, markup=False)
         self._narrow_outline = False
         self._set_reading(True)
         self._render_current(keep_line=None)
@@ -497,7 +505,11 @@ class NewstermApp(App[int]):
         post = self.current
         width = self.article.text_width()
         palette = palette_for(self.article, self.current_theme.dark)
-        body = post.body
+        from newsterm.bounds import cut_marker, shown_body
+
+        body, cut = shown_body(post.body)
+        if cut:
+            body += cut_marker(cut)
         big = len(body.encode("utf-8")) > BIG_POST
         if self.doc is None or self.doc is not None:
             self.article.show_placeholder("Rendering…" if big else "")
@@ -1235,9 +1247,10 @@ class NewstermApp(App[int]):
                 self._show_header(note="(this post was removed from the archive)")
             elif updated != self.current:
                 self.current = updated
+                from newsterm.bounds import capped_sections, shown_body
                 from newsterm.outline import extract_outline
 
-                self.sections = extract_outline(updated.body)
+                self.sections = capped_sections(extract_outline(shown_body(updated.body)[0]))[0]
                 self.outline.set_sections(self.sections)
                 self._outline_key = (id(self.sections), ())
                 self._render_current(keep_line=self.article.top_line())
