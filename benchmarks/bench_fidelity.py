@@ -61,6 +61,8 @@ _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)")
 _WS = re.compile(r"\s+")
 _HTML_ELEMENT = re.compile(r"<(h[1-6]|blockquote)(?:\s[^>]*)?>(.*?)</\1\s*>", re.I | re.S)
 _TAG = re.compile(r"<[^<>]*>")
+_HTML_CODE = re.compile(r"<(pre|code|textarea)\b[^>]*>(.*?)</\1\s*>", re.I | re.S)
+_ESCAPED_TAG = re.compile(r"&lt;/?[A-Za-z][^&\n]{0,80}?&gt;")
 _LIQUID_RAW = re.compile(r"\{%-?\s*(?:raw|endraw)\s*-?%\}")
 _MD = MarkdownIt("commonmark", {"html": True})
 
@@ -140,6 +142,11 @@ def code_and_html(body: str) -> tuple[str, list[tuple[str, str]]]:
                 code.append(child.content)
             elif child.type == "html_inline":
                 html_parts.append(child.content)
+    # Code in HTML (<pre>, <code>, <textarea>) and text written with entities (&lt;T&gt;) is
+    # shown as it is on purpose too.
+    for m in _HTML_CODE.finditer(body):
+        code.append(html.unescape(m.group(2)))
+    code.extend(html.unescape(m.group(0)) for m in _ESCAPED_TAG.finditer(body))
     # Jekyll runs Liquid before Markdown: {% raw %} tags inside code are never shown.
     code_text = _LIQUID_RAW.sub("", "\n".join(code))
     joined = "".join(html_parts)
