@@ -127,6 +127,51 @@ def test_a_changed_post_makes_the_server_sync_again(tmp_path: Path):
     run(go())
 
 
+def test_the_server_watches_past_bad_names_and_never_outside(tmp_path: Path):
+    """Issue 13 item 10: a ``dir\\xff`` folder and a link to /usr inside the archive."""
+    import io
+    import json
+    import os
+
+    from newsterm.ssh import log
+
+    pytest.importorskip("watchfiles")
+    archive = tmp_path / "archive"
+    (archive / "2024").mkdir(parents=True)
+    os.symlink("/usr", archive / "usr")
+    os.mkdir(os.fsencode(archive) + b"/dir\xff")
+    (archive / "2024-01-01-a.md").write_text("---\ntitle: A\n---\nx\n", encoding="utf-8")
+    sync = FakeSync()
+    stream = io.StringIO()
+    log.set_stream(stream)
+
+    async def go() -> None:
+        keeper = IndexKeeper(archive, tmp_path / "ix", sync=sync, watch=True)
+        stop = asyncio.Event()
+        task = asyncio.ensure_future(keeper.run(stop))
+        await asyncio.wait_for(keeper.ready.wait(), 10)
+        await asyncio.sleep(0.5)  # let the watcher start
+        (archive / "2024" / "2024-01-02-b.md").write_text("---\ntitle: B\n---\ny\n", "utf-8")
+        await until(lambda: keeper.syncs >= 2, 15)
+        with open(os.fsencode(archive) + b"/bad\xfe.md", "w") as f:  # watchfiles fails on it
+            f.write("x")
+        await asyncio.sleep(1.5)  # the watcher says so and starts again
+        (archive / "2024" / "2024-01-03-c.md").write_text("---\ntitle: C\n---\nz\n", "utf-8")
+        await until(lambda: keeper.syncs >= 4, 15)
+        stop.set()
+        await asyncio.wait_for(task, 5)
+
+    try:
+        run(go())
+    finally:
+        log.set_stream(None)
+    lines = [json.loads(x) for x in stream.getvalue().splitlines()]
+    problems = [r for r in lines if r.get("status") == "watch-problem"]
+    assert any(r["path"] == "dir\\xff" and "not UTF-8" in r["error"] for r in problems), lines
+    assert any("watching again" in r["error"] for r in problems), lines
+    assert not [r for r in lines if r.get("status") == "not-watching"]
+
+
 def test_the_real_sync_builds_an_index_readers_can_search(tmp_path: Path):
     pytest.importorskip("newsterm.search.index")
     from newsterm.search.index import open_index

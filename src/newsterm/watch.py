@@ -146,3 +146,5 @@ async def watch_archive(
                     await asyncio.wait_for(stop_event.wait(), pause)
                 except TimeoutError:
                     pass
+            if stop_event is None or not stop_event.is_set():
+                yield set()  # again after the pause: what changed while nothing watched

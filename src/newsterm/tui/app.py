@@ -1225,12 +1225,18 @@ class NewstermApp(App[int]):
         try:
             # Inside the archive only, never through links; bad folder names are skipped.
             async for rels in watch_archive(self.root, debounce=300, step=50, on_problem=problem):
+                if not rels:  # the watcher failed and started again: posts that came or went
+                    rels = await asyncio.to_thread(self._came_or_went)
                 if rels:
                     await self._apply_changes(rels)
         except asyncio.CancelledError:
             raise
         except Exception as err:
             self.notify(f"stopped watching the archive: {err}", severity="warning", markup=False)
+
+    def _came_or_went(self) -> set[str]:
+        listed = set(self.archive.iter_paths()) if self.archive is not None else set()
+        return listed ^ (set(self.by_path) | {p.path for p in self.problems})
 
     async def _apply_changes(self, rels: set[str]) -> None:
         archive = self.archive
