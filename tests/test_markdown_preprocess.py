@@ -176,3 +176,17 @@ def test_post_links_find_their_post_in_the_archive():
     assert find_post("dev/2020-01-01-other", paths) == paths[1]
     assert find_post("/trip/", paths) == "p/trip/index.md"
     assert find_post("missing", paths) is None
+
+
+def test_an_include_with_any_image_argument_is_an_image():
+    src = '{% include figure image_path="/assets/images/x.jpg" alt="대체" caption="설명" %}'
+    assert pp(src) == "![설명](/assets/images/x.jpg)"
+    video = '{% include video id="XsxDH4HcOWA" provider="youtube" %}'
+    assert pp(video) == "[▶ YouTube XsxDH4HcOWA](https://www.youtube.com/watch?v=XsxDH4HcOWA)"
+
+
+def test_chirpy_prompts_label_their_quote():
+    assert pp("> 설치 전에 백업하세요.\n> 꼭.\n{: .prompt-warning }") == (
+        "> **Warning:** 설치 전에 백업하세요.\n> 꼭.\n"
+    )
+    assert pp("plain\n{: .prompt-tip }") == "plain\n"

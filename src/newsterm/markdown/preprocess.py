@@ -184,7 +184,11 @@ def _image(args: _Args) -> str | None:
     """``![caption](file)`` for a tag whose arguments name an image file, else None."""
     src = args.get("src", "image", "img", "url", "file", "path", "link", "source", "name")
     if not src or not _IMAGE_EXT.search(src):
-        src = next((p for p in args.positional if _IMAGE_EXT.search(p)), "")
+        # any argument naming an image file: image_path=, img_url=, a positional file ...
+        named = [v for k, v in args.named.items() if _IMAGE_EXT.search(v) and "thumb" not in k]
+        src = next(iter(named), "") or next(
+            (p for p in args.positional if _IMAGE_EXT.search(p)), ""
+        )
     if not src:
         return None
     caption = args.get("caption", "alt", "title", "description", "desc", "text", "label")
@@ -448,6 +452,24 @@ def _without_ials(text: str) -> str:
     return _IAL.sub(lambda m: m.group(0) if any(a <= m.start() < b for a, b in spans) else "", text)
 
 
+_PROMPT = re.compile(r"\.prompt-(tip|info|warning|danger|note|important|caution)\b")
+
+
+def _label_prompt(st: _State, ial: str) -> None:
+    """Chirpy's ``{: .prompt-tip }`` under a block quote shows it as a tip box: the quote's
+    first line gets the kind as a bold label."""
+    m = _PROMPT.search(ial)
+    if not m or st.line_so_far().strip() or not st.lines or not st.lines[-1].startswith(">"):
+        return
+    first = len(st.lines) - 1
+    while first > 0 and st.lines[first - 1].startswith(">"):
+        first -= 1
+    line = st.lines[first]
+    body = line[1:].lstrip()
+    if body:
+        st.lines[first] = f"> **{m.group(1).title()}:** {body}"
+
+
 def _process_chunk(st: _State, text: str, offset: int) -> None:
     """Emit ``text`` (one or more joined lines) with its tags replaced."""
     st.pending = 0
@@ -530,6 +552,7 @@ def _replace_tags(st: _State, text: str, offset: int) -> None:
             out = ""
         else:
             out = ""  # kramdown IAL/ALD, extension end, abbreviation definition
+            _label_prompt(st, whole)
         st.emit(out)
         # a tag that spanned lines leaves its line breaks at the end of the chunk, so that
         # what followed it on its last line stays joined ("[![a](b){:\n.x}][ref]" still links)
