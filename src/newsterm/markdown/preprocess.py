@@ -466,8 +466,9 @@ def _label_prompt(st: _State, ial: str) -> None:
         first -= 1
     line = st.lines[first]
     body = line[1:].lstrip()
-    if body:
-        st.lines[first] = f"> **{m.group(1).title()}:** {body}"
+    kind = m.group(1).title()
+    if body and not body.lstrip("*_ ").lower().startswith(kind.lower()):
+        st.lines[first] = f"> **{kind}:** {body}"
 
 
 def _process_chunk(st: _State, text: str, offset: int) -> None:
