@@ -209,3 +209,15 @@ def test_no_stray_blank_starts_a_line_after_a_break():
         "text",
         "more",
     ]
+
+
+def test_headings_inside_one_html_block_keep_their_own_body_lines():
+    from newsterm.outline import extract_outline, flatten
+
+    body = "Intro.\n\n<div>\n<h2>Alpha</h2>\n<p>one</p>\n<h2>Beta</h2>\n<p>two</p>\n</div>\n"
+    doc = Renderer(60, Palette()).render(body)
+    heads = {doc.lines[b.y].plain: b.source_line for b in doc.blocks if b.heading}
+    assert heads == {"Alpha": 4, "Beta": 6}
+    outline = {s.title: s.line for s in flatten(extract_outline(body))}
+    assert outline == heads  # so the outline scrolls to each heading, not to its block
+    assert doc.lines[doc.y_of_line(6)].plain == "Beta"

@@ -190,4 +190,5 @@ def test_chirpy_prompts_label_their_quote():
         "> **Warning:** 설치 전에 백업하세요.\n> 꼭.\n"
     )
     assert pp("plain\n{: .prompt-tip }") == "plain\n"
-    assert pp("> **Warning**: already said\n{: .prompt-warning }") == "> **Warning**: already said\n"
+    said = "> **Warning**: already said\n"
+    assert pp(said + "{: .prompt-warning }") == said

@@ -108,10 +108,27 @@ class _BlockReader(HTMLParser):
         self.cell_tag = "td"
         self.summary = False
         self.stack: list[str] = []  # open containers we emitted (blockquote, ul, ol, li, dl ...)
+        self.at: int | None = None  # body line (0-based) of the next token, when known
+        self.buf_at: int | None = None  # body line where the buffered text starts
+        self.heading_at: int | None = None
+
+    def _line(self) -> int | None:
+        """The body line (0-based) the parser is on."""
+        return self.map[0] + self.getpos()[0] - 1 if self.map else None
+
+    def _text(self, text: str) -> None:
+        """Buffer text for the next paragraph, remembering the line it starts on."""
+        if self.buf_at is None and text.strip() and self.map:
+            line = self._line()
+            if line is not None:
+                self.buf_at = line + text[: len(text) - len(text.lstrip())].count("\n")
+        self.buf.append(text)
 
     # -- token helpers
     def _tok(self, kind: str, tag: str, nesting: int, **kw: object) -> Token:
-        tok = Token(kind, tag, nesting, map=list(self.map) if self.map else None, block=True)
+        line = self.at if self.at is not None else self._line()
+        where = [line, line + 1] if line is not None else None
+        tok = Token(kind, tag, nesting, map=where, block=True)
         for k, v in kw.items():
             setattr(tok, k, v)
         self.tokens.append(tok)
@@ -124,10 +141,18 @@ class _BlockReader(HTMLParser):
         """The text read so far becomes paragraphs (Markdown in it is read too)."""
         text = "".join(self.buf)
         self.buf = []
+        start, self.buf_at = self.buf_at, None
         if not _SHOWN.sub("", text).strip():
             return  # only white space and tags that show nothing (a <span> left open ...)
         if self.heading:
             return
+        self.at = start
+        try:
+            self._paragraphs(text, start)
+        finally:
+            self.at = None
+
+    def _paragraphs(self, text: str, start: int | None) -> None:
         lines = _unindent(textwrap.dedent(text).strip("\n").split("\n"))
         source = "\n".join(lines)
         if self.summary:
@@ -144,7 +169,10 @@ class _BlockReader(HTMLParser):
         sub: list[Token] = []
         self.md.block.parse(source, self.md, self.env, sub)
         for tok in sub:
-            tok.map = list(self.map) if self.map else None
+            if start is None:
+                tok.map = None
+            elif tok.map:
+                tok.map = [start + tok.map[0], start + tok.map[1]]
         if any(t.type == "html_block" for t in sub):
             sub = convert_blocks(sub, self.md, self.env, self.depth + 1)
         self.tokens.extend(sub)
@@ -195,6 +223,7 @@ class _BlockReader(HTMLParser):
         elif tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
             self.flush()
             self.heading = tag
+            self.heading_at = self._line()
         elif tag == "blockquote":
             self._open("blockquote", "blockquote")
         elif tag in ("ul", "ol", "menu", "dir"):
@@ -228,7 +257,7 @@ class _BlockReader(HTMLParser):
         elif tag in ("iframe", "video", "audio", "embed", "object"):
             link = _embed_link(a)
             if link:
-                self.buf.append(link)
+                self._text(link)
             if tag == "iframe":
                 self.skip = 1 if tag not in _VOID else 0
         elif tag in _BLOCK_PARAGRAPH:
@@ -238,9 +267,9 @@ class _BlockReader(HTMLParser):
             if not pending.strip() or pending.rstrip(" \t").endswith("\n"):
                 self.flush()  # a <br> on a line of its own separates blocks
             else:
-                self.buf.append("<br>")
+                self._text("<br>")
         else:
-            self.buf.append(raw)
+            self._text(raw)
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _VOID or tag not in HTML_TAGS:
@@ -273,13 +302,15 @@ class _BlockReader(HTMLParser):
             return
         if self.heading and tag == self.heading:
             text = " ".join("".join(self.buf).split())
-            self.buf = []
+            self.buf, self.buf_at = [], None
             level = self.heading
             self.heading = ""
             if text:
+                self.at = self.heading_at
                 self._tok("heading_open", level, 1, markup="#" * int(level[1]))
                 self._inline(text)
                 self._tok("heading_close", level, -1)
+                self.at = None
         elif tag == "blockquote":
             self._close("blockquote", "blockquote")
         elif tag in ("ul", "ol", "menu", "dir"):
@@ -294,7 +325,7 @@ class _BlockReader(HTMLParser):
         elif tag in ("video", "audio", "object"):
             pass
         elif tag not in _VOID:
-            self.buf.append(f"</{tag}>")
+            self._text(f"</{tag}>")
 
     def handle_data(self, data: str) -> None:
         if self.skip:
@@ -305,7 +336,7 @@ class _BlockReader(HTMLParser):
             if self.cell is not None:
                 self.cell.append(data)
         else:
-            self.buf.append(data)
+            self._text(data)
 
     def handle_entityref(self, name: str) -> None:
         self._ref(f"&{name};")
