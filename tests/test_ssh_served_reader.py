@@ -175,7 +175,7 @@ async def test_queries_are_capped_in_length(tmp_path: Path):
         await until(pilot, lambda: app.loaded)
         await pilot.press("t")  # the title filter
         assert await fill(app.query_one("#title-filter"), "abcdef") == MAX_QUERY
-        assert len(app.title_query) == MAX_QUERY
+        assert len(app.main.title_query) == MAX_QUERY
         await pilot.press("escape", "slash")  # the search box
         assert app.focused is app.search_panel.input
         assert await fill(app.search_panel.input, "abcdef") == MAX_QUERY

@@ -226,7 +226,7 @@ async def test_a_resize_arriving_while_the_app_closes_is_ignored():
     async with app.run_test(size=SIZE) as pilot:
         await open_seed(app, pilot)
         await app.article.remove()
-        app._article_resized()  # no NoMatches
+        app.main._article_resized()  # no NoMatches
         await pilot.pause()
 
 
@@ -557,7 +557,7 @@ async def test_every_palette_command_exists_and_runs_from_the_palette():
         await wait_for(pilot, lambda: app.loaded)
         for command in COMMANDS:
             name = command.action.split("(")[0]
-            assert callable(getattr(app, f"action_{name}", None)), command.action
+            assert callable(getattr(app.main, f"action_{name}", None)), command.action
         provider = ReaderCommands(app.screen)
         found = [hit.text async for hit in provider.discover()]
         assert set(found) == {c.description for c in COMMANDS if c.palette}
@@ -644,12 +644,12 @@ async def test_no_color_draws_in_greys_only(monkeypatch: pytest.MonkeyPatch):
 
 
 async def test_big_archive_shows_the_newest_posts_before_the_rest(monkeypatch: pytest.MonkeyPatch):
-    import newsterm.tui.app as app_module
+    import newsterm.tui.screens.main as app_module
 
     monkeypatch.setattr(app_module, "FIRST_CHUNK", 5)
     app = make_app(ARCHIVE, restore=False)
     firsts: list[tuple[list[str], str]] = []
-    original = app._loaded_first
+    original = app.main._loaded_first
 
     def record(archive, posts, done, total):
         original(archive, posts, done, total)
@@ -657,7 +657,7 @@ async def test_big_archive_shows_the_newest_posts_before_the_rest(monkeypatch: p
             ([e.path for e in app.post_list.entries], str(app.query_one("#status").render()))
         )
 
-    app._loaded_first = record  # type: ignore[method-assign]
+    app.main._loaded_first = record  # type: ignore[method-assign]
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: app.loaded)
         assert len(firsts) == 1
@@ -735,7 +735,7 @@ async def test_archive_text_in_status_and_view_title_is_not_markup(tmp_path: Pat
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: app.loaded)
         assert "[b]odd archive" in str(app.query_one("#status").render())
-        app.facets = {("category", "[red]cat[/red]")}
-        app._rebuild_list()
+        app.main.facets = {("category", "[red]cat[/red]")}
+        app.main._rebuild_list()
         await pilot.pause()
         assert "[red]cat[/red]" in str(app.query_one("#view-title").render())

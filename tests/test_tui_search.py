@@ -32,7 +32,9 @@ async def _search(app, pilot, query: str) -> None:
     await pilot.press("slash")
     for ch in query:
         await pilot.press(ch)
-    await wait_for(pilot, lambda: app.search_panel.query_text == query and not app._search_busy)
+    await wait_for(
+        pilot, lambda: app.search_panel.query_text == query and not app.main._search_busy
+    )
     await pilot.pause()
 
 
@@ -149,7 +151,7 @@ async def test_search_says_index_building_until_ready():
         await pilot.pause(0.2)
         assert "index building" in _status(app)
         assert app.search_panel.hits == []
-        app.sync_index()
+        app.main.sync_index()
         await wait_for(pilot, lambda: app.search_panel.query_text == "ai", timeout=5)
         assert app.search_panel.hits
 
@@ -157,13 +159,13 @@ async def test_search_says_index_building_until_ready():
 async def test_status_line_shows_index_progress_then_up_to_date():
     app = make_app(ARCHIVE, sync_index=True, index=FakeIndex(), restore=False)
     states: list[str] = []
-    original = app._set_index_state
+    original = app.main._set_index_state
 
     def record(text: str) -> None:
         states.append(text)
         original(text)
 
-    app._set_index_state = record  # type: ignore[method-assign]
+    app.main._set_index_state = record  # type: ignore[method-assign]
     async with app.run_test(size=SIZE) as pilot:
         await _ready(app, pilot)
         await wait_for(pilot, lambda: states and states[-1] == "up to date")
@@ -178,10 +180,10 @@ async def test_facets_narrow_the_search():
         await _ready(app, pilot)
         await _search(app, pilot, "the")
         everywhere = {h.path for h in app.search_panel.hits}
-        app.facets = {("year", "2015")}
-        app._rebuild_list()
-        app._schedule_search(0)
-        await wait_for(pilot, lambda: index.calls[-1][1] is not None and not app._search_busy)
+        app.main.facets = {("year", "2015")}
+        app.main._rebuild_list()
+        app.main._schedule_search(0)
+        await wait_for(pilot, lambda: index.calls[-1][1] is not None and not app.main._search_busy)
         await pilot.pause()
         scoped = {h.path for h in app.search_panel.hits}
         assert scoped and scoped < everywhere
@@ -214,7 +216,9 @@ async def test_one_character_waits_for_more_unless_enter():
         assert index.calls == []
         assert "keep typing" in _status(app)
         await pilot.press("enter")
-        await wait_for(pilot, lambda: app.search_panel.query_text == "반" and not app._search_busy)
+        await wait_for(
+            pilot, lambda: app.search_panel.query_text == "반" and not app.main._search_busy
+        )
         assert [q for q, _ in index.calls] == ["반"]
         assert app.search_panel.hits
         await pilot.press("도")

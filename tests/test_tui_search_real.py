@@ -29,7 +29,7 @@ async def _type(app, pilot, text: str) -> None:
     for ch in text:
         await pilot.press(ch if ch != " " else "space")
     await wait_for(
-        pilot, lambda: app.search_panel.query_text == text and not app._search_busy, timeout=10
+        pilot, lambda: app.search_panel.query_text == text and not app.main._search_busy, timeout=10
     )
     await pilot.pause()
 

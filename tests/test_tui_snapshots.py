@@ -78,7 +78,7 @@ async def _search(pilot) -> None:
     await wait_for(pilot, lambda: app.loaded and app.index_ready)
     await pilot.press("slash", *"넷플릭스")
     await wait_for(
-        pilot, lambda: app.search_panel.query_text == "넷플릭스" and not app._search_busy
+        pilot, lambda: app.search_panel.query_text == "넷플릭스" and not app.main._search_busy
     )
     await pilot.pause()
     await pilot.pause()

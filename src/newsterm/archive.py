@@ -57,7 +57,7 @@ import errno
 import os
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -128,6 +128,14 @@ def _title_from_name(path: str) -> str:
     slug = slug_of(path)
     words = re.sub(r"[-_]+", " ", slug).strip()
     return one_line(_nfc(words or slug))  # file names made on macOS are often NFD
+
+
+def path_date_key(rel: str) -> tuple[int, float, str]:
+    """Sort key of a file by the date in its path (file name or folders): newest first."""
+    date = _date_from_path(rel)
+    if date is None:
+        return (1, 0.0, rel)
+    return (0, -date.timestamp(), rel)
 
 
 def post_sort_key(post: Post) -> tuple[int, float, str]:
@@ -724,19 +732,64 @@ class Archive:
             self._zones[folder] = zone
         return zone
 
-    def load_all(self) -> tuple[list[Post], list[Problem]]:
-        """Every post (newest first, undated last) and every file that could not be read."""
+    def load_all(
+        self,
+        *,
+        first: int = 0,
+        on_first: Callable[[list[Post], int, int], None] | None = None,
+        on_progress: Callable[[int, int], None] | None = None,
+        progress_every: int = 2000,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> tuple[list[Post], list[Problem]]:
+        """Every post (newest first, undated last) and every file that could not be read.
+
+        Files are read newest path date first (:func:`path_date_key`), so a reader can show the
+        newest posts before a big archive is read: after ``first`` files (when there are more),
+        ``on_first(posts so far, newest first, done, total)`` is called; after that
+        ``on_progress(done, total)`` every ``progress_every`` files. When ``cancelled()`` turns
+        true, reading stops and what was read so far is returned.
+        """
+        rels = sorted(self._walk(), key=path_date_key)
+        total = len(rels)
         posts: list[Post] = []
         problems: list[Problem] = []
-        for rel in self._walk():
+        for done, rel in enumerate(rels, 1):
+            if cancelled is not None and cancelled():
+                break
             try:
                 posts.append(self.read(rel))
             except PostError as err:
                 problems.append(Problem(rel, str(err)))
+            if done == first and total > first and on_first is not None:
+                on_first(sorted(posts, key=post_sort_key), done, total)
+            elif done > first and on_progress is not None and done % progress_every == 0:
+                on_progress(done, total)
         posts.sort(key=post_sort_key)
         problems.extend(self.walk_problems)
         problems.sort(key=lambda p: p.path)
         return posts, problems
+
+    def reread(
+        self, rels: Iterable[str], posts: list[Post], problems: list[Problem]
+    ) -> tuple[list[Post], list[Problem]]:
+        """The post and problem lists after the files ``rels`` changed, added or went."""
+        candidates = set(self._walk())
+        by_path = {p.path: p for p in posts}
+        bad = {p.path: p for p in problems}
+        for rel in rels:
+            by_path.pop(rel, None)
+            bad.pop(rel, None)
+            if rel not in candidates:
+                continue
+            try:
+                by_path[rel] = self.read(rel)
+            except PostError as err:
+                bad[rel] = Problem(rel, str(err))
+            except OSError as err:
+                bad[rel] = Problem(rel, err.strerror or str(err))
+        return sorted(by_path.values(), key=post_sort_key), sorted(
+            bad.values(), key=lambda p: p.path
+        )
 
     def find(self, name: str) -> Post:
         """The post named by a relative path or a unique slug; ArchiveError otherwise."""

@@ -23,7 +23,7 @@ class ReaderCommands(Provider):
             yield command, f"{command.description}", keys
 
     def _run(self, action: str) -> None:
-        self.app.call_later(self.app.run_action, action, self.app)
+        self.app.call_later(self.app.run_action, action, self.screen)
 
     async def discover(self) -> Hits:
         for command, name, keys in self._commands():

@@ -139,7 +139,13 @@ ARTICLE_COMMANDS: tuple[Command, ...] = (
     Command("article.leave", "escape,h", "leave", "Back to the list", G_ARTICLE, palette=False),
 )
 
-ALL_COMMANDS: tuple[Command, ...] = COMMANDS + LIST_COMMANDS + ARTICLE_COMMANDS
+G_FILTER = "In the title filter"
+
+FILTER_COMMANDS: tuple[Command, ...] = (
+    Command("filter.cancel", "escape", "cancel", "Clear the filter", G_FILTER, palette=False),
+)
+
+ALL_COMMANDS: tuple[Command, ...] = COMMANDS + LIST_COMMANDS + ARTICLE_COMMANDS + FILTER_COMMANDS
 KNOWN_IDS = frozenset(c.binding_id for c in ALL_COMMANDS)
 
 

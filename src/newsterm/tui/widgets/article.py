@@ -14,13 +14,13 @@ from rich.text import Text
 from textual import events
 from textual.cache import LRUCache
 from textual.geometry import Size
-from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widgets import Static
 
 from newsterm.archive import date_time_text
 from newsterm.models import Post
+from newsterm.tui import messages
 from newsterm.tui.keys import ARTICLE_COMMANDS
 from newsterm.tui.render import HitPos, Palette, RenderedDoc, reading_minutes
 
@@ -85,23 +85,10 @@ class ArticleView(ScrollView, can_focus=True):
     }
     BINDINGS = [c.binding() for c in ARTICLE_COMMANDS]
 
-    class Scrolled(Message):
-        """The top of the view now shows body line ``line``."""
-
-        def __init__(self, line: int) -> None:
-            super().__init__()
-            self.line = line
-
-    class Resized(Message):
-        """The view changed size: the body may need re-wrapping, the header re-aligning."""
-
-    class Leave(Message):
-        """The reader asked to go back to the list."""
-
-    class LinkClicked(Message):
-        def __init__(self, href: str) -> None:
-            super().__init__()
-            self.href = href
+    Scrolled = messages.ArticleScrolled
+    Resized = messages.ArticleResized
+    Leave = messages.ArticleLeave
+    LinkClicked = messages.LinkClicked
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)

@@ -35,7 +35,7 @@ def keybar_markup(keymap: dict[str, str], served: bool, width: int = 1000) -> st
         used += cost
     kept = [items[i] for i in sorted(chosen)]
     parts = [
-        f"[@click=app.{action}][b $accent]{escape(key)}[/] {escape(label)}[/]"
+        f"[@click=screen.{action}][b $accent]{escape(key)}[/] {escape(label)}[/]"
         for key, label, action in [*kept, palette]
     ]
     return "  ".join(parts)
@@ -43,16 +43,6 @@ def keybar_markup(keymap: dict[str, str], served: bool, width: int = 1000) -> st
 
 class KeyBar(Static):
     """One line of ``key label`` pairs, ending with the command palette's key."""
-
-    DEFAULT_CSS = """
-    KeyBar {
-        height: 1;
-        dock: bottom;
-        background: $panel;
-        color: $text;
-        padding: 0 1;
-    }
-    """
 
     _keys: tuple[dict[str, str], bool] = ({}, False)
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual.message import Message
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
 from newsterm.models import Section
+from newsterm.tui import messages
 
 
 class Outline(Tree[Section]):
@@ -21,13 +21,8 @@ class Outline(Tree[Section]):
         ("escape", "leave", "Back to the article"),
     ]
 
-    class Leave(Message):
-        """Esc: back to the article."""
-
-    class Jump(Message):
-        def __init__(self, section: Section) -> None:
-            super().__init__()
-            self.section = section
+    Leave = messages.OutlineLeave
+    Jump = messages.OutlineJump
 
     def __init__(self, **kwargs) -> None:
         super().__init__("Outline", **kwargs)

@@ -12,11 +12,11 @@ from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from newsterm.tui import messages
 from newsterm.tui.widgets.post_list import fit
 
 MAX_QUERY = 200
@@ -133,22 +133,9 @@ class SearchResults(OptionList):
 class SearchPanel(Vertical):
     """Query box + status + results. The app runs the searches; this only shows them."""
 
-    class QueryChanged(Message):
-        """The query changed (``now``: Enter asked for it to be searched at once, even short)."""
-
-        def __init__(self, query: str, now: bool = False) -> None:
-            super().__init__()
-            self.query = query
-            self.now = now
-
-    class Opened(Message):
-        def __init__(self, hit: Any, query: str) -> None:
-            super().__init__()
-            self.hit = hit
-            self.query = query
-
-    class Closed(Message):
-        """Esc in the query box: back to the list as it was."""
+    QueryChanged = messages.QueryChanged
+    Opened = messages.HitOpened
+    Closed = messages.SearchClosed
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)

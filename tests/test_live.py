@@ -1,0 +1,93 @@
+"""The live-archive service shared by the reader and the server: watch, then one sync at a time."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+import pytest
+
+from newsterm.live import LiveArchive
+
+
+async def _until(pred, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not pred():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out")
+        await asyncio.sleep(0.02)
+
+
+def test_changed_counts_add_up_until_the_next_sync(tmp_path: Path):
+    seen: list[int] = []
+    gate = asyncio.Event()
+
+    def sync(changed: int) -> str:
+        seen.append(changed)
+        time.sleep(0.2 if len(seen) == 1 else 0)
+        return "ok"
+
+    async def go() -> None:
+        live = LiveArchive(tmp_path, sync=sync, watch=False)
+        stop = asyncio.Event()
+        task = asyncio.ensure_future(live.run(stop))
+        await _until(lambda: len(seen) == 1, 5)
+        live.request(2)
+        live.request(3)
+        await _until(lambda: live.syncs == 2, 5)
+        stop.set()
+        gate.set()
+        await asyncio.wait_for(task, 5)
+
+    asyncio.run(go())
+    assert seen == [0, 5]
+
+
+def test_a_failure_is_retried_only_when_asked(tmp_path: Path):
+    calls: list[int] = []
+
+    def sync(changed: int) -> str:
+        calls.append(changed)
+        raise OSError("busy")
+
+    async def go(retry: float | None) -> LiveArchive:
+        live = LiveArchive(tmp_path, sync=sync, watch=False, on_failed=lambda err: retry)
+        stop = asyncio.Event()
+        task = asyncio.ensure_future(live.run(stop))
+        await asyncio.wait_for(live.ready.wait(), 5)
+        await asyncio.sleep(0.35)
+        stop.set()
+        await asyncio.wait_for(task, 5)
+        return live
+
+    live = asyncio.run(go(None))
+    assert len(calls) == 1 and live.failures == 1 and live.syncs == 0
+    calls.clear()
+    asyncio.run(go(0.1))
+    assert len(calls) >= 3
+
+
+def test_a_change_is_reported_with_its_path_then_synced(tmp_path: Path):
+    pytest.importorskip("watchfiles")
+    (tmp_path / "2024-01-01-a.md").write_text("---\ntitle: A\n---\nx\n", "utf-8")
+    changes: list[set[str]] = []
+    synced: list[int] = []
+
+    async def on_change(rels: set[str]) -> None:
+        changes.append(rels)
+
+    async def go() -> None:
+        live = LiveArchive(tmp_path, sync=synced.append, on_change=on_change, debounce_ms=50)
+        stop = asyncio.Event()
+        task = asyncio.ensure_future(live.run(stop))
+        await asyncio.wait_for(live.ready.wait(), 5)
+        await asyncio.sleep(0.4)  # let the watcher start
+        (tmp_path / "2024-01-02-b.md").write_text("---\ntitle: B\n---\ny\n", "utf-8")
+        await _until(lambda: live.syncs >= 2, 10)
+        stop.set()
+        await asyncio.wait_for(task, 5)
+
+    asyncio.run(go())
+    assert {"2024-01-02-b.md"} in changes
+    assert synced[0] == 0 and synced[1] >= 1
