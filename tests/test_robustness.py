@@ -817,7 +817,7 @@ def test_copied_permalink_notification_has_no_control_characters(tmp_path: Path)
             assert app.post_list.select_path(name)
             await pilot.press("enter")
             await wait_for(pilot, lambda: app.current is not None)
-            app.action_copy_permalink()
+            app.main.action_copy_permalink()
             await pilot.pause(0.1)
             return [n.message for n in app._notifications]
 

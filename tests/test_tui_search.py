@@ -224,3 +224,63 @@ async def test_one_character_waits_for_more_unless_enter():
         await pilot.press("도")
         await wait_for(pilot, lambda: app.search_panel.query_text == "반도")
         assert index.calls[-1][0] == "반도"
+
+
+async def test_clearing_filters_during_a_search_searches_again_and_keeps_focus_visible():
+    """Issue 11 bug 4: F during a search re-runs it unfiltered; focus stays on what is shown."""
+    index = FakeIndex()
+    app = make_app(ARCHIVE, sync_index=True, index=index, restore=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready(app, pilot)
+        await _search(app, pilot, "the")
+        everywhere = {h.path for h in app.search_panel.hits}
+        app.main.facets = {("year", "2015")}
+        app.main._rebuild_list()
+        app.main._schedule_search(0)
+        await wait_for(pilot, lambda: index.calls[-1][1] is not None and not app.main._search_busy)
+        await pilot.pause()
+        assert {h.path for h in app.search_panel.hits} < everywhere
+        await pilot.press("down")
+        assert app.focused is app.search_panel.results
+        await pilot.press("F")
+        await wait_for(pilot, lambda: index.calls[-1][1] is None and not app.main._search_busy)
+        await pilot.pause()
+        assert app.main.facets == set()
+        assert {h.path for h in app.search_panel.hits} == everywhere
+        assert str(len(everywhere)) in _status(app)
+        focused = app.focused
+        assert focused is app.search_panel.results and focused.region.area > 0
+        await pilot.press("escape")  # back to the query box, which is on screen
+        assert app.focused is app.search_panel.input and app.search_panel.input.region.area > 0
+
+
+async def test_facets_during_a_search_count_the_results_and_open_on_the_list():
+    """Issue 11 bug 5: the dialog's keys act on the list (space picks), counts are the results'."""
+    index = FakeIndex()
+    app = make_app(ARCHIVE, sync_index=True, index=index, restore=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready(app, pilot)
+        await _search(app, pilot, "반도체")
+        hits = [app.by_path[h.path] for h in app.search_panel.hits]
+        assert 0 < len(hits) < len(app.main.posts)
+        await pilot.press("down", "f")
+        await pilot.pause()
+        screen = app.screen
+        assert type(screen).__name__ == "FacetScreen"
+        facet_list = screen.query_one("#facet-list")
+        assert app.focused is facet_list
+        assert "search result" in str(screen.query_one("#facet-body").border_title)
+        years = {str(p.date.year) for p in hits if p.date}
+        shown = {value for kind, value in screen.counts if kind == "year"}
+        assert shown == years
+        for (kind, value), count in screen.counts.items():
+            if kind == "category":
+                assert count == sum(1 for p in hits if value in p.categories)
+        await pilot.press("space")
+        assert len(facet_list.selected) == 1
+        assert screen.query_one("#facet-filter").value == ""  # no space typed anywhere
+        await pilot.press("slash")
+        assert app.focused is screen.query_one("#facet-filter")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: type(app.screen).__name__ != "FacetScreen")
+        assert len(app.main.facets) == 1

@@ -35,6 +35,15 @@ EXTRA = {
 }
 
 
+@pytest.fixture(autouse=True)
+def fixed_config_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Help names the config file: the same path on every machine, for the snapshots."""
+    import newsterm.tui.keys
+
+    fixed = Path("/home/reader/.config/newsterm/config.toml")
+    monkeypatch.setattr(newsterm.tui.keys, "config_file", lambda: fixed)
+
+
 @pytest.fixture
 def fixed_archive(tmp_path: Path) -> Path:
     root = tmp_path / "archive"

@@ -15,13 +15,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textual.app import App, SystemCommand
-from textual.binding import Binding
 from textual.screen import Screen
 
 from newsterm import paths
 from newsterm.state import ReadingState
 from newsterm.tui.commands import ReaderCommands
-from newsterm.tui.keys import Config, load_config
+from newsterm.tui.keys import APP_COMMANDS, Config, bindings, load_config
 from newsterm.tui.screens.main import MainScreen
 
 if TYPE_CHECKING:
@@ -40,7 +39,7 @@ class NewstermApp(App[int]):
     TITLE = "newsterm"
     COMMANDS = App.COMMANDS | {ReaderCommands}
     show_search_time = True  # snapshot tests turn the (varying) search time off
-    BINDINGS = [Binding("ctrl+z", "suspend", "Suspend", show=False, id="newsterm.suspend")]
+    BINDINGS = bindings(APP_COMMANDS)
 
     def __init__(
         self,

@@ -36,6 +36,7 @@ class Command:
     served: bool = True  # offered in served (SSH) mode
     palette: bool = True
     label: str = ""  # short footer text (defaults to the description)
+    priority: bool = False  # checked before the focused widget's own keys
 
     @property
     def binding_id(self) -> str:
@@ -49,6 +50,7 @@ class Command:
             show=self.footer,
             tooltip=self.description,
             id=self.binding_id,
+            priority=self.priority,
         )
 
 
@@ -140,17 +142,97 @@ ARTICLE_COMMANDS: tuple[Command, ...] = (
 )
 
 G_FILTER = "In the title filter"
+G_OUTLINE = "In the outline"
+G_SEARCH = "In the search box"
+G_RESULTS = "In the search results"
+G_FACETS = "In the facets dialog"
+G_HELP = "In this help"
 
 FILTER_COMMANDS: tuple[Command, ...] = (
     Command("filter.cancel", "escape", "cancel", "Clear the filter", G_FILTER, palette=False),
 )
+OUTLINE_COMMANDS: tuple[Command, ...] = (
+    Command("outline.down", "j,down", "cursor_down", "Next section", G_OUTLINE, palette=False),
+    Command("outline.up", "k,up", "cursor_up", "Previous section", G_OUTLINE, palette=False),
+    Command("outline.fold", "h,left", "collapse", "Fold, or up to the parent", G_OUTLINE, False),
+    Command("outline.unfold", "l,right", "expand", "Unfold", G_OUTLINE, palette=False),
+    Command("outline.toggle", "space", "toggle_node", "Fold / unfold", G_OUTLINE, palette=False),
+    Command("outline.go", "enter", "select_cursor", "Go to the section", G_OUTLINE, False),
+    Command("outline.leave", "escape", "leave", "Back to the article", G_OUTLINE, palette=False),
+)
+SEARCH_BOX_COMMANDS: tuple[Command, ...] = (
+    Command("search.results", "down", "to_results", "Into the results", G_SEARCH, False),
+    Command("search.close", "escape", "close", "Back to the list", G_SEARCH, palette=False),
+)
+RESULTS_COMMANDS: tuple[Command, ...] = (
+    Command("results.down", "j,down", "cursor_down", "Down", G_RESULTS, palette=False),
+    Command("results.up", "k,up", "cursor_up", "Up", G_RESULTS, palette=False),
+    Command("results.first", "g,home", "first", "First", G_RESULTS, palette=False),
+    Command("results.last", "G,end", "last", "Last", G_RESULTS, palette=False),
+    Command("results.page_down", "pagedown", "page_down", "Page down", G_RESULTS, False),
+    Command("results.page_up", "pageup", "page_up", "Page up", G_RESULTS, palette=False),
+    Command("results.open", "enter,l", "select", "Open the post", G_RESULTS, palette=False),
+    Command("results.query", "escape", "to_query", "Back to the query", G_RESULTS, False),
+)
+FACET_COMMANDS: tuple[Command, ...] = (
+    Command("facets.pick", "space,x", "select", "Pick / unpick", G_FACETS, False, label="pick"),
+    Command("facets.down", "j,down", "cursor_down", "Down", G_FACETS, palette=False),
+    Command("facets.up", "k,up", "cursor_up", "Up", G_FACETS, palette=False),
+    Command(
+        "facets.filter",
+        "slash",
+        "filter",
+        "Type to filter the facets",
+        G_FACETS,
+        False,
+        label="filter",
+    ),
+    Command(
+        "facets.apply", "enter", "apply", "Apply", G_FACETS, False, label="apply", priority=True
+    ),
+    Command("facets.clear", "ctrl+x", "clear", "Clear all", G_FACETS, False, label="clear"),
+    Command("facets.cancel", "escape", "cancel", "Cancel", G_FACETS, False, label="cancel"),
+)
+HELP_COMMANDS: tuple[Command, ...] = (
+    Command("help.close", "escape,q,question_mark,f1", "dismiss", "Close", G_HELP, False),
+    Command("help.down", "j,down", "scroll('down')", "Scroll down", G_HELP, palette=False),
+    Command("help.up", "k,up", "scroll('up')", "Scroll up", G_HELP, palette=False),
+)
+APP_COMMANDS: tuple[Command, ...] = (
+    Command("suspend", "ctrl+z", "suspend", "Suspend (fg to come back)", G_APP, served=False),
+)
 
-ALL_COMMANDS: tuple[Command, ...] = COMMANDS + LIST_COMMANDS + ARTICLE_COMMANDS + FILTER_COMMANDS
+ALL_COMMANDS: tuple[Command, ...] = (
+    COMMANDS
+    + APP_COMMANDS
+    + LIST_COMMANDS
+    + ARTICLE_COMMANDS
+    + OUTLINE_COMMANDS
+    + FILTER_COMMANDS
+    + SEARCH_BOX_COMMANDS
+    + RESULTS_COMMANDS
+    + FACET_COMMANDS
+    + HELP_COMMANDS
+)
 KNOWN_IDS = frozenset(c.binding_id for c in ALL_COMMANDS)
 
 
 def commands_for(served: bool) -> tuple[Command, ...]:
+    """The screen-level commands (palette, footer) a reader gets."""
     return tuple(c for c in COMMANDS if served is False or c.served)
+
+
+def bindings(commands: tuple[Command, ...]) -> list[Binding]:
+    """Textual bindings for ``commands`` (each with its id, so the keymap can remap it)."""
+    return [c.binding() for c in commands]
+
+
+def hint(commands: tuple[Command, ...], keymap: dict[str, str]) -> str:
+    """``"space pick · enter apply"``: the keys in force, for a dialog's border."""
+    return " · ".join(
+        f"{pretty_keys(effective_keys(c, keymap)).split()[0]} {c.label or c.description.lower()}"
+        for c in commands
+    )
 
 
 @dataclass

@@ -7,13 +7,13 @@ from collections.abc import Iterable
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
 from newsterm.models import Post
+from newsterm.tui.keys import FACET_COMMANDS, bindings, hint
 
 Facet = tuple[str, str]  # (kind, value): ("category", "뉴스"), ("year", "2025"), ...
 KINDS = ("category", "tag", "year", "month")
@@ -62,31 +62,57 @@ def describe(chosen: set[Facet]) -> str:
     return " · ".join(v for _, v in sorted(chosen, key=lambda f: (KINDS.index(f[0]), f[1])))
 
 
+_LIST_KEYS = {"facets.pick", "facets.down", "facets.up", "facets.filter"}
+_SCREEN_KEYS = tuple(c for c in FACET_COMMANDS if c.id not in _LIST_KEYS)
+
+
+class FacetList(SelectionList[Facet], inherit_bindings=False):
+    """The facets with their counts; keys from the registry (space picks)."""
+
+    BINDINGS = bindings(tuple(c for c in FACET_COMMANDS if c.id in _LIST_KEYS))
+
+    def action_filter(self) -> None:
+        self.screen.query_one("#facet-filter", Input).focus()
+
+
 class FacetScreen(ModalScreen[set[Facet] | None]):
-    """Returns the chosen facets (Enter) or None (Esc)."""
+    """Returns the chosen facets (Enter) or None (Esc). It opens on the list, not the filter box,
+    so its keys (space to pick) act on the facets; ``/`` goes to the filter box.
 
-    BINDINGS = [
-        Binding("enter", "apply", "Apply", priority=True),
-        Binding("escape", "cancel", "Cancel"),
-        Binding("ctrl+x", "clear", "Clear all"),
-    ]
+    ``scope`` names what the counts count ("12 search results", "all 15 posts").
+    """
 
-    def __init__(self, counts: Counter[Facet], chosen: set[Facet]) -> None:
+    BINDINGS = bindings(_SCREEN_KEYS)
+    AUTO_FOCUS = "#facet-list"
+
+    def __init__(
+        self,
+        counts: Counter[Facet],
+        chosen: set[Facet],
+        keymap: dict[str, str] | None = None,
+        scope: str = "",
+    ) -> None:
         super().__init__()
         self.counts = counts
         self.chosen = set(chosen)
+        self.keymap = keymap or {}
+        self.scope = scope
 
     def compose(self) -> ComposeResult:
         with Vertical(id="facet-body") as body:
-            body.border_title = "Narrow by"
-            body.border_subtitle = "space pick · enter apply · ctrl+x clear · esc cancel"
-            yield Input(placeholder="filter facets", id="facet-filter")
-            yield SelectionList[Facet](id="facet-list")
+            body.border_title = f"Narrow by · counts in {self.scope}" if self.scope else "Narrow by"
+            shown = [c for c in FACET_COMMANDS if c.id in ("facets.pick", "facets.filter")]
+            body.border_subtitle = hint(tuple(shown) + _SCREEN_KEYS, self.keymap)
+            yield Input(placeholder="filter facets (/)", id="facet-filter")
+            yield FacetList(id="facet-list")
             yield Static("", id="facet-note")
 
     def on_mount(self) -> None:
         self._fill("")
-        self.query_one("#facet-list").focus()
+        facet_list = self.query_one("#facet-list", FacetList)
+        if facet_list.option_count:
+            facet_list.highlighted = 0
+        facet_list.focus()
 
     def _fill(self, needle: str) -> None:
         sl = self.query_one("#facet-list", SelectionList)

@@ -5,18 +5,29 @@ from __future__ import annotations
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.markup import escape
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from newsterm.tui.keys import ALL_COMMANDS, Command, effective_keys, pretty_keys
+from newsterm.tui.keys import (
+    ALL_COMMANDS,
+    HELP_COMMANDS,
+    Command,
+    bindings,
+    effective_keys,
+    pretty_keys,
+)
 
 
 def help_table(commands: tuple[Command, ...], keymap: dict[str, str], served: bool) -> Table:
+    """Every command by group: its keys in force, what it does, and (served readers cannot
+    remap) the binding id to remap it with."""
     table = Table.grid(padding=(0, 2))
-    table.add_column(justify="right", style="bold", no_wrap=True)
+    table.add_column(justify="right", style="bold", max_width=16)
     table.add_column()
+    if not served:
+        table.add_column(style="dim", no_wrap=True)
     groups: dict[str, list[Command]] = {}
     for command in commands:
         if served and not command.served:
@@ -26,7 +37,8 @@ def help_table(commands: tuple[Command, ...], keymap: dict[str, str], served: bo
         table.add_row("", "")
         table.add_row("", Text(group, style="bold underline"))
         for command in members:
-            table.add_row(pretty_keys(effective_keys(command, keymap)), command.description)
+            row = [pretty_keys(effective_keys(command, keymap)), command.description]
+            table.add_row(*row, *([] if served else [command.id]))
     table.add_row("", "")
     table.add_row("ctrl+p", "Command palette: every action by name")
     return table
@@ -35,21 +47,32 @@ def help_table(commands: tuple[Command, ...], keymap: dict[str, str], served: bo
 class HelpScreen(ModalScreen[None]):
     """Keys and commands; any of Esc, q, ? closes it."""
 
-    BINDINGS = [
-        Binding("escape,q,question_mark,f1", "dismiss", "Close", show=True),
-        Binding("j,down", "scroll('down')", show=False),
-        Binding("k,up", "scroll('up')", show=False),
-    ]
+    BINDINGS = bindings(HELP_COMMANDS)
 
-    def __init__(self, keymap: dict[str, str], served: bool) -> None:
+    def __init__(self, keymap: dict[str, str], served: bool, config_path: str = "") -> None:
         super().__init__()
         self.keymap = keymap
         self.served = served
+        self.config_path = config_path
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-body") as body:
             body.border_title = "newsterm · keys"
-            body.border_subtitle = "Esc to close · remap in config.toml [keymap]"
+            if self.served or not self.config_path:
+                body.border_subtitle = "Esc to close"
+            else:
+                body.border_subtitle = escape(
+                    f"Esc to close · remap: [keymap] in {self.config_path}"
+                )
+            if not self.served:
+                yield Static(
+                    Text(
+                        f"Remap a key in {self.config_path or 'config.toml'}, under [keymap]:"
+                        ' "search" = "ctrl+s"  (the id is the right-hand column)',
+                        style="dim",
+                    ),
+                    id="help-remap",
+                )
             yield Static(help_table(ALL_COMMANDS, self.keymap, self.served), id="help-table")
 
     def action_scroll(self, direction: str) -> None:

@@ -730,7 +730,10 @@ class MainScreen(Screen[None]):
         self.app.search_themes()
 
     def action_help(self) -> None:
-        self.app.push_screen(HelpScreen(self.app.keymap, self.served))
+        from newsterm.tui.keys import config_file
+
+        shown = str(config_file()).replace(str(Path.home()), "~", 1)
+        self.app.push_screen(HelpScreen(self.app.keymap, self.served, shown))
 
     def action_quit(self) -> None:
         self._remember_scroll()
@@ -820,7 +823,17 @@ class MainScreen(Screen[None]):
 
     def action_clear_filters(self) -> None:
         self._leave_view()
-        self.post_list.focus()
+        if self._searching():
+            # The search runs again over the whole archive; focus stays on what is shown.
+            self._schedule_search(0)
+            panel = self.search_panel
+            (panel.results if panel.results.has_focus and panel.hits else panel.input).focus()
+        else:
+            self.post_list.focus()
+
+    def _searching(self) -> bool:
+        """Is the search (query box and results) what the left pane shows?"""
+        return self.query_one("#left-switch", ContentSwitcher).current == "search"
 
     def key_escape(self) -> None:
         if self.focused is self.post_list and self._leave_view():
@@ -853,14 +866,25 @@ class MainScreen(Screen[None]):
         self._leave_view()
         self.post_list.focus()
 
+    def _facet_base(self) -> tuple[list[Post], str]:
+        """The posts the facet counts count, and how to name them: the search results shown
+        while searching, else the posts of the current view."""
+        panel = self.search_panel
+        if self._searching() and panel.query_text.strip() and panel.input.value.strip():
+            hits = [self.by_path[h.path] for h in panel.hits if h.path in self.by_path]
+            total = panel.total
+            if total > len(hits):
+                return hits, f"the {len(hits)} results shown (of {_fmt(total)})"
+            return hits, f"{_fmt(len(hits))} search result{'s' if len(hits) != 1 else ''}"
+        if self.view == "all":
+            return self.posts, f"all {_fmt(len(self.posts))} posts"
+        posts = [self.by_path[p] for p in self.view_paths if p in self.by_path]
+        return posts, f"{_fmt(len(posts))} posts of this list"
+
     def action_facets(self) -> None:
         if not self.loaded:
             return
-        base = (
-            self.posts
-            if self.view == "all"
-            else [self.by_path[p] for p in self.view_paths if p in self.by_path]
-        )
+        base, scope = self._facet_base()
         if self.view == "all" and not self.facets and not self.title_query:
             entry = self.post_list.highlighted
             self._saved_cursor = entry.path if entry else None
@@ -870,10 +894,11 @@ class MainScreen(Screen[None]):
                 return
             self.facets = result
             self._rebuild_list()
-            if self.query_one("#left-switch", ContentSwitcher).current == "search":
+            if self._searching():
                 self._schedule_search(0)
 
-        self.app.push_screen(FacetScreen(count_facets(base), self.facets), chosen)
+        screen = FacetScreen(count_facets(base), self.facets, self.app.keymap, scope)
+        self.app.push_screen(screen, chosen)
 
     # -- search ------------------------------------------------------------------------------
     def _show_left(self, which: str) -> None:

@@ -69,7 +69,7 @@ class ArticleHeader(Static):
         self.update(Group(*lines))
 
 
-class ArticleView(ScrollView, can_focus=True):
+class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
     """Pre-rendered article lines in a virtual scroll view."""
 
     COMPONENT_CLASSES = {

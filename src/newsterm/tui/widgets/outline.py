@@ -8,18 +8,13 @@ from textual.widgets.tree import TreeNode
 
 from newsterm.models import Section
 from newsterm.tui import messages
+from newsterm.tui.keys import OUTLINE_COMMANDS, bindings
 
 
-class Outline(Tree[Section]):
+class Outline(Tree[Section], inherit_bindings=False):
     """Sections of the open post; selecting one asks the article to scroll there."""
 
-    BINDINGS = [
-        ("j", "cursor_down", "Down"),
-        ("k", "cursor_up", "Up"),
-        ("h,left", "collapse", "Collapse"),
-        ("l,right", "expand", "Expand"),
-        ("escape", "leave", "Back to the article"),
-    ]
+    BINDINGS = bindings(OUTLINE_COMMANDS)
 
     Leave = messages.OutlineLeave
     Jump = messages.OutlineJump

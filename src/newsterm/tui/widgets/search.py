@@ -9,7 +9,6 @@ from typing import Any
 from rich.cells import cell_len
 from rich.console import Console, Group
 from rich.text import Text
-from textual import events
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widget import Widget
@@ -17,6 +16,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from newsterm.tui import messages
+from newsterm.tui.keys import RESULTS_COMMANDS, SEARCH_BOX_COMMANDS, bindings
 from newsterm.tui.widgets.post_list import fit
 
 MAX_QUERY = 200
@@ -114,20 +114,34 @@ def hit_prompt(hit: Any, width: int) -> Group:
     return Group(head, *lines)
 
 
-class SearchResults(OptionList):
+class SearchInput(Input):
+    """The query box: Esc closes the search, Down goes into the results."""
+
+    BINDINGS = bindings(SEARCH_BOX_COMMANDS)
+
+    def action_close(self) -> None:
+        self.post_message(messages.SearchClosed())
+
+    def action_to_results(self) -> None:
+        panel = self.parent
+        if isinstance(panel, SearchPanel) and panel.hits:
+            panel.results.focus()
+
+
+class SearchResults(OptionList, inherit_bindings=False):
     """The ranked hits (Enter opens, Esc goes back to the query)."""
+
+    BINDINGS = bindings(RESULTS_COMMANDS)
+
+    def action_to_query(self) -> None:
+        panel = self.parent
+        if isinstance(panel, SearchPanel):
+            panel.input.focus()
 
     def on_resize(self) -> None:
         panel = self.parent
         if isinstance(panel, SearchPanel):
             panel.relayout()
-
-    BINDINGS = [
-        ("j", "cursor_down", "Down"),
-        ("k", "cursor_up", "Up"),
-        ("g", "first", "First"),
-        ("G", "last", "Last"),
-    ]
 
 
 class SearchPanel(Vertical):
@@ -140,12 +154,13 @@ class SearchPanel(Vertical):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.hits: list[Any] = []
+        self.total = 0
         self.query_text = ""
         self._shown: tuple[str, list[Any], int, float | None] | None = None
         self._laid_width = 0
 
     def compose(self) -> ComposeResult:
-        yield Input(
+        yield SearchInput(
             placeholder='Search: words, "phrases", title:…, tag:…, -word',
             max_length=MAX_QUERY,
             id="search-input",
@@ -171,6 +186,7 @@ class SearchPanel(Vertical):
         self, query: str, hits: list[Any], total: int, elapsed_ms: float | None
     ) -> None:
         self.hits = hits
+        self.total = total
         self.query_text = query
         self._shown = (query, hits, total, elapsed_ms)
         width = self._text_width()
@@ -231,14 +247,3 @@ class SearchPanel(Vertical):
         index = event.option_index
         if 0 <= index < len(self.hits):
             self.post_message(self.Opened(self.hits[index], self.input.value))
-
-    def on_key(self, event: events.Key) -> None:
-        if event.key == "escape":
-            event.stop()
-            if self.results.has_focus:
-                self.input.focus()
-            else:
-                self.post_message(self.Closed())
-        elif event.key == "down" and self.input.has_focus and self.hits:
-            event.stop()
-            self.results.focus()
