@@ -26,6 +26,7 @@ touches only the columns that changed, so two readers never undo each other's ma
 from __future__ import annotations
 
 import contextlib
+import hashlib  # at import time: a search's import_past stands it in while Whoosh loads
 import os
 import sqlite3
 import time
@@ -80,9 +81,7 @@ def state_file() -> Path:
 
 def body_digest(body: str) -> tuple[str, int]:
     """The content key that follows a moved post: SHA-1 of its body and the body's length."""
-    from hashlib import sha1
-
-    return sha1(body.encode("utf-8", "surrogatepass")).hexdigest(), len(body)
+    return hashlib.sha1(body.encode("utf-8", "surrogatepass")).hexdigest(), len(body)
 
 
 def is_corrupt(err: BaseException) -> bool:
