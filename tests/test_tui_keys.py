@@ -128,7 +128,7 @@ async def test_help_lists_every_binding_id_with_its_keys_and_the_config_path(tmp
 
 
 async def test_served_help_has_no_config_hint():
-    from newsterm.tui.state import ReadingState
+    from newsterm.state import ReadingState
 
     app = make_app(ARCHIVE, served=True, state=ReadingState.in_memory(ARCHIVE), restore=False)
     async with app.run_test(size=SIZE) as pilot:
