@@ -65,7 +65,7 @@ async def test_a_post_link_opens_that_post_in_the_reader(tmp_path: Path):
     app = make_app(tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: app.loaded)
-        app.open_post("_posts/2024-01-02-new.md")
+        app.main.open_post("_posts/2024-01-02-new.md")
         await wait_for(pilot, lambda: app.doc is not None and app.doc.complete)
         assert app.doc.links == ["post:2010-07-21-name"]
         app.article.action_open_link(0)
