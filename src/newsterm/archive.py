@@ -132,10 +132,10 @@ def _title_from_name(path: str) -> str:
 
 def path_date_key(rel: str) -> tuple[int, float, str]:
     """Sort key of a file by the date in its path (file name or folders): newest first."""
-    date = _date_from_path(rel)
-    if date is None:
+    dated = _date_from_path(rel)
+    if dated is None:
         return (1, 0.0, rel)
-    return (0, -date.timestamp(), rel)
+    return (0, -dated[0].timestamp(), rel)
 
 
 def post_sort_key(post: Post) -> tuple[int, float, str]:
