@@ -509,9 +509,11 @@ class MainScreen(Screen[None]):
         self.doc = doc
         self.last_render_ms = (time.perf_counter() - started) * 1000
         article = self.article
+        # A re-wrap (new width, theme) keeps the hit the reader had stepped to with n/N.
+        kept_hit = article.hit_index if keep_line is not None else 0
         article.set_doc(doc, keep_scroll=False)
         hits: list[HitPos] = find_hits(doc, self.matcher) if self.matcher else []
-        article.set_hits(hits)
+        article.set_hits(hits, kept_hit if 0 <= kept_hit < len(hits) else 0)
         hit_lines = [doc.line_of_y(h.y) for h in hits]
         outline_key = (id(self.sections), tuple(hit_lines))
         if self.matcher is not None and outline_key != self._outline_key:
