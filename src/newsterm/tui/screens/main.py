@@ -510,17 +510,17 @@ class MainScreen(Screen[None]):
         self.last_render_ms = (time.perf_counter() - started) * 1000
         article = self.article
         # A re-wrap (new width, theme) keeps the hit the reader had stepped to with n/N.
-        kept_hit = article.hit_index if keep_line is not None else 0
+        first_hit = article.hit_index if keep_line is not None else (self._pending_hit or 0)
         article.set_doc(doc, keep_scroll=False)
         hits: list[HitPos] = find_hits(doc, self.matcher) if self.matcher else []
-        article.set_hits(hits, kept_hit if 0 <= kept_hit < len(hits) else 0)
+        article.set_hits(hits, first_hit if 0 <= first_hit < len(hits) else 0)
         hit_lines = [doc.line_of_y(h.y) for h in hits]
         outline_key = (id(self.sections), tuple(hit_lines))
         if self.matcher is not None and outline_key != self._outline_key:
             # Only when the hits moved: a re-wrap for a new width keeps the same tree.
             self.outline.set_sections(self.sections, hit_lines)
             self._outline_key = outline_key
-        pending_hit, pending_scroll = self._pending_hit, self._pending_scroll
+        pending_scroll = self._pending_scroll
         self._pending_scroll = None
 
         def place() -> None:
@@ -530,7 +530,8 @@ class MainScreen(Screen[None]):
             if keep_line is not None:
                 article.scroll_to_line(keep_line)
             elif hits:
-                article.set_hit_index(pending_hit or 0)
+                # The hit in force now: n/N pressed before this refresh are not undone.
+                article.set_hit_index(article.hit_index)
             elif pending_scroll:
                 article.scroll_to_line(pending_scroll)
             self._follow_outline()
