@@ -62,7 +62,7 @@ async def test_the_reader_opens_a_huge_post_in_part(tmp_path: Path, monkeypatch)
     app = make_app(root, state=ReadingState.in_memory(root), restore=False)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: app.loaded)
-        app.open_post(name)
+        app.main.open_post(name)
         await wait_for(pilot, lambda: app.doc is not None and app.doc.complete, timeout=20)
         text = "\n".join(line.plain for line in app.doc.lines)
         assert "Heading number 0" in text and "Heading number 3999" not in text
