@@ -107,3 +107,26 @@ async def test_related_posts_from_the_real_index(bundled_archive_copy: Path, tmp
         assert all(p in app.by_path for p in paths)
         await pilot.press("escape")
         assert app.view == "all"
+
+
+async def test_an_index_made_with_other_rules_is_rebuilt_with_a_notice(
+    bundled_archive_copy: Path, tmp_path: Path
+):
+    """The index's notices come from the sync thread; they reach the screen as a toast."""
+    import json
+
+    from newsterm.search.index import META_FILE, open_index
+
+    index_dir = tmp_path / "idx"
+    open_index(bundled_archive_copy, index_dir).sync()
+    meta_file = index_dir / META_FILE
+    meta = json.loads(meta_file.read_text("utf-8"))
+    meta["input_version"] = -1
+    meta_file.write_text(json.dumps(meta), "utf-8")
+    app = make_app(bundled_archive_copy, sync_index=True, index_dir=index_dir, restore=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.loaded and app.index_ready, timeout=60)
+        await wait_for(pilot, lambda: "up to date" in str(app.query_one("#status").render()))
+        notes = [str(n.message) for n in app._notifications]
+        assert any("rebuilding it" in n for n in notes), notes
+        assert "error" not in str(app.query_one("#status").render())

@@ -141,12 +141,13 @@ class MainScreen(Screen[None]):
     def reader_app(self) -> NewstermApp:
         return self.app  # type: ignore[return-value]
 
-    def _from_thread(self, fn: Callable[..., Any], *args: Any) -> None:
-        """Run ``fn(*args)`` on the app's thread from a worker thread (nothing once closing)."""
+    def _from_thread(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+        """Run ``fn(*args, **kwargs)`` on the app's thread from a worker thread (nothing once
+        the screen is gone)."""
         if self._gone.is_set():
             return
         with contextlib.suppress(RuntimeError):  # the app has stopped meanwhile
-            self.app.call_from_thread(fn, *args)
+            self.app.call_from_thread(fn, *args, **kwargs)
 
     # -- layout ---------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
