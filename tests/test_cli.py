@@ -289,3 +289,47 @@ def test_quick_search_arguments_cover_the_usual_forms():
         assert vars(quick) == _argparse_result(argv)
     for argv in (["search", "--help"], ["search"], ["search", "a", "--json", "b"], ["-h"]):
         assert _quick_search_args(argv) is None, argv
+
+
+def test_serve_without_its_extra_says_how_to_install_it(tmp_path: Path):
+    # asyncssh is in the `serve` extra: without it, one line that says what to install.
+    code = f"""
+import sys
+sys.modules["asyncssh"] = None  # as if not installed
+from newsterm.cli import main
+sys.exit(main(["serve", "--archive", {str(ARCHIVE)!r}, "--port", "0"]))
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "XDG_DATA_HOME": str(tmp_path), "XDG_CACHE_HOME": str(tmp_path)},
+    )
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        "newsterm: serve needs asyncssh, which is not installed: pip install 'newsterm[serve]'"
+    ]
+
+
+def test_the_reader_and_one_shot_commands_need_no_serve_extra(tmp_path: Path):
+    code = f"""
+import sys
+sys.modules["asyncssh"] = None  # as if not installed
+from newsterm.cli import main
+for argv in (["list"], ["search", "넷플릭스"], ["show", "--outline", {_first_post()!r}]):
+    assert main(["--archive", {str(ARCHIVE)!r}, *argv]) == 0, argv
+import newsterm.tui.app
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "XDG_DATA_HOME": str(tmp_path), "XDG_CACHE_HOME": str(tmp_path)},
+    )
+    assert done.returncode == 0, done.stderr
+
+
+def _first_post() -> str:
+    return str(sorted(p for p in ARCHIVE.rglob("*.md") if p.name != "README.md")[0])

@@ -113,3 +113,43 @@ def test_a_failing_target_leaves_no_stand_in_behind(modules, tmp_path: Path):
     with pytest.raises(ValueError):
         import_past("nt_broken", {"nt_whole": ()})
     assert "nt_whole" not in sys.modules
+
+
+@pytest.mark.skipif(
+    sys.version_info < (3, 12), reason="Whoosh's escapes are SyntaxWarnings from Python 3.12"
+)
+def test_a_search_compiling_whoosh_cold_prints_no_syntax_warning(tmp_path: Path):
+    """Without bytecode (uv tool install, a read-only install) Whoosh is compiled on each run:
+    its SyntaxWarnings never reach the user, for a search or a build."""
+    import os
+    import shutil
+    import subprocess
+
+    import whoosh
+
+    from conftest import ARCHIVE
+
+    copy = tmp_path / "site"
+    shutil.copytree(Path(whoosh.__file__).parent, copy / "whoosh",
+                    ignore=shutil.ignore_patterns("__pycache__"))  # fmt: skip
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(copy), os.environ.get("PYTHONPATH", "")]),
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+    }
+    env.pop("PYTHONWARNINGS", None)
+    for argv in (["index", "--quiet"], ["search", "넷플릭스"]):
+        done = subprocess.run(
+            [sys.executable, "-m", "newsterm", "--archive", str(ARCHIVE), *argv],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=env,
+        )
+        assert done.returncode == 0, done.stderr
+        assert "Warning" not in done.stderr, done.stderr
+        assert str(copy) in subprocess.run(
+            [sys.executable, "-c", "import whoosh; print(whoosh.__file__)"],
+            capture_output=True, text=True, env=env,
+        ).stdout  # fmt: skip

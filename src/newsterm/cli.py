@@ -135,7 +135,7 @@ def _search_args(p: argparse.ArgumentParser) -> None:
             p.add_argument(
                 o.name,
                 metavar=o.metavar,
-                type=int if o.number else None,
+                type=int if o.number else str,
                 choices=o.choices,
                 default=o.default,
                 help=o.help,
@@ -377,10 +377,20 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         return cmd_state(args)
     if command == "serve":
-        from newsterm.ssh.server import run_server
-
+        try:
+            from newsterm.ssh.server import run_server
+        except ModuleNotFoundError as err:
+            if err.name not in SERVE_NEEDS:
+                raise
+            raise NewstermError(
+                f"serve needs {err.name}, which is not installed: pip install 'newsterm[serve]'"
+            ) from None
         return run_server(args)
     raise AssertionError(command)
+
+
+SERVE_NEEDS = ("asyncssh",)
+"""What ``newsterm serve`` needs beyond newsterm's own dependencies (the ``serve`` extra)."""
 
 
 def _quiet_stdout() -> None:
@@ -470,20 +480,21 @@ def main(argv: Sequence[str] | None = None, exit_when_done: bool = False) -> int
     """
     _safe_streams()
     argv = list(sys.argv[1:] if argv is None else argv)
-    args = _quick_search_args(argv)
+    args: argparse.Namespace | SimpleNamespace | None = _quick_search_args(argv)
     if args is None:
         parser = build_parser(argv)
         try:
             args = parser.parse_args(argv)
         except KeyboardInterrupt:
             return _fail("interrupted", 130)
+    assert args is not None
     if args.command is None:
         args.archive_pos = None
         args.index_dir = None
         args.served = False
         args.state = None
     try:
-        code = _dispatch(args)
+        code = _dispatch(args)  # type: ignore[arg-type]  # (a SimpleNamespace reads the same)
     except NewstermError as err:
         return _fail(str(err), err.exit_code)
     except KeyboardInterrupt:

@@ -25,7 +25,7 @@ from newsterm.text import one_line, strip_controls
 TYPE_CHECKING = False  # typing is not imported at run time (start-up)
 if TYPE_CHECKING:
     import argparse
-    from typing import TextIO
+    from typing import Any, TextIO
 
 __all__ = ["cmd_index", "cmd_search"]
 
@@ -58,8 +58,8 @@ class _Progress:
         self.label = label
         self.enabled = enabled and isatty(sys.stderr) and os.environ.get("TERM") != "dumb"
         self.started = time.monotonic()
-        self.bar = None
-        self.task = None
+        self.bar: Any = None  # a rich Progress once shown
+        self.task: Any = None
 
     def __call__(self, done: int, total: int) -> None:
         if not self.enabled:

@@ -13,6 +13,10 @@ from pathlib import Path
 
 from newsterm.errors import ArchiveError
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import platformdirs
+
 APP = "newsterm"
 
 
@@ -60,7 +64,7 @@ def archive_key(root: Path) -> str:
     return f"{name[:40]}-{digest}"
 
 
-def _platform():
+def _platform() -> platformdirs.PlatformDirs:
     # A search imports platformdirs lean first (search.lazy_imports): the core stays below it.
     import platformdirs
 

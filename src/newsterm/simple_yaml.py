@@ -80,7 +80,7 @@ def _plain(text: str, flow: bool) -> tuple[bool, Any]:
         return False, None
     if text[0] not in _RESOLVABLE_START:
         return True, text
-    tag = _RESOLVER.resolve(ScalarNode, text, (True, False))
+    tag = _RESOLVER.resolve(ScalarNode, text, (True, False))  # type: ignore[no-untyped-call]  # (untyped in types-PyYAML)
     if tag == _STR_TAG:
         return True, text
     if tag == _TIMESTAMP_TAG:
@@ -154,7 +154,7 @@ def load_simple(text: str) -> dict[str, Any] | None:
         key, value_text = m.group(1), (m.group(2) or "").rstrip(" \t")
         if (
             key[0] in _RESOLVABLE_START
-            and _RESOLVER.resolve(ScalarNode, key, (True, False)) != _STR_TAG
+            and _RESOLVER.resolve(ScalarNode, key, (True, False)) != _STR_TAG  # type: ignore[no-untyped-call]  # (untyped in types-PyYAML)
         ):
             return None  # keys like "yes", "null", "on" are not strings in YAML 1.1
         if not value_text:

@@ -44,6 +44,11 @@ def import_whoosh_query() -> None:
 from whoosh.analysis import StemFilter, Token, Tokenizer  # noqa: E402
 from whoosh.lang.porter2 import stem as _porter2  # noqa: E402
 
+TYPE_CHECKING = False  # typing is not imported at run time (start-up)
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from typing import Any
+
 __all__ = [
     "ANALYZER_VERSION",
     "MAX_TOKEN",
@@ -86,7 +91,7 @@ _CJK = (
 
 
 @lru_cache(maxsize=1)
-def _runs():
+def _runs() -> re.Pattern[str]:
     """Runs of Hangul/CJK (group 1) and runs of other letters and digits (group 2)."""
     return re.compile(f"([{_CJK}]+)|([^\\W_{_CJK}]+)")
 
@@ -137,13 +142,13 @@ def _short_runs(text: str) -> list[tuple[int, int, bool]]:
 
 
 @lru_cache(maxsize=1)
-def _words():
+def _words() -> re.Pattern[str]:
     """Runs of letters and digits that are not Hangul/CJK (the words that get stemmed)."""
     return re.compile(f"[^\\W_{_CJK}]+")
 
 
 @lru_cache(maxsize=64)
-def _ascii_words_from(first: str):
+def _ascii_words_from(first: str) -> re.Pattern[str]:
     """Whole ASCII runs of letters and digits that start with ``first`` (either case)."""
     chars = re.escape(first.lower() + first.upper()) if first.isalpha() else re.escape(first)
     return re.compile(f"(?<![A-Za-z0-9])[{chars}][A-Za-z0-9]*")
@@ -182,7 +187,7 @@ def _joins(ch: str) -> bool:
     return ch.isalnum() and not _is_cjk_char(ch)
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> re.Pattern[str]:
     if name == "WORDS":
         return _words()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
@@ -206,7 +211,8 @@ _STEM_FILTER = StemFilter(stemfn=_porter2, cachesize=None)
 @lru_cache(maxsize=100_000)
 def stem(word: str) -> str:
     """The index form of one Latin/number word: lowercased, cut, Porter2-stemmed."""
-    return _STEM_FILTER.stemfn(word.lower()[:MAX_TOKEN])
+    stemmed: str = _STEM_FILTER.stemfn(word.lower()[:MAX_TOKEN])
+    return stemmed
 
 
 class KoreanTokenizer(Tokenizer):
@@ -220,17 +226,17 @@ class KoreanTokenizer(Tokenizer):
 
     def __call__(
         self,
-        value,
-        positions=False,
-        chars=False,
-        keeporiginal=False,
-        removestops=True,
-        start_pos=0,
-        start_char=0,
-        tokenize=True,
-        mode="",
-        **kwargs,
-    ):
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs: Any,
+    ) -> Iterator[Any]:
         t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         value = normalize(value)
         if not tokenize:
@@ -284,14 +290,14 @@ class LatinStemFilter(StemFilter):
     def __init__(self) -> None:
         super().__init__(stemfn=_porter2, cachesize=None)
 
-    def __call__(self, tokens):
+    def __call__(self, tokens: Iterator[Any]) -> Iterator[Any]:
         for t in tokens:
             if not t.stopped and not (t.text and _is_cjk_char(t.text[0])):
                 t.text = stem(t.text)
             yield t
 
 
-def analyzer():
+def analyzer() -> Any:
     """A fresh analyzer (tokenizer + stem filter) for the index fields."""
     return KoreanTokenizer() | LatinStemFilter()
 
@@ -336,13 +342,15 @@ class Record:
     Subclasses name their fields in ``__slots__``; equality, hashing and repr follow them.
     """
 
-    __slots__ = ()
+    __slots__: tuple[str, ...] = ()
 
-    def _values(self) -> tuple:
+    def _values(self) -> tuple[object, ...]:
         return tuple(getattr(self, f) for f in self.__slots__)
 
     def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and self._values() == other._values()  # type: ignore[attr-defined]
+        if not isinstance(other, Record) or type(other) is not type(self):
+            return False
+        return self._values() == other._values()
 
     def __hash__(self) -> int:
         return hash((type(self).__name__, *self._values()))

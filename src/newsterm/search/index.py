@@ -658,7 +658,7 @@ class SearchIndex:
         todo = [
             rel
             for rel, (m, s) in scan.items()
-            if (v := files.get(rel)) is None or v[0] != m or v[1] != s
+            if (known := files.get(rel)) is None or known[0] != m or known[1] != s
         ]
         total = len(todo)
         writer = None

@@ -19,6 +19,11 @@ from __future__ import annotations
 import sys
 import types
 
+TYPE_CHECKING = False  # typing is not imported at run time (start-up)
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
 __all__ = ["STAND_INS", "import_lean", "import_past"]
 
 # What each module is imported past, in one place: target module -> {stood-in module: the
@@ -62,18 +67,30 @@ STAND_INS: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
+def _quiet_whoosh() -> None:
+    """Whoosh 2.7.4's docstrings and patterns hold escapes like ``"\\w"`` in plain strings:
+    Python 3.12+ says so with a SyntaxWarning each time it compiles them, which happens on a
+    user's terminal whenever no bytecode was written (``uv tool install``, a read-only
+    site-packages, PYTHONDONTWRITEBYTECODE). They are about Whoosh's source, not newsterm's
+    work: not shown. (Before 3.12 they are DeprecationWarnings, hidden by default.)"""
+    if sys.version_info >= (3, 12) and "whoosh" not in sys.modules:
+        import warnings
+
+        warnings.filterwarnings("ignore", category=SyntaxWarning, module=r".*[/\\]whoosh[/\\]")
+
+
 def _real(name: str) -> types.ModuleType:
     import importlib
 
     return importlib.import_module(name)
 
 
-def _deferred(module: str, attr: str):
+def _deferred(module: str, attr: str) -> Callable[..., Any]:
     """A function that imports ``module`` on its first call and runs its ``attr`` (found once:
     a stood-in function may be called for every term a build writes)."""
-    found = []
+    found: list[Callable[..., Any]] = []
 
-    def call(*args, **kwargs):
+    def call(*args: Any, **kwargs: Any) -> Any:
         if not found:
             found.append(getattr(_real(module), attr))
         return found[0](*args, **kwargs)
@@ -85,7 +102,7 @@ def _deferred(module: str, attr: str):
 class _StandIn(types.ModuleType):
     """A module that loads the real one when asked for an attribute it does not have."""
 
-    def __getattr__(self, attr: str):
+    def __getattr__(self, attr: str) -> Any:
         if sys.modules.get(self.__name__) is self:
             # still standing in (the target is loading): asking for more would recurse
             raise AttributeError(f"{self.__name__}.{attr} is not available while it is stood in")
@@ -125,5 +142,8 @@ def import_past(target: str, stand_ins: dict[str, tuple[str, ...]]) -> None:
 
 
 def import_lean(target: str) -> None:
-    """Import module ``target`` past the modules :data:`STAND_INS` lists for it."""
+    """Import module ``target`` past the modules :data:`STAND_INS` lists for it (a Whoosh
+    module without its SyntaxWarnings, see :func:`_quiet_whoosh`)."""
+    if target.startswith("whoosh"):
+        _quiet_whoosh()
     import_past(target, STAND_INS[target])

@@ -26,6 +26,10 @@ from functools import lru_cache
 from newsterm.errors import QueryError
 from newsterm.search.analysis import Piece, Record, normalize, piece_terms, pieces, stem_spans
 
+TYPE_CHECKING = False  # typing is not imported at run time (start-up)
+if TYPE_CHECKING:
+    from typing import Any
+
 __all__ = [
     "MAX_QUERY",
     "TEXT_FIELDS",
@@ -119,8 +123,8 @@ Node = Text | Keyword | DateRange | And | Or | Not
 _FIELD_RE = re.compile(r"([A-Za-z]+):")
 
 
-def _lex(q: str) -> list[tuple]:
-    toks: list[tuple] = []
+def _lex(q: str) -> list[tuple[Any, ...]]:
+    toks: list[tuple[Any, ...]] = []
     i, n = 0, len(q)
     while i < n:
         ch = q[i]
@@ -173,11 +177,11 @@ def _lex(q: str) -> list[tuple]:
 
 
 class _Parser:
-    def __init__(self, toks: list[tuple]) -> None:
+    def __init__(self, toks: list[tuple[Any, ...]]) -> None:
         self.toks = toks
         self.i = 0
 
-    def peek(self) -> tuple | None:
+    def peek(self) -> tuple[Any, ...] | None:
         return self.toks[self.i] if self.i < len(self.toks) else None
 
     def parse(self) -> Node | None:
@@ -193,10 +197,10 @@ class _Parser:
         while (tok := self.peek()) is not None and tok[0] == "OR":
             self.i += 1
             items.append(self.and_expr(depth))
-        items = [x for x in items if x is not None]
-        if not items:
+        found = [x for x in items if x is not None]
+        if not found:
             return None
-        return items[0] if len(items) == 1 else Or(tuple(items))
+        return found[0] if len(found) == 1 else Or(tuple(found))
 
     def and_expr(self, depth: int) -> Node | None:
         items: list[Node | None] = []
@@ -320,7 +324,7 @@ def parse(query: str) -> Node:
 # --------------------------------------------------------------------------- to Whoosh
 
 
-def _text_query(field: str, ps: tuple[Piece, ...]):
+def _text_query(field: str, ps: tuple[Piece, ...]) -> Any:
     from whoosh import query as wq
 
     from newsterm.search.matchers import RareFirstPhrase as phrase
@@ -342,7 +346,7 @@ def _text_query(field: str, ps: tuple[Piece, ...]):
     return phrase(field, terms)
 
 
-def to_whoosh(node: Node):
+def to_whoosh(node: Node) -> Any:
     """The Whoosh query for a syntax tree."""
     from whoosh import query as wq
 

@@ -71,10 +71,10 @@ class WarmPool:
                 spare.close()
         self.spares = alive
         while len(self.spares) < self.size:
-            spare = self._start()
-            if spare is None:
+            started = self._start()
+            if started is None:
                 return
-            self.spares.append(spare)
+            self.spares.append(started)
 
     def _start(self) -> Spare | None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
