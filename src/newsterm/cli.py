@@ -15,7 +15,7 @@ from newsterm import __version__
 from newsterm.errors import NewstermError
 from newsterm.search.lazy_imports import import_lean
 
-TYPE_CHECKING = False  # typing is not imported at run time (~10 ms of start-up)
+TYPE_CHECKING = False  # typing is not imported at run time (start-up time)
 if TYPE_CHECKING:
     import argparse
     from types import SimpleNamespace
@@ -243,13 +243,14 @@ COMMANDS = {
 def _quick_search_args(argv: list[str]) -> SimpleNamespace | None:
     """The arguments of a plain ``search`` command line, read without argparse; else None.
 
-    Importing argparse (with gettext, locale and shutil) and setting up its parser is ~7 ms of
-    a one-shot search that should answer like rg. Command lines made of ``--archive`` before
-    the command, then ``search`` with full option names (``--limit 5``, ``--sort=date``) and
-    one run of query words are read here, with the result argparse gives. Anything else --
-    help, an abbreviated or unknown option, ``--``, a word starting with ``-``, a value
-    argparse would refuse, words after an option that follows words -- returns None and goes
-    to argparse, for the same result or its error message. A test checks that both agree.
+    Importing argparse (with gettext, locale and shutil) and setting up its parser is a
+    visible part of a one-shot search that should answer like rg (benchmarks/README.md).
+    Command lines made of ``--archive`` before the command, then ``search`` with full option
+    names (``--limit 5``, ``--sort=date``) and one run of query words are read here, with the
+    result argparse gives. Anything else -- help, an abbreviated or unknown option, ``--``, a
+    word starting with ``-``, a value argparse would refuse, words after an option that
+    follows words -- returns None and goes to argparse, for the same result or its error
+    message. A test checks that both agree. The options are search.options' declaration.
     """
     values: dict[str, object] = {"archive": None}
     i = 0
@@ -313,7 +314,7 @@ def _quick_search_args(argv: list[str]) -> SimpleNamespace | None:
 
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     """The command-line parser. Given ``argv``, only the commands named in it get their
-    arguments (argparse spends ~5 ms of a one-shot search setting up the others); the rest
+    arguments (setting up the others is a visible part of a one-shot search); the rest
     are listed with their help line. With no command named, every command is complete.
     """
     argparse = _argparse()
@@ -458,7 +459,7 @@ def console() -> NoReturn:
 
     A read-only one-shot command leaves with ``os._exit`` once its output is flushed: tearing
     the interpreter down (freeing every module and object, a last cyclic collection over what
-    a search left) took ~15 ms of a ~100 ms search, and the operating system does it anyway.
+    a search left) is a visible part of a search, and the operating system does it anyway.
     """
     sys.exit(main(exit_when_done=True))
 

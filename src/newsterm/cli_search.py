@@ -113,8 +113,8 @@ def _sync(ix, quiet: bool, rebuild: bool = False, label: str = "indexing"):
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    # A search makes little cyclic garbage, while the cyclic collector would run ~40 times over
-    # the objects its imports create: ~6 ms of a one-shot search (~80-100 ms at 20,000 posts).
+    # A search makes little cyclic garbage, while the cyclic collector would run dozens of times
+    # over the objects its imports create (figures: benchmarks/README.md, start-up costs).
     # A build (_sync) runs with the collector on.
     was_enabled = gc.isenabled()
     gc.disable()

@@ -1,10 +1,11 @@
 """Styled terminal output of the one-shot commands (``list``, ``search``): one table of styles.
 
 The styles are SGR sequences every terminal knows (bold, dim and the basic colours, as the
-terminal's theme shows them), written directly: rich would write the same sequences but takes
-~35 ms to import, a third of a one-shot search. Whether to style at all is :func:`fancy`: a
-terminal, ``NO_COLOR`` not set, and not a ``dumb`` terminal. The text itself is made safe by
-the core's cleaner (:mod:`newsterm.text`) before it is painted.
+terminal's theme shows them), written directly: rich would write the same sequences but is
+slow to import, a large part of a one-shot search (benchmarks/README.md, start-up costs).
+Whether to style at all is :func:`fancy`: a terminal, ``NO_COLOR`` not set, and not a
+``dumb`` terminal. The text itself is made safe by the core's cleaner (:mod:`newsterm.text`)
+before it is painted.
 """
 
 from __future__ import annotations

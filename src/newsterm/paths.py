@@ -56,7 +56,7 @@ def archive_key(root: Path) -> str:
     """A short stable id for an archive, used to keep one index and one state per archive."""
     resolved = str(Path(root).resolve())
     try:
-        from _sha1 import sha1  # CPython's own: hashlib loads OpenSSL (~3 ms of a search)
+        from _sha1 import sha1  # CPython's own: hashlib loads OpenSSL (start-up time)
     except ImportError:
         from hashlib import sha1
     digest = sha1(resolved.encode("utf-8")).hexdigest()[:12]

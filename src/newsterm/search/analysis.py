@@ -160,7 +160,7 @@ def stem_spans(text: str, key: str) -> list[tuple[int, int]]:
 
     An ASCII key (the usual English word) is looked for among ASCII runs, each checked to be a
     whole word (no letter but Hangul/CJK next to it): the full word pattern, with its CJK
-    ranges, takes ~2 ms to compile, a noticeable part of a one-shot search.
+    ranges, is slow to compile, a noticeable part of a one-shot search.
     """
     first = key[:1]
     if not key.isascii():
@@ -337,7 +337,7 @@ def term_positions(text: str) -> dict[str, list[int]]:
 
 
 class Record:
-    """A stand-in for a slots dataclass (importing dataclasses costs ~10 ms of start-up).
+    """A stand-in for a slots dataclass (importing dataclasses is a visible part of start-up).
 
     Subclasses name their fields in ``__slots__``; equality, hashing and repr follow them.
     """

@@ -14,8 +14,8 @@ and the positions inside them, where a one-shot search spends its time:
 * **Short posting lists** (at most :data:`INLINE_LIMIT` posts: most bigrams) are kept in the
   term table instead of the postings file (Whoosh 2.7.4's own inlining is broken).
 * Term look-ups: the term table's directory read in one read instead of 256, a term hashed
-  with CPython's built-in MD5 (Whoosh's ``hashlib`` loads OpenSSL: ~3 ms of every one-shot
-  search) and found with two ``os.pread`` calls instead of four seeks and reads.
+  with CPython's built-in MD5 (Whoosh's ``hashlib`` loads OpenSSL, a cost paid by every
+  one-shot search) and found with two ``os.pread`` calls instead of four seeks and reads.
 * A segment's field lengths (BM25F needs one for every post it scores) read as one block.
 
 :data:`FORMAT_VERSION` is part of the index's schema version: an index written in another
@@ -486,7 +486,7 @@ except ImportError:  # a Python built without its own MD5 (hashlib's comes from 
 def _md5_hash(key: bytes) -> int:
     """Whoosh's term-table hash (``filetables.md5_hash``: the MD5 digest's last four bytes),
     computed with CPython's built-in MD5 when there is one: importing ``hashlib`` loads
-    OpenSSL (~3 ms of every one-shot search)."""
+    OpenSSL, a cost paid by every one-shot search."""
     return int.from_bytes(_md5(key).digest()[-4:], "big")
 
 

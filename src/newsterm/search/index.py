@@ -706,7 +706,7 @@ class SearchIndex:
                     batch_bytes += size
                     if batch_bytes >= batch_limit:
                         # An empty index is built in batches that each fit in memory: Whoosh
-                        # spilling postings to disk and merging them back costs ~40% more.
+                        # spilling postings to disk and merging them back costs much more.
                         w.commit(merge=False)
                         writer = None
                         batch_bytes = 0

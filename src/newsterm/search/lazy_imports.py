@@ -3,7 +3,7 @@
 A one-shot ``newsterm search`` is a fresh Python process that must answer about as fast as
 ``rg``; most of its time is spent importing. Whoosh and parts of the standard library import,
 at their top, modules that only some of their functions need: Whoosh's term tables import
-``hashlib`` (OpenSSL, ~3 ms) for a hash newsterm computes with CPython's built-in MD5, its file
+``hashlib`` (OpenSSL) for a hash newsterm computes with CPython's built-in MD5, its file
 storage ``tempfile`` and ``random`` for temporary names, ``shutil`` checks that ``bz2`` and
 ``lzma`` exist, ``urllib.parse`` (for ``pathlib``) imports ``ipaddress`` for one function.
 

@@ -180,8 +180,8 @@ class RareFirstPhrase(wq.Phrase):
 
     Whoosh intersects a phrase's terms in phrase order, pairwise: for ``가가대마까지`` it first
     walks the long lists of ``가가`` and ``까지`` against each other. Here the intersection is a
-    chain that starts from the rarest term and only skips the common ones to its posts (about
-    5x faster for a rare word in 20,000 posts). Positions are checked in phrase order as before.
+    chain that starts from the rarest term and only skips the common ones to its posts (much
+    faster for a rare word: benchmarks/README.md). Positions are checked in phrase order as before.
     """
 
     def matcher(self, searcher, context=None):
