@@ -111,6 +111,11 @@ def hit_prompt(hit: Any, width: int) -> Group:
     lines = snippet_lines(hit.snippet or "", list(getattr(hit, "spans", ()) or ()), width - 2)
     for line in lines:
         line.pad_left(2)
+    # Laid out for ``width``; should the list draw them narrower (a scrollbar that came after
+    # the layout), each line is cut with "…" by display width, never wrapped onto another.
+    for line in (head, *lines):
+        line.no_wrap = True
+        line.overflow = "ellipsis"
     return Group(head, *lines)
 
 
@@ -213,10 +218,12 @@ class SearchPanel(Vertical):
 
         A list that was hidden has no width yet: then the pane it sits in decides.
         """
-        width = self.results.scrollable_content_region.width
+        results = self.results
+        width = results.scrollable_content_region.width
         if not width:
             pane = self.parent
-            width = (pane.size.width if isinstance(pane, Widget) else 40) - 1  # less a scrollbar
+            gutter = results.styles.scrollbar_size_vertical  # kept free (scrollbar-gutter)
+            width = (pane.size.width if isinstance(pane, Widget) else 40) - gutter
         return max(20, (width or 40) - 2)
 
     def relayout(self) -> None:
