@@ -78,3 +78,17 @@ def test_toml_front_matter_and_its_errors():
 def test_unclosed_front_matter_is_a_post_error():
     with pytest.raises(fm.PostError, match="never closed"):
         fm.read_front_matter("---\ntitle: x\nbody without end\n")
+
+
+def test_a_quoted_part_followed_by_more_text_is_repaired():
+    text = "---\ntitle: '~/.app/config.json : permission denied' 오류 발생시\ntag: [App]\n---\nx\n"
+    meta, _line, _body = fm.read_front_matter(text)
+    assert meta["title"] == "'~/.app/config.json : permission denied' 오류 발생시"
+    assert meta["tag"] == ["App"]
+
+
+def test_a_bracketed_part_followed_by_more_text_is_repaired_but_lists_stay_lists():
+    text = "---\ntitle: [Fedora] gcc: error: no such file 오류\ntags: [a, b]\n---\nx\n"
+    meta, _line, _body = fm.read_front_matter(text)
+    assert meta["title"] == "[Fedora] gcc: error: no such file 오류"
+    assert meta["tags"] == ["a", "b"]

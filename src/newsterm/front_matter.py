@@ -61,6 +61,12 @@ YAML_LOADER: Any = _Loader
 _TAB_AFTER_KEY = re.compile(r"^([ ]*(?:- )?[^\s#:'\"][^:\n]*?:)[ \t]*\t[ \t]*", re.MULTILINE)
 _LEADING_TABS = re.compile(r"^\t+", re.MULTILINE)
 _PLAIN_KEY_VALUE = re.compile(r"^([^\s#:'\"\-?][^:]*:) +([^\s'\"\[\]{}|>&*!%@`#].*)$")
+# A top-level value that opens with a quoted part and goes on after it:
+# ``title: '~/.docker/config.json : permission denied' 오류 발생시``.
+# (also ``title: [Fedora] gcc: error``: a bracketed part, not a list, then more).
+_QUOTED_THEN_MORE = re.compile(
+    r"""^([^\s#:'"\-?][^:]*:) +((?:(['"]).*?\3|\[[^\[\]]*\])[ \t]*[^\s#,].*)$"""
+)
 
 
 def _one_line(text: str) -> str:
@@ -143,7 +149,9 @@ def _repair_yaml(text: str) -> str:
 
     Tabs after ``key:`` or as indentation become spaces, and a plain top-level value that
     contains ``": "`` or ends in ``:`` (``title: Part 1: the start``, which YAML rejects) is
-    quoted.
+    quoted, and so is one that opens with a quoted part and goes on after it
+    (``title: 'config.json' 오류``, ``title: [Fedora] gcc 오류``; Jekyll's own YAML reader
+    rejects both).
     """
     text = _TAB_AFTER_KEY.sub(r"\1 ", text)
     text = _LEADING_TABS.sub(lambda m: "  " * len(m.group(0)), text)
@@ -151,9 +159,12 @@ def _repair_yaml(text: str) -> str:
     for line in text.split("\n"):
         m = _PLAIN_KEY_VALUE.match(line)
         value = m.group(2).rstrip() if m else ""
-        if ": " in value or value.endswith(":"):
+        if m and (": " in value or value.endswith(":")):
             value = value.replace("'", "''")
             line = f"{m.group(1)} '{value}'"
+        elif q := _QUOTED_THEN_MORE.match(line):
+            value = q.group(2).rstrip().replace("'", "''")
+            line = f"{q.group(1)} '{value}'"
         out.append(line)
     return "\n".join(out)
 

@@ -15,11 +15,13 @@ History:
 2. Zola/Hugo dates from ``path``/``url``/``slug``, the site's time zone, ``_index.md`` is not a
    post, python-frontmatter handlers (JSON front matter), the implicit-heading rules measured
    on real archives (issue 10);
-3. a short label line over a list, quote or picture is a section heading.
+3. a short label line over a list, quote or picture is a section heading;
+4. a front-matter value that opens with a quoted or bracketed part and goes on after it is read
+   (it made the post a problem before).
 """
 
 from __future__ import annotations
 
 __all__ = ["INPUT_VERSION"]
 
-INPUT_VERSION = 3
+INPUT_VERSION = 4
