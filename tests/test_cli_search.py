@@ -323,3 +323,42 @@ def test_hits_are_cleaned_by_the_cores_cleaner_plain_and_styled():
         assert "gnp.exe.md" in text and "뉴스" in text
         text.encode("utf-8")  # writable to any UTF-8 terminal
     assert "\x1b[1;33m넷플릭스\x1b[0m" in text  # the match is still highlighted
+
+
+def test_words_after_the_query_that_start_with_a_dash_are_negations(tmp_path: Path):
+    # The README's own query: `newsterm search 반도체 -수출` (issue 11, bug 2).
+    root = tmp_path / "a"
+    root.mkdir()
+    posts = {
+        "2024-01-01-both.md": ("반도체와 수출", "반도체 수출이 늘었다."),
+        "2024-01-02-chips.md": ("반도체 공장", "반도체 공장이 새로 섰다."),
+        "2024-01-03-exports.md": ("수출 소식", "수출 이야기만 있다."),
+        "2024-01-04-chips-ai.md": ("반도체와 AI", "반도체 AI 가속기 이야기."),
+    }
+    for name, (title, body) in posts.items():
+        (root / name).write_text(f"---\ntitle: {title}\n---\n{body}\n", encoding="utf-8")
+    where = ["--archive", str(root), "--index-dir", str(tmp_path / "ix")]
+
+    def search(*argv: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "newsterm", "search", *argv],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    def paths(done: subprocess.CompletedProcess[str]) -> set[str]:
+        assert done.returncode == 0, done.stderr
+        return {hit["path"] for hit in json.loads(done.stdout)}
+
+    chips_only = {"2024-01-02-chips.md", "2024-01-04-chips-ai.md"}
+    assert paths(search("반도체", "-수출", "--json", *where)) == chips_only
+    # options before, between and after; the negation first; two negations
+    assert paths(search(*where, "--json", "반도체", "--limit", "5", "-수출")) == chips_only
+    assert paths(search("-수출", "반도체", "--json", *where)) == chips_only
+    assert paths(search("반도체", "-수출", "-AI", "--json", *where)) == {"2024-01-02-chips.md"}
+    assert paths(search("--json", *where, "--", "반도체", "-수출")) == chips_only
+    # -h is still help, and an unknown long option is still an error
+    assert "usage: newsterm search" in search("반도체", "-h").stdout
+    done = search("반도체", "--nope", *where)
+    assert done.returncode == 2 and "--nope" in done.stderr

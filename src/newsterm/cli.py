@@ -312,6 +312,48 @@ def _quick_search_args(argv: list[str]) -> SimpleNamespace | None:
     return SimpleNamespace(command="search", query=words, **values)
 
 
+def _negations_as_words(argv: list[str]) -> list[str]:
+    """``search 반도체 -수출``: a word that starts with one ``-`` and is not an option (search
+    has no short option but ``-h``) is a query word, a negation; argparse would call it an
+    unrecognized option. Such words, and the query words around them, are moved after ``--``
+    (options stay before it, in order), so argparse reads them as the query. Any other command
+    line is returned as it is."""
+    from newsterm.search.options import option
+
+    i = 0
+    while i < len(argv) and argv[i] != "search":  # --archive DIR before the command
+        name, eq, _value = argv[i].partition("=")
+        if name != "--archive":
+            return argv
+        i += 1 if eq else 2
+    if i >= len(argv):
+        return argv
+    head, rest = argv[: i + 1], argv[i + 1 :]
+    opts: list[str] = []
+    words: list[str] = []
+    moved = False
+    j = 0
+    while j < len(rest):
+        tok = rest[j]
+        j += 1
+        if tok == "--":
+            words.extend(rest[j:])
+            break
+        negation = len(tok) > 1 and tok[0] == "-" and tok[1] != "-" and tok != "-h"
+        if not tok.startswith("-") or tok == "-" or negation:
+            words.append(tok)
+            moved = moved or negation
+            continue
+        opts.append(tok)
+        spec = option(tok.partition("=")[0])
+        if spec is not None and not spec.flag and "=" not in tok and j < len(rest):
+            opts.append(rest[j])  # its value, whatever it looks like
+            j += 1
+    if not moved:
+        return argv
+    return [*head, *opts, "--", *words]
+
+
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     """The command-line parser. Given ``argv``, only the commands named in it get their
     arguments (setting up the others is a visible part of a one-shot search); the rest
@@ -483,6 +525,7 @@ def main(argv: Sequence[str] | None = None, exit_when_done: bool = False) -> int
     argv = list(sys.argv[1:] if argv is None else argv)
     args: argparse.Namespace | SimpleNamespace | None = _quick_search_args(argv)
     if args is None:
+        argv = _negations_as_words(argv)
         parser = build_parser(argv)
         try:
             args = parser.parse_args(argv)
