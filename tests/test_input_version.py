@@ -19,7 +19,8 @@ POSTS = {
     "_config.yml": "timezone: Asia/Seoul\n",
     "_posts/2019-08-14-naive.md": (
         "---\ntitle: 밤늦게\ndate: 2019-08-14 22:39:53\ncategories: [뉴스, IT]\ntags: a, b\n---\n"
-        "## 배경\n\n배경 설명\n넷플릭스는 지난 십여 년간 다른 길을 걸어왔으며 그 결과가 드러났다.\n\n"
+        "## 배경\n\n배경 설명\n"
+        "넷플릭스는 지난 십여 년간 다른 길을 걸어왔으며 그 결과가 드러났다.\n\n"
         "자세한 변경 사항은\n[릴리스 노트](https://example.org)를 참고하세요.\n\n"
         "**Key features:**\n- one\n\n{% highlight sh %}\nls\n{% endhighlight %}\n"
     ),
