@@ -440,10 +440,29 @@ class MainScreen(Screen[None]):
         if cut:
             self.notify(cut, title="Long post", severity="warning", timeout=8, markup=False)
         self._narrow_outline = False
+        before = self._pane_state()
         self._set_reading(True)
-        self._render_current(keep_line=None)
+        if self._pane_state() == before and self.article.size.width:
+            self._render_current(keep_line=None)
+        else:
+            # The panes change (the list steps back, the outline comes): lay the post out once
+            # the article has its new width, not at the old one and again a moment later.
+            self.article.show_placeholder("")
+            self.call_after_refresh(self._render_opened, post.path)
         if focus:
             self.article.focus()
+
+    def _pane_state(self) -> tuple[bool, ...]:
+        return (
+            self.has_class("-reading"),
+            bool(self.query_one("#left").display),
+            bool(self.query_one("#reader").display),
+            bool(self.outline.display),
+        )
+
+    def _render_opened(self, path: str) -> None:
+        if self.current is not None and self.current.path == path and self.article.doc is None:
+            self._render_current(keep_line=None)
 
     def _show_header(self, note: str = "") -> None:
         post = self.current
@@ -761,12 +780,18 @@ class MainScreen(Screen[None]):
             self.notify("Marked read" if now else "Marked unread", timeout=1.5)
 
     def action_toggle_bookmark(self) -> None:
-        path = self._target_path()
+        # The open post, whatever list has focus (bookmarks, related, search results); the
+        # list's cursor only when no post is open.
+        path = self.current.path if self.current is not None else self._target_path()
         if path:
             now = self.reading.toggle_bookmark(path)
             self.post_list.refresh_marks()
             self._show_header()
-            self.notify("Bookmarked" if now else "Bookmark removed", timeout=1.5)
+            post = self.by_path.get(path)
+            title = post.title if post is not None else path
+            shown = title if len(title) <= 40 else title[:39] + "…"
+            what = "Bookmarked" if now else "Bookmark removed:"
+            self.notify(f"{what} “{shown}”", timeout=2, markup=False)
             if self.view == "bookmarks":
                 self.view_paths = self.reading.bookmarks(self.by_path)
                 self._rebuild_list()

@@ -245,13 +245,14 @@ class PostList(ScrollView, can_focus=True):
             post = entry.post
             assert post is not None
             read = self.is_read(post.path)
-            mark = "★" if self.is_bookmarked(post.path) else (" " if read else "●")
+            # Both marks at once: an unread bookmarked post is "●★".
+            mark = (" " if read else "●") + ("★" if self.is_bookmarked(post.path) else " ")
             date = post.date.strftime("%Y-%m-%d") if post.date else f"{'undated':^10}"
             title_style = cs("post-list--read" if read else "post-list--unread")
             cats = " · ".join(post.categories)
             show_cats = width >= 64 and cats
             cat_width = min(cell_len(cats), max(8, width // 5)) if show_cats else 0
-            fixed = 3 + 10 + 2 + (cat_width + 2 if show_cats else 0)
+            fixed = 4 + 10 + 2 + (cat_width + 2 if show_cats else 0)
             title_width = max(4, width - fixed)
             segments = [
                 Segment(" " + mark + " ", base + cs("post-list--mark")),
