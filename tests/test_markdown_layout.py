@@ -221,3 +221,19 @@ def test_headings_inside_one_html_block_keep_their_own_body_lines():
     outline = {s.title: s.line for s in flatten(extract_outline(body))}
     assert outline == heads  # so the outline scrolls to each heading, not to its block
     assert doc.lines[doc.y_of_line(6)].plain == "Beta"
+
+
+def test_crafted_posts_render_in_linear_time():
+    # Each of these took from 20 s to a minute before the tags got a length bound, code spans
+    # a bisect, shortcode bodies a depth bound and an unclosed comment its cut.
+    import time
+
+    for body in (
+        "{{ " * 30000,
+        "`a` {{ b }} " * 20000,
+        "{{< notice >}}\n" * 3000 + "x\n" + "{{< /notice >}}\n" * 3000,
+        "<!--\n" * 20000,
+    ):
+        started = time.process_time()
+        render_text(body, width=80)
+        assert time.process_time() - started < 8, body[:20]

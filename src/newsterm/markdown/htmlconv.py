@@ -111,6 +111,7 @@ class _BlockReader(HTMLParser):
         self.at: int | None = None  # body line (0-based) of the next token, when known
         self.buf_at: int | None = None  # body line where the buffered text starts
         self.heading_at: int | None = None
+        self.eof_comment = False
 
     def _line(self) -> int | None:
         """The body line (0-based) the parser is on."""
@@ -328,7 +329,12 @@ class _BlockReader(HTMLParser):
             self._text(f"</{tag}>")
 
     def handle_data(self, data: str) -> None:
-        if self.skip:
+        if self.skip or self.eof_comment:
+            return
+        if data.startswith("<!--"):
+            # an unclosed comment, handed over as text at the end: hidden to the end, as a
+            # browser hides it
+            self.eof_comment = True
             return
         if self.pre is not None:
             self.pre.append(data)
@@ -449,6 +455,12 @@ def convert_blocks(tokens: list[Token], md, env, depth: int = 0) -> list[Token]:
             open_quotes.pop()
             out.append(Token("blockquote_close", "blockquote", -1, map=tok.map, block=True))
             continue
+        # An unclosed comment hides the rest, as in a browser (and HTMLParser would look for
+        # its end again at every later "<!--": quadratic time).
+        last_close = content.rfind("-->")
+        cut = content.find("<!--", last_close + 3 if last_close >= 0 else 0)
+        if cut >= 0:
+            content = content[:cut]
         reader = _BlockReader(tok.map, md, env, depth)
         reader.feed(content)
         new = reader.finish()

@@ -37,6 +37,7 @@ line with other text adds a line break.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Callable
 
 __all__ = ["POST_LINK_SCHEME", "default_post_link", "preprocess"]
@@ -53,11 +54,12 @@ def default_post_link(name: str) -> str:
 
 
 _IMAGE_EXT = re.compile(r"\.(?:png|jpe?g|gif|svg|webp|avif|bmp|tiff?|heic)(?:[?#]\S*)?$", re.I)
+# Tags are at most _TAG_MAX characters long: an unclosed "{{" is then looked past in linear time.
 _TAG = re.compile(
-    r"\{\{<\s*/?\*.*?\*/\s*>\}\}"  # Hugo escaped shortcode (shown literally)
-    r"|\{\{([<%])-?\s*(/?)\s*([\w.-]+)(.*?)-?\s*[>%]\}\}"  # Hugo {{< x >}} / {{% x %}}
-    r"|\{%-?\s*([\w-]+)(.*?)-?%\}"  # Liquid / Zola tag
-    r"|\{\{-?(.*?)-?\}\}"  # Liquid output / Zola inline shortcode
+    r"\{\{<\s*/?\*.{0,300}?\*/\s*>\}\}"  # Hugo escaped shortcode (shown literally)
+    r"|\{\{([<%])-?\s*(/?)\s*([\w.-]+)(.{0,500}?)-?\s*[>%]\}\}"  # Hugo {{< x >}} / {{% x %}}
+    r"|\{%-?\s*([\w-]+)(.{0,500}?)-?%\}"  # Liquid / Zola tag
+    r"|\{\{-?(.{0,300}?)-?\}\}"  # Liquid output / Zola inline shortcode
     r"|\{::(\w+)([^{}\n]*?)/?\}"  # kramdown extension {::comment} {::options .../}
     r"|\{:/(\w*)\}"  # kramdown extension end
     r"|\{:(?!:)[^{}]{0,400}?\}"  # kramdown IAL / ALD (may wrap onto the next line)
@@ -66,7 +68,7 @@ _TAG = re.compile(
 )
 _OPENERS = ("{{", "{%", "{:")
 _FENCE = re.compile(r"^(\s*(?:>\s*)*(?:[-*+]\s+|\d+[.)]\s+)?)(`{3,}|~{3,})(.*)$")
-_CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)")
+_CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)(.{1,2000}?)(?<!`)\1(?!`)")
 _ARG = re.compile(
     r"""([\w-]+)\s*=\s*("(?:[^"\\]|\\.)*"|'[^']*'|`[^`]*`|[^\s,)]+)"""
     r"""|("(?:[^"\\]|\\.)*"|'[^']*'|[^\s,()=]+)"""
@@ -315,7 +317,19 @@ def _close_code(st: _State) -> None:
     st.mode = ""
 
 
+def _in_spans(spans: list[tuple[int, int]], at: int) -> bool:
+    """Whether ``at`` is inside one of ``spans`` (sorted, not overlapping)."""
+    i = bisect_right(spans, (at, 1 << 62)) - 1
+    return i >= 0 and spans[i][0] <= at < spans[i][1]
+
+
+#: Shortcode bodies nest at most this deep; deeper ones keep their content without a frame.
+_MAX_BODIES = 16
+
+
 def _open_body(st: _State, closer: str, kind: str, title: str) -> None:
+    if len(st.bodies) >= _MAX_BODIES:
+        return
     label = kind.title() if kind else ""
     if title:
         label = f"{label}: {title}" if label and title.lower() != kind.lower() else title
@@ -424,7 +438,8 @@ def _hugo_tag(st: _State, closing: bool, name: str, rest: str, pos: int) -> str:
         if lname in _CALLOUTS:
             _open_body(st, "/" + lname, kind or lname, title)
         else:
-            st.bodies.append(("/" + lname, -1, ""))  # content kept as is
+            if len(st.bodies) < _MAX_BODIES:
+                st.bodies.append(("/" + lname, -1, ""))  # content kept as is
             if title:
                 return f"**{_md_text(title)}**"
         return ""
@@ -449,7 +464,7 @@ def _without_ials(text: str) -> str:
     if "{:" not in text:
         return text
     spans = [(m.start(), m.end()) for m in _CODE_SPAN.finditer(text)] if "`" in text else []
-    return _IAL.sub(lambda m: m.group(0) if any(a <= m.start() < b for a, b in spans) else "", text)
+    return _IAL.sub(lambda m: m.group(0) if _in_spans(spans, m.start()) else "", text)
 
 
 _PROMPT = re.compile(r"\.prompt-(tip|info|warning|danger|note|important|caution)\b")
@@ -528,10 +543,10 @@ def _replace_tags(st: _State, text: str, offset: int) -> None:
                 st.end_line()
             continue
         m = _TAG.search(text, pos)
-        while m and any(a <= m.start() < b for a, b in spans):
+        while m and _in_spans(spans, m.start()):
             if _RAW_TAG.fullmatch(m.group(0)):
                 break  # Jekyll removes raw tags inside code spans as well
-            m = _TAG.search(text, m.start() + 1)
+            m = _TAG.search(text, m.end())
         if not m:
             st.emit(text[pos:])
             return
@@ -627,7 +642,13 @@ def preprocess(body: str, *, post_link: PostLink | None = None) -> str:
                 st.lines[-1] = ""
         chunk = line
         j = i
-        while not _complete(chunk) and j + 1 < len(lines) and j - i < 12 and st.mode != "code":
+        while (
+            not _complete(chunk)
+            and j + 1 < len(lines)
+            and j - i < 12
+            and len(chunk) < 600  # no tag is longer (see _TAG)
+            and st.mode != "code"
+        ):
             j += 1
             chunk += "\n" + lines[j]
         if not _complete(chunk):
