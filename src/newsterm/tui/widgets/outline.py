@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.style import Style
 from rich.text import Text
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
@@ -25,6 +26,7 @@ class Outline(Tree[Section], inherit_bindings=False):
         self.guide_depth = 2
         self.auto_expand = False
         self._section_nodes: list[tuple[int, TreeNode[Section]]] = []  # (body line, node), in order
+        self._mixed: set[int] = set()
         self._following = False
         self.hit_lines: list[int] = []
 
@@ -59,6 +61,32 @@ class Outline(Tree[Section], inherit_bindings=False):
         for section in sections:
             add(self.root, section)
         self._section_nodes.sort(key=lambda item: item[0])
+        # Parents with folding children: their leaves are indented past the fold icon ("▼ "),
+        # so that siblings' titles start in one column.
+        self._mixed = {
+            id(node.parent)
+            for _line, node in self._section_nodes
+            if node.allow_expand and node.parent is not None
+        }
+
+    def render_label(self, node: TreeNode[Section], base_style: Style, style: Style) -> Text:
+        """The label, aligned with its siblings and cut with "…" to the pane's width."""
+        text = super().render_label(node, base_style, style)
+        if not node.allow_expand and id(node.parent) in self._mixed:
+            text = Text.assemble(("  ", base_style), text)
+        level = 0
+        parent = node.parent
+        while parent is not None and parent is not self.root:
+            level += 1
+            parent = parent.parent
+        room = (self.scrollable_content_region.width or self.size.width) - 2 * level
+        if room > 1 and text.cell_len > room:
+            # The ellipsis right after the last character that fits (a wide character that
+            # does not fit leaves no gap before it).
+            text.truncate(room - 1)
+            text.rstrip()
+            text.append("…", base_style)
+        return text
 
     def follow(self, line: int) -> None:
         """Highlight the section holding body ``line`` (the article scrolled)."""
