@@ -362,3 +362,72 @@ def test_words_after_the_query_that_start_with_a_dash_are_negations(tmp_path: Pa
     assert "usage: newsterm search" in search("반도체", "-h").stdout
     done = search("반도체", "--nope", *where)
     assert done.returncode == 2 and "--nope" in done.stderr
+
+
+def _post(root: Path, name: str, title: str, body: str) -> Path:
+    path = root / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"---\ntitle: {title}\n---\n{body}\n", encoding="utf-8")
+    return path
+
+
+def test_a_search_brings_a_behind_index_up_to_date_first(tmp_path: Path):
+    # Issue 11, bug 1: add a post, search its word: found, without `newsterm index`.
+    root = tmp_path / "a"
+    _post(root, "2024/2024-01-01-old.md", "오래된 글", "두더지 이야기")
+    where = ["--archive", str(root), "--index-dir", str(tmp_path / "ix")]
+
+    def search(*words: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "newsterm", "search", "--json", *words, *where],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    assert search("두더지").returncode == 0
+    new = _post(root, "2024/2024-02-01-new.md", "새 글", "너구리 이야기")
+    done = search("너구리")
+    assert done.returncode == 0, done.stderr
+    assert [h["path"] for h in json.loads(done.stdout)] == ["2024/2024-02-01-new.md"]
+    _post(root, "2025/2025-01-01-newer.md", "더 새 글", "오소리 이야기")  # a new folder
+    assert search("오소리").returncode == 0
+    new.unlink()
+    done = search("너구리")
+    assert (done.returncode, done.stdout.strip()) == (1, "[]")
+    assert "Traceback" not in done.stderr
+
+
+def test_a_big_behind_index_is_named_in_one_line_and_still_answers(env, capsys, monkeypatch):
+    root, _ixdir = env
+    assert run(env, "search", "넷플릭스") == 0
+    capsys.readouterr()
+    _post(root, "2026-01-01-new.md", "새 글", "너구리 이야기")
+    monkeypatch.setattr(cli_search, "QUICK_UPDATE_POSTS", 0)  # as if the archive were huge
+    assert run(env, "search", "너구리") == 1  # the stale answer, as asked
+    err = capsys.readouterr().err
+    assert err == (
+        "newsterm: the index is behind the archive (a folder changed since it was updated); "
+        "'newsterm index' brings it up to date\n"
+    )
+    assert run(env, "index", "--quiet") == 0
+    capsys.readouterr()
+    assert run(env, "search", "너구리") == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_a_folder_change_that_is_no_post_is_checked_once(env, monkeypatch):
+    root, _ixdir = env
+    assert run(env, "search", "넷플릭스") == 0
+    syncs: list[str] = []
+    real = cli_search._sync
+
+    def counted(ix, quiet, rebuild=False, label="indexing"):
+        syncs.append(label)
+        return real(ix, quiet, rebuild=rebuild, label=label)
+
+    monkeypatch.setattr(cli_search, "_sync", counted)
+    (root / "cover.png").write_bytes(b"\x89PNG")  # the folder changed, no post did
+    assert run(env, "search", "넷플릭스") == 0
+    assert run(env, "search", "넷플릭스") == 0
+    assert syncs == ["updating the search index"]  # the second search trusted the first check

@@ -1117,3 +1117,26 @@ def test_a_long_posts_snippet_renders_only_around_its_match():
     assert "넷플릭스로 간다" in snippet and snippet.startswith("… ") and snippet.endswith(" …")
     assert [snippet[s:e] for s, e in spans] == ["넷플릭스"]
     assert "**" not in snippet
+
+
+def test_folders_changed_since_sees_posts_added_removed_and_renamed(tmp_path):
+    import time
+
+    from newsterm.search.index import folders_changed_since
+
+    root = tmp_path / "a"
+    for rel in ("2024/01/a.md", "2024/02/b.md", "top.md", ".git/objects/x"):
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text("x")
+    since = time.time_ns()
+    assert folders_changed_since(root, since) == 0
+    (root / ".git" / "objects" / "y").write_text("hidden folders do not count")
+    assert folders_changed_since(root, since) == 0
+    (root / "2024" / "02" / "b.md").rename(root / "2024" / "02" / "c.md")
+    assert folders_changed_since(root, since) == 1
+    (root / "2024" / "03").mkdir()  # a new leaf folder changes its parent
+    (root / "2024" / "03" / "d.md").write_text("x")
+    assert folders_changed_since(root, since) == 3  # 2024, 2024/02, 2024/03
+    (root / "top.md").unlink()
+    assert folders_changed_since(root, since) == 4
+    assert folders_changed_since(root, since, limit=2) is None  # too many to look at

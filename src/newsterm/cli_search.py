@@ -143,6 +143,8 @@ def _search(args: argparse.Namespace) -> int:
             ) from None
     elif ix.update_running():
         print("newsterm: the index is being updated; results may be incomplete", file=sys.stderr)
+    else:
+        _catch_up(ix)
     try:
         results = ix.search(query, limit=limit, sort=sort)
     except IndexDamagedError as err:
@@ -161,6 +163,35 @@ def _search(args: argparse.Namespace) -> int:
         _print_plain(results, out)
     out.flush()
     return 0 if results.hits else 1
+
+
+QUICK_UPDATE_POSTS = 30_000
+"""Up to this many posts a search brings a behind index up to date first (a sync's stat walk
+takes well under a second there: benchmarks/README.md); past it, it says so and answers."""
+
+
+def _catch_up(ix) -> None:
+    """A post added, removed or renamed since the last update changed its folder: bring the
+    index up to date before searching, or say in one line that it is behind."""
+    changed = ix.folders_changed()
+    if not changed:
+        return
+    if ix.doc_count() > QUICK_UPDATE_POSTS:
+        folders = "a folder" if changed == 1 else f"{changed} folders"
+        print(
+            f"newsterm: the index is behind the archive ({folders} changed since it was "
+            "updated); 'newsterm index' brings it up to date",
+            file=sys.stderr,
+        )
+        return
+    started = time.time_ns()
+    try:
+        result = _sync(ix, quiet=False, label="updating the search index")
+    except IndexBusyError:
+        print("newsterm: the index is being updated; results may be incomplete", file=sys.stderr)
+        return
+    if not result.changed:
+        ix.checked_up_to_date(started)  # (a new image, say): not checked again until it changes
 
 
 def _meta_line(hit) -> str:

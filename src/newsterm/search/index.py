@@ -464,6 +464,24 @@ class SearchIndex:
             return False
         return True
 
+    def folders_changed(self) -> int | None:
+        """How many of the archive's folders changed since the index was last brought up to
+        date (0: none), or None when that cannot be told cheaply (no manifest yet, or more
+        than :data:`FOLDER_CHECK_LIMIT` folders). See :func:`folders_changed_since`."""
+        try:
+            since = (self.index_dir / MANIFEST_FILE).stat().st_mtime_ns
+        except OSError:
+            return None
+        return folders_changed_since(self.root, since)
+
+    def checked_up_to_date(self, as_of_ns: int) -> None:
+        """Record that a sync started at ``as_of_ns`` found the index up to date (a no-change
+        sync writes nothing), so :meth:`folders_changed` counts from then."""
+        manifest = self.index_dir / MANIFEST_FILE
+        with contextlib.suppress(OSError):
+            if manifest.stat().st_mtime_ns < as_of_ns:
+                os.utime(manifest, ns=(as_of_ns, as_of_ns))
+
     def doc_count(self) -> int:
         if self._ix is None:
             return 0
@@ -990,6 +1008,45 @@ def merge_small_segments(writer, segments):
 
 MP_THRESHOLD = 500
 """A full build of at least this many posts may use Whoosh's multi-process writer."""
+
+
+FOLDER_CHECK_LIMIT = 5000
+"""Most folders :func:`folders_changed_since` looks at (a stat each) before giving up."""
+
+
+def folders_changed_since(root: Path, since_ns: int, limit: int = FOLDER_CHECK_LIMIT) -> int | None:
+    """How many folders under ``root`` (itself included; hidden folders and links skipped, as
+    the archive skips or follows them) were modified after ``since_ns``; None past ``limit``.
+
+    Adding, removing or renaming a post changes its folder's modification time, and so do
+    editors that save by writing a new file and renaming it over the old one; a file edited in
+    place does not (``newsterm index``, the reader and the server find those). Costs a stat per
+    folder, and a ``scandir`` only of folders that hold folders (a folder's link count tells,
+    on the usual Linux file systems), never a stat of a post file
+    (``benchmarks/bench_stale_check.py``)."""
+    changed = 0
+    seen = 0
+    todo = [os.fspath(root)]
+    while todo:
+        folder = todo.pop()
+        seen += 1
+        if seen > limit:
+            return None
+        try:
+            st = os.stat(folder)
+            if st.st_mtime_ns > since_ns:
+                changed += 1
+            if st.st_nlink == 2:
+                continue  # no folder inside (where folders count their subfolders as links)
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    if entry.name.startswith("."):
+                        continue
+                    if entry.is_dir(follow_symlinks=False):
+                        todo.append(entry.path)
+        except OSError:
+            continue
+    return changed
 
 
 def _split(value: str | None) -> list[str]:
