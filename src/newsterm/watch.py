@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 MAX_FOLDERS = 20_000  # an archive with more folders is watched in its first 20,000
+START_SIGNAL_MS = 500  # watchfiles says it is watching by a first empty batch after this
 RETRY_AFTER = (0.5, 5.0, 30.0)  # pauses after the watcher failed 1, 2, 3+ times in a row
 
 
@@ -93,8 +94,9 @@ async def watch_archive(
     """Yield sets of changed paths (relative to ``root``, POSIX) until ``stop_event`` is set.
 
     A folder that cannot be watched, or a watcher failure, is reported once through
-    ``on_problem(path, reason)``; watching goes on. After a failure an empty set is yielded
-    (something may have changed unseen: the caller rescans).
+    ``on_problem(path, reason)``; watching goes on. An empty set means "something may have
+    changed unseen: rescan": it comes once watching has begun (changes between the caller's
+    scan and the watch), after a failure, and once watching has begun again.
     """
     if awatch is None:
         from watchfiles import awatch
@@ -113,11 +115,19 @@ async def watch_archive(
             report(path, reason)
         watched = set(folders)
         rebuild = False
+        started = False
         try:
             async for changes in awatch(
-                *folders, debounce=debounce, step=step, stop_event=stop_event, recursive=False
-            ):
+                *folders, debounce=debounce, step=step, stop_event=stop_event, recursive=False,
+                rust_timeout=START_SIGNAL_MS, yield_on_timeout=True,
+            ):  # fmt: skip
                 failures = 0
+                if not changes:  # a timeout: watchfiles is watching by now
+                    if not started:
+                        started = True
+                        yield set()  # what changed before watching began: the caller rescans
+                    continue
+                started = True
                 rels: set[str] = set()
                 for _change, name in changes:
                     if name in watched or _is_folder(name):
@@ -146,5 +156,3 @@ async def watch_archive(
                     await asyncio.wait_for(stop_event.wait(), pause)
                 except TimeoutError:
                     pass
-            if stop_event is None or not stop_event.is_set():
-                yield set()  # again after the pause: what changed while nothing watched
