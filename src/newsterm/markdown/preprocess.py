@@ -54,7 +54,7 @@ def default_post_link(name: str) -> str:
 
 
 _IMAGE_EXT = re.compile(r"\.(?:png|jpe?g|gif|svg|webp|avif|bmp|tiff?|heic)(?:[?#]\S*)?$", re.I)
-# Tags are at most _TAG_MAX characters long: an unclosed "{{" is then looked past in linear time.
+# A tag is at most about _BOUND characters long (see _Scanner).
 _TAG = re.compile(
     r"\{\{<\s*/?\*.{0,300}?\*/\s*>\}\}"  # Hugo escaped shortcode (shown literally)
     r"|\{\{([<%])-?\s*(/?)\s*([\w.-]+)(.{0,500}?)-?\s*[>%]\}\}"  # Hugo {{< x >}} / {{% x %}}
@@ -62,10 +62,52 @@ _TAG = re.compile(
     r"|\{\{-?(.{0,300}?)-?\}\}"  # Liquid output / Zola inline shortcode
     r"|\{::(\w+)([^{}\n]*?)/?\}"  # kramdown extension {::comment} {::options .../}
     r"|\{:/(\w*)\}"  # kramdown extension end
-    r"|\{:(?!:)[^{}]{0,400}?\}"  # kramdown IAL / ALD (may wrap onto the next line)
-    r"|^[ \t]*\*\[[^\]\n]+\]:.*$",  # kramdown abbreviation definition
-    re.S | re.M,
+    r"|\{:(?!:)[^{}]{0,400}?\}",  # kramdown IAL / ALD (may wrap onto the next line)
+    re.S,
 )
+_ABBR = re.compile(r"^[ \t]*\*\[[^\]\n]+\]:.*$", re.M)  # kramdown abbreviation definition
+_BOUND = 520
+
+
+class _Scanner:
+    """The tags of one chunk of text, in order, in linear time.
+
+    A tag is tried only at a "{" whose closer ("}}", "%}", "}") comes within _BOUND characters;
+    where each closer next occurs is remembered, so a line of 30,000 unclosed "{{" costs one
+    look for "}}", not 30,000 scans of up to _BOUND characters.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.closers: dict[str, int] = {}
+        self.abbr: re.Match[str] | None = None
+        self.abbr_from = -1 if "*[" in text else len(text)  # no abbreviation: never look
+
+    def _close(self, closer: str, at: int) -> int:
+        found = self.closers.get(closer, -1)
+        if found < at:
+            found = self.text.find(closer, at)
+            found = found if found >= 0 else len(self.text) + _BOUND + 1
+            self.closers[closer] = found
+        return found
+
+    def next(self, pos: int) -> re.Match[str] | None:
+        text = self.text
+        if self.abbr_from < 0 or (self.abbr and self.abbr.start() < pos):
+            self.abbr, self.abbr_from = _ABBR.search(text, pos), pos
+        limit = self.abbr.start() if self.abbr else len(text)
+        i = text.find("{", pos, limit)
+        while i >= 0:
+            head = text[i : i + 2]
+            closer = {"{{": "}}", "{%": "%}", "{:": "}"}.get(head)
+            if closer and self._close(closer, i) - i <= _BOUND:
+                m = _TAG.match(text, i)
+                if m:
+                    return m
+            i = text.find("{", i + 1, limit)
+        return self.abbr
+
+
 _OPENERS = ("{{", "{%", "{:")
 _FENCE = re.compile(r"^(\s*(?:>\s*)*(?:[-*+]\s+|\d+[.)]\s+)?)(`{3,}|~{3,})(.*)$")
 _CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)(.{1,2000}?)(?<!`)\1(?!`)")
@@ -496,6 +538,7 @@ def _process_chunk(st: _State, text: str, offset: int) -> None:
 
 def _replace_tags(st: _State, text: str, offset: int) -> None:
     spans = [(m.start(), m.end()) for m in _CODE_SPAN.finditer(text)] if "`" in text else []
+    scanner = _Scanner(text)
     pos = 0
     n = len(text)
     while pos < n:
@@ -542,18 +585,20 @@ def _replace_tags(st: _State, text: str, offset: int) -> None:
             if text[pos:].split("\n", 1)[0].strip():
                 st.end_line()
             continue
-        m = _TAG.search(text, pos)
+        m = scanner.next(pos)
         while m and _in_spans(spans, m.start()):
             if _RAW_TAG.fullmatch(m.group(0)):
                 break  # Jekyll removes raw tags inside code spans as well
-            m = _TAG.search(text, m.end())
+            m = scanner.next(m.end())
         if not m:
             st.emit(text[pos:])
             return
         st.emit(text[pos : m.start()])
         whole = m.group(0)
         newlines = whole.count("\n")
-        if whole.startswith("{{<") and "/*" in whole[:6]:
+        if m.re is _ABBR:
+            out = ""
+        elif whole.startswith("{{<") and "/*" in whole[:6]:
             out = _HUGO_ESCAPE.sub(r"{{\1\2\3}}", whole)
         elif m.group(1):
             out = _hugo_tag(st, m.group(2) == "/", m.group(3), m.group(4), offset + m.end())
