@@ -320,10 +320,34 @@ def test_a_write_lock_held_for_long_is_waited_for_with_a_timeout(
     finally:
         holder.wait(30)
     monkeypatch.setattr(state_mod, "RETRY_AFTER", 0.0)
-    assert st.retry() and not st.degraded
+    assert st.retry_due() and not st.degraded  # the reader's timer saves it
     st.close()
     again = ReadingState(root, db_path=db)
     assert again.is_read("a.md") and again.is_bookmarked("a.md")
+
+
+def test_the_timed_retry_never_stalls_on_a_lock(
+    root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    db = tmp_path / "state.sqlite3"
+    ReadingState(root, db_path=db).close()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(db), "4"], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        st = ReadingState(root, db_path=db)
+        st.set_read("a.md")  # waits BUSY_TIMEOUT once, then keeps the mark in memory
+        assert st.degraded
+        monkeypatch.setattr(state_mod, "RETRY_AFTER", 0.0)
+        t0 = time.monotonic()
+        assert not st.retry_due()  # still locked: a short wait, nothing lost
+        assert time.monotonic() - t0 < state_mod.QUICK_TIMEOUT + 1.0
+        assert st.is_read("a.md") and st.unsaved
+    finally:
+        holder.wait(30)
+    assert st.retry_due() and st.unsaved == 0
+    assert ReadingState(root, db_path=db).is_read("a.md")
 
 
 def test_two_readers_do_not_undo_each_others_marks(root: Path, tmp_path: Path):

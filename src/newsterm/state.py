@@ -71,6 +71,7 @@ GLOBAL = "*"  # the ``archive`` value of settings shared by every archive (theme
 GRACE_DAYS = 365  # a post missing this long loses its marks without a prune
 BUSY_TIMEOUT = 2.0  # seconds a write waits for another process's lock before giving up for now
 RETRY_AFTER = 20.0  # seconds between attempts to save state kept in memory
+QUICK_TIMEOUT = 0.2  # seconds a timed retry waits for a lock: the screen must not stall
 _CORRUPT = {11, 26}  # SQLITE_CORRUPT, SQLITE_NOTADB
 
 
@@ -145,6 +146,7 @@ class ReadingState:
         self._deleted: set[str] = set()  # rows removed here, not yet removed in the file
         self._conn: sqlite3.Connection | None = None
         self._failed_at: float | None = None  # monotonic time of the last failed save
+        self._busy_timeout = BUSY_TIMEOUT
         self._said_degraded = False
         self._pending_notices: list[str] = []
         self._notify: Callable[[str], None] | None = None
@@ -219,10 +221,11 @@ class ReadingState:
         self._flush()
 
     def _connect(self, target: str, uri: bool = False) -> sqlite3.Connection:
+        wait = self._busy_timeout
         conn = sqlite3.connect(
-            target, timeout=BUSY_TIMEOUT, isolation_level=None, uri=uri, check_same_thread=False
+            target, timeout=wait, isolation_level=None, uri=uri, check_same_thread=False
         )
-        conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT * 1000)}")
+        conn.execute(f"PRAGMA busy_timeout = {int(wait * 1000)}")
         return conn
 
     def _open_file(self) -> sqlite3.Connection:
@@ -392,6 +395,20 @@ class ReadingState:
                 " ON CONFLICT (profile, archive, key) DO UPDATE SET value = excluded.value",
                 (self.profile, scope, key, self._values[(scope, key)]),
             )
+
+    def retry_due(self) -> bool:
+        """For a timer: save what waits in memory if a retry is due, waiting for a lock only
+        :data:`QUICK_TIMEOUT`; True when nothing is left unsaved."""
+        if self.memory_only or not self.unsaved:
+            return True
+        self._busy_timeout = QUICK_TIMEOUT
+        try:
+            return self._flush()
+        finally:
+            self._busy_timeout = BUSY_TIMEOUT
+            if self._conn is not None:
+                with contextlib.suppress(sqlite3.Error):
+                    self._conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT * 1000)}")
 
     def retry(self) -> bool:
         """Try now to save what is kept in memory; True when nothing is left unsaved."""

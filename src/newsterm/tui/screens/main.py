@@ -190,6 +190,8 @@ class MainScreen(Screen[None]):
         self.outline_visible = self.reading.get("outline", "1", shared=True) == "1"
         self._apply_panes()
         self.reading.set_notifier(self._state_notice)
+        # Marks kept in memory (the state file could not be written) are saved when it can be.
+        self.set_interval(20.0, self.reading.retry_due)
         self.post_list.is_read = self.reading.is_read
         self.post_list.is_bookmarked = self.reading.is_bookmarked
         self.query_one("#header", ArticleHeader).show_post(None)
