@@ -89,3 +89,32 @@ def test_max_startups_drops_at_random_from_start_and_all_at_full(tmp_path: Path)
             with contextlib.suppress(OSError):
                 s.close()
         assert server.stop() == 0, server.log_path.read_text()
+
+
+def test_a_reader_killed_by_a_signal_is_logged_as_such(tmp_path: Path):
+    import asyncio
+    import os
+    import signal
+
+    asyncssh = pytest.importorskip("asyncssh")
+    archive = make_archive(tmp_path / "archive")
+    server = start_server(tmp_path / "home", archive)
+
+    async def go() -> int | None:
+        opts = dict(known_hosts=None, username="x", client_keys=None, config=None)
+        async with asyncssh.connect("127.0.0.1", server.port, **opts) as conn:
+            proc = await conn.create_process(term_type="xterm\x1b[31m", term_size=(100, 30))
+            (pid,) = await asyncio.to_thread(wait_for, server.readers, 20)
+            os.kill(pid, signal.SIGKILL)
+            done = await asyncio.wait_for(proc.wait(check=False), 20)
+            return done.exit_status
+
+    try:
+        status = asyncio.run(asyncio.wait_for(go(), 60))
+        wait_for(lambda: server.events("disconnect"), 10)
+    finally:
+        assert server.stop() == 0, server.log_path.read_text()
+    (end,) = server.events("disconnect")
+    assert end["reason"] == "reader-killed-SIGKILL" and status == 128 + 9, (end, status)
+    # The client's TERM is logged as OpenSSH would: no raw escape reaches a log viewer.
+    assert end["term"] == "xterm\\033[31m"
