@@ -19,7 +19,7 @@ from textual.screen import Screen
 
 from newsterm import paths
 from newsterm.state import ReadingState
-from newsterm.tui.commands import ReaderCommands
+from newsterm.tui.commands import PostCommands, ReaderCommands
 from newsterm.tui.keys import APP_COMMANDS, Config, bindings, load_config
 from newsterm.tui.screens.main import MainScreen
 
@@ -37,7 +37,7 @@ class NewstermApp(App[int]):
 
     CSS_PATH = "newsterm.tcss"
     TITLE = "newsterm"
-    COMMANDS = App.COMMANDS | {ReaderCommands}
+    COMMANDS = App.COMMANDS | {ReaderCommands, PostCommands}
     show_search_time = True  # snapshot tests turn the (varying) search time off
     BINDINGS = bindings(APP_COMMANDS)
 
@@ -128,7 +128,7 @@ class NewstermApp(App[int]):
             self.notify(problem, title="config.toml", severity="warning", timeout=10, markup=False)
         if self.keymap:
             self.set_keymap(self.keymap)
-        theme = self.config.theme or self.reading.get("theme", shared=True)
+        theme = self._starting_theme()
         if theme:
             if theme in self.available_themes:
                 self.theme = theme
@@ -137,9 +137,20 @@ class NewstermApp(App[int]):
                     f"unknown theme {theme!r}; using the default", severity="warning", markup=False
                 )
 
+    def _starting_theme(self) -> str | None:
+        """The theme chosen with T, unless config.toml names a theme other than the one it
+        named when that choice was made (an edited config wins; an unchanged one does not
+        undo the reader's choice)."""
+        chosen = self.reading.get("theme", shared=True)
+        configured = self.config.theme
+        if configured and configured != self.reading.get("theme_config", shared=True):
+            return configured
+        return chosen or configured
+
     def watch_theme(self, theme: str) -> None:
         if self.screen_stack and self.main.loaded:
             self.reading.put("theme", theme, shared=True)
+            self.reading.put("theme_config", self.config.theme or "", shared=True)
             self.main.theme_changed()
 
     # -- what a served reader may not do -----------------------------------------------------
@@ -172,7 +183,9 @@ class NewstermApp(App[int]):
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         for command in super().get_system_commands(screen):
-            if self.served and command.title not in ("Theme", "Quit", "Keys"):
+            if command.title == "Theme":
+                continue  # the reader's own "Change theme" (T) remembers the choice
+            if self.served and command.title not in ("Quit", "Keys"):
                 continue
             yield command
 

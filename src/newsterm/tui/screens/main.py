@@ -737,16 +737,36 @@ class MainScreen(Screen[None]):
             self.notify("Editing is not available in this session")
             return
         if self.current is None:
+            self.notify("Open a post first")
             return
-        editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
-        if not editor:
-            self.notify("Set $EDITOR to edit posts", severity="warning")
+        from newsterm.tui.editor import editor_command
+
+        path = str(self.root / self.current.path)
+        command = editor_command(os.environ, path, self._edit_line())
+        if command is None:
+            self.notify(
+                "Set $VISUAL or $EDITOR to the editor to use (export EDITOR=vim)",
+                title="No editor",
+                severity="warning",
+                markup=False,
+            )
             return
-        import shlex
         import subprocess
 
-        with self.app.suspend():
-            subprocess.call([*shlex.split(editor), str(self.root / self.current.path)])
+        try:
+            with self.app.suspend():
+                subprocess.call(command)
+        except OSError as err:
+            self.notify(f"{command[0]}: {err.strerror}", title="Editor", severity="error")
+
+    def _edit_line(self) -> int:
+        """The file line of the section being read (or of the top of the view)."""
+        assert self.current is not None
+        line = self.article.reading_line() if self.doc is not None else 1
+        start = max(
+            (s.line for top in self.sections for s in top.walk() if s.line <= line), default=line
+        )
+        return self.current.body_line + start - 1
 
     def action_suspend(self) -> None:
         self.app.action_suspend()

@@ -52,7 +52,7 @@ class ArticleHeader(Static):
             parts.append(date_time_text(post, zone=False))
         if post.categories:
             parts.append(" · ".join(post.categories))
-        parts.append(f"{reading_minutes(post.body)} min read")
+        parts.append(f"{reading_minutes(post.body)} min read" if post.body.strip() else "empty")
         meta.append("   ".join(parts))
         if post.tags:
             meta.append("   ")

@@ -22,9 +22,13 @@ def keybar_markup(keymap: dict[str, str], served: bool, width: int = 1000) -> st
             key = pretty_keys(effective_keys(command, keymap)).split()[0]
             items.append((key, command.label or command.description, command.action))
     budget = width - (len(palette[0]) + len(palette[1]) + 1)
-    # Help and Quit are kept first; the others in table order while they fit.
-    first = {"help", "quit"}
-    order = sorted(range(len(items)), key=lambda i: (items[i][2] not in first, i))
+    # Kept first when space is short: help, quit, search and the outline (at 80 columns the
+    # outline's key stays in view); the others in table order while they fit.
+    first = ("help", "quit", "search", "toggle_outline")
+    order = sorted(
+        range(len(items)),
+        key=lambda i: (first.index(items[i][2]) if items[i][2] in first else len(first), i),
+    )
     chosen, used = set(), 0
     for i in order:
         key, label, _action = items[i]
