@@ -284,3 +284,25 @@ async def test_facets_during_a_search_count_the_results_and_open_on_the_list():
         await pilot.press("enter")
         await wait_for(pilot, lambda: type(app.screen).__name__ != "FacetScreen")
         assert len(app.main.facets) == 1
+
+
+async def test_related_says_when_nothing_is_related(tmp_path: Path):
+    """Issue 11 bug 6: below the similarity floor nothing is listed, and the reader says so."""
+    from newsterm.state import ReadingState
+
+    root = tmp_path / "a"
+    root.mkdir()
+    for name, cat in (("2024-01-01-sea.md", "여행"), ("2024-01-02-soup.md", "요리")):
+        (root / name).write_text(f"---\ntitle: {name}\ncategories: [{cat}]\n---\nbody\n", "utf-8")
+    app = make_app(
+        root, state=ReadingState.in_memory(root), sync_index=True, index=FakeIndex(), restore=False
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready(app, pilot)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.current is not None)
+        await pilot.press("r")
+        await wait_for(
+            pilot, lambda: any("No posts are related" in str(n.message) for n in app._notifications)
+        )
+        assert app.view == "all"

@@ -1108,17 +1108,28 @@ class MainScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="related")
     def _find_related(self, path: str) -> None:
+        from newsterm.related import rank_related
+
         try:
-            results = self.index.more_like_this(path, 20)
+            results = self.index.more_like_this(path, 30)
         except Exception as err:
             self._from_thread(
                 self.notify, f"related posts failed: {err}", severity="error", markup=False
             )
             return
         hits = getattr(results, "hits", results)
-        paths_ = [h.path for h in hits if h.path != path]
-        title = self.by_path[path].title if path in self.by_path else path
-        self._from_thread(self._enter_view, "related", f"Related to “{title[:30]}”", paths_)
+        scores = {h.path: float(getattr(h, "score", 0.0) or 0.0) for h in hits if h.path != path}
+        me = self.by_path.get(path)
+        title = me.title if me is not None else path
+        if me is None:
+            return
+        # Shared tags and categories count with the index's word matches; below a floor a
+        # post is not related, however the index scored it.
+        related = [p for p, _score in rank_related(me, self.posts, scores)]
+        if not related:
+            self._from_thread(self.notify, f"No posts are related to “{title[:40]}”", markup=False)
+            return
+        self._from_thread(self._enter_view, "related", f"Related to “{title[:30]}”", related)
 
     # -- index -------------------------------------------------------------------------------
     def _set_index_state(self, text: str) -> None:
