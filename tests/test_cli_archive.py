@@ -301,8 +301,12 @@ def test_show_outline_tree(archive: Path):
     top = [line for line in lines if not line.startswith(" ")]
     assert len(top) == 3
     assert len(lines) == 3 + 7 + 8 + 9
-    assert lines[1] == "  배경 설명  (line 6)"
-    assert top[0].endswith("(line 2)")
+    # File lines (the front matter counted), as an editor's +N takes them (issue 11 bug 10).
+    assert lines[1] == "  배경 설명  (line 12)"
+    assert top[0].endswith("(line 8)")
+    file_lines = SEED.read_text(encoding="utf-8").splitlines()
+    assert file_lines[8 - 1].startswith("## 더 큰 스크린")
+    assert file_lines[12 - 1] == "배경 설명"
 
 
 def test_show_outline_json(archive: Path):
@@ -319,7 +323,8 @@ def test_show_outline_json(archive: Path):
 
     for node in data:
         check(node, 0)
-    assert data[0]["children"][0] == {"level": 3, "title": "배경 설명", "line": 6, "children": []}
+    assert data[0]["children"][0] == {"level": 3, "title": "배경 설명", "line": 12, "children": []}
+    assert data[0]["line"] == 8
 
 
 def test_show_json_post(archive: Path):
@@ -334,7 +339,42 @@ def test_show_outline_of_post_without_sections(archive: Path):
     proc = run("show", "twin", "--outline", "--archive", str(archive / "a"))
     assert proc.returncode == 0
     proc = run("show", "2015-03-17-boston.md", "--outline", "--archive", str(archive))
-    assert proc.stdout.strip() == "Boston  (line 2)"
+    assert proc.stdout.strip() == "Boston  (line 8)"
+
+
+def test_show_outline_lines_are_file_lines_for_toml_and_bare_posts(tmp_path: Path):
+    write(
+        tmp_path,
+        "toml.md",
+        '+++\ntitle = "T"\ndate = 2024-01-02\n+++\n\n## Intro\n\ntext\n\n## End\n',
+    )
+    write(tmp_path, "bare.md", "## First\n\nbody\n\n### Deeper\n")
+    proc = run("show", "toml.md", "--outline", "--archive", str(tmp_path))
+    assert proc.stdout.splitlines() == ["Intro  (line 6)", "End  (line 10)"]
+    proc = run("show", "bare.md", "--outline", "--archive", str(tmp_path))
+    assert proc.stdout.splitlines() == ["First  (line 1)", "  Deeper  (line 5)"]
+    proc = run("show", "toml.md", "--outline", "--json", "--archive", str(tmp_path))
+    assert [s["line"] for s in json.loads(proc.stdout)] == [6, 10]
+
+
+def test_show_empty_post_is_not_one_minute_read(tmp_path: Path):
+    write(tmp_path, "2024-01-02-empty.md", "---\ntitle: Nothing yet\ndate: 2024-01-02\n---\n\n")
+    write(
+        tmp_path, "2024-01-03-short.md", "---\ntitle: Short\ndate: 2024-01-03\n---\nA few words.\n"
+    )
+    proc = run("show", "empty", "--archive", str(tmp_path))
+    assert proc.returncode == 0
+    assert "min read" not in proc.stdout and "empty" in proc.stdout.splitlines()[1]
+    assert (
+        json.loads(run("show", "empty", "--json", "--archive", str(tmp_path)).stdout)[
+            "reading_minutes"
+        ]
+        == 0
+    )
+    out = ANSI.sub("", run_in_tty(["show", "empty", "--archive", str(tmp_path)]))
+    assert "min read" not in out and "empty" in out
+    proc = run("show", "short", "--archive", str(tmp_path))
+    assert "1 min read" in proc.stdout.splitlines()[1]
 
 
 @pytest.mark.parametrize(
@@ -448,8 +488,8 @@ def test_show_prints_no_made_up_time_or_offset(tmp_path: Path):
     write(tmp_path, "day.md", "---\ntitle: D\ndate: 2019-08-13\n---\nbody\n")
     naive = run("show", "naive", "--archive", str(tmp_path)).stdout.splitlines()
     day = run("show", "day", "--archive", str(tmp_path)).stdout.splitlines()
-    assert naive[1] == "2019-08-14 22:39"
-    assert day[1] == "2019-08-13"
+    assert naive[1] == "2019-08-14 22:39 · 1 min read"
+    assert day[1] == "2019-08-13 · 1 min read"
     write(tmp_path, "_config.yml", "timezone: Asia/Seoul\n")
     zoned = run("show", "naive", "--archive", str(tmp_path)).stdout.splitlines()
-    assert zoned[1] == "2019-08-14 22:39 +0900"
+    assert zoned[1] == "2019-08-14 22:39 +0900 · 1 min read"

@@ -52,6 +52,8 @@ def test_hits_are_found_on_rendered_lines():
 def test_reading_minutes_counts_hangul_and_words():
     assert reading_minutes("가" * 5000) == 10
     assert reading_minutes("word " * 460) == 2
+    assert reading_minutes("") == 0 and reading_minutes("\n\n---\n") == 0  # never "1 min read"
+    assert reading_minutes("짧은 글") == 1
 
 
 def test_config_keymap_and_problems(tmp_path: Path):

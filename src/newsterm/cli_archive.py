@@ -17,7 +17,7 @@ from datetime import datetime
 
 from newsterm.archive import Archive, date_iso, date_time_text
 from newsterm.cli_style import fancy, paint
-from newsterm.models import Post, Problem
+from newsterm.models import Post, Problem, reading_minutes, reading_time_text
 from newsterm.paths import resolve_archive
 from newsterm.text import json_safe, one_line, strip_controls
 
@@ -219,18 +219,34 @@ def cmd_list(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- show
 
 
-def _outline_lines(sections, depth: int = 0) -> list[str]:
+def _outline_lines(sections, first_line: int, depth: int = 0) -> list[str]:  # type: ignore[no-untyped-def]
+    """The outline as indented lines, each with the section's line in the file (an editor's
+    ``+N``): body line ``n`` is file line ``first_line + n - 1`` (front matter counted)."""
     lines = []
     for s in sections:
-        lines.append(f"{'  ' * depth}{_one_line(s.title)}  (line {s.line})")
-        lines.extend(_outline_lines(s.children, depth + 1))
+        lines.append(f"{'  ' * depth}{_one_line(s.title)}  (line {first_line + s.line - 1})")
+        lines.extend(_outline_lines(s.children, first_line, depth + 1))
     return lines
+
+
+def _outline_json(sections, first_line: int) -> list[dict]:  # type: ignore[no-untyped-def]
+    """``show --outline --json``: the nested sections, ``line`` a line of the file."""
+    return [
+        {
+            "level": s.level,
+            "title": s.title,
+            "line": first_line + s.line - 1,
+            "children": _outline_json(s.children, first_line),
+        }
+        for s in sections
+    ]
 
 
 def _header_lines(post: Post) -> list[str]:
     meta = date_time_text(post)
     if post.categories:
         meta += " · " + ", ".join(post.categories)
+    meta += " · " + reading_time_text(post.body)
     lines = [_one_line(post.title), _one_line(meta)]
     if post.tags:
         lines.append(_one_line("tags: " + ", ".join(post.tags)))
@@ -279,6 +295,7 @@ def _show_rich(post: Post, body: str, post_link=None) -> None:  # type: ignore[n
     if post.categories:
         meta.append(" · ")
         meta.append(_one_line(", ".join(post.categories)), style="green")
+    meta.append(" · " + reading_time_text(body))
     if post.tags:
         meta.append("  ")
         meta.append(_one_line(" ".join(f"#{t}" for t in post.tags)), style="magenta")
@@ -319,9 +336,9 @@ def cmd_show(args: argparse.Namespace) -> int:
     if getattr(args, "outline", False):
         sections = outline.extract_outline(post.body)
         if as_json:
-            _dump_json([s.to_dict() for s in sections])
+            _dump_json(_outline_json(sections, post.body_line))
         elif sections:
-            _write("\n".join(_outline_lines(sections)) + "\n")
+            _write("\n".join(_outline_lines(sections, post.body_line)) + "\n")
         else:
             print(f"newsterm: {post.path} has no sections", file=sys.stderr)
         return 0
@@ -329,6 +346,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         data = post_json(post)
         data.update(
             word_count=post.word_count,
+            reading_minutes=reading_minutes(post.body),
             body_line=post.body_line,
             encoding=post.encoding,
             body=post.body,

@@ -17,6 +17,26 @@ def count_words(text: str) -> int:
     return len(text.split()) - len(_NOT_A_WORD.findall(f" {text} "))
 
 
+_HANGUL_SYLLABLE = re.compile(r"[\uac00-\ud7a3]")
+_OTHER_WORD = re.compile(r"[A-Za-z0-9]+")
+
+
+def reading_minutes(body: str) -> int:
+    """Estimated reading time: ~500 Hangul syllables or ~230 other words a minute, at least 1
+    for a post with anything to read, and 0 for an empty one (no letters or digits)."""
+    hangul = len(_HANGUL_SYLLABLE.findall(body))
+    other_words = len(_OTHER_WORD.findall(body))
+    if not hangul and not other_words:
+        return 0
+    return max(1, round(hangul / 500 + other_words / 230))
+
+
+def reading_time_text(body: str) -> str:
+    """``N min read``, or ``empty`` for a post with nothing to read (never "1 min read")."""
+    minutes = reading_minutes(body)
+    return f"{minutes} min read" if minutes else "empty"
+
+
 @dataclass(frozen=True, slots=True)
 class Post:
     """One readable post of an archive.

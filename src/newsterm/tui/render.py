@@ -20,6 +20,7 @@ from newsterm.markdown.layout import (
     find_hits,
     inline_text,
 )
+from newsterm.models import reading_minutes  # the core's rule, shared with `newsterm show`
 
 __all__ = [
     "Block",
@@ -51,10 +52,3 @@ def simple_matcher(query: str) -> Matcher:
         return sorted(spans)
 
     return match
-
-
-def reading_minutes(body: str) -> int:
-    """Estimated reading time: ~500 Hangul syllables or ~230 other words a minute."""
-    hangul = sum(1 for ch in body if "\uac00" <= ch <= "\ud7a3")
-    other_words = len(re.findall(r"[A-Za-z0-9]+", body))
-    return max(1, round(hangul / 500 + other_words / 230))
