@@ -168,6 +168,7 @@ def test_progress_bar_only_on_a_terminal_after_a_second(monkeypatch, capsys):
     quick = cli_search._Progress("x", enabled=True)
     quick(1, 10)
     assert quick.bar is None  # not yet a second
+    quick.close()
     monkeypatch.setattr(cli_search, "SHOW_PROGRESS_AFTER", 0.0)
     slow = cli_search._Progress("x", enabled=True)
     slow(1, 10)
@@ -431,3 +432,29 @@ def test_a_folder_change_that_is_no_post_is_checked_once(env, monkeypatch):
     assert run(env, "search", "넷플릭스") == 0
     assert run(env, "search", "넷플릭스") == 0
     assert syncs == ["updating the search index"]  # the second search trusted the first check
+
+
+def test_the_build_bar_shows_a_phase_without_a_count_as_time_taken(monkeypatch):
+    from newsterm.search.index import READING, WRITING
+
+    monkeypatch.setattr(cli_search, "isatty", lambda stream: True)
+    monkeypatch.setattr(cli_search, "SHOW_PROGRESS_AFTER", 0.0)
+    bar = cli_search._Progress("indexing", enabled=True)
+    try:
+        bar.phase(READING)
+        bar(5, 10)
+        deadline = time.monotonic() + 5
+        while bar.bar is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        bar(6, 10)
+        (task,) = bar.bar.tasks
+        assert (task.description, task.completed, task.total) == ("indexing: " + READING, 6, 10)
+        assert task.fields["counts"] == "6/10"
+        bar.phase(WRITING)
+        (task,) = bar.bar.tasks
+        assert task.description == "indexing: " + WRITING
+        assert task.total is None  # no count, no "time left": the time it has taken
+        assert task.fields["counts"] == "6 posts read"
+    finally:
+        bar.close()
+    assert bar.bar is None

@@ -1140,3 +1140,42 @@ def test_folders_changed_since_sees_posts_added_removed_and_renamed(tmp_path):
     (root / "top.md").unlink()
     assert folders_changed_since(root, since) == 4
     assert folders_changed_since(root, since, limit=2) is None  # too many to look at
+
+
+def test_a_sync_tells_its_phases_and_counts_only_while_reading(tmp_path, monkeypatch):
+    # Issue 11, bug 12: a bar stuck at "N/N" or at a stale "time left" while the index is
+    # written. The sync says which phase it is in; counts come only while posts are read.
+    from newsterm.search.index import LOOKING, READING, WRITING
+
+    arch = tmp_path / "a"
+    for n in range(4):
+        write_post(arch, f"p{n}.md", f"글 {n}", f"타조 {n} 이야기")
+    monkeypatch.setattr(index_mod, "BATCH_BYTES", 1)  # a commit after every post
+
+    class Recorder:
+        def __init__(self) -> None:
+            self.calls: list[tuple] = []
+
+        def __call__(self, done: int, total: int) -> None:
+            self.calls.append(("count", done, total))
+
+        def phase(self, name: str) -> None:
+            self.calls.append(("phase", name))
+
+    rec = Recorder()
+    open_index(arch, tmp_path / "ix").sync(progress=rec)
+    phases = [c[1] for c in rec.calls if c[0] == "phase"]
+    assert phases[:2] == [LOOKING, READING] and phases[-1] == WRITING
+    assert phases.count(WRITING) >= 4  # each batch's commit, then the last one
+    now = None
+    for call in rec.calls:
+        if call[0] == "phase":
+            now = call[1]
+        else:
+            assert now == READING, rec.calls  # no count while walking or writing
+    assert ("count", 4, 4) in rec.calls
+    # a plain function still works as the progress callback
+    write_post(arch, "p9.md", "글 9", "타조 9")
+    seen: list[tuple[int, int]] = []
+    assert open_index(arch, tmp_path / "ix").sync(progress=lambda d, t: seen.append((d, t))).added
+    assert seen == [(1, 1)]

@@ -52,7 +52,14 @@ def _date_text(date) -> str:
 
 
 class _Progress:
-    """A progress callback that shows a rich bar on stderr once a build runs past a second."""
+    """A progress callback that shows a rich bar on stderr once a build runs past a second.
+
+    It follows the sync's phases (``phase(name)``, see ``search.index.READING``): while posts
+    are read and indexed, a count and the time left; while the index is written (the workers
+    finish and segments merge) or the archive is walked, no count and no estimate, but the
+    phase's name and the time it has taken, so the bar never sits at a stale "time left" or
+    at N/N while work goes on.
+    """
 
     def __init__(self, label: str, enabled: bool) -> None:
         self.label = label
@@ -60,32 +67,117 @@ class _Progress:
         self.started = time.monotonic()
         self.bar: Any = None  # a rich Progress once shown
         self.task: Any = None
+        self.stage = ""
+        self.done = 0
+        self.total: int | None = None
+        self.timer: Any = None
+        self.lock: Any = None
+        if self.enabled:
+            import threading
+
+            self.lock = threading.Lock()
+            # shown after a second even when no count arrives (a long walk or write)
+            self.timer = threading.Timer(SHOW_PROGRESS_AFTER, self._show)
+            self.timer.daemon = True
+            self.timer.start()
+
+    def _description(self) -> str:
+        return f"{self.label}: {self.stage}" if self.stage else self.label
+
+    def _counted(self) -> bool:
+        from newsterm.search.index import READING
+
+        return self.stage in ("", READING) and self.total is not None
+
+    def _show(self) -> None:
+        with self.lock:
+            if self.bar is not None or not self.enabled:
+                return
+            if self._counted() and self.total is not None and self.done >= self.total:
+                return  # about to end: no bar flashes up
+            self._start_bar()
+        self._redraw(reset=True)
+
+    def _start_bar(self) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+        from rich.text import Text
+
+        class PhaseTime(TimeRemainingColumn):
+            """Time left while counting; time taken in a phase without a count."""
+
+            def render(self, task: Any) -> Text:
+                if task.total is None:
+                    seconds = int(task.elapsed or 0)
+                    return Text(f"{seconds // 60}:{seconds % 60:02d}", style="progress.elapsed")
+                return super().render(task)
+
+        bar = Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            TextColumn("{task.fields[counts]}"),
+            PhaseTime(),
+            console=Console(stderr=True),
+            transient=True,
+        )
+        bar.start()
+        self.bar = bar
+
+    def _redraw(self, reset: bool = False) -> None:
+        if self.bar is None:
+            return
+        with self.lock:  # the timer's thread may be drawing the first bar
+            bar = self.bar
+            if bar is not None:
+                self._draw(bar, reset or self.task is None)
+
+    def _draw(self, bar: Any, reset: bool) -> None:
+        counted = self._counted()
+        if counted:
+            counts = f"{self.done}/{self.total}"
+        else:
+            counts = f"{self.done} posts read" if self.done else ""
+        if reset:  # a new phase: its own task, clock and speed (no total: no estimate)
+            if self.task is not None:
+                bar.remove_task(self.task)
+            self.task = bar.add_task(
+                self._description(),
+                total=self.total if counted else None,
+                completed=self.done if counted else 0,
+                counts=counts,
+            )
+        elif counted:
+            bar.update(self.task, completed=self.done, total=self.total, counts=counts)
+        else:
+            bar.update(self.task, counts=counts)
+
+    def _due(self) -> bool:
+        return self.enabled and time.monotonic() - self.started >= SHOW_PROGRESS_AFTER
+
+    def phase(self, name: str) -> None:
+        if name != self.stage:
+            self.stage = name
+            if self.bar is None and self._due():
+                self._show()
+            else:
+                self._redraw(reset=True)
 
     def __call__(self, done: int, total: int) -> None:
-        if not self.enabled:
-            return
-        if self.bar is None:
-            if time.monotonic() - self.started < SHOW_PROGRESS_AFTER or done >= total:
-                return
-            from rich.console import Console
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-
-            self.bar = Progress(
-                "[progress.description]{task.description}",
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeRemainingColumn(),
-                console=Console(stderr=True),
-                transient=True,
-            )
-            self.bar.start()
-            self.task = self.bar.add_task(self.label, total=total)
-        self.bar.update(self.task, completed=done, total=total)
+        self.done, self.total = done, total
+        if self.bar is None and self._due():
+            self._show()
+        else:
+            self._redraw()
 
     def close(self) -> None:
-        if self.bar is not None:
-            self.bar.stop()
-            self.bar = None
+        if self.timer is None:
+            return
+        self.timer.cancel()
+        with self.lock:
+            self.enabled = False
+            if self.bar is not None:
+                self.bar.stop()
+                self.bar = None
 
 
 def _open(args: argparse.Namespace):

@@ -666,6 +666,7 @@ class SearchIndex:
         batch_bytes = 0
 
         if scan is None or rebuild:
+            _phase(progress, LOOKING)
             scan = self._scan(archive)
         removed = [p for p in files if p not in scan]
         by_hash: dict[str, str] = {}
@@ -689,7 +690,11 @@ class SearchIndex:
             return writer
 
         try:
+            stage = LOOKING
             for n, rel in enumerate(todo, 1):
+                if stage != READING:
+                    stage = READING
+                    _phase(progress, stage)
                 old = files.get(rel)
                 try:
                     data, mtime_ns, size = _read_file(archive.root, rel)
@@ -722,12 +727,9 @@ class SearchIndex:
                 if full:
                     w.add_document(**doc)
                     batch_bytes += size
-                    if batch_bytes >= batch_limit:
-                        # An empty index is built in batches that each fit in memory: Whoosh
-                        # spilling postings to disk and merging them back costs much more.
-                        w.commit(merge=False)
-                        writer = None
-                        batch_bytes = 0
+                    # An empty index is built in batches that each fit in memory: Whoosh
+                    # spilling postings to disk and merging them back costs much more.
+                    batch_full = batch_bytes >= batch_limit
                 else:
                     w.update_document(**doc)
                 if old is None:
@@ -744,6 +746,12 @@ class SearchIndex:
                 files[rel] = [mtime_ns, size, sha1, None]
                 if progress:
                     progress(n, total)
+                if full and batch_full:  # (after the count: the post is read)
+                    stage = WRITING
+                    _phase(progress, stage)
+                    w.commit(merge=False)
+                    writer = None
+                    batch_bytes = 0
             for p in removed:
                 was_indexed = not files[p][3]
                 del files[p]
@@ -754,6 +762,7 @@ class SearchIndex:
             if writer is not None:
                 # Never Whoosh's default merge policy: with the segments of a batched build it
                 # decides to rewrite nearly the whole index in one process.
+                _phase(progress, WRITING)
                 writer.commit(mergetype=merge_small_segments)
                 writer = None
         except BaseException:
@@ -1008,6 +1017,22 @@ def merge_small_segments(writer, segments):
 
 MP_THRESHOLD = 500
 """A full build of at least this many posts may use Whoosh's multi-process writer."""
+
+
+LOOKING = "looking for changes"
+READING = "reading and indexing posts"
+WRITING = "writing the index"
+"""The phases of a sync, as a progress callback's ``phase`` method hears them: the stat walk
+(no count yet), then each post read (``progress(done, total)``; in a multi-process build
+the workers index them meanwhile), then the commit, which waits for the workers and merges
+segments (no count: it may take as long as the reading did)."""
+
+
+def _phase(progress: object, name: str) -> None:
+    """Tell ``progress`` (a callable, optionally with a ``phase(name)`` method) the phase."""
+    phase = getattr(progress, "phase", None)
+    if phase is not None:
+        phase(name)
 
 
 FOLDER_CHECK_LIMIT = 5000
