@@ -112,7 +112,9 @@ def main() -> int:
             ],
         )
     )
-    path = c.write_json("bench_render.json", {"machine": c.machine(), "width": args.width, "rows": rows})
+    path = c.write_json(
+        "bench_render.json", {"machine": c.machine(), "width": args.width, "rows": rows}
+    )
     print(f"wrote {path}")
     return 0
 
