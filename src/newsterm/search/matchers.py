@@ -38,6 +38,10 @@ from newsterm.search.codec import QuickTermsReader  # noqa: E402
 
 # isort: on
 
+TYPE_CHECKING = False  # typing is not imported at run time (a search imports this)
+if TYPE_CHECKING:
+    from typing import Any
+
 __all__ = [
     "BlockBM25F",
     "FastOr",
@@ -55,13 +59,13 @@ class AllOf(matching.Matcher):
     leapfrog (the rarest leads, the others skip to it; a phrase check runs on each post
     it stops at, so its steps are much of a rare word's search)."""
 
-    def __init__(self, ms):
+    def __init__(self, ms: Any) -> None:
         self.ms = ms
         self._active = all(m.is_active() for m in ms)
         if self._active:
             self._align()
 
-    def _align(self):
+    def _align(self) -> None:
         ms = self.ms
         lead = ms[0]
         target = lead.id()
@@ -83,13 +87,13 @@ class AllOf(matching.Matcher):
             else:
                 return
 
-    def is_active(self):
+    def is_active(self) -> bool:
         return self._active
 
-    def id(self):
+    def id(self) -> Any:
         return self.ms[0].id()
 
-    def next(self):
+    def next(self) -> bool:
         lead = self.ms[0]
         lead.next()
         if lead.is_active():
@@ -98,7 +102,7 @@ class AllOf(matching.Matcher):
             self._active = False
         return True
 
-    def skip_to(self, id):
+    def skip_to(self, id: Any) -> bool:
         if not self._active:
             raise ReadTooFar
         if id <= self.id():
@@ -111,33 +115,35 @@ class AllOf(matching.Matcher):
             self._active = False
         return True
 
-    def score(self):
+    def score(self) -> Any:
         return sum(m.score() for m in self.ms)
 
-    def weight(self):
+    def weight(self) -> Any:
         return sum(m.weight() for m in self.ms)
 
-    def supports(self, astype):
+    def supports(self, astype: Any) -> bool:
         return all(m.supports(astype) for m in self.ms)
 
-    def supports_block_quality(self):
+    def supports_block_quality(self) -> bool:
         return False
 
-    def children(self):
+    def children(self) -> list[Any]:
         return list(self.ms)
 
-    def copy(self):
+    def copy(self) -> Any:
         return AllOf([m.copy() for m in self.ms])
 
-    def replace(self, minquality=0):
+    def replace(self, minquality: Any = 0) -> Any:
         return self if self._active else matching.NullMatcher()
 
-    def depth(self):
+    def depth(self) -> Any:
         return 1 + max(m.depth() for m in self.ms)
 
 
 class RareFirstNear(SpanNear2.SpanNear2Matcher):
-    def __init__(self, ms, slop=1, ordered=True, mindist=1, order=None):
+    def __init__(
+        self, ms: Any, slop: Any = 1, ordered: Any = True, mindist: Any = 1, order: Any = None
+    ) -> None:
         self.ms = ms
         self.slop = slop
         self.ordered = ordered
@@ -145,7 +151,7 @@ class RareFirstNear(SpanNear2.SpanNear2Matcher):
         self.order = list(order) if order is not None else list(range(len(ms)))
         SpanWrappingMatcher.__init__(self, AllOf([ms[i] for i in self.order]))
 
-    def _get_spans(self):
+    def _get_spans(self) -> Any:
         # Whoosh's span walk for slop=1, ordered, mindist=1 (a phrase: term i at p+i),
         # done with sets: a candidate post that holds every term but not as a phrase (the
         # common case for a rare word made of common bigrams) costs a few lookups, not
@@ -165,7 +171,7 @@ class RareFirstNear(SpanNear2.SpanNear2Matcher):
         last = len(ms) - 1
         return [Span(p, p + last) for p in starts]
 
-    def copy(self):
+    def copy(self) -> Any:
         return self.__class__(
             [m.copy() for m in self.ms],
             slop=self.slop,
@@ -184,7 +190,7 @@ class RareFirstPhrase(wq.Phrase):
     faster for a rare word: benchmarks/README.md). Positions are checked in phrase order as before.
     """
 
-    def matcher(self, searcher, context=None):
+    def matcher(self, searcher: Any, context: Any = None) -> Any:
         if self.fieldname not in searcher.schema:
             return matching.NullMatcher()
         field = searcher.schema[self.fieldname]
@@ -213,7 +219,14 @@ class RareFirstPhrase(wq.Phrase):
 
 
 class ZeroedArrayUnionMatcher(ArrayUnionMatcher):
-    def __init__(self, submatchers, doccount, boost=1.0, scored=True, partsize=2048):
+    def __init__(
+        self,
+        submatchers: Any,
+        doccount: Any,
+        boost: Any = 1.0,
+        scored: Any = True,
+        partsize: Any = 2048,
+    ) -> None:
         # as Whoosh's, with the array made and cleared from a block of zero bytes
         CombinationMatcher.__init__(self, submatchers, boost=boost)
         self._scored = scored
@@ -226,7 +239,7 @@ class ZeroedArrayUnionMatcher(ArrayUnionMatcher):
         self._docnum = self._min_id()
         self._read_part()
 
-    def _read_part(self):
+    def _read_part(self) -> None:
         scored = self._scored
         boost = self._boost
         limit = min(self._docnum + self._partsize, self._doccount)
@@ -249,7 +262,7 @@ class ZeroedArrayUnionMatcher(ArrayUnionMatcher):
 
 
 class FastPreloadedOr(PreloadedOr):
-    def _matcher(self, subs, searcher, context):
+    def _matcher(self, subs: Any, searcher: Any, context: Any) -> Any:
         scored = context.weighting is not None if context else True
         ms = [sub.matcher(searcher, context) for sub in subs]
         doccount = searcher.doc_count_all()
@@ -264,7 +277,7 @@ class FastOr(wq.Or):
     Scores are added up in the same order, so results are identical.
     """
 
-    def _matcher(self, subs, searcher, context):
+    def _matcher(self, subs: Any, searcher: Any, context: Any) -> Any:
         # Whoosh's AUTO choice (see Or._matcher), with the array matcher replaced.
         if self.matcher_type == self.AUTO_MATCHER:
             needs_current = context.needs_current if context else True
@@ -282,18 +295,20 @@ class FastOr(wq.Or):
 
 
 class BlockBM25FScorer(BM25FScorer):
-    def __init__(self, searcher, fieldname, text, B, K1, qf=1):
+    def __init__(
+        self, searcher: Any, fieldname: Any, text: Any, B: Any, K1: Any, qf: Any = 1
+    ) -> None:
         super().__init__(searcher, fieldname, text, B, K1, qf=qf)
         perdoc = getattr(searcher.reader(), "_perdoc", None)
         lengths = getattr(perdoc, "field_lengths", None)
         if lengths is None:  # not newsterm's reader: one post at a time
-            self.scores_of = None
+            self.scores_of = None  # type: ignore[method-assign,assignment]
         else:
             self._fieldname = fieldname
-            self._perdoc = perdoc
-            self._lengths = None
+            self._perdoc: Any = perdoc
+            self._lengths: Any = None
 
-    def scores_of(self, ids, weights) -> list[float]:
+    def scores_of(self, ids: list[int], weights: list[float]) -> list[float]:
         """BM25FScorer.score of each post (ids) with its term weight."""
         lengths = self._lengths
         if lengths is None:
@@ -313,7 +328,7 @@ class BlockBM25F(BM25F):
     used by BlockLeafMatcher.score_into): the same formula, float for float, without a
     method call per post through the matcher, the scorer and the field length lookup."""
 
-    def scorer(self, searcher, fieldname, text, qf=1):
+    def scorer(self, searcher: Any, fieldname: Any, text: Any, qf: Any = 1) -> Any:
         if not searcher.schema[fieldname].scorable or fieldname in self._field_B:
             return super().scorer(searcher, fieldname, text, qf=qf)
         return BlockBM25FScorer(searcher, fieldname, text, self.B, self.K1, qf=qf)
@@ -330,7 +345,7 @@ class SyllablePrefix(wq.Prefix):
     segment (Whoosh scored a segment holding only one such term by BM25, the others 1.0).
     """
 
-    def matcher(self, searcher, context=None):
+    def matcher(self, searcher: Any, context: Any = None) -> Any:
         reader = searcher.reader()
         terms = getattr(reader, "_terms", None)
         if self.fieldname not in searcher.schema or not isinstance(terms, QuickTermsReader):
@@ -355,11 +370,11 @@ class NewestFirstTop(TopCollector):
     query that cannot reach the N-th score for nothing, and their matches go uncounted.
     """
 
-    def set_subsearcher(self, subsearcher, offset):
+    def set_subsearcher(self, subsearcher: Any, offset: Any) -> None:
         super().set_subsearcher(subsearcher, offset)
         self._ts = None  # opened for the first match in the segment (most have none)
 
-    def _collect(self, global_docnum, score):
+    def _collect(self, global_docnum: Any, score: Any) -> Any:
         items = self.items
         self.total += 1
         full = len(items) >= self.limit
@@ -378,7 +393,7 @@ class NewestFirstTop(TopCollector):
             return 0 - score
         return 0
 
-    def results(self):
+    def results(self) -> Any:
         items = sorted(self.items, reverse=True)
         return self._results([(score, 0 - negated) for score, _ts, negated in items])
 
@@ -392,12 +407,12 @@ class NewstermSearcher(Searcher):
     Sub-searchers (one per segment) are of this class too, each with its own caches.
     """
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._avg_lengths: dict = {}
+        self._avg_lengths: dict[tuple[str, Any], Any] = {}
         self.docnums_by_path: dict[str, int] | None = None
 
-    def avg_field_length(self, fieldname, default=None):
+    def avg_field_length(self, fieldname: Any, default: Any = None) -> Any:
         key = (fieldname, default)
         cache = self._avg_lengths
         if key not in cache:
@@ -405,7 +420,7 @@ class NewstermSearcher(Searcher):
         return cache[key]
 
 
-def new_searcher(ix) -> NewstermSearcher:
+def new_searcher(ix: Any) -> NewstermSearcher:
     """A searcher of Whoosh index ``ix`` scoring with :class:`BlockBM25F` (as ``ix.searcher()``
     makes one, with newsterm's class)."""
     return NewstermSearcher(ix.reader(), weighting=WEIGHTING, fromindex=ix)
