@@ -36,20 +36,29 @@ def test_every_binding_of_our_widgets_and_screens_has_a_registry_id():
     from newsterm.tui.app import NewstermApp
     from newsterm.tui.screens.facets import FacetList, FacetScreen
     from newsterm.tui.screens.help import HelpScreen
+    from newsterm.tui.screens.links import LinkList, LinksScreen
     from newsterm.tui.screens.main import MainScreen
     from newsterm.tui.widgets.article import ArticleView
     from newsterm.tui.widgets.filter import FilterInput
     from newsterm.tui.widgets.outline import Outline
     from newsterm.tui.widgets.search import SearchInput, SearchResults
 
-    for cls in (ArticleView, Outline, SearchResults, FacetList):
+    for cls in (ArticleView, Outline, SearchResults, FacetList, LinkList):
         merged = cls._merge_bindings()
         for key, found in merged.key_to_bindings.items():
             for binding in found:
                 assert binding.id in KNOWN_IDS, (cls.__name__, key, binding.action)
     # The app, screens and text boxes: their own bindings (Textual's quit/palette/copy/tab keys
     # and text editing aside).
-    for cls in (NewstermApp, MainScreen, FacetScreen, HelpScreen, SearchInput, FilterInput):
+    for cls in (
+        NewstermApp,
+        MainScreen,
+        FacetScreen,
+        HelpScreen,
+        LinksScreen,
+        SearchInput,
+        FilterInput,
+    ):
         for binding in cls.BINDINGS:
             assert binding.id in KNOWN_IDS, (cls.__name__, binding)
 

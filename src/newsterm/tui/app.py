@@ -160,6 +160,9 @@ class NewstermApp(App[int]):
             # markup=False: a link's text is the archive's, never Textual markup or @click actions.
             self.notify(f"Links are not opened in this session: {url}", title="Link", markup=False)
             return
+        if not _has_browser():
+            self.main.copy_link(url, "No web browser here")
+            return
         super().open_url(url, new_tab=new_tab)
 
     def action_open_link(self, href: str) -> None:
@@ -196,6 +199,16 @@ class NewstermApp(App[int]):
             self.error_console.print("newsterm: the reader stopped on an internal error")
             return
         super()._print_error_renderables()
+
+
+def _has_browser() -> bool:
+    import webbrowser
+
+    try:
+        webbrowser.get()
+    except webbrowser.Error:
+        return False
+    return True
 
 
 def make_state(root: Path, served: bool, profile: str | None) -> ReadingState:

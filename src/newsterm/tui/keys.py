@@ -107,6 +107,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("list_pane", "backslash", "toggle_list", "Show / hide the post list", G_READ),
     Command("focus_next", "tab", "focus_pane(1)", "Next pane", G_NAV, palette=False),
     Command("focus_prev", "shift+tab", "focus_pane(-1)", "Previous pane", G_NAV, palette=False),
+    Command("links", "v", "links", "List the post's links, open one", G_READ),
     Command("copy_path", "y", "copy_path", "Copy the post's path (OSC 52)", G_READ),
     Command("copy_link", "Y", "copy_permalink", "Copy the post's permalink (OSC 52)", G_READ),
     Command("edit", "e", "edit", "Open the post in $EDITOR", G_READ, served=False),
@@ -193,6 +194,15 @@ FACET_COMMANDS: tuple[Command, ...] = (
     Command("facets.clear", "ctrl+x", "clear", "Clear all", G_FACETS, False, label="clear"),
     Command("facets.cancel", "escape", "cancel", "Cancel", G_FACETS, False, label="cancel"),
 )
+G_LINKS = "In the list of links"
+LINK_COMMANDS: tuple[Command, ...] = (
+    Command("links.down", "j,down", "cursor_down", "Down", G_LINKS, palette=False),
+    Command("links.up", "k,up", "cursor_up", "Up", G_LINKS, palette=False),
+    Command("links.first", "g,home", "first", "First", G_LINKS, palette=False),
+    Command("links.last", "G,end", "last", "Last", G_LINKS, palette=False),
+    Command("links.open", "enter,l", "select", "Open the link", G_LINKS, palette=False),
+    Command("links.close", "escape,q,v", "close", "Close", G_LINKS, palette=False),
+)
 HELP_COMMANDS: tuple[Command, ...] = (
     Command("help.close", "escape,q,question_mark,f1", "dismiss", "Close", G_HELP, False),
     Command("help.down", "j,down", "scroll('down')", "Scroll down", G_HELP, palette=False),
@@ -212,6 +222,7 @@ ALL_COMMANDS: tuple[Command, ...] = (
     + SEARCH_BOX_COMMANDS
     + RESULTS_COMMANDS
     + FACET_COMMANDS
+    + LINK_COMMANDS
     + HELP_COMMANDS
 )
 KNOWN_IDS = frozenset(c.binding_id for c in ALL_COMMANDS)

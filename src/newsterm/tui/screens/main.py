@@ -633,24 +633,85 @@ class MainScreen(Screen[None]):
         self.action_open_link(event.href)
 
     def action_open_link(self, href: str) -> None:
-        from newsterm.markdown.links import find_post, post_link_name
+        """Follow a link of the open post: a post of this archive opens here (with history), a
+        web link in the browser, or, served or with no browser, is copied (OSC 52)."""
+        path = self._post_for_link(href)
+        if path is not None:
+            self.open_post(path)
+            return
+        from newsterm.markdown.links import post_link_name
 
         name = post_link_name(href)
-        if name is not None:  # {% post_url %} and friends: another post of this archive
-            path = find_post(name, self.by_path)
-            if path is None:
-                self.notify(f"No post named {name} here", title="Link", markup=False)
-            else:
-                self.open_post(path)
-            return
-        if self.served:
-            self.notify(f"Links are not opened in this session: {href}", title="Link", markup=False)
+        if name is not None:  # {% post_url %} and friends that name no post here
+            self.notify(f"No post named {name} here", title="Link", markup=False)
             return
         if not is_web_link(href):
             # a post's file:, javascript: or ssh: link is shown, never handed to a browser
-            self.notify(f"Only web links are opened: {href}", title="Link", markup=False)
+            what = (
+                "Links are not opened in this session"
+                if self.served
+                else "Only web links are opened"
+            )
+            self.notify(f"{what}: {href}", title="Link", markup=False)
             return
-        self.app.open_url(href)
+        if self.served:
+            self.copy_link(href, "Links are not opened in this session")
+            return
+        self.app.open_url(href)  # the app copies it instead when there is no browser
+
+    def copy_link(self, href: str, why: str) -> None:
+        """Put a web link on the reader's clipboard (OSC 52: the terminal's, also over SSH)."""
+        from newsterm.text import one_line
+
+        self.app.copy_to_clipboard(one_line(href))
+        self.notify(f"{why}; copied to the clipboard: {href}", title="Link", markup=False)
+
+    def _post_for_link(self, href: str) -> str | None:
+        """The archive path a link means: a post link, a relative ``.md`` path, or a site path
+        whose last part is a post's slug (``/2024/01/02/slug/``); None for anything else."""
+        import posixpath
+        from urllib.parse import unquote, urlsplit
+
+        from newsterm.markdown.links import find_post, post_link_name
+
+        name = post_link_name(href)
+        if name is not None:
+            return find_post(name, self.by_path)
+        parts = urlsplit(href)
+        if parts.scheme or parts.netloc or not parts.path:
+            return None
+        target = unquote(parts.path)
+        if target.endswith((".md", ".markdown")) and not target.startswith("/"):
+            base = posixpath.dirname(self.current.path) if self.current is not None else ""
+            joined = posixpath.normpath(posixpath.join(base, target))
+            return joined if joined in self.by_path else find_post(joined, self.by_path)
+        if target.startswith("/"):
+            last = target.rstrip("/").rsplit("/", 1)[-1]
+            stem, ext = posixpath.splitext(last)
+            if last and ext in ("", ".html", ".htm"):
+                return find_post(stem, self.by_path)
+        return None
+
+    def action_links(self) -> None:
+        if self.current is None or self.doc is None:
+            self.notify("Open a post first")
+            return
+        if not self.doc.links:
+            self.notify("This post has no links")
+            return
+        from newsterm.tui.screens.links import LinksScreen
+
+        rows = []
+        for href in self.doc.links:
+            path = self._post_for_link(href)
+            post = self.by_path.get(path) if path is not None else None
+            rows.append((href, post.title if post is not None else None))
+
+        def chosen(href: str | None) -> None:
+            if href is not None:
+                self.action_open_link(href)
+
+        self.app.push_screen(LinksScreen(rows, self.app.keymap), chosen)
 
     # -- actions: reading -------------------------------------------------------------------
     def _section_starts(self) -> list[int]:

@@ -1,0 +1,115 @@
+"""Links from the keyboard (issue 11 features): v lists the open post's links, numbered; a link
+into the archive opens that post in the reader (with history), a web link goes to the browser,
+or, served, is copied to the reader's clipboard (OSC 52)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from newsterm.state import ReadingState
+from tui_helpers import make_app, wait_for
+
+pytestmark = pytest.mark.anyio
+SIZE = (120, 40)
+
+A = """---
+title: Post A
+date: 2024-01-02
+---
+
+See [the other post](2024-01-01-b.md), [the same by permalink](/2024/01/01/b/) and
+[a web page](https://example.com/page).
+"""
+B = "---\ntitle: Post B\ndate: 2024-01-01\n---\n\nThe other one.\n"
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+def _archive(tmp_path: Path) -> Path:
+    root = tmp_path / "a"
+    root.mkdir()
+    (root / "2024-01-02-a.md").write_text(A, "utf-8")
+    (root / "2024-01-01-b.md").write_text(B, "utf-8")
+    return root
+
+
+async def _open_a(app, pilot) -> None:
+    await wait_for(pilot, lambda: app.loaded)
+    assert app.post_list.select_path("2024-01-02-a.md")
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: app.doc is not None and app.doc.complete)
+
+
+async def test_v_lists_links_and_an_archive_link_opens_the_post_with_history(tmp_path: Path):
+    root = _archive(tmp_path)
+    app = make_app(root, state=ReadingState.in_memory(root), restore=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await _open_a(app, pilot)
+        await pilot.press("v")
+        await pilot.pause()
+        screen = app.screen
+        assert type(screen).__name__ == "LinksScreen"
+        rows = [str(o.prompt) for o in screen.query_one("#links-list").options]
+        assert len(rows) == 3
+        assert rows[0].startswith("  1. → Post B") and rows[1].startswith("  2. → Post B")
+        assert "https://example.com/page" in rows[2] and "→" not in rows[2]
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.current.path == "2024-01-01-b.md")
+        await pilot.press("H")  # back in history
+        await wait_for(pilot, lambda: app.current.path == "2024-01-02-a.md")
+        await wait_for(pilot, lambda: app.doc is not None and app.doc.complete)
+        await pilot.press("v", "j", "enter")  # the permalink
+        await wait_for(pilot, lambda: app.current.path == "2024-01-01-b.md")
+
+
+async def test_a_web_link_goes_to_the_browser_locally(tmp_path: Path, monkeypatch):
+    import webbrowser
+
+    from textual.app import App
+
+    root = _archive(tmp_path)
+    app = make_app(root, state=ReadingState.in_memory(root), restore=False)
+    opened: list[str] = []
+    monkeypatch.setattr(App, "open_url", lambda self, url, **kw: opened.append(url))
+    monkeypatch.setattr(webbrowser, "get", lambda *a: object())
+    async with app.run_test(size=SIZE) as pilot:
+        await _open_a(app, pilot)
+        await pilot.press("v", "j", "j", "enter")
+        await pilot.pause()
+        assert opened == ["https://example.com/page"]
+
+
+async def test_with_no_browser_a_web_link_is_copied(tmp_path: Path, monkeypatch):
+    import webbrowser
+
+    def no_browser(*_args):
+        raise webbrowser.Error("could not locate runnable browser")
+
+    root = _archive(tmp_path)
+    app = make_app(root, state=ReadingState.in_memory(root), restore=False)
+    monkeypatch.setattr(webbrowser, "get", no_browser)
+    async with app.run_test(size=SIZE) as pilot:
+        await _open_a(app, pilot)
+        await pilot.press("v", "G", "enter")
+        await pilot.pause()
+        assert app.clipboard == "https://example.com/page"
+        assert any("No web browser" in str(n.message) for n in app._notifications)
+
+
+async def test_served_a_web_link_is_copied_not_opened(tmp_path: Path):
+    root = _archive(tmp_path)
+    app = make_app(root, state=ReadingState.in_memory(root), restore=False, served=True)
+    opened: list[str] = []
+    app.open_url = lambda url, **kw: opened.append(url)  # type: ignore[method-assign]
+    async with app.run_test(size=SIZE) as pilot:
+        await _open_a(app, pilot)
+        await pilot.press("v", "G", "enter")
+        await pilot.pause()
+        assert opened == []
+        assert app.clipboard == "https://example.com/page"
+        assert any("copied" in str(n.message) for n in app._notifications)
