@@ -33,7 +33,7 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -190,7 +190,7 @@ class SearchResults(Record):
         self.hits = hits
         self.total = total
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Hit]:
         return iter(self.hits)
 
     def __len__(self) -> int:
@@ -206,7 +206,7 @@ BATCH_BYTES = 6 * 1024 * 1024
 """Post bytes per process in one batch of a build from scratch (fits in LIMIT_MB)."""
 
 
-def _text_field(boost: float, stored: bool = False):
+def _text_field(boost: float, stored: bool = False) -> Any:
     from whoosh import fields
 
     f = fields.TEXT(analyzer=analyzer(), phrase=True, stored=stored, field_boost=boost)
@@ -214,7 +214,7 @@ def _text_field(boost: float, stored: bool = False):
     return f
 
 
-def _schema():
+def _schema() -> Any:
     from whoosh import fields
 
     return fields.Schema(
@@ -413,14 +413,14 @@ class SearchIndex:
         self._needs_rebuild = True
         self._ix = None
 
-    def _read_meta(self) -> dict | None:
+    def _read_meta(self) -> dict[str, Any] | None:
         try:
             meta = json.loads((self.index_dir / META_FILE).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
         return meta if isinstance(meta, dict) else None
 
-    def _write_json(self, name: str, data: dict) -> None:
+    def _write_json(self, name: str, data: dict[str, Any]) -> None:
         path = self.index_dir / name
         tmp = path.with_name(f".{name}.{os.getpid()}.tmp")
         # json.dumps, not json.dump: dump streams through the pure-Python encoder (0.2 s for
@@ -502,7 +502,7 @@ class SearchIndex:
 
     # ---- manifest
 
-    def _load_manifest(self) -> dict[str, list] | None:
+    def _load_manifest(self) -> dict[str, list[Any]] | None:
         """The manifest's files if it describes the index's current generation, else None."""
         try:
             data = json.loads((self.index_dir / MANIFEST_FILE).read_text(encoding="utf-8"))
@@ -518,10 +518,11 @@ class SearchIndex:
             return None
         if data.get("generation") != generation:
             return None
-        return data["files"]
+        files: dict[str, list[Any]] = data["files"]
+        return files
 
-    def _manifest_from_index(self) -> dict[str, list]:
-        files: dict[str, list] = {}
+    def _manifest_from_index(self) -> dict[str, list[Any]]:
+        files: dict[str, list[Any]] = {}
         with self._ix.reader() as reader:
             for _docnum, stored in reader.iter_docs():
                 info = stored.get("file") or (0, 0, "")
@@ -543,7 +544,7 @@ class SearchIndex:
         return out
 
     @staticmethod
-    def _problems(files: dict[str, list]) -> list[Problem]:
+    def _problems(files: dict[str, list[Any]]) -> list[Problem]:
         from newsterm.models import Problem
 
         return [Problem(p, v[3]) for p, v in sorted(files.items()) if v[3]]
@@ -648,7 +649,7 @@ class SearchIndex:
             # build: in batches, resumable if killed.
             with self._lock:
                 self._create()
-            files: dict[str, list] = {}
+            files: dict[str, list[Any]] = {}
             result.rebuilt = True
         else:
             loaded = self._load_manifest()
@@ -683,7 +684,7 @@ class SearchIndex:
         writer = None
         gone_by_rename: set[str] = set()
 
-        def get_writer():
+        def get_writer() -> Any:
             nonlocal writer
             if writer is None:
                 writer = self._writer(full, total)
@@ -789,10 +790,10 @@ class SearchIndex:
         result.unchanged -= result.renamed
         return result
 
-    def _writer(self, full: bool, total: int):
+    def _writer(self, full: bool, total: int) -> Any:
         from whoosh.writing import LockError
 
-        codec = NewstermCodec()
+        codec = NewstermCodec()  # type: ignore[no-untyped-call]  # (codec: not strict yet)
         try:
             if full and self._procs > 1 and total >= MP_THRESHOLD:
                 # The workers are forked with Ctrl+C blocked (a terminal sends it to the whole
@@ -817,13 +818,13 @@ class SearchIndex:
         except LockError:
             raise IndexBusyError("an index update is already running; try again later") from None
 
-    def _save_manifest(self, files: dict[str, list]) -> None:
+    def _save_manifest(self, files: dict[str, list[Any]]) -> None:
         generation = self._ix.latest_generation()
         self._write_json(MANIFEST_FILE, {"version": 1, "generation": generation, "files": files})
 
     # ---- searching
 
-    def _get_searcher(self):
+    def _get_searcher(self) -> Any:
         """The current searcher, reopened (never refreshed) when the index has changed."""
         if self._ix is None:
             if self._needs_rebuild:
@@ -914,7 +915,7 @@ class SearchIndex:
         hits = [self._hit(stored, score, query) for stored, score in found]
         return SearchResults(hits, total)
 
-    def _docnums(self, searcher, paths: list[str]) -> set[int]:
+    def _docnums(self, searcher: Any, paths: list[str]) -> set[int]:
         cache = searcher.docnums_by_path
         if cache is None and len(paths) < 500:
             found = (searcher.document_number(path=p) for p in paths)
@@ -928,7 +929,7 @@ class SearchIndex:
             searcher.docnums_by_path = cache
         return {cache[p] for p in paths if p in cache}
 
-    def _hit(self, stored: dict, score: float, query: str | None) -> Hit:
+    def _hit(self, stored: dict[str, Any], score: float, query: str | None) -> Hit:
         date = None
         if stored.get("date"):
             with contextlib.suppress(ValueError, TypeError):
@@ -998,7 +999,7 @@ TINY_SEGMENT = 200
 TINY_SEGMENTS_TO_MERGE = 4
 
 
-def merge_small_segments(writer, segments):
+def merge_small_segments(writer: Any, segments: list[Any]) -> list[Any]:
     """Merge policy: fold the small segments that updates leave behind into one, once there
     are a few of them; never touch the big segments of a build (Whoosh's MERGE_SMALL would
     rewrite almost all of them in one go)."""
