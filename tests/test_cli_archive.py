@@ -182,7 +182,7 @@ def test_list_plain_when_not_a_tty_lines_up(archive: Path):
 
 
 def test_list_in_a_terminal_uses_rich_and_lines_up(archive: Path):
-    out = run_in_tty(["list", "--archive", str(archive)], columns=90)
+    out = run_in_tty(["list", "--archive", str(archive)], columns=100)
     assert ANSI.search(out)  # coloured
     lines = [ANSI.sub("", line).rstrip() for line in out.splitlines() if line.strip()]
     assert lines[0].split() == ["Date", "Title", "Categories", "Path"]
@@ -190,7 +190,7 @@ def test_list_in_a_terminal_uses_rich_and_lines_up(archive: Path):
     assert len(rows) == 6
     from rich.cells import cell_len
 
-    assert all(cell_len(line) <= 90 for line in lines)
+    assert all(cell_len(line) <= 100 for line in lines)
     korean = next(line for line in rows if line.startswith("2024-03-05"))
     assert "…" in korean
     header_cols = cell_offsets(lines[0], "Categories", "Path")
@@ -201,10 +201,92 @@ def test_list_in_a_terminal_uses_rich_and_lines_up(archive: Path):
         assert cell_offsets(row, path_part)[0] == header_cols[1], row
 
 
-def test_list_no_color_gives_plain_output_in_a_terminal(archive: Path):
-    out = run_in_tty(["list", "--archive", str(archive)], env={"NO_COLOR": "1"})
-    assert not ANSI.search(out)
-    assert not out.startswith("Date")
+def test_list_no_color_changes_colour_only_not_the_layout(archive: Path):
+    coloured = run_in_tty(["list", "--archive", str(archive)], columns=90)
+    plain = run_in_tty(["list", "--archive", str(archive)], columns=90, env={"NO_COLOR": "1"})
+    assert not ANSI.search(plain)
+    assert plain.startswith("Date")
+    assert plain == ANSI.sub("", coloured)
+
+
+def test_list_in_a_narrow_terminal_keeps_paths_whole_and_cuts_titles(tmp_path: Path):
+    long_path = "_posts/2024/2024-03-05-a-rather-long-slug-for-this-post.md"
+    write(tmp_path, long_path, f"---\ntitle: {LONG_KO_TITLE}\ncategories: [경제]\n---\nx\n")
+    write(tmp_path, "_posts/2024-01-01-b.md", "---\ntitle: B\n---\nx\n")
+    for columns in (60, 80, 120):
+        out = ANSI.sub("", run_in_tty(["list", "--archive", str(tmp_path)], columns=columns))
+        rows = out.splitlines()[1:]
+        assert rows[0].endswith(long_path), (columns, rows)
+        assert "…" in rows[0]  # the title gave way
+        from rich.cells import cell_len
+
+        if columns >= len(long_path) + 10:  # else the row runs over rather than cut the path
+            assert all(cell_len(r) <= columns for r in out.splitlines())
+        # what the list shows is what show takes
+        assert run("show", rows[0].split()[-1], "--archive", str(tmp_path)).returncode == 0
+
+
+def _list(archive: Path, *args: str) -> list[str]:
+    proc = run("list", "--format", "paths", "--archive", str(archive), *args)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.splitlines()
+
+
+def test_list_filters_sort_and_limit(archive: Path):
+    assert _list(archive, "--category", "travel") == ["2015-03-17-boston.md"]
+    assert _list(archive, "--category", "뉴스", "--tag", "금리") == [
+        "2024/2024-03-05-long-korean.md"
+    ]
+    assert _list(archive, "--category", "뉴스", "--category", "IT") == [SEED.name]
+    assert _list(archive, "--tag", "nothing-like-this") == []
+    assert _list(archive, "--since", "2024") == [SEED.name, "2024/2024-03-05-long-korean.md"]
+    assert _list(archive, "--since", "2024-03-05", "--until", "2024-03") == [
+        "2024/2024-03-05-long-korean.md"
+    ]
+    assert _list(archive, "--until", "2019") == ["2015-03-17-boston.md"]
+    every = _list(archive)
+    assert len(every) == 6 and every[-1] == "notes/undated-note.md"  # undated last
+    assert _list(archive, "--limit", "2") == every[:2]
+    by_title = _list(archive, "--sort", "title")
+    titles = [
+        json.loads(line)["title"].casefold()
+        for line in run(
+            "list", "--format", "jsonl", "--sort", "title", "--archive", str(archive)
+        ).stdout.splitlines()
+    ]
+    assert titles == sorted(titles) and sorted(by_title) == sorted(every)
+
+
+def test_list_formats(archive: Path):
+    jsonl = run("list", "--format", "jsonl", "--archive", str(archive)).stdout.splitlines()
+    array = json.loads(run("list", "--format", "json", "--archive", str(archive)).stdout)
+    assert [json.loads(line) for line in jsonl] == array
+    assert json.loads(run("list", "--json", "--archive", str(archive)).stdout) == array
+    assert _list(archive) == [d["path"] for d in array]
+    assert run("list", "--format", "paths", "--tag", "x", "--archive", str(archive)).stdout == ""
+    # the paths are what show takes
+    for path in _list(archive):
+        assert run("show", path, "--archive", str(archive)).returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["--since", "2024-13"], "--since: no such date"),
+        (["--until", "yesterday"], "--until: bad date"),
+        (["--since", "2025", "--until", "2024"], "is after --until"),
+        (["--limit", "0"], "--limit"),
+        (["--limit", "x"], "--limit"),
+        (["--format", "csv"], "--format"),
+        (["--sort", "size"], "--sort"),
+        (["--json", "--format", "paths"], "--json is --format json"),
+    ],
+)
+def test_list_bad_input_is_one_line_and_exit_2(archive: Path, args: list[str], fragment: str):
+    proc = run("list", *args, "--archive", str(archive))
+    assert proc.returncode == 2
+    assert proc.stdout == ""
+    assert len(proc.stderr.splitlines()) == 1 and fragment in proc.stderr, proc.stderr
 
 
 def test_list_problems_go_to_stderr_and_the_rest_is_listed(broken_archive: Path):
@@ -240,14 +322,17 @@ def test_fit_cuts_by_display_width():
 
 
 @pytest.mark.parametrize("total", [40, 60, 80, 100, 160])
-def test_list_widths_fit_the_screen(total: int):
-    rows = [("2025-01-01", LONG_KO_TITLE, "경제, 뉴스", "2025/2025-01-01-some-long-path-name.md")]
-    title_w, cats_w, path_w = list_widths(rows, total)
-    used = 10 + 2 + title_w + (cats_w + 2 if cats_w else 0) + (path_w + 2 if path_w else 0)
-    assert used <= total
+def test_list_widths_keep_the_path_whole(total: int):
+    path = "2025/2025-01-01-some-long-path-name.md"
+    rows = [("2025-01-01", LONG_KO_TITLE, "경제, 뉴스", path)]
+    date_w, title_w, cats_w, path_w = list_widths(rows, total)
+    assert path_w == len(path)
     assert title_w >= 8
+    if total >= 60:
+        used = title_w + (date_w + 2 if date_w else 0) + (cats_w + 2 if cats_w else 0)
+        assert used + 2 + path_w <= total
     if total >= 100:
-        assert path_w > 0
+        assert date_w and cats_w
 
 
 # --------------------------------------------------------------------------- show
@@ -455,7 +540,7 @@ def test_list_of_an_empty_archive_says_so(tmp_path: Path):
     assert json.loads(run("list", "--json", "--archive", str(tmp_path)).stdout) == []
 
 
-@pytest.mark.parametrize("total", [40, 72, 100, 200])
+@pytest.mark.parametrize("total", [60, 72, 100, 200])
 def test_colour_rows_never_wider_than_the_screen(archive: Path, total: int):
     from rich.cells import cell_len
 

@@ -319,6 +319,41 @@ def _parse_date_text(text: str, site_zone: dt.tzinfo | None = None) -> Dated | N
     return (parsed, "offset") if parsed.tzinfo else _naive(parsed, site_zone)
 
 
+_DAY_RE = re.compile(r"^(\d{4})(?:[-/.](\d{1,2})(?:[-/.](\d{1,2}))?)?$")
+_DAY_HELP = "use YYYY, YYYY-MM or YYYY-MM-DD"
+
+
+def day_bounds(text: str, hint: str = _DAY_HELP) -> tuple[int, int]:
+    """The first and last day a user's ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` covers, as
+    ``YYYYMMDD`` numbers (compared with a post's own calendar date): the rule of the search
+    query's ``date:`` and of ``newsterm list --since/--until``. ``ValueError`` (a message for
+    the user, ending with ``hint``) for anything else or a day that does not exist."""
+    m = _DAY_RE.match(text.strip())
+    if not m:
+        raise ValueError(f"bad date {text.strip()[:40]!r}: {hint}")
+    y = int(m.group(1))
+    mo = int(m.group(2)) if m.group(2) else None
+    d = int(m.group(3)) if m.group(3) else None
+    try:
+        if mo is None:
+            return y * 10000 + 101, y * 10000 + 1231
+        dt.date(y, mo, d or 1)
+        if d is None:
+            nxt = dt.date(y + (mo == 12), mo % 12 + 1, 1) if y < 9999 or mo < 12 else None
+            last = (nxt.toordinal() - 1) if nxt else dt.date(9999, 12, 31).toordinal()
+            end = dt.date.fromordinal(last)
+            return y * 10000 + mo * 100 + 1, y * 10000 + mo * 100 + end.day
+        return y * 10000 + mo * 100 + d, y * 10000 + mo * 100 + d
+    except ValueError:
+        raise ValueError(f"no such date {text.strip()[:40]!r}: {hint}") from None
+
+
+def post_day(post: Post) -> int | None:
+    """The post's own calendar date as ``YYYYMMDD`` (see :func:`day_bounds`), or None."""
+    date = post.date
+    return None if date is None else date.year * 10000 + date.month * 100 + date.day
+
+
 def _date_value(value: Any, site_zone: dt.tzinfo | None = None) -> Dated | None:
     if isinstance(value, dt.datetime):
         return (value, "offset") if value.tzinfo else _naive(value, site_zone)

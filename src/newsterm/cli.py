@@ -98,9 +98,42 @@ def _read_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--state", metavar="NAME", help=_argparse().SUPPRESS)
 
 
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise _argparse().ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise _argparse().ArgumentTypeError(f"must be 1 or more, not {value}")
+    return value
+
+
 def _list_args(p: argparse.ArgumentParser) -> None:
+    from newsterm.cli_archive import LIST_FORMATS, LIST_SORTS
+
     _add_archive(p)
-    p.add_argument("--json", action="store_true", help="print a JSON array")
+    p.add_argument(
+        "--category", action="append", metavar="NAME", help="only posts in NAME (repeat: in each)"
+    )
+    p.add_argument(
+        "--tag", action="append", metavar="NAME", help="only posts tagged NAME (repeat: each)"
+    )
+    p.add_argument(
+        "--since", metavar="DATE", help="dated on or after DATE (YYYY, YYYY-MM, YYYY-MM-DD)"
+    )
+    p.add_argument(
+        "--until", metavar="DATE", help="dated on or before DATE (the whole month/year given)"
+    )
+    p.add_argument("--limit", type=_count, metavar="N", help="at most N posts")
+    p.add_argument(
+        "--sort", choices=LIST_SORTS, default="date", help="newest first (date), or by title"
+    )
+    p.add_argument(
+        "--format",
+        choices=LIST_FORMATS,
+        help="table (default), a JSON array, JSON lines, or paths one per line (for fzf, xargs)",
+    )
+    p.add_argument("--json", action="store_true", help="the same as --format json")
 
 
 def _show_args(p: argparse.ArgumentParser) -> None:
@@ -360,7 +393,16 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     are listed with their help line. With no command named, every command is complete.
     """
     argparse = _argparse()
-    parser = argparse.ArgumentParser(
+
+    class Parser(argparse.ArgumentParser):
+        """Bad input is one line on stderr (not the usage block) and exit status 2."""
+
+        def error(self, message: str) -> NoReturn:
+            from newsterm.text import one_line
+
+            self.exit(2, f"{self.prog}: error: {one_line(message)} (see {self.prog} -h)\n")
+
+    parser = Parser(
         prog="newsterm",
         description="Read and search a folder of Markdown news and blog posts in the terminal.",
         epilog="With no command, newsterm opens the reader on the archive.",

@@ -16,7 +16,7 @@ import sys
 from datetime import datetime
 
 from newsterm.archive import Archive, date_iso, date_time_text
-from newsterm.cli_style import fancy, paint
+from newsterm.cli_style import fancy, isatty, paint
 from newsterm.models import Post, Problem, reading_minutes, reading_time_text
 from newsterm.paths import resolve_archive
 from newsterm.text import json_safe, one_line, strip_controls
@@ -30,6 +30,7 @@ __all__ = [
     "fit",
     "list_widths",
     "post_json",
+    "select_posts",
     "show_post",
 ]
 
@@ -143,54 +144,62 @@ def _plain_rows(posts: list[Post]) -> str:
     return "\n".join(out) + ("\n" if out else "")
 
 
-def list_widths(rows: list[tuple[str, str, str, str]], total: int) -> tuple[int, int, int]:
-    """Cell widths of the title, categories and path columns for a ``total``-cell-wide screen.
+LIST_FORMATS = ("table", "json", "jsonl", "paths")
+LIST_SORTS = ("date", "title")
 
-    The date column is 10 cells and the gaps 2 each. Categories get at most 20 cells and the
-    path at most 40; the title takes the rest. On a narrow screen the path gives way first so
-    that the title keeps up to 36 cells, and is left out (width 0) below 12 cells; on a very
-    narrow screen the categories go too.
+
+def list_widths(rows: list[tuple[str, str, str, str]], total: int) -> tuple[int, int, int, int]:
+    """Cell widths of the date, title, categories and path columns for a ``total``-cell-wide
+    screen (0: the column is left out); columns are two cells apart.
+
+    The path is never cut: it is what ``newsterm show`` takes, and a row of the list is there
+    to be copied into one. Categories get at most 20 cells; the title takes the rest and is
+    cut with ``…``. When the title would get less than 20 cells the categories go, then (below
+    8 cells) the date; on a screen narrower than a whole path the row is wider than the screen
+    rather than the path cut.
     """
     from rich.cells import cell_len
 
     title_need = max([cell_len("Title")] + [cell_len(r[1]) for r in rows])
+    path_w = max([cell_len("Path")] + [cell_len(r[3]) for r in rows])
+    date_w = 10
     cats_w = min(20, max([cell_len("Categories")] + [cell_len(r[2]) for r in rows]))
-    path_w = min(40, max([cell_len("Path")] + [cell_len(r[3]) for r in rows]))
-    fixed = 10 + 2 + cats_w + 2 + 2  # date, gap, categories, gap, gap before the path
-    title_min = min(title_need, 36)
-    title_w = total - fixed - path_w
-    if title_w < title_min:
-        path_w = total - fixed - title_min
-        if path_w < 12:
-            path_w = 0
-            fixed -= 2
-        title_w = total - fixed - path_w
-    if title_w < 8:
-        fixed -= cats_w + 2
+
+    def room() -> int:
+        used = path_w + (date_w + 2 if date_w else 0) + (cats_w + 2 if cats_w else 0)
+        return total - used - 2
+
+    if room() < min(title_need, 20):
         cats_w = 0
-        title_w = total - fixed - path_w
-    title_w = max(1, min(title_w, title_need))
-    return title_w, cats_w, path_w
+    if room() < min(title_need, 8):
+        date_w = 0
+    title_w = max(min(room(), title_need), min(title_need, 8))
+    return date_w, title_w, cats_w, path_w
 
 
-def colour_rows(posts: list[Post], total: int) -> str:
+def colour_rows(posts: list[Post], total: int, colour: bool = True) -> str:
     """Terminal ``list`` output for a ``total``-cell-wide screen: a bold header, then one row
-    per post with coloured columns sized by :func:`list_widths`, never wider than the screen.
+    per post with columns sized by :func:`list_widths`. Without ``colour`` (``NO_COLOR``) the
+    layout is the same, only the styles are left out.
 
     The columns are laid out here (not by a rich Table) so that 20,000 rows print in a moment.
     """
     rows = _list_rows(posts)
-    title_w, cats_w, path_w = list_widths(rows, total)
+    date_w, title_w, cats_w, _path_w = list_widths(rows, total)
 
     def line(date: str, title: str, cats: str, path: str, header: bool = False) -> str:
         styles = (
             ("list.header",) * 4 if header else ("list.date", None, "list.categories", "list.path")
         )
-        parts = [paint(fit(date, 10), styles[0]), paint(fit(title, title_w), styles[1])]
+        if not colour:
+            styles = (None, None, None, None)
+        parts = []
+        if date_w:
+            parts.append(paint(fit(date, date_w), styles[0]))
+        parts.append(paint(fit(title, title_w), styles[1]))
         if cats_w:
             parts.append(paint(fit(cats, cats_w), styles[2]))
-        if path_w:
-            parts.append(paint(fit(path, path_w).rstrip(), styles[3]))
+        parts.append(paint(path, styles[3]))  # whole, always (see list_widths)
         return "  ".join(parts).rstrip()
 
     out = [line("Date", "Title", "Categories", "Path", header=True)]
@@ -198,20 +207,94 @@ def colour_rows(posts: list[Post], total: int) -> str:
     return "\n".join(out) + "\n"
 
 
+def _terms_match(have: tuple[str, ...], wanted: list[str] | None) -> bool:
+    """Every wanted category (tag) is one of the post's, compared without case."""
+    if not wanted:
+        return True
+    folded = {t.casefold() for t in have}
+    return all(w.casefold() in folded for w in wanted)
+
+
+def select_posts(posts: list[Post], args: argparse.Namespace) -> list[Post]:
+    """``list``'s filters, order and limit applied to ``posts`` (newest first, undated last).
+
+    ``--category``/``--tag`` may be given more than once: a post must have each. ``--since``
+    and ``--until`` take ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` (the search query's ``date:``
+    rule) and compare the post's own calendar date; they leave undated posts out.
+    """
+    from newsterm.archive import day_bounds, post_day
+    from newsterm.errors import NewstermError
+
+    def bounds(option: str) -> tuple[int, int] | None:
+        text = getattr(args, option, None)
+        if text is None:
+            return None
+        try:
+            return day_bounds(text)
+        except ValueError as err:
+            raise NewstermError(f"--{option}: {err}") from None
+
+    since, until = bounds("since"), bounds("until")
+    lo = since[0] if since else None
+    hi = until[1] if until else None
+    if lo is not None and hi is not None and lo > hi:
+        raise NewstermError(f"--since {args.since} is after --until {args.until}")
+    categories = getattr(args, "category", None)
+    tags = getattr(args, "tag", None)
+    out = []
+    for post in posts:
+        if not _terms_match(post.categories, categories) or not _terms_match(post.tags, tags):
+            continue
+        if lo is not None or hi is not None:
+            day = post_day(post)
+            if day is None or (lo is not None and day < lo) or (hi is not None and day > hi):
+                continue
+        out.append(post)
+    if getattr(args, "sort", "date") == "title":
+        out.sort(key=lambda p: (p.title.casefold(), p.path))  # stable: ties keep date order
+    limit = getattr(args, "limit", None)
+    if limit is not None:
+        out = out[:limit]
+    return out
+
+
+def _list_format(args: argparse.Namespace) -> str:
+    fmt = getattr(args, "format", None)
+    if getattr(args, "json", False):
+        if fmt not in (None, "json"):
+            from newsterm.errors import NewstermError
+
+            raise NewstermError(f"--json is --format json; it cannot go with --format {fmt}")
+        return "json"
+    return fmt or "table"
+
+
 def cmd_list(args: argparse.Namespace) -> int:
-    """``newsterm list``: every post, newest first (undated last); problems go to stderr."""
+    """``newsterm list``: the posts (newest first, undated last), filtered and in the format
+    asked for; unreadable files are named on stderr and the rest is listed."""
+    fmt = _list_format(args)
     archive = _open_archive(args)
     posts, problems = archive.load_all()
-    if getattr(args, "json", False):
-        _dump_json_rows([post_json(p) for p in posts])
+    shown = select_posts(posts, args)
+    if fmt == "json":
+        _dump_json_rows([post_json(p) for p in shown])
+    elif fmt == "jsonl":
+        _write(
+            "".join(json_safe(json.dumps(post_json(p), ensure_ascii=False)) + "\n" for p in shown)
+        )
+    elif fmt == "paths":
+        _write("".join(_one_line(p.path) + "\n" for p in shown))
     elif not posts:
         print(f"newsterm: no posts in {archive.root}", file=sys.stderr)
-    elif fancy(sys.stdout):
+    elif not shown:
+        print("newsterm: no post matches", file=sys.stderr)
+    elif isatty(sys.stdout):
         import shutil
 
-        _write(colour_rows(posts, shutil.get_terminal_size((100, 24)).columns))
+        columns = shutil.get_terminal_size((100, 24)).columns
+        _write(colour_rows(shown, columns, colour=fancy(sys.stdout)))
     else:
-        _write(_plain_rows(posts))
+        _write(_plain_rows(shown))
     _report_problems(problems)
     return 0
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date
 from functools import lru_cache
 
 from newsterm.errors import QueryError
@@ -255,29 +254,16 @@ def _term(field: str | None, value: str, quoted: bool) -> Node | None:
     return Text(value, ps, field)
 
 
-_DATE_RE = re.compile(r"^(\d{4})(?:[-/.](\d{1,2})(?:[-/.](\d{1,2}))?)?$")
 _DATE_HELP = "use YYYY, YYYY-MM, YYYY-MM-DD or [FROM to TO]"
 
 
 def _date_bounds(text: str) -> tuple[int, int]:
-    m = _DATE_RE.match(text.strip())
-    if not m:
-        raise QueryError(f"bad date {text.strip()[:40]!r}: {_DATE_HELP}")
-    y = int(m.group(1))
-    mo = int(m.group(2)) if m.group(2) else None
-    d = int(m.group(3)) if m.group(3) else None
+    from newsterm.archive import day_bounds  # the one rule, shared with `newsterm list --since`
+
     try:
-        if mo is None:
-            return y * 10000 + 101, y * 10000 + 1231
-        date(y, mo, d or 1)
-        if d is None:
-            nxt = date(y + (mo == 12), mo % 12 + 1, 1) if y < 9999 or mo < 12 else None
-            last = (nxt.toordinal() - 1) if nxt else date(9999, 12, 31).toordinal()
-            end = date.fromordinal(last)
-            return y * 10000 + mo * 100 + 1, y * 10000 + mo * 100 + end.day
-        return y * 10000 + mo * 100 + d, y * 10000 + mo * 100 + d
-    except ValueError:
-        raise QueryError(f"no such date {text.strip()[:40]!r}: {_DATE_HELP}") from None
+        return day_bounds(text, _DATE_HELP)
+    except ValueError as err:
+        raise QueryError(str(err)) from None
 
 
 def _date_node(value: str) -> Node | None:
