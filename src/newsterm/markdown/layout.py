@@ -236,10 +236,8 @@ def inline_text(children: list[Token], base: Style, palette: Palette, links: lis
                 style += Style(meta={"@click": f"open_link({len(links) - 1})"})
             text.append(label, style)
         elif kind == "footnote_ref":
-            label = tok.meta.get("label", "") if tok.meta else ""
             number = (tok.meta or {}).get("id", 0) + 1
             text.append(f"[{number}]", current() + palette.link)
-            del label
         elif kind == "footnote_anchor":
             continue
         else:
@@ -326,7 +324,7 @@ class Renderer:
             children = inner[0].children if inner and inner[0].children else []
             return self._wrap(inline_text(children, palette.text, palette, links), width)
         if kind in ("bullet_list_open", "ordered_list_open"):
-            return self.list(tok, inner, width, links)
+            return self.list_block(tok, inner, width, links)
         if kind == "blockquote_open":
             body = self.blocks(inner, width - 2, links)
             bar = Text("▌ ", palette.rule)
@@ -402,7 +400,9 @@ class Renderer:
             lines.extend(Text("  ") + w for w in wrapped)
         return lines
 
-    def list(self, tok: Token, inner: list[Token], width: int, links: list[str]) -> list[Text]:
+    def list_block(
+        self, tok: Token, inner: list[Token], width: int, links: list[str]
+    ) -> list[Text]:
         ordered = tok.type == "ordered_list_open"
         number = int(tok.attrs.get("start", 1) or 1) if ordered else 0
         items: list[list[Token]] = []
@@ -544,7 +544,10 @@ def render_text(
     body: str, *, width: int = 100, post_link: PostLink | None = None, highlight: bool = False
 ) -> str:
     """The text the reader and ``newsterm show`` display for a post ``body`` at ``width``
-    columns: every block laid out, no markup left; lines joined with newlines."""
+    columns: every block laid out, no markup left; lines joined with newlines.
+
+    ``highlight`` only changes colours (code highlighted with Pygments), never the text, so
+    it is off by default: faster. ``post_link(name)`` gives the target of a post link."""
     return Renderer(width, Palette(), post_link=post_link, highlight=highlight).render(body).plain()
 
 
