@@ -38,6 +38,7 @@ def test_every_binding_of_our_widgets_and_screens_has_a_registry_id():
     from newsterm.tui.screens.help import HelpScreen
     from newsterm.tui.screens.links import LinkList, LinksScreen
     from newsterm.tui.screens.main import MainScreen
+    from newsterm.tui.screens.prompt import PromptScreen
     from newsterm.tui.widgets.article import ArticleView
     from newsterm.tui.widgets.filter import FilterInput
     from newsterm.tui.widgets.outline import Outline
@@ -56,6 +57,7 @@ def test_every_binding_of_our_widgets_and_screens_has_a_registry_id():
         FacetScreen,
         HelpScreen,
         LinksScreen,
+        PromptScreen,
         SearchInput,
         FilterInput,
     ):

@@ -108,6 +108,10 @@ COMMANDS: tuple[Command, ...] = (
     Command("focus_next", "tab", "focus_pane(1)", "Next pane", G_NAV, palette=False),
     Command("focus_prev", "shift+tab", "focus_pane(-1)", "Previous pane", G_NAV, palette=False),
     Command("links", "v", "links", "List the post's links, open one", G_READ),
+    Command(
+        "save", "s", "save", "Save the post (.md as written, .txt as shown)", G_READ, served=False
+    ),
+    Command("pipe", "vertical_line", "pipe", "Pipe the post to a command", G_READ, served=False),
     Command("copy_path", "y", "copy_path", "Copy the post's path (OSC 52)", G_READ),
     Command("copy_link", "Y", "copy_permalink", "Copy the post's permalink (OSC 52)", G_READ),
     Command("edit", "e", "edit", "Open the post in $EDITOR", G_READ, served=False),
@@ -203,6 +207,10 @@ LINK_COMMANDS: tuple[Command, ...] = (
     Command("links.open", "enter,l", "select", "Open the link", G_LINKS, palette=False),
     Command("links.close", "escape,q,v", "close", "Close", G_LINKS, palette=False),
 )
+G_PROMPT = "In a question"
+PROMPT_COMMANDS: tuple[Command, ...] = (
+    Command("prompt.cancel", "escape", "cancel", "Cancel", G_PROMPT, palette=False),
+)
 HELP_COMMANDS: tuple[Command, ...] = (
     Command("help.close", "escape,q,question_mark,f1", "dismiss", "Close", G_HELP, False),
     Command("help.down", "j,down", "scroll('down')", "Scroll down", G_HELP, palette=False),
@@ -223,6 +231,7 @@ ALL_COMMANDS: tuple[Command, ...] = (
     + RESULTS_COMMANDS
     + FACET_COMMANDS
     + LINK_COMMANDS
+    + PROMPT_COMMANDS
     + HELP_COMMANDS
 )
 KNOWN_IDS = frozenset(c.binding_id for c in ALL_COMMANDS)
@@ -322,6 +331,7 @@ _PRETTY = {
     "backslash": "\\",
     "space": "space",
     "escape": "esc",
+    "vertical_line": "|",
 }
 
 

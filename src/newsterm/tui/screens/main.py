@@ -829,6 +829,61 @@ class MainScreen(Screen[None]):
         )
         return self.current.body_line + start - 1
 
+    def action_save(self) -> None:
+        if self.served:
+            self.notify("Saving is not available in this session")
+            return
+        if self.current is None:
+            self.notify("Open a post first")
+            return
+        from newsterm.tui.export import ExportError, save_post
+        from newsterm.tui.screens.prompt import PromptScreen
+
+        post = self.current
+        default = str(Path("~/newsterm-saved") / Path(post.path).name)
+
+        def answered(where: str | None) -> None:
+            if not where:
+                return
+            try:
+                saved = save_post(self.root, post, where)
+            except ExportError as err:
+                self.notify(str(err), title="Not saved", severity="error", markup=False)
+                return
+            self.notify(f"Saved {saved}", title="Saved", markup=False)
+
+        note = "Save as (a folder, a .md file as written, or a .txt file as shown):"
+        self.app.push_screen(PromptScreen("Save the post", note, default), answered)
+
+    def action_pipe(self) -> None:
+        if self.served:
+            self.notify("Piping is not available in this session")
+            return
+        if self.current is None:
+            self.notify("Open a post first")
+            return
+        from newsterm.tui.export import post_text
+        from newsterm.tui.screens.prompt import PromptScreen
+
+        post = self.current
+
+        def answered(command: str | None) -> None:
+            if not command or not command.strip():
+                return
+            import subprocess
+
+            text = post_text(self.root, post, plain=False)
+            try:
+                with self.app.suspend():
+                    done = subprocess.run(command, shell=True, input=text, text=True)
+                    status = f"exit {done.returncode}; " if done.returncode else ""
+                    input(f"\n[{status}Enter: back to newsterm] ")
+            except OSError as err:
+                self.notify(f"{command}: {err.strerror}", title="Pipe", severity="error")
+
+        note = "The post's Markdown goes to this command's input (less, wc -w, pbcopy, …):"
+        self.app.push_screen(PromptScreen("Pipe the post", note, ""), answered)
+
     def action_suspend(self) -> None:
         self.app.action_suspend()
 
