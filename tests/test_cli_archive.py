@@ -85,11 +85,13 @@ def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
 
 
 def run_in_tty(args: list[str], columns: int = 100, env: dict[str, str] | None = None) -> str:
-    """Run newsterm with its stdout on a pseudo-terminal; returns what it wrote."""
+    """Run newsterm with its stdout on a pseudo-terminal; returns what it wrote. ``show``
+    pages nothing (``PAGER=cat``) unless ``env`` names a pager."""
     master, slave = pty.openpty()
     full_env = {k: v for k, v in os.environ.items() if k not in ("NEWSTERM_ARCHIVE", "NO_COLOR")}
     full_env.update(
-        {"COLUMNS": str(columns), "LINES": "50", "TERM": "xterm-256color"}, **(env or {})
+        {"COLUMNS": str(columns), "LINES": "50", "TERM": "xterm-256color", "PAGER": "cat"},
+        **(env or {}),
     )
     proc = subprocess.Popen(
         [str(NEWSTERM), *args],
@@ -378,6 +380,67 @@ def test_show_in_a_terminal_makes_hyperlinks_of_web_links_only(tmp_path: Path):
     assert not any(t.startswith(("smb:", "ssh:", "file:")) for t in targets), targets
     text = ANSI.sub("", re.sub(r"\x1b\]8;[^\x07\x1b]*(\x07|\x1b\\)", "", out))
     assert "공유" in text and "접속" in text  # still shown, just not clickable
+
+
+@pytest.fixture
+def pager(tmp_path: Path) -> tuple[str, Path]:
+    """A $PAGER that records what it is given (and passes it on)."""
+    seen = tmp_path / "paged.txt"
+    script = tmp_path / "pager.sh"
+    script.write_text(f"#!/bin/sh\ntee {seen}\n")
+    script.chmod(0o755)
+    return str(script), seen
+
+
+def test_show_pages_a_long_post_on_a_terminal(archive: Path, pager: tuple[str, Path]):
+    command, seen = pager
+    out = run_in_tty(["show", SEED.name, "--archive", str(archive)], env={"PAGER": command})
+    paged = seen.read_text(encoding="utf-8")
+    assert "배경 설명" in ANSI.sub("", paged) and ANSI.search(paged)  # rendered, in colour
+    assert ANSI.sub("", paged).count("\n") > 50  # longer than the screen (LINES=50)
+    assert "배경 설명" in out  # what the pager printed
+
+
+def test_show_pager_is_skipped_when_asked_short_or_piped(archive: Path, pager: tuple[str, Path]):
+    command, seen = pager
+    out = run_in_tty(
+        ["show", SEED.name, "--no-pager", "--archive", str(archive)], env={"PAGER": command}
+    )
+    assert "배경 설명" in out and not seen.exists()
+    out = run_in_tty(["show", "boston", "--archive", str(archive)], env={"PAGER": command})
+    assert "Cold." in out and not seen.exists()  # fits the screen
+    proc = run(
+        "show", SEED.name, "--color", "always", "--archive", str(archive), env={"PAGER": command}
+    )
+    assert ANSI.search(proc.stdout) and "배경 설명" in proc.stdout and not seen.exists()
+    proc = run("show", SEED.name, "--archive", str(archive), env={"PAGER": command})
+    assert proc.stdout.startswith(SEED.read_text(encoding="utf-8").split("title: ")[1][:10])
+    assert not ANSI.search(proc.stdout) and not seen.exists()
+
+
+def test_show_with_a_missing_pager_prints_and_says_so(archive: Path):
+    master_env = {"PAGER": "no-such-pager-newsterm-test"}
+    out = run_in_tty(["show", SEED.name, "--archive", str(archive)], env=master_env)
+    assert "배경 설명" in out
+
+
+def test_show_width_and_color(archive: Path):
+    from rich.cells import cell_len
+
+    coloured = run_in_tty(["show", SEED.name, "--width", "50", "--archive", str(archive)])
+    lines = ANSI.sub("", re.sub(r"\x1b\]8;[^\x07\x1b]*(\x07|\x1b\\)", "", coloured)).splitlines()
+    assert max(cell_len(line.rstrip()) for line in lines) <= 50
+    assert max(cell_len(line.rstrip()) for line in lines) >= 45
+    no_color = run_in_tty(
+        ["show", SEED.name, "--width", "50", "--archive", str(archive)], env={"NO_COLOR": "1"}
+    )
+    never = run_in_tty(
+        ["show", SEED.name, "--width", "50", "--color", "never", "--archive", str(archive)]
+    )
+    assert not ANSI.search(no_color) and no_color == never
+    # NO_COLOR changes colour only: the same lines as the coloured output
+    assert no_color.splitlines() == lines
+    assert run("show", "boston", "--width", "0", "--archive", str(archive)).returncode == 2
 
 
 def test_show_outline_tree(archive: Path):

@@ -735,6 +735,7 @@ def test_show_prints_a_very_long_post_plainly_on_a_terminal(tmp_path: Path, monk
     (root / "t.md").write_text(f"---\ntitle: Table\n---\n| a | b |\n|---|---|\n{rows}")
     rich_calls: list[str] = []
     monkeypatch.setattr(cli_archive, "fancy", lambda _stream: True)
+    monkeypatch.setattr(cli_archive, "isatty", lambda _stream: True)
     monkeypatch.setattr(cli_archive, "_show_rich", lambda post, *_: rich_calls.append(post.path))
     assert main(["--archive", str(root), "show", "t"]) == 0
     assert rich_calls == ["t.md"]

@@ -137,6 +137,8 @@ def _list_args(p: argparse.ArgumentParser) -> None:
 
 
 def _show_args(p: argparse.ArgumentParser) -> None:
+    from newsterm.search.options import COLORS  # the same choices as search's --color
+
     _add_archive(p)
     p.add_argument("post", metavar="POST", help="path relative to the archive, or a unique slug")
     p.add_argument("--outline", action="store_true", help="print only the section outline")
@@ -144,6 +146,21 @@ def _show_args(p: argparse.ArgumentParser) -> None:
         "--json",
         action="store_true",
         help="print JSON: the outline's nested sections with --outline, else the post and its body",
+    )
+    p.add_argument(
+        "--no-pager",
+        action="store_true",
+        help="on a terminal, print a long post instead of paging it with $PAGER (less -R)",
+    )
+    p.add_argument(
+        "--width", type=_count, metavar="N", help="lay the post out N columns wide (the terminal's)"
+    )
+    p.add_argument(
+        "--color",
+        choices=COLORS,
+        default="auto",
+        help="styles: on a terminal unless NO_COLOR is set (auto), always (rendered even when "
+        "piped), never",
     )
 
 

@@ -363,8 +363,9 @@ def show_post(post: Post, archive: Archive | None = None) -> None:
     _show_rich(post, post.body, _post_link(archive) if archive is not None else None)
 
 
-def _show_rich(post: Post, body: str, post_link=None) -> None:  # type: ignore[no-untyped-def]
-    """The post as the reader shows it: the same preparation, parser and layout."""
+def _show_rich(post: Post, body: str, post_link=None, console=None) -> None:  # type: ignore[no-untyped-def]
+    """The post as the reader shows it: the same preparation, parser and layout, printed on
+    ``console`` (default: a console on stdout)."""
     from rich.console import Console
     from rich.style import Style
     from rich.text import Text
@@ -372,7 +373,8 @@ def _show_rich(post: Post, body: str, post_link=None) -> None:  # type: ignore[n
     from newsterm.markdown.layout import Renderer
     from newsterm.text import is_web_link
 
-    console = Console(highlight=False, markup=False, emoji=False)
+    if console is None:
+        console = Console(highlight=False, markup=False, emoji=False)
     console.print(Text(_one_line(post.title), style="bold"))
     meta = Text(date_time_text(post), style="cyan")
     if post.categories:
@@ -409,6 +411,80 @@ def _show_rich(post: Post, body: str, post_link=None) -> None:  # type: ignore[n
         console.print(line, overflow="ignore", crop=False, soft_wrap=True)
 
 
+DEFAULT_PAGER = "less -R"
+
+
+def _pager_command() -> str | None:
+    """``$PAGER`` (``less -R`` when unset); None when it is set empty or to ``cat``."""
+    import os
+
+    pager = os.environ.get("PAGER")
+    if pager is None:
+        return DEFAULT_PAGER
+    pager = pager.strip()
+    return None if pager in ("", "cat") else pager
+
+
+def _page(text: str, pager: str) -> bool:
+    """``text`` through ``pager`` (a shell command line, as git runs ``$PAGER``); False if it
+    cannot be started. ``less`` is given ``LESS=FRX`` unless ``LESS`` is set: colours pass,
+    and a page that fits the screen is printed as it is."""
+    import os
+    import subprocess
+
+    env = dict(os.environ)
+    env.setdefault("LESS", "FRX")
+    try:
+        proc = subprocess.Popen(pager, shell=True, stdin=subprocess.PIPE, env=env)
+    except OSError:
+        return False
+    assert proc.stdin is not None
+    try:
+        proc.stdin.write(text.encode("utf-8", "backslashreplace"))
+        proc.stdin.close()
+    except BrokenPipeError:  # the reader quit the pager before the end: fine
+        pass
+    while True:
+        try:
+            code = proc.wait()
+            break
+        except KeyboardInterrupt:  # Ctrl+C belongs to the pager (less uses it itself)
+            continue
+    return code != 127  # the shell's "command not found"
+
+
+def _show_terminal(post: Post, post_link, args: argparse.Namespace, colour: bool) -> None:  # type: ignore[no-untyped-def]
+    """``show`` rendered as the reader shows it: at ``--width`` (else the terminal's), in
+    colour or not (the layout is the same), through the pager when it is longer than the
+    screen and stdout is a terminal (unless ``--no-pager``)."""
+    import io
+    import shutil
+
+    from rich.console import Console
+
+    size = shutil.get_terminal_size((80, 24))
+    width = getattr(args, "width", None) or size.columns
+    buffer = io.StringIO()
+    console = Console(
+        file=buffer,
+        width=width,
+        force_terminal=colour,
+        color_system="auto" if colour else None,  # auto: as $COLORTERM and $TERM say
+        highlight=False,
+        markup=False,
+        emoji=False,
+    )
+    _show_rich(post, post.body, post_link, console)
+    text = buffer.getvalue()
+    pager = None if getattr(args, "no_pager", False) else _pager_command()
+    if pager and isatty(sys.stdout) and text.count("\n") >= size.lines:
+        sys.stdout.flush()
+        if _page(text, pager):
+            return
+        print(f"newsterm: cannot start the pager {pager!r}; printing instead", file=sys.stderr)
+    _write(text)
+
+
 def cmd_show(args: argparse.Namespace) -> int:
     """``newsterm show POST``: the rendered post, or with ``--outline`` its section tree."""
     from newsterm import outline
@@ -439,8 +515,11 @@ def cmd_show(args: argparse.Namespace) -> int:
     from newsterm.markdown.preprocess import preprocess
 
     post_link = _post_link(archive)
-    if fancy(sys.stdout) and post.body.count("\n") <= RICH_MAX_LINES:
-        _show_rich(post, post.body, post_link)
+    color = getattr(args, "color", "auto")
+    rendered = color == "always" or isatty(sys.stdout)
+    if rendered and post.body.count("\n") <= RICH_MAX_LINES:
+        colour = color == "always" or (color == "auto" and fancy(sys.stdout))
+        _show_terminal(post, post_link, args, colour)
     else:
         # Piped: still Markdown (for pandoc and friends), with the template dialects (Liquid,
         # shortcodes, kramdown attribute lists) already turned into plain Markdown.
