@@ -243,6 +243,7 @@ _TOKENS = [
     "--archive=", "--index-dir", "/i", "--index-dir=/j", "--limit", "5", "--limit=0", " 7",
     "x", "--sort", "date", "relevance", "--sort=bogus", "--color", "always", "--color=never",
     "--json", "--json=1", "--js", "--lim", "--", "-h", "--help", "-x", "-5", "--version",
+    "--format", "jsonl", "--format=paths", "--format=csv",
 ]  # fmt: skip
 
 
@@ -283,6 +284,7 @@ def test_quick_search_arguments_cover_the_usual_forms():
         ["search", "--limit", "5", "--json", "x"],
         ["--archive", "/a", "search", "x", "--sort=date", "--color", "never"],
         ["search", "--archive", "/a", "--index-dir", "/i", "x"],
+        ["search", "x", "--format", "jsonl"],
     ):
         quick = _quick_search_args(argv)
         assert quick is not None, argv

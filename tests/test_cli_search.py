@@ -87,7 +87,9 @@ def test_search_json(env, capsys):
     data = json.loads(capsys.readouterr().out)
     assert isinstance(data, list) and 1 <= len(data) <= 3
     for item in data:
-        assert set(item) == {"path", "title", "date", "categories", "tags", "score", "snippet"}
+        assert set(item) == {
+            "path", "title", "date", "categories", "tags", "score", "snippet", "matches"
+        }  # fmt: skip
         assert not item["path"].startswith("/") and (env[0] / item["path"]).is_file()
         assert isinstance(item["score"], float) and isinstance(item["categories"], list)
         assert "극장" in item["snippet"] or "극장" in item["title"]
@@ -261,6 +263,45 @@ def test_the_program_flushes_everything_before_it_leaves_at_once(env):
     assert done.stdout.decode().count("\n") >= 15, "every post listed"
     done = program("search", "--limit", "0", "극장", *common)
     assert done.returncode == 2 and b"--limit" in done.stderr
+
+
+def test_search_formats_in_a_subprocess(env):
+    """--format jsonl: one hit a line with the match offsets in its snippet (rg's JSON habit);
+    paths: one a line; json: the array (--json its alias); the same hits in each."""
+    root, ixdir = env
+    assert run(env, "index") == 0
+    common = ["--archive", str(root), "--index-dir", str(ixdir)]
+
+    def program(*args: str) -> subprocess.CompletedProcess[str]:
+        done = subprocess.run(
+            [sys.executable, "-m", "newsterm", "search", *args, *common],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert "Traceback" not in done.stderr
+        return done
+
+    lines = program("반도체", "--format", "jsonl").stdout.splitlines()
+    hits = [json.loads(line) for line in lines]
+    assert len(hits) >= 2
+    for hit in hits:
+        assert hit["matches"], hit
+        for m in hit["matches"]:
+            assert hit["snippet"][m["start"] : m["end"]] == m["text"]
+            assert "반도체" in m["text"]
+    array = json.loads(program("반도체", "--format", "json").stdout)
+    assert array == hits == json.loads(program("반도체", "--json").stdout)
+    paths = program("반도체", "--format=paths").stdout.splitlines()
+    assert paths == [h["path"] for h in hits]
+    assert all((root / p).is_file() for p in paths)
+    negated = program("반도체", "-수출", "--format", "paths").stdout.splitlines()
+    assert negated and set(negated) < set(paths)
+    nothing = program("없는낱말이다", "--format", "jsonl")
+    assert (nothing.returncode, nothing.stdout) == (1, "")
+    for bad in (["--format", "csv"], ["--json", "--format", "paths"]):
+        done = program("반도체", *bad)
+        assert done.returncode == 2 and len(done.stderr.splitlines()) == 1, done.stderr
 
 
 def test_terminal_output_styles_titles_meta_and_matches():

@@ -127,7 +127,7 @@ def test_the_allow_list_is_the_search_commands_own_declaration():
     from newsterm.ssh.commands import USAGE
 
     served = [o for o in SEARCH_OPTIONS if o.served]
-    assert {o.name for o in served} == {"--json", "--limit", "--sort", "--color"}
+    assert {o.name for o in served} == {"--json", "--format", "--limit", "--sort", "--color"}
     for o in SEARCH_OPTIONS:
         value = [] if o.flag else [o.choices[-1] if o.choices else "3" if o.number else "/x"]
         command = " ".join(["search", o.name, *value, "word"])

@@ -246,15 +246,44 @@ def _search(args: argparse.Namespace) -> int:
     finally:
         ix.close()
     out = sys.stdout
-    if getattr(args, "json", False):
-        json.dump([h.to_json() for h in results.hits], out, ensure_ascii=False, indent=2)
+    fmt = _format(args)
+    if fmt == "json":
+        json.dump([_hit_json(h) for h in results.hits], out, ensure_ascii=False, indent=2)
         out.write("\n")
+    elif fmt == "jsonl":
+        for hit in results.hits:
+            out.write(json.dumps(_hit_json(hit), ensure_ascii=False) + "\n")
+    elif fmt == "paths":
+        out.write("".join(_clean(h.path) + "\n" for h in results.hits))
     elif _styles_wanted(getattr(args, "color", "auto"), out):
         _print_styled(results, out)
     else:
         _print_plain(results, out)
     out.flush()
     return 0 if results.hits else 1
+
+
+def _format(args: argparse.Namespace) -> str:
+    """``--format``, with ``--json`` its alias (refused beside another format)."""
+    fmt = getattr(args, "format", None)
+    if getattr(args, "json", False):
+        if fmt not in (None, "json"):
+            raise NewstermError(f"--json is --format json; it cannot go with --format {fmt}")
+        return "json"
+    return fmt or "text"
+
+
+def _hit_json(hit) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    """A hit as JSON, with ``matches``: where the query matched in ``snippet``, as ``start``
+    and ``end`` offsets in characters (code points: ``snippet[start:end]`` is ``text``)."""
+    data = hit.to_json()
+    snippet = hit.snippet or ""
+    data["matches"] = [
+        {"start": start, "end": end, "text": snippet[start:end]}
+        for start, end in hit.spans
+        if 0 <= start < end <= len(snippet)
+    ]
+    return data
 
 
 QUICK_UPDATE_POSTS = 30_000

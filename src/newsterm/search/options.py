@@ -9,9 +9,10 @@ folder). This module imports nothing: a one-shot search loads it.
 
 from __future__ import annotations
 
-__all__ = ["COLORS", "DEFAULT_LIMIT", "SEARCH_OPTIONS", "SORTS", "Option", "option"]
+__all__ = ["COLORS", "DEFAULT_LIMIT", "FORMATS", "SEARCH_OPTIONS", "SORTS", "Option", "option"]
 
 SORTS = ("relevance", "date")
+FORMATS = ("text", "json", "jsonl", "paths")
 COLORS = ("auto", "always", "never")
 DEFAULT_LIMIT = 20
 
@@ -82,7 +83,14 @@ SEARCH_OPTIONS: tuple[Option, ...] = (
         help="order of the hits (relevance)",
         served=True,
     ),
-    Option("--json", default=False, help="print a JSON array", served=True),
+    Option(
+        "--format",
+        choices=FORMATS,
+        help="text (the default), a JSON array, JSON lines (one hit a line, with the match"
+        " offsets in its snippet), or paths one per line",
+        served=True,
+    ),
+    Option("--json", default=False, help="the same as --format json", served=True),
     Option(
         "--color",
         choices=COLORS,

@@ -29,6 +29,7 @@ class SearchRequest:
     limit: int | None = None
     sort: str | None = None
     color: str | None = None
+    format: str | None = None
 
     def argv(self, archive: str, index_dir: str, terminal: bool = False) -> list[str]:
         """Arguments after ``newsterm``: ``search --archive A --index-dir I [opts] -- words``.
