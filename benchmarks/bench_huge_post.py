@@ -45,14 +45,14 @@ async def main():
         while not app.loaded:
             await pilot.pause(0.05)
         t0 = time.perf_counter()
-        app.open_post(sys.argv[2])
+        app.main.open_post(sys.argv[2])
         deadline = t0 + 600
         while not (app.doc is not None and app.doc.complete) and time.perf_counter() < deadline:
             await pilot.pause(0.05)
         took = time.perf_counter() - t0
         done = app.doc is not None and app.doc.complete
         lines = len(app.doc.lines) if app.doc is not None else 0
-        sections = sum(1 for s in app.sections for _ in s.walk())
+        sections = sum(1 for s in app.main.sections for _ in s.walk())
         title = app.outline.border_title
     print(json.dumps({"open_s": took, "complete": done, "lines": lines, "sections": sections,
                       "outline_title": str(title)}))

@@ -161,9 +161,9 @@ async def _pilot(root: Path, index_dir: Path, opens: int, keys: int, nwords: int
         out["rss_after_list_mb"] = _rss_mb()
         ok = await _wait(pilot, lambda: app.index_ready, 300)
         out["search_ready_s"] = time.perf_counter() - t0 if ok else None
-        await _wait(pilot, lambda: app.index_state == "up to date", 300)
+        await _wait(pilot, lambda: app.main.index_state == "up to date", 300)
         out["index_up_to_date_s"] = time.perf_counter() - t0
-        out["posts"] = len(app.posts)
+        out["posts"] = len(app.main.posts)
         await pilot.pause(0.5)
 
         # keypresses moving the list selection: key event to the frame showing the new row
@@ -183,7 +183,7 @@ async def _pilot(root: Path, index_dir: Path, opens: int, keys: int, nwords: int
         out["keypress_cpu_ms"] = cpu
 
         # opening typical posts (median size) from the list: Enter to the frame with the article
-        by_size = sorted(app.posts, key=lambda p: len(p.body))
+        by_size = sorted(app.main.posts, key=lambda p: len(p.body))
         mid = len(by_size) // 2
         typical = by_size[max(0, mid - opens // 2) : mid + (opens + 1) // 2]
         out["typical_post_chars"] = statistics.median(len(p.body) for p in typical)
@@ -198,14 +198,14 @@ async def _pilot(root: Path, index_dir: Path, opens: int, keys: int, nwords: int
             if took is not None:
                 cpu.append((time.process_time() - c0) * 1000)
                 times.append(took)
-                renders.append(app.last_render_ms)
+                renders.append(app.main.last_render_ms)
             await pilot.pause()
         out["open_post_ms"] = [x * 1000 for x in times]
         out["render_only_ms"] = renders
         out["open_post_cpu_ms"] = cpu  # CPU the process spent (all threads): load-independent
 
         # search as you type, rare words: last keystroke to the frame showing the results
-        words = _rare_words(app.index, app.posts, nwords)
+        words = _rare_words(app.index, app.main.posts, nwords)
         out["search_words"] = words
         times, engine = [], []
         for word in words:
@@ -220,7 +220,7 @@ async def _pilot(root: Path, index_dir: Path, opens: int, keys: int, nwords: int
             took = await frames.until(t, lambda s, w=word: s[4] == w and s[5] > 0, 10)
             if took is not None:
                 times.append(took)
-                engine.append(app.last_search_ms)
+                engine.append(app.main.last_search_ms)
             await pilot.press("escape")
             await pilot.pause()
         out["search_ms"] = [x * 1000 for x in times]
