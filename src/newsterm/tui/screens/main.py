@@ -667,30 +667,9 @@ class MainScreen(Screen[None]):
         self.notify(f"{why}; copied to the clipboard: {href}", title="Link", markup=False)
 
     def _post_for_link(self, href: str) -> str | None:
-        """The archive path a link means: a post link, a relative ``.md`` path, or a site path
-        whose last part is a post's slug (``/2024/01/02/slug/``); None for anything else."""
-        import posixpath
-        from urllib.parse import unquote, urlsplit
+        from newsterm.tui.linking import link_target
 
-        from newsterm.markdown.links import find_post, post_link_name
-
-        name = post_link_name(href)
-        if name is not None:
-            return find_post(name, self.by_path)
-        parts = urlsplit(href)
-        if parts.scheme or parts.netloc or not parts.path:
-            return None
-        target = unquote(parts.path)
-        if target.endswith((".md", ".markdown")) and not target.startswith("/"):
-            base = posixpath.dirname(self.current.path) if self.current is not None else ""
-            joined = posixpath.normpath(posixpath.join(base, target))
-            return joined if joined in self.by_path else find_post(joined, self.by_path)
-        if target.startswith("/"):
-            last = target.rstrip("/").rsplit("/", 1)[-1]
-            stem, ext = posixpath.splitext(last)
-            if last and ext in ("", ".html", ".htm"):
-                return find_post(stem, self.by_path)
-        return None
+        return link_target(href, self.current.path if self.current else None, self.by_path)
 
     def action_links(self) -> None:
         if self.current is None or self.doc is None:
