@@ -113,3 +113,59 @@ class Section:
         yield self
         for child in self.children:
             yield from child.walk()
+
+
+class PostInfo:
+    """What the post list needs of a post, without its text: about 300 bytes a post.
+
+    The reader's list holds one of these per post (read from the catalog, see
+    :mod:`newsterm.catalog`) and reads the whole :class:`Post` (body, outline) only when a post
+    is opened. It has the same attribute names as :class:`Post` for the fields it keeps, so the
+    list, facets and the title filter take either.
+    """
+
+    __slots__ = ("categories", "date", "path", "size", "tags", "title")
+
+    def __init__(
+        self,
+        path: str,
+        title: str,
+        date: datetime | None,
+        categories: tuple[str, ...],
+        tags: tuple[str, ...],
+        size: int = 0,
+    ) -> None:
+        self.path = path
+        self.title = title
+        self.date = date
+        self.categories = categories
+        self.tags = tags
+        self.size = size
+
+    @classmethod
+    def of(cls, post: Post) -> PostInfo:
+        """The list fields of a parsed post."""
+        return cls(post.path, post.title, post.date, post.categories, post.tags, post.size)
+
+    @property
+    def slug(self) -> str:
+        from newsterm.archive import slug_of
+
+        return slug_of(self.path)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, PostInfo):
+            return NotImplemented
+        return (self.path, self.title, self.date, self.categories, self.tags, self.size) == (
+            other.path,
+            other.title,
+            other.date,
+            other.categories,
+            other.tags,
+            other.size,
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"PostInfo({self.path!r}, {self.title!r}, {self.date!r})"

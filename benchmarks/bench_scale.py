@@ -1,0 +1,329 @@
+"""Benchmark: newsterm at scale (issue 12) on generated archives of 20,000 and 100,000 posts.
+
+Usage::
+
+    python benchmarks/bench_scale.py [--posts 20000 100000] [--src worktree|head]
+                                     [--rebuild] [--repeat 3] [--no-reader]
+
+Per archive size, with the index in its default place (the user cache folder; ``XDG_CACHE_HOME``
+points to ``benchmarks/data/work/cache``), measured in one run so ratios compare:
+
+* **reader, first screen / whole list**: a child process runs the real reader headless
+  (Textual's ``run_test``, 120x40, archive watching and index sync on, as a user runs it) and
+  records when the first post rows reach the screen and when the list holds every post, sorted,
+  with no "so far" in the status line; also when the status says "up to date", and every index
+  status the screen showed on the way (a check must never be labelled "indexing");
+* **reader, peak RSS**: ``wait4``'s peak RSS of that child (and its RSS once the list is whole);
+* **`newsterm index`, nothing changed**: median of ``--repeat`` runs right after an up-to-date
+  sync;
+* **`newsterm index`, one post changed**: one post gets a new paragraph (written to a new file
+  and renamed over the old one: the generated archive's own bytes are put back the same way
+  afterwards, with their mtime) and ``newsterm index`` runs; then the post is put back and it
+  runs again; the median of those runs;
+* **full build** (only with ``--rebuild``: ~15 minutes at 100,000 posts on this machine): wall
+  time and peak RSS of ``newsterm index --rebuild``; without it, the build time of the first
+  run that made the index is reported when this run made it;
+* **index size / archive size**: bytes on disk of the index folder (catalog included) over the
+  archive's Markdown bytes;
+* the floor: ``python -c pass`` on the same interpreter.
+
+Prints a table and writes ``benchmarks/out/bench_scale.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import _common as c
+
+TARGETS_100K = {
+    "full_list_s": 2.0,
+    "first_screen_s": 1.0,
+    "peak_rss_mb": 400.0,
+    "no_change_sync_s": 0.5,
+    "one_change_sync_s": 1.0,
+    "full_build_s": 480.0,
+    "index_ratio": 1.5,
+}
+SIZE = (120, 40)
+_ROW = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+# ------------------------------------------------------------------ the reader (child process)
+def _text(widget) -> str:
+    rendered = widget.render()
+    return getattr(rendered, "plain", None) or str(rendered)
+
+
+async def _reader(root: Path, expected: int, timeout: float) -> dict:
+    from newsterm.tui.app import NewstermApp
+    from newsterm.tui.widgets.post_list import PostList
+
+    t0 = time.perf_counter()
+    app = NewstermApp(root)
+    frames: list[tuple[float, int, str]] = []
+
+    def probe() -> tuple[int, str]:
+        try:
+            screen = app.screen
+            rows = len(screen.query_one(PostList).entries)
+            status = _text(screen.query_one("#status"))
+            return rows, status
+        except Exception:  # not composed yet
+            return 0, ""
+
+    original = app._display
+
+    def display(screen, renderable) -> None:
+        original(screen, renderable)
+        rows, status = probe()
+        frames.append((time.perf_counter() - t0, rows, status))
+
+    app._display = display
+    out: dict = {"expected_rows": expected}
+    async with app.run_test(size=SIZE) as pilot:
+        deadline = time.perf_counter() + timeout
+        first = whole = ready = None
+        rss_whole = None
+        while time.perf_counter() < deadline:
+            if frames:
+                _when, rows, status = frames[-1]
+                if first is None and rows > 0:
+                    first = next(t for t, r, _s in frames if r > 0)
+                if whole is None and rows >= expected and "so far" not in status:
+                    whole = next(t for t, r, s in frames if r >= expected and "so far" not in s)
+                    rss_whole = _rss_mb()
+                if ready is None and "up to date" in status:
+                    ready = next(t for t, _r, s in frames if "up to date" in s)
+                if first is not None and whole is not None and ready is not None:
+                    break
+            await pilot.pause(0.02)
+        out["first_screen_s"] = first
+        out["full_list_s"] = whole
+        out["up_to_date_s"] = ready
+        out["rss_after_list_mb"] = rss_whole
+        # Index states shown on the way: the part of the status line after the post counts.
+        seen: list[str] = []
+        for _t, _r, status in frames:
+            state = status.rsplit("·", 1)[-1].strip()
+            if state and (not seen or seen[-1] != state):
+                seen.append(state)
+        out["index_states_seen"] = [re.sub(r"[\d,]+", "N", s) for s in seen][:40]
+        out["final_status"] = frames[-1][2] if frames else ""
+        await pilot.pause(0.3)
+    out["rss_end_mb"] = _rss_mb()
+    return out
+
+
+def _rss_mb() -> float | None:
+    m = re.search(r"VmRSS:\s+(\d+) kB", Path("/proc/self/status").read_text())
+    return int(m.group(1)) / 1024 if m else None
+
+
+def child_main(argv: list[str]) -> int:
+    root, expected, result, timeout = Path(argv[0]), int(argv[1]), Path(argv[2]), float(argv[3])
+    user = Path(tempfile.mkdtemp(prefix="bench-scale-user-"))
+    for var in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME"):
+        os.environ[var] = str(user / var.lower())  # no reading state; the cache is the bench's
+    try:
+        data = asyncio.run(_reader(root, expected, timeout))
+    finally:
+        shutil.rmtree(user, ignore_errors=True)
+    result.write_text(json.dumps(data), encoding="utf-8")
+    return 0
+
+
+def measure_reader(root: Path, expected: int, timeout: float) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        result = Path(tmp) / "reader.json"
+        child = [
+            c.python_for_newsterm(), str(Path(__file__).resolve()), "--child", str(root),
+            str(expected), str(result), str(timeout),
+        ]  # fmt: skip
+        run = c.run(child, timeout=timeout + 120)
+        if run.returncode != 0 or not result.exists():
+            return {"error": run.stderr.decode(errors="replace")[-2000:]}
+        data = json.loads(result.read_text(encoding="utf-8"))
+    data["peak_rss_mb"] = run.maxrss_mb
+    data["process_s"] = run.seconds
+    return data
+
+
+# ------------------------------------------------------------------ index commands
+def _index_cmd(root: Path, *extra: str) -> list[str]:
+    return [*c.newsterm_cmd(), "--archive", str(root), "index", "--quiet", *extra]
+
+
+def _index_dir(root: Path) -> Path:
+    from newsterm import paths
+
+    return paths.index_dir_for(root)
+
+
+def _sync(root: Path) -> c.Run:
+    run = c.run(_index_cmd(root), timeout=7200)
+    if run.returncode != 0:
+        sys.exit(f"bench_scale: newsterm index failed: {run.stderr.decode(errors='replace')}")
+    return run
+
+
+def _posts_of(root: Path) -> list[Path]:
+    return sorted(p for p in root.rglob("*.md") if not any(x.startswith(".") for x in p.parts))
+
+
+def _replace(path: Path, data: bytes, mtime_ns: int | None = None) -> None:
+    """Write ``data`` to a new file and rename it over ``path`` (the old inode is untouched)."""
+    tmp = path.with_name(f".{path.name}.bench-tmp")
+    tmp.write_bytes(data)
+    if mtime_ns is not None:
+        os.utime(tmp, ns=(mtime_ns, mtime_ns))
+    os.replace(tmp, path)
+
+
+def one_change(root: Path, post: Path, repeat: int) -> list[float]:
+    original = post.read_bytes()
+    st = post.stat()
+    times = []
+    try:
+        for i in range(repeat):
+            extra = f"\n\n벤치마크 문단 {i} scalebenchword{i}\n".encode()
+            _replace(post, original + extra)
+            times.append(_sync(root).seconds)
+            _replace(post, original, st.st_mtime_ns)
+            times.append(_sync(root).seconds)
+    finally:
+        if post.read_bytes() != original:
+            _replace(post, original, st.st_mtime_ns)
+            _sync(root)
+    return times
+
+
+def measure_size(posts: int, args: argparse.Namespace) -> dict:
+    root, _meta = c.generated_archive(posts, args.seed)
+    files = _posts_of(root)
+    archive_bytes = sum(p.stat().st_size for p in files)
+    out: dict = {"posts": posts, "files": len(files), "archive_bytes": archive_bytes}
+    index_dir = _index_dir(root)
+    print(f"[{posts}] archive {root}; index {index_dir}", file=sys.stderr)
+    if args.rebuild:
+        run = c.run(_index_cmd(root, "--rebuild"), timeout=7200)
+        out["full_build_s"] = run.seconds
+        out["full_build_rss_mb"] = run.maxrss_mb
+    else:
+        existed = index_dir.is_dir()
+        run = _sync(root)
+        if not existed:
+            out["full_build_s"] = run.seconds
+            out["full_build_rss_mb"] = run.maxrss_mb
+        out["first_sync_s"] = run.seconds
+    out["index_bytes"] = c.dir_size(index_dir)
+    out["index_ratio"] = out["index_bytes"] / archive_bytes
+    _sync(root)  # the next runs start from an index that has just been brought up to date
+    times = [_sync(root).seconds for _ in range(args.repeat)]
+    out["no_change_sync_runs_s"] = times
+    out["no_change_sync_s"] = statistics.median(times)
+    post = files[len(files) // 3]
+    times = one_change(root, post, max(1, args.repeat // 2 + 1))
+    out["one_change_post"] = str(post.relative_to(root))
+    out["one_change_sync_runs_s"] = times
+    out["one_change_sync_s"] = statistics.median(times)
+    if not args.no_reader:
+        print(f"[{posts}] reader ...", file=sys.stderr)
+        out["reader"] = measure_reader(root, len(files), args.reader_timeout)
+    return out
+
+
+def _floor() -> float:
+    med, _runs = c.median_time([c.python_for_newsterm(), "-c", "pass"], 5)
+    return med
+
+
+def report(results: list[dict], floor: float) -> str:
+    cols = [f"{r['posts']:,} posts" for r in results]
+    rows = []
+
+    def row(name: str, fmt, key: str, target: str = "") -> None:
+        cells = []
+        for r in results:
+            value = (
+                r.get(key)
+                if not key.startswith("reader.")
+                else r.get("reader", {}).get(key.split(".", 1)[1])
+            )
+            cells.append("-" if value is None else fmt(value))
+        rows.append([name, *cells, target])
+
+    row("reader: first screen", c.secs, "reader.first_screen_s", "<= 1 s")
+    row("reader: whole list loaded", c.secs, "reader.full_list_s", "<= 2 s")
+    row("reader: 'up to date' shown", c.secs, "reader.up_to_date_s", "<= no-change sync")
+    row("reader: peak RSS", lambda v: f"{v:,.0f} MB", "reader.peak_rss_mb", "<= 400 MB")
+    row("reader: RSS with the list", lambda v: f"{v:,.0f} MB", "reader.rss_after_list_mb")
+    row("`newsterm index`, nothing changed", c.secs, "no_change_sync_s", "<= 0.5 s")
+    row("`newsterm index`, one post changed", c.secs, "one_change_sync_s", "<= 1 s")
+    row("full build", c.secs, "full_build_s", "<= 480 s")
+    row(
+        "index size / archive size",
+        lambda v: f"{v:.2f}x",
+        "index_ratio",
+        "<= 1.5x",
+    )
+    row("index size", lambda v: f"{v / 1e6:,.0f} MB", "index_bytes")
+    text = c.table(["measure", *cols, "target at 100k"], rows)
+    states = [
+        f"{r['posts']:,}: " + " → ".join(r.get("reader", {}).get("index_states_seen", []))
+        for r in results
+    ]
+    return (
+        text
+        + f"\n\nfloor: python -c pass {floor * 1000:.0f} ms\nindex states the reader showed:\n  "
+        + "\n  ".join(states)
+    )
+
+
+def main() -> int:
+    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+        return child_main(sys.argv[2:])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--posts", type=int, nargs="+", default=[20000, 100000])
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--rebuild", action="store_true", help="measure a full build too")
+    parser.add_argument("--no-reader", action="store_true")
+    parser.add_argument("--reader-timeout", type=float, default=300.0)
+    parser.add_argument("--src", choices=("head", "worktree"), default="worktree")
+    parser.add_argument("--out", default="bench_scale.json")
+    args = parser.parse_args()
+    c.set_env("XDG_CACHE_HOME", str(c.DATA / "work" / "cache"))
+    source = c.use_source(args.src)
+    floor = _floor()
+    results = [measure_size(n, args) for n in args.posts]
+    text = report(results, floor)
+    load = os.getloadavg()[0]
+    print(f"\nnewsterm at scale ({source['mode']} {source['commit'][:10]}; load {load:.1f})")
+    print(text)
+    path = c.write_json(
+        args.out,
+        {
+            "machine": c.machine(),
+            "source": source,
+            "floor_python_s": floor,
+            "targets_100k": TARGETS_100K,
+            "results": results,
+        },
+    )
+    print(f"\nwrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,393 @@
+"""The metadata catalog: every post's list fields in a small SQLite file beside the index.
+
+The reader's list needs each post's title, date, categories and tags, newest first. Parsing every
+post for them takes ~20 s at 100,000 posts; reading them back from ``catalog.sqlite3`` (in the
+index folder, in the user cache, never in the archive) takes a fraction of a second. The catalog
+is a cache, the files are the truth:
+
+* :meth:`Catalog.load` reads every row in one query, already sorted (newest first, undated posts
+  last, ties by path, as :func:`newsterm.archive.post_sort_key`), into :class:`PostInfo` records
+  (no body, no outline: a few hundred bytes a post);
+* :func:`refresh` then checks it against the files: one stat walk (path, mtime, size), and only
+  the files that differ are parsed again (all of them the first time); the rows it parsed are
+  written back in batches, so a reader closed during its first load keeps what it read.
+
+A catalog that is missing, damaged, of another :data:`CATALOG_VERSION` or made for another
+archive folder is started afresh; every SQLite error on writing is ignored (the list is right
+either way, only the next start is slower). Several processes may use one catalog (WAL journal,
+short busy waits). This module knows nothing of the screen or of the search index.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import sqlite3
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from newsterm.models import Post, PostInfo, Problem
+
+__all__ = [
+    "CATALOG_FILE",
+    "CATALOG_VERSION",
+    "Catalog",
+    "FileStat",
+    "Listing",
+    "info_sort_key",
+    "refresh",
+    "scan_files",
+]
+
+CATALOG_FILE = "catalog.sqlite3"
+CATALOG_VERSION = 1
+"""Rows written by another version (another parser, other columns) are thrown away."""
+WRITE_BATCH = 2000
+"""Parsed posts written to the catalog in one transaction."""
+FIRST_CHUNK = 120
+"""With an empty catalog, posts shown before the rest are parsed (two screens)."""
+BUSY_MS = 2000
+_SEP = "\x1f"  # between categories/tags: control characters never survive parsing
+
+FileStat = tuple[int, int]
+"""``(mtime_ns, size)`` of a post file; ``(-1, -1)`` when it cannot be looked at."""
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS posts (
+    path TEXT PRIMARY KEY,
+    mtime_ns INTEGER NOT NULL,
+    size INTEGER NOT NULL,
+    title TEXT NOT NULL DEFAULT '',
+    ts REAL,
+    tzoff INTEGER,
+    iso TEXT,
+    categories TEXT NOT NULL DEFAULT '',
+    tags TEXT NOT NULL DEFAULT '',
+    problem TEXT
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS info (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
+"""
+_ORDER = "ORDER BY ts IS NULL, ts DESC, path"
+
+
+class Listing:
+    """Posts (newest first) and unreadable files (by path) of an archive, as the list shows them.
+
+    ``complete`` is False when the catalog held only part of the archive (a first load that was
+    stopped): the rows are right, but files may be missing until :func:`refresh` has run.
+    """
+
+    __slots__ = ("complete", "posts", "problems")
+
+    def __init__(
+        self, posts: list[PostInfo], problems: list[Problem], complete: bool = True
+    ) -> None:
+        self.posts = posts
+        self.problems = problems
+        self.complete = complete
+
+
+def info_sort_key(post: PostInfo | Post) -> tuple[int, float, str]:
+    """Newest first, undated posts last, ties by path (the archive's post order)."""
+    if post.date is None:
+        return (1, 0.0, post.path)
+    return (0, -post.date.timestamp(), post.path)
+
+
+def scan_files(archive) -> dict[str, FileStat]:
+    """``rel -> (mtime_ns, size)`` of every post file of ``archive`` (an
+    :class:`~newsterm.archive.Archive`), in path order; unreadable ones get ``(-1, -1)``."""
+    root = os.fspath(archive.root)
+    join, stat = os.path.join, os.stat
+    out: dict[str, FileStat] = {}
+    for rel in archive.iter_paths():
+        try:
+            st = stat(join(root, rel))
+            out[rel] = (st.st_mtime_ns, st.st_size)
+        except OSError:
+            out[rel] = (-1, -1)
+    return out
+
+
+def _date_columns(date: dt.datetime | None) -> tuple[float | None, int | None, str | None]:
+    """``(timestamp, UTC offset in seconds, ISO text)``; the text only when the first two do not
+    give the same date back (far dates)."""
+    if date is None:
+        return None, None, None
+    ts = date.timestamp()
+    offset = date.utcoffset()
+    off = int(offset.total_seconds()) if offset is not None else 0
+    try:
+        same = dt.datetime.fromtimestamp(ts, dt.timezone(dt.timedelta(seconds=off))) == date
+    except (OverflowError, OSError, ValueError):
+        same = False
+    return ts, off, None if same else date.isoformat()
+
+
+def _row(rel: str, stat: FileStat, post: Post | PostInfo | None, problem: str | None) -> tuple:
+    if post is None:
+        return (rel, stat[0], stat[1], "", None, None, None, "", "", problem or "unreadable")
+    ts, off, iso = _date_columns(post.date)
+    return (
+        rel,
+        stat[0],
+        stat[1],
+        post.title,
+        ts,
+        off,
+        iso,
+        _SEP.join(post.categories),
+        _SEP.join(post.tags),
+        None,
+    )
+
+
+class Catalog:
+    """The catalog file of one archive (``root``), at ``path``."""
+
+    def __init__(self, path: str | os.PathLike[str], root: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        self.root = os.path.abspath(os.fspath(root))
+        # newsterm never writes into the archive: a catalog that would be inside it is not kept.
+        real_root = os.path.realpath(self.root)
+        real = os.path.realpath(self.path)
+        self.usable = not (real == real_root or real.startswith(real_root.rstrip(os.sep) + os.sep))
+
+    @classmethod
+    def beside(cls, index_dir: str | os.PathLike[str], root: str | os.PathLike[str]) -> Catalog:
+        """The catalog kept in an archive's index folder."""
+        return cls(Path(index_dir) / CATALOG_FILE, root)
+
+    # ---- connections
+
+    def _connect(self, create: bool) -> sqlite3.Connection | None:
+        """A connection to a catalog of this version and archive (made afresh when ``create``),
+        or None."""
+        if not self.usable or (not create and not self.path.is_file()):
+            return None
+        if create:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        con = sqlite3.connect(self.path, timeout=BUSY_MS / 1000, isolation_level=None)
+        try:
+            con.execute(f"PRAGMA busy_timeout = {BUSY_MS}")
+            version = con.execute("PRAGMA user_version").fetchone()[0]
+            root = None
+            if version == CATALOG_VERSION:
+                found = con.execute("SELECT value FROM info WHERE key = 'root'").fetchone()
+                root = found[0] if found else None
+            if version == CATALOG_VERSION and root == self.root:
+                return con
+            if not create:
+                con.close()
+                return None
+            self._reset(con)
+            return con
+        except sqlite3.Error:
+            con.close()
+            if not create:
+                return None
+            self._discard()
+            return self._connect_fresh()
+
+    def _reset(self, con: sqlite3.Connection) -> None:
+        con.execute("PRAGMA journal_mode = WAL")
+        con.execute("DROP TABLE IF EXISTS posts")
+        con.execute("DROP TABLE IF EXISTS info")
+        con.executescript(_SCHEMA)
+        con.execute("INSERT OR REPLACE INTO info VALUES ('root', ?)", (self.root,))
+        con.execute(f"PRAGMA user_version = {CATALOG_VERSION}")
+
+    def _connect_fresh(self) -> sqlite3.Connection | None:
+        try:
+            con = sqlite3.connect(self.path, timeout=BUSY_MS / 1000, isolation_level=None)
+            self._reset(con)
+            return con
+        except sqlite3.Error:
+            return None
+
+    def _discard(self) -> None:
+        """Remove a damaged catalog file (it is a cache: the files are the truth)."""
+        for suffix in ("", "-wal", "-shm"):
+            with contextlib.suppress(OSError):
+                os.unlink(f"{self.path}{suffix}")
+
+    # ---- reading
+
+    def load(self) -> Listing | None:
+        """Every post and problem in the catalog, sorted; None when there is no usable one."""
+        try:
+            con = self._connect(create=False)
+            if con is None:
+                return None
+            try:
+                complete = con.execute("SELECT value FROM info WHERE key = 'complete'").fetchone()
+                rows = con.execute(
+                    "SELECT path, title, ts, tzoff, iso, categories, tags, size FROM posts "
+                    f"WHERE problem IS NULL {_ORDER}"
+                ).fetchall()
+                bad = con.execute(
+                    "SELECT path, problem FROM posts WHERE problem IS NOT NULL ORDER BY path"
+                ).fetchall()
+            finally:
+                con.close()
+        except sqlite3.Error:
+            return None
+        return Listing(_infos(rows), [Problem(p, r) for p, r in bad], complete is not None)
+
+    def stats(self) -> dict[str, FileStat]:
+        """``path -> (mtime_ns, size)`` of every row (posts and problems)."""
+        try:
+            con = self._connect(create=False)
+            if con is None:
+                return {}
+            try:
+                rows = con.execute("SELECT path, mtime_ns, size FROM posts").fetchall()
+            finally:
+                con.close()
+        except sqlite3.Error:
+            return {}
+        return {path: (mtime, size) for path, mtime, size in rows}
+
+    # ---- writing
+
+    def store(
+        self,
+        entries: Iterable[tuple[str, FileStat, Post | PostInfo | None, str | None]],
+        removed: Iterable[str] = (),
+        complete: bool | None = None,
+    ) -> bool:
+        """Write rows ``(path, (mtime_ns, size), post or None, problem or None)``, delete the
+        ``removed`` paths, and mark the catalog complete (it holds every file) or not.
+
+        Returns False when it could not be written (the catalog is a cache: never fatal).
+        """
+        rows = [_row(*entry) for entry in entries]
+        gone = [(p,) for p in removed]
+        try:
+            con = self._connect(create=True)
+            if con is None:
+                return False
+            try:
+                con.execute("BEGIN IMMEDIATE")
+                con.executemany("INSERT OR REPLACE INTO posts VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
+                con.executemany("DELETE FROM posts WHERE path = ?", gone)
+                if complete is True:
+                    con.execute("INSERT OR REPLACE INTO info VALUES ('complete', '1')")
+                elif complete is False:
+                    con.execute("DELETE FROM info WHERE key = 'complete'")
+                con.execute("COMMIT")
+            finally:
+                con.close()
+        except (sqlite3.Error, OSError):
+            return False
+        return True
+
+
+def _infos(rows: list[tuple]) -> list[PostInfo]:
+    """PostInfo records from catalog rows; equal term lists and time zones are shared."""
+    zones: dict[int, dt.tzinfo] = {}
+    terms: dict[str, tuple[str, ...]] = {"": ()}
+    from_ts = dt.datetime.fromtimestamp
+    out: list[PostInfo] = []
+    append = out.append
+    for path, title, ts, off, iso, cats, tags, size in rows:
+        date = None
+        if iso is not None:
+            try:
+                date = dt.datetime.fromisoformat(iso)
+            except ValueError:
+                date = None
+        elif ts is not None:
+            zone = zones.get(off)
+            if zone is None:
+                zone = zones[off] = dt.timezone(dt.timedelta(seconds=off or 0))
+            date = from_ts(ts, zone)
+        c = terms.get(cats)
+        if c is None:
+            c = terms[cats] = tuple(cats.split(_SEP))
+        t = terms.get(tags)
+        if t is None:
+            t = terms[tags] = tuple(tags.split(_SEP))
+        append(PostInfo(path, title, date, c, t, size))
+    return out
+
+
+def refresh(
+    archive,
+    catalog: Catalog,
+    listing: Listing | None,
+    *,
+    cancelled: Callable[[], bool] | None = None,
+    on_first: Callable[[Listing, int, int], None] | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+    first: int = FIRST_CHUNK,
+    progress_every: int = 2000,
+) -> tuple[Listing, bool]:
+    """The archive's listing checked against its files, and whether it differs from ``listing``.
+
+    ``archive`` is an :class:`~newsterm.archive.Archive`. Files whose mtime or size differ
+    from the catalog's row (or that have none) are parsed; rows of files that went are removed.
+    With nothing to start from, the newest files (by the date in their path) are parsed first:
+    after ``first`` of them ``on_first(listing so far, done, total)`` is called, then
+    ``on_progress(done, total)`` every ``progress_every`` files. When ``cancelled()`` turns true
+    the parsing stops; what was parsed is kept in the catalog for the next start.
+    """
+    from newsterm.archive import PostError
+
+    scan = scan_files(archive)
+    known = catalog.stats()
+    todo = [rel for rel, st in scan.items() if known.get(rel) != st]
+    removed = [rel for rel in known if rel not in scan]
+    base = listing if listing is not None else Listing([], [], complete=False)
+    walk_problems = list(getattr(archive, "walk_problems", []))
+    if not todo and not removed and base.complete:
+        problems = sorted(base.problems + walk_problems, key=lambda p: p.path)
+        return Listing(base.posts, problems), bool(walk_problems)
+
+    drop = set(todo).union(removed)
+    posts = {p.path: p for p in base.posts if p.path not in drop}
+    bad = {p.path: p for p in base.problems if p.path not in drop}
+    if len(posts) + len(bad) + len(todo) < len(scan):
+        # The catalog has rows the listing lacks (another process wrote them): read it again.
+        fresh = catalog.load()
+        if fresh is not None:
+            posts = {p.path: p for p in fresh.posts if p.path not in drop}
+            bad = {p.path: p for p in fresh.problems if p.path not in drop}
+    todo.sort(key=_path_date_key)
+    batch: list[tuple[str, FileStat, PostInfo | None, str | None]] = []
+    total = len(todo)
+    stopped = False
+    for done, rel in enumerate(todo, 1):
+        if cancelled is not None and cancelled():
+            stopped = True
+            break
+        try:
+            info = PostInfo.of(archive.read(rel))
+        except PostError as err:
+            bad[rel] = Problem(rel, str(err))
+            batch.append((rel, scan[rel], None, str(err)))
+        else:
+            posts[rel] = info
+            batch.append((rel, scan[rel], info, None))
+        if len(batch) >= WRITE_BATCH:
+            catalog.store(batch, complete=False if listing is None else None)
+            batch = []
+        if done == first and total > first and not base.posts and on_first is not None:
+            on_first(Listing(sorted(posts.values(), key=info_sort_key), []), done, total)
+        elif on_progress is not None and done % progress_every == 0:
+            on_progress(done, total)
+    catalog.store(batch, removed, complete=not stopped)
+    ordered = sorted(posts.values(), key=info_sort_key)
+    problems = sorted([*bad.values(), *walk_problems], key=lambda p: p.path)
+    return Listing(ordered, problems, complete=not stopped), True
+
+
+def _path_date_key(rel: str) -> tuple[int, float, str]:
+    """Newest date in the file's path first (``2025-08-18-slug.md``, ``2025/08/18/``)."""
+    from newsterm.archive import _date_from_path
+
+    date = _date_from_path(rel)
+    if date is None:
+        return (1, 0.0, rel)
+    return (0, -date.timestamp(), rel)

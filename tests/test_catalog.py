@@ -1,0 +1,171 @@
+"""The metadata catalog: the list's fields in SQLite, checked against the files."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from newsterm.archive import Archive
+from newsterm.catalog import CATALOG_FILE, Catalog, info_sort_key, refresh
+from newsterm.models import PostInfo
+
+
+def _post(root: Path, rel: str, title: str, date: str | None, cats: str = "[뉴스]") -> Path:
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    front = f"title: {title}\n" + (f"date: {date}\n" if date else "") + f"categories: {cats}\n"
+    path.write_text(f"---\n{front}tags: [a, b]\n---\n\n본문 {title} 입니다.\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def archive_root(tmp_path: Path) -> Path:
+    root = tmp_path / "archive"
+    root.mkdir()
+    _post(root, "2024-01-02-first.md", "첫 글", "2024-01-02 10:00:00 +0900")
+    _post(root, "2025/2025-03-04-second.md", "두 번째 글", "2025-03-04T08:30:00.123456Z")
+    _post(root, "undated.md", "날짜 없는 글", None, cats="[IT, 뉴스]")
+    _post(root, "far.md", "먼 옛날", "0001-01-01")
+    (root / "broken.md").write_text("---\ntitle: [unclosed\n", encoding="utf-8")
+    return root
+
+
+def _expected(root: Path) -> tuple[list[PostInfo], list]:
+    posts, problems = Archive(root).load_all()
+    return [PostInfo.of(p) for p in posts], problems
+
+
+def _catalog(tmp_path: Path, root: Path) -> Catalog:
+    return Catalog.beside(tmp_path / "index", root)
+
+
+def test_first_refresh_parses_every_file_and_load_gives_the_same_list(
+    tmp_path: Path, archive_root: Path
+) -> None:
+    cat = _catalog(tmp_path, archive_root)
+    assert cat.load() is None  # nothing yet
+    listing, changed = refresh(Archive(archive_root), cat, None)
+    assert changed
+    posts, problems = _expected(archive_root)
+    assert listing.posts == posts  # same fields, same order (newest first, undated last)
+    assert [p.path for p in listing.problems] == [p.path for p in problems] == ["broken.md"]
+    loaded = cat.load()
+    assert loaded is not None and loaded.complete
+    assert loaded.posts == posts
+    assert loaded.posts == sorted(loaded.posts, key=info_sort_key)
+    assert [(p.path, p.reason) for p in loaded.problems] == [(p.path, p.reason) for p in problems]
+    # Dates come back exactly, with their UTC offsets; equal categories are one tuple.
+    by_path = {p.path: p for p in loaded.posts}
+    second = by_path["2025/2025-03-04-second.md"]
+    assert second.date.isoformat() == "2025-03-04T08:30:00.123456+00:00"
+    assert by_path["2024-01-02-first.md"].date.utcoffset().total_seconds() == 9 * 3600
+    assert by_path["undated.md"].date is None
+    assert by_path["undated.md"].categories == ("IT", "뉴스")
+    assert by_path["far.md"].date.year == 1
+    assert by_path["far.md"].tags == ("a", "b")
+
+
+def test_refresh_parses_only_changed_files(
+    tmp_path: Path, archive_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cat = _catalog(tmp_path, archive_root)
+    listing, _ = refresh(Archive(archive_root), cat, None)
+    listing = cat.load()
+    # Nothing changed: nothing is parsed, and the same list comes back.
+    read = []
+    original = Archive.read
+
+    def counting(self, rel):
+        read.append(rel)
+        return original(self, rel)
+
+    monkeypatch.setattr(Archive, "read", counting)
+    again, changed = refresh(Archive(archive_root), cat, listing)
+    assert read == [] and not changed
+    assert again.posts is listing.posts
+
+    # One post edited, one removed, one added, the broken one fixed.
+    _post(archive_root, "2024-01-02-first.md", "첫 글 (고침)", "2024-01-02 10:00:00 +0900")
+    os.utime(archive_root / "2024-01-02-first.md", ns=(1, 10**18))
+    (archive_root / "undated.md").unlink()
+    _post(archive_root, "2026-01-01-new.md", "새 글", "2026-01-01")
+    _post(archive_root, "broken.md", "고친 글", "2020-05-05")
+    newer, changed = refresh(Archive(archive_root), cat, listing)
+    assert changed
+    assert sorted(read) == ["2024-01-02-first.md", "2026-01-01-new.md", "broken.md"]
+    assert newer.posts == _expected(archive_root)[0]
+    assert newer.problems == []
+    assert cat.load().posts == newer.posts
+
+
+def test_a_stopped_first_load_keeps_what_it_parsed(tmp_path: Path, archive_root: Path) -> None:
+    for i in range(30):
+        _post(archive_root, f"2023-02-{i % 28 + 1:02d}-bulk-{i}.md", f"글 {i}", "2023-02-01")
+    cat = _catalog(tmp_path, archive_root)
+    calls = []
+
+    def stop_after_ten() -> bool:
+        calls.append(1)
+        return len(calls) > 10
+
+    part, _ = refresh(Archive(archive_root), cat, None, cancelled=stop_after_ten)
+    assert not part.complete and len(part.posts) + len(part.problems) == 10
+    kept = cat.load()
+    assert kept is not None and not kept.complete and len(kept.posts) + len(kept.problems) == 10
+    whole, _ = refresh(Archive(archive_root), cat, kept)
+    assert whole.complete
+    assert whole.posts == _expected(archive_root)[0]
+    assert cat.load().complete
+
+
+def test_the_first_chunk_is_shown_before_the_rest(tmp_path: Path, archive_root: Path) -> None:
+    for i in range(20):
+        _post(archive_root, f"2022-03-{i + 1:02d}-more-{i}.md", f"더 {i}", f"2022-03-{i + 1:02d}")
+    seen = []
+    listing, _ = refresh(
+        Archive(archive_root),
+        _catalog(tmp_path, archive_root),
+        None,
+        first=5,
+        on_first=lambda part, done, total: seen.append((len(part.posts), done, total)),
+    )
+    assert seen == [(5, 5, 25)]
+    assert len(listing.posts) == 24
+
+
+def test_a_damaged_catalog_is_started_afresh(tmp_path: Path, archive_root: Path) -> None:
+    cat = _catalog(tmp_path, archive_root)
+    cat.path.parent.mkdir(parents=True)
+    cat.path.write_bytes(b"this is not a database" * 100)
+    assert cat.load() is None
+    listing, _ = refresh(Archive(archive_root), cat, cat.load())
+    assert listing.posts == _expected(archive_root)[0]
+    assert cat.load().posts == listing.posts
+
+
+def test_a_catalog_of_another_archive_is_not_used(tmp_path: Path, archive_root: Path) -> None:
+    refresh(Archive(archive_root), _catalog(tmp_path, archive_root), None)
+    other = tmp_path / "other"
+    shutil.copytree(archive_root, other)
+    (other / "far.md").unlink()
+    cat = Catalog.beside(tmp_path / "index", other)  # same folder, another archive
+    assert cat.load() is None
+    listing, _ = refresh(Archive(other), cat, None)
+    assert [p.path for p in listing.posts] == [p.path for p in _expected(other)[0]]
+
+
+def test_a_catalog_inside_the_archive_is_never_written(tmp_path: Path, archive_root: Path) -> None:
+    before = sorted(p.name for p in archive_root.rglob("*"))
+    cat = Catalog.beside(archive_root / "idx", archive_root)
+    listing, _ = refresh(Archive(archive_root), cat, None)
+    assert listing.posts == _expected(archive_root)[0]
+    assert sorted(p.name for p in archive_root.rglob("*")) == before
+    assert not (archive_root / "idx" / CATALOG_FILE).exists()
+
+
+def test_post_info_is_small_and_has_no_body() -> None:
+    info = PostInfo("a.md", "제목", None, ("뉴스",), (), 10)
+    assert not hasattr(info, "body") and not hasattr(info, "__dict__")

@@ -1,0 +1,91 @@
+"""The reader's list comes from the metadata catalog at once and is checked against the files."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import pytest
+
+import newsterm.catalog as catalog_module
+from newsterm import paths
+from newsterm.archive import Archive
+from newsterm.catalog import Catalog, refresh
+from newsterm.models import PostInfo
+from tui_helpers import SEED, make_app, open_seed, wait_for
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+def _status(app) -> str:
+    rendered = app.query_one("#status").render()
+    return getattr(rendered, "plain", None) or str(rendered)
+
+
+def _fill_catalog(root: Path) -> Catalog:
+    cat = Catalog.beside(paths.index_dir_for(root), root)
+    refresh(Archive(root), cat, None)
+    return cat
+
+
+async def test_the_whole_list_shows_from_the_catalog_before_the_files_are_checked(
+    bundled_archive_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = bundled_archive_copy
+    cat = _fill_catalog(root)
+    expected = [p.path for p in cat.load().posts]
+    release = threading.Event()
+    real_refresh = catalog_module.refresh
+
+    def slow_refresh(*args, **kwargs):
+        release.wait(20)  # the stat walk of a huge archive
+        return real_refresh(*args, **kwargs)
+
+    monkeypatch.setattr(catalog_module, "refresh", slow_refresh)
+    app = make_app(root, restore=False)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(pilot, lambda: len(app.post_list.entries) == len(expected))
+        assert [e.path for e in app.post_list.entries] == expected
+        status = _status(app)
+        assert f"{len(expected)} posts" in status and "so far" not in status
+        assert not app.loaded  # the check is still running
+        release.set()
+        await wait_for(pilot, lambda: app.loaded)
+        assert [e.path for e in app.post_list.entries] == expected
+
+
+async def test_the_list_holds_no_bodies_and_an_opened_post_is_read_whole(
+    bundled_archive_copy: Path,
+) -> None:
+    app = make_app(bundled_archive_copy, restore=False)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(pilot, lambda: app.loaded)
+        assert app.posts and all(isinstance(p, PostInfo) for p in app.posts)
+        await open_seed(app, pilot)
+        assert app.current is not None and app.current.path == SEED
+        seed_text = (bundled_archive_copy / SEED).read_text(encoding="utf-8")
+        assert app.current.body.strip()[:40] in seed_text
+
+
+async def test_a_post_edited_while_the_reader_was_closed_is_read_again(
+    bundled_archive_copy: Path,
+) -> None:
+    root = bundled_archive_copy
+    _fill_catalog(root)
+    path = root / SEED
+    text = path.read_text(encoding="utf-8")
+    start = text.index("title:")
+    end = text.index("\n", start)
+    path.write_text(text[:start] + "title: 고쳐 쓴 제목" + text[end:], encoding="utf-8")
+    os.utime(path, ns=(1, 2 * 10**18))
+    app = make_app(root, restore=False)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(pilot, lambda: app.loaded)
+        assert app.by_path[SEED].title == "고쳐 쓴 제목"
+    assert Catalog.beside(paths.index_dir_for(root), root).load() is not None
