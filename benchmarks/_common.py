@@ -32,13 +32,15 @@ SOURCE = {"mode": "worktree", "commit": None}
 def use_source(mode: str) -> dict:
     """Which newsterm code to measure: ``worktree`` (the checkout as it is) or ``head`` (a
     snapshot of the last commit, exported once into ``benchmarks/data``, so that edits other
-    people are making in the shared checkout cannot break a long run)."""
+    people are making in the shared checkout cannot break a long run), or any commit (a
+    snapshot of it: a baseline measured in the same conditions)."""
     global _ENV
+    rev = "HEAD" if mode in ("head", "worktree") else mode  # or any commit: a baseline
     commit = subprocess.run(
-        ["git", "-C", str(REPO), "rev-parse", "HEAD"], capture_output=True, text=True, check=True
+        ["git", "-C", str(REPO), "rev-parse", rev], capture_output=True, text=True, check=True
     ).stdout.strip()
     SOURCE.update(mode=mode, commit=commit)
-    if mode == "head":
+    if mode != "worktree":
         snap = DATA / f"src-{commit[:12]}"
         if not (snap / "src" / "newsterm").is_dir():
             snap.mkdir(parents=True, exist_ok=True)

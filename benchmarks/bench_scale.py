@@ -300,7 +300,11 @@ def main() -> int:
     parser.add_argument("--rebuild", action="store_true", help="measure a full build too")
     parser.add_argument("--no-reader", action="store_true")
     parser.add_argument("--reader-timeout", type=float, default=300.0)
-    parser.add_argument("--src", choices=("head", "worktree"), default="worktree")
+    parser.add_argument(
+        "--src",
+        default="worktree",
+        help="worktree (the checkout as it is), head, or a commit to measure (a baseline)",
+    )
     parser.add_argument("--out", default="bench_scale.json")
     args = parser.parse_args()
     c.set_env("XDG_CACHE_HOME", str(c.DATA / "work" / "cache"))

@@ -72,14 +72,14 @@ async def _wait(pilot, cond, timeout: float) -> bool:
     return True
 
 
-def _rare_words(index, posts, count: int, seed: int = 7) -> list[str]:
+def _rare_words(index, archive, posts, count: int, seed: int = 7) -> list[str]:
     """Words of the archive that 1 to 3 posts hold (checked against the index)."""
     rng = random.Random(seed)
     found: list[str] = []
     tried: set[str] = set()
     for _ in range(4000):
         post = posts[rng.randrange(len(posts))]
-        words = _WORD.findall(post.body)
+        words = _WORD.findall(archive.read(post.path).body)  # the list holds no bodies
         if not words:
             continue
         word = rng.choice(words)
@@ -183,10 +183,10 @@ async def _pilot(root: Path, index_dir: Path, opens: int, keys: int, nwords: int
         out["keypress_cpu_ms"] = cpu
 
         # opening typical posts (median size) from the list: Enter to the frame with the article
-        by_size = sorted(app.main.posts, key=lambda p: len(p.body))
+        by_size = sorted(app.main.posts, key=lambda p: p.size)
         mid = len(by_size) // 2
         typical = by_size[max(0, mid - opens // 2) : mid + (opens + 1) // 2]
-        out["typical_post_chars"] = statistics.median(len(p.body) for p in typical)
+        out["typical_post_chars"] = statistics.median(p.size for p in typical)
         times, renders, cpu = [], [], []
         for post in typical:
             app.post_list.focus()
@@ -205,7 +205,7 @@ async def _pilot(root: Path, index_dir: Path, opens: int, keys: int, nwords: int
         out["open_post_cpu_ms"] = cpu  # CPU the process spent (all threads): load-independent
 
         # search as you type, rare words: last keystroke to the frame showing the results
-        words = _rare_words(app.index, app.main.posts, nwords)
+        words = _rare_words(app.index, app.main.archive, app.main.posts, nwords)
         out["search_words"] = words
         times, engine = [], []
         for word in words:
@@ -363,7 +363,7 @@ def main() -> int:
         ["open a typical post", f"{measured['open_post_ms']:.0f} ms", "150 ms",
          f"p90 {_p90(pilot['open_post_ms']):.0f} ms; CPU {_median(pilot['open_post_cpu_ms']):.0f}"
          f" ms; render {_median(pilot['render_only_ms']):.0f} ms; "
-         f"{pilot['typical_post_chars']:.0f} chars"],
+         f"{pilot['typical_post_chars']:.0f} bytes"],
         ["keypress moves selection", f"{measured['keypress_ms']:.1f} ms", "50 ms",
          f"p90 {_p90(pilot['keypress_ms']):.1f} ms; CPU {_median(pilot['keypress_cpu_ms']):.1f}"
          f" ms; {len(pilot['keypress_ms'])} presses"],

@@ -41,7 +41,7 @@ __all__ = [
 ]
 
 CATALOG_FILE = "catalog.sqlite3"
-CATALOG_VERSION = 1
+CATALOG_VERSION = 2
 """Rows written by another version (another parser, other columns) are thrown away."""
 WRITE_BATCH = 2000
 """Parsed posts written to the catalog in one transaction."""
@@ -66,6 +66,8 @@ CREATE TABLE IF NOT EXISTS posts (
     tags TEXT NOT NULL DEFAULT '',
     problem TEXT
 ) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS posts_newest ON posts (ts IS NULL, ts DESC, path)
+    WHERE problem IS NULL;
 CREATE TABLE IF NOT EXISTS info (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
 """
 _ORDER = "ORDER BY ts IS NULL, ts DESC, path"
@@ -214,8 +216,12 @@ class Catalog:
 
     # ---- reading
 
-    def load(self) -> Listing | None:
-        """Every post and problem in the catalog, sorted; None when there is no usable one."""
+    def load(self, limit: int | None = None) -> Listing | None:
+        """Every post and problem in the catalog, sorted; None when there is no usable one.
+
+        ``limit``: only the newest posts (and no problems), for a first screen (an index
+        keeps them in order: a few milliseconds at any size).
+        """
         try:
             con = self._connect(create=False)
             if con is None:
@@ -224,11 +230,14 @@ class Catalog:
                 complete = con.execute("SELECT value FROM info WHERE key = 'complete'").fetchone()
                 rows = con.execute(
                     "SELECT path, title, ts, tzoff, iso, categories, tags, size FROM posts "
-                    f"WHERE problem IS NULL {_ORDER}"
+                    f"WHERE problem IS NULL {_ORDER}" + ("" if limit is None else " LIMIT ?"),
+                    () if limit is None else (limit,),
                 ).fetchall()
-                bad = con.execute(
-                    "SELECT path, problem FROM posts WHERE problem IS NOT NULL ORDER BY path"
-                ).fetchall()
+                bad = []
+                if limit is None:
+                    bad = con.execute(
+                        "SELECT path, problem FROM posts WHERE problem IS NOT NULL ORDER BY path"
+                    ).fetchall()
             finally:
                 con.close()
         except sqlite3.Error:
@@ -248,6 +257,19 @@ class Catalog:
         except sqlite3.Error:
             return {}
         return {path: (mtime, size) for path, mtime, size in rows}
+
+    def count(self) -> int:
+        """How many files (posts and problems) the catalog holds."""
+        try:
+            con = self._connect(create=False)
+            if con is None:
+                return 0
+            try:
+                return int(con.execute("SELECT count(*) FROM posts").fetchone()[0])
+            finally:
+                con.close()
+        except sqlite3.Error:
+            return 0
 
     # ---- writing
 
