@@ -89,3 +89,26 @@ async def test_a_post_edited_while_the_reader_was_closed_is_read_again(
         await wait_for(pilot, lambda: app.loaded)
         assert app.by_path[SEED].title == "고쳐 쓴 제목"
     assert Catalog.beside(paths.index_dir_for(root), root).load() is not None
+
+
+async def test_a_read_post_moved_while_the_reader_was_closed_keeps_its_mark(
+    bundled_archive_copy: Path,
+) -> None:
+    root = bundled_archive_copy
+    from newsterm.state import ReadingState
+
+    state = ReadingState(root)
+    app = make_app(root, restore=False, state=state)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await open_seed(app, pilot)  # opening marks it read
+        assert state.is_read(SEED)
+    state.close()
+    (root / "moved").mkdir()
+    os.rename(root / SEED, root / "moved" / "renamed.md")  # another name: found by content
+    state = ReadingState(root)
+    app = make_app(root, restore=False, state=state)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(pilot, lambda: app.loaded)
+        assert all(isinstance(p, PostInfo) for p in app.posts)  # no bodies were held for it
+        assert state.is_read("moved/renamed.md")
+    state.close()

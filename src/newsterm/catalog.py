@@ -42,7 +42,7 @@ __all__ = [
 ]
 
 CATALOG_FILE = "catalog.sqlite3"
-CATALOG_VERSION = 2
+CATALOG_VERSION = 3
 """Rows written by another version (another parser, other columns) are thrown away."""
 WRITE_BATCH = 2000
 """Parsed posts written to the catalog in one transaction."""
@@ -65,6 +65,8 @@ CREATE TABLE IF NOT EXISTS posts (
     iso TEXT,
     categories TEXT NOT NULL DEFAULT '',
     tags TEXT NOT NULL DEFAULT '',
+    digest TEXT,
+    length INTEGER,
     problem TEXT
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS posts_newest ON posts (ts IS NULL, ts DESC, path)
@@ -72,6 +74,7 @@ CREATE INDEX IF NOT EXISTS posts_newest ON posts (ts IS NULL, ts DESC, path)
 CREATE TABLE IF NOT EXISTS info (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
 """
 _ORDER = "ORDER BY ts IS NULL, ts DESC, path"
+_MARKS = ",".join("?" * 12)  # one for each column of posts
 
 
 class Listing:
@@ -128,9 +131,9 @@ def _date_columns(date: dt.datetime | None) -> tuple[float | None, int | None, s
     return ts, off, None if same else date.isoformat()
 
 
-def _row(rel: str, stat: FileStat, post: Post | PostInfo | None, problem: str | None) -> tuple:
+def _row(rel: str, stat: FileStat, post: PostInfo | None, problem: str | None) -> tuple:
     if post is None:
-        return (rel, stat[0], stat[1], "", None, None, None, "", "", problem or "unreadable")
+        return (rel, stat[0], stat[1], "", None, None, None, "", "", None, None, problem or "?")
     ts, off, iso = _date_columns(post.date)
     return (
         rel,
@@ -142,6 +145,8 @@ def _row(rel: str, stat: FileStat, post: Post | PostInfo | None, problem: str | 
         iso,
         _SEP.join(post.categories),
         _SEP.join(post.tags),
+        post.digest,
+        post.length,
         None,
     )
 
@@ -230,7 +235,8 @@ class Catalog:
             try:
                 complete = con.execute("SELECT value FROM info WHERE key = 'complete'").fetchone()
                 rows = con.execute(
-                    "SELECT path, title, ts, tzoff, iso, categories, tags, size FROM posts "
+                    "SELECT path, title, ts, tzoff, iso, categories, tags, size, digest, length "
+                    "FROM posts "
                     f"WHERE problem IS NULL {_ORDER}" + ("" if limit is None else " LIMIT ?"),
                     () if limit is None else (limit,),
                 ).fetchall()
@@ -285,7 +291,7 @@ class Catalog:
 
     def store(
         self,
-        entries: Iterable[tuple[str, FileStat, Post | PostInfo | None, str | None]],
+        entries: Iterable[tuple[str, FileStat, PostInfo | None, str | None]],
         removed: Iterable[str] = (),
         complete: bool | None = None,
     ) -> bool:
@@ -302,7 +308,9 @@ class Catalog:
                 return False
             try:
                 con.execute("BEGIN IMMEDIATE")
-                con.executemany("INSERT OR REPLACE INTO posts VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
+                con.executemany(
+                    "INSERT OR REPLACE INTO posts VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", rows
+                )
                 con.executemany("DELETE FROM posts WHERE path = ?", gone)
                 if complete is True:
                     con.execute("INSERT OR REPLACE INTO info VALUES ('complete', '1')")
@@ -323,7 +331,7 @@ def _infos(rows: list[tuple]) -> list[PostInfo]:
     from_ts = dt.datetime.fromtimestamp
     out: list[PostInfo] = []
     append = out.append
-    for path, title, ts, off, iso, cats, tags, size in rows:
+    for path, title, ts, off, iso, cats, tags, size, digest, length in rows:
         date = None
         if iso is not None:
             try:
@@ -341,7 +349,7 @@ def _infos(rows: list[tuple]) -> list[PostInfo]:
         t = terms.get(tags)
         if t is None:
             t = terms[tags] = tuple(tags.split(_SEP))
-        append(PostInfo(path, title, date, c, t, size))
+        append(PostInfo(path, title, date, c, t, size, digest, length))
     return out
 
 

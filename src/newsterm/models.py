@@ -124,7 +124,7 @@ class PostInfo:
     list, facets and the title filter take either.
     """
 
-    __slots__ = ("categories", "date", "path", "size", "tags", "title")
+    __slots__ = ("categories", "date", "digest", "length", "path", "size", "tags", "title")
 
     def __init__(
         self,
@@ -134,6 +134,8 @@ class PostInfo:
         categories: tuple[str, ...],
         tags: tuple[str, ...],
         size: int = 0,
+        digest: str | None = None,
+        length: int = -1,
     ) -> None:
         self.path = path
         self.title = title
@@ -141,11 +143,24 @@ class PostInfo:
         self.categories = categories
         self.tags = tags
         self.size = size
+        self.digest = digest
+        """The body's content key with ``length`` (:func:`newsterm.state.body_digest`): a moved
+        post keeps its reading marks without its body being held or read again."""
+        self.length = length
+
+    @property
+    def content_key(self) -> tuple[str, int] | None:
+        return (self.digest, self.length) if self.digest is not None else None
 
     @classmethod
     def of(cls, post: Post) -> PostInfo:
         """The list fields of a parsed post."""
-        return cls(post.path, post.title, post.date, post.categories, post.tags, post.size)
+        from newsterm.state import body_digest
+
+        digest, length = body_digest(post.body)
+        return cls(
+            post.path, post.title, post.date, post.categories, post.tags, post.size, digest, length
+        )
 
     @property
     def slug(self) -> str:

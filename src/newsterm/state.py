@@ -85,6 +85,16 @@ def body_digest(body: str) -> tuple[str, int]:
     return hashlib.sha1(body.encode("utf-8", "surrogatepass")).hexdigest(), len(body)
 
 
+def content_key(post: Any) -> tuple[str, int] | None:
+    """A post's content key: kept by a list record (``PostInfo.content_key``, the reader's list
+    holds no bodies), else made from its ``body``; None for no post."""
+    key = getattr(post, "content_key", None)
+    if key is not None:
+        return key
+    body = getattr(post, "body", None)
+    return body_digest(body) if isinstance(body, str) else None
+
+
 def is_corrupt(err: BaseException) -> bool:
     """Whether a SQLite error means the file is damaged (not merely locked or read-only)."""
     code = getattr(err, "sqlite_errorcode", None)
@@ -470,10 +480,9 @@ class ReadingState:
             dirty.add(column)
         lookup = self.posts_lookup or self._scanned.get
         if row.digest is None:
-            post = lookup(path)
-            body = getattr(post, "body", None)
-            if isinstance(body, str):
-                row.digest, row.length = body_digest(body)
+            key = content_key(lookup(path))
+            if key is not None:
+                row.digest, row.length = key
                 dirty.update(("digest", "length"))
         self._flush()
 
@@ -577,8 +586,8 @@ class ReadingState:
         for path, post in posts.items():
             if path in self._rows and self._rows[path].marked():
                 continue
-            body = post.body
-            if len(body) not in lengths:
+            key = getattr(post, "content_key", None)  # a list record keeps its body's key
+            if (key[1] if key is not None else len(post.body)) not in lengths:
                 continue
             olds = wanted.get(self._digest_of(path, post))
             if not olds:
@@ -606,7 +615,7 @@ class ReadingState:
         known = self._digests.get(path)
         if known is not None and known[0] == id(post):
             return known[1], known[2]
-        digest, length = body_digest(post.body)
+        digest, length = content_key(post) or body_digest("")
         self._digests[path] = (id(post), digest, length)
         return digest, length
 
