@@ -53,7 +53,6 @@ into :class:`~newsterm.models.Problem` records and carries on with the rest.
 from __future__ import annotations
 
 import datetime as dt
-import errno
 import os
 import re
 import unicodedata
@@ -66,8 +65,9 @@ from newsterm.front_matter import YAML_LOADER as _YAML_LOADER  # noqa: F401  (te
 from newsterm.front_matter import PostError, read_front_matter
 from newsterm.front_matter import split_front_matter as _split_front_matter  # noqa: F401
 from newsterm.models import Post, Problem
-from newsterm.postfile import MAX_POST_BYTES, OUTSIDE, Unreadable, inside, read_post_bytes
-from newsterm.text import escape_controls, has_unsafe, one_line, strip_controls
+from newsterm.postfile import MAX_POST_BYTES, Unreadable, read_post_bytes
+from newsterm.text import one_line, strip_controls
+from newsterm.walk import POST_SUFFIXES, is_section_page, walk_posts
 
 __all__ = [
     "MAX_POST_BYTES",
@@ -82,7 +82,6 @@ __all__ = [
     "slug_of",
 ]
 
-POST_SUFFIXES = (".md", ".markdown")
 """Bigger files are reported as problems instead of being read into memory."""
 
 _UTC = dt.UTC
@@ -601,16 +600,6 @@ def zone_of_config(paths: list[str]) -> dt.tzinfo | None:
 # --------------------------------------------------------------------------- the archive
 
 
-def _is_post_name(name: str) -> bool:
-    return name.lower().endswith(POST_SUFFIXES)
-
-
-def is_section_page(path: str) -> bool:
-    """True for a Hugo/Zola section page (``_index.md``): a list's front page, not a post."""
-    stem, _parent = _stem_and_parent(path)
-    return stem.lower() == "_index"
-
-
 def _clean_rel(name: str) -> str | None:
     """A user-given relative path as a clean POSIX path inside the archive, or None."""
     text = name.replace("\\", "/").strip()
@@ -620,17 +609,6 @@ def _clean_rel(name: str) -> str | None:
     if not parts or any(p == ".." for p in parts) or text.startswith("/"):
         return None
     return "/".join(parts)
-
-
-_BAD_NAME = "{what} name has control characters or bytes that are not UTF-8; rename it to read it"
-
-
-LOOP = "symbolic link loops back on itself; nothing to read"
-
-
-def _shown(rel: str) -> str:
-    """A relative path as shown in a problem line: one line, no control characters."""
-    return escape_controls(rel.rstrip("/"))
 
 
 class Archive:
@@ -649,58 +627,15 @@ class Archive:
     # ---- finding files
 
     def _walk(self) -> list[str]:
-        found: list[str] = []
-        problems: list[Problem] = []
-        seen: set[tuple[int, int]] = set()
-        real_root = os.path.realpath(self.root)
-        stack: list[tuple[str, str]] = [("", os.fspath(self.root))]
-        while stack:
-            rel_dir, path = stack.pop()
-            try:
-                st = os.stat(path)
-            except OSError as err:
-                problems.append(Problem(_shown(rel_dir), f"cannot open folder: {err.strerror}"))
-                continue
-            key = (st.st_dev, st.st_ino)
-            if key in seen:
-                continue  # a link back to a folder already listed (or a loop)
-            seen.add(key)
-            try:
-                with os.scandir(path) as it:
-                    entries = list(it)
-            except OSError as err:
-                problems.append(Problem(_shown(rel_dir), f"cannot open folder: {err.strerror}"))
-                continue
-            for entry in entries:
-                name = entry.name
-                if name.startswith("."):
-                    continue
-                rel = rel_dir + name
-                try:
-                    is_dir = entry.is_dir()
-                    if not is_dir and (not _is_post_name(name) or is_section_page(name)):
-                        continue
-                    if not is_dir and not (entry.is_file() or entry.is_symlink()):
-                        continue  # a FIFO, socket or device named like a post
-                    if has_unsafe(name) or "\n" in name or "\t" in name:
-                        what = "folder" if is_dir else "file"
-                        problems.append(Problem(_shown(rel), _BAD_NAME.format(what=what)))
-                        continue
-                    if entry.is_symlink() and not inside(os.path.realpath(entry.path), real_root):
-                        problems.append(Problem(_shown(rel), OUTSIDE))
-                        continue
-                    if is_dir:
-                        stack.append((f"{rel}/", entry.path))
-                    else:
-                        # Broken links are kept so that they show up as problems.
-                        found.append(rel)
-                except OSError as err:
-                    if err.errno == errno.ELOOP:  # a link to itself, or a ring of links
-                        problems.append(Problem(_shown(rel), LOOP))
-                    continue
-        found.sort()
-        self.walk_problems = sorted(problems, key=lambda p: p.path)
+        found, self.walk_problems = walk_posts(self.root)
         return found
+
+    def scan(self) -> dict[str, tuple[int, int]]:
+        """``rel -> (mtime_ns, size)`` of every candidate post file, in path order
+        (``(-1, -1)`` when a file cannot be looked at); see :func:`newsterm.walk.walk_posts`."""
+        stats: dict[str, tuple[int, int]] = {}
+        found, self.walk_problems = walk_posts(self.root, stats)
+        return {rel: stats.get(rel, (-1, -1)) for rel in found}
 
     def iter_paths(self) -> Iterator[str]:
         """Relative POSIX paths of every candidate post file, sorted."""

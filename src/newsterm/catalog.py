@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from newsterm.models import Post, PostInfo, Problem
+from newsterm.walk import FileStat
 
 __all__ = [
     "CATALOG_FILE",
@@ -51,8 +52,6 @@ FIRST_CHUNK = 120
 BUSY_MS = 2000
 _SEP = "\x1f"  # between categories/tags: control characters never survive parsing
 
-FileStat = tuple[int, int]
-"""``(mtime_ns, size)`` of a post file; ``(-1, -1)`` when it cannot be looked at."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS posts (
@@ -104,16 +103,7 @@ def info_sort_key(post: PostInfo | Post) -> tuple[int, float, str]:
 def scan_files(archive) -> dict[str, FileStat]:
     """``rel -> (mtime_ns, size)`` of every post file of ``archive`` (an
     :class:`~newsterm.archive.Archive`), in path order; unreadable ones get ``(-1, -1)``."""
-    root = os.fspath(archive.root)
-    join, stat = os.path.join, os.stat
-    out: dict[str, FileStat] = {}
-    for rel in archive.iter_paths():
-        try:
-            st = stat(join(root, rel))
-            out[rel] = (st.st_mtime_ns, st.st_size)
-        except OSError:
-            out[rel] = (-1, -1)
-    return out
+    return archive.scan()
 
 
 def _date_columns(date: dt.datetime | None) -> tuple[float | None, int | None, str | None]:
