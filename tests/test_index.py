@@ -22,6 +22,7 @@ import newsterm.search.index as index_mod
 from conftest import ARCHIVE
 from newsterm.archive import Archive
 from newsterm.errors import IndexBusyError, NewstermError, QueryError
+from newsterm.search import store
 from newsterm.search.index import LOCK_NAME, open_index
 from newsterm.search.query import find_matches
 from newsterm.search.snippets import make_snippet
@@ -458,8 +459,8 @@ def test_touched_file_with_same_content_is_not_reindexed(arch, ixdir):
     result = ix.sync()
     assert (result.updated, result.added, result.unchanged) == (0, 0, 4)
     # the manifest took the new mtime: the next sync does not hash again
-    manifest = json.loads((ixdir / index_mod.MANIFEST_FILE).read_text())
-    assert manifest["files"]["notes/undated.md"][0] == st_.st_mtime_ns + 5_000_000_000
+    manifest = store.Manifest(store.current_dir(ixdir)).load()
+    assert manifest["notes/undated.md"][0] == st_.st_mtime_ns + 5_000_000_000
 
 
 def test_problem_posts_are_counted_and_retried_when_fixed(arch, ixdir):
@@ -480,7 +481,7 @@ def test_problem_posts_are_counted_and_retried_when_fixed(arch, ixdir):
 def test_manifest_out_of_step_is_rebuilt_from_the_index(arch, ixdir):
     ix = open_index(arch, ixdir)
     ix.sync()
-    (ixdir / index_mod.MANIFEST_FILE).unlink()
+    (store.current_dir(ixdir) / store.MANIFEST_DB).unlink()
     result = open_index(arch, ixdir).sync()
     assert (result.added, result.updated, result.removed, result.unchanged) == (0, 0, 0, 4)
 
@@ -591,7 +592,7 @@ def test_corrupt_index_is_rebuilt_with_a_notice(arch, ixdir):
     ix = open_index(arch, ixdir)
     ix.sync()
     ix.close()
-    for toc in ixdir.glob("_MAIN_*.toc"):
+    for toc in store.current_dir(ixdir).glob("_MAIN_*.toc"):
         toc.write_bytes(b"this is not a whoosh table of contents")
     notices: list[str] = []
     damaged = open_index(arch, ixdir, notice=notices.append)
@@ -607,7 +608,7 @@ def test_truncated_segment_files_are_rebuilt(arch, ixdir):
     ix = open_index(arch, ixdir)
     ix.sync()
     ix.close()
-    for seg in ixdir.iterdir():
+    for seg in store.current_dir(ixdir).iterdir():
         if seg.suffix in (".trm", ".pst", ".seg"):
             seg.write_bytes(b"")
     notices: list[str] = []
@@ -627,7 +628,7 @@ def test_analyzer_version_change_rebuilds(arch, ixdir, monkeypatch):
     assert ix.needs_build() and len(notices) == 1 and "another version" in notices[0]
     result = ix.sync()
     assert result.rebuilt and result.added == 4
-    meta = json.loads((ixdir / index_mod.META_FILE).read_text())
+    meta = json.loads((store.current_dir(ixdir) / index_mod.META_FILE).read_text())
     assert meta["analyzer_version"] == index_mod.ANALYZER_VERSION
     notices.clear()
     assert not open_index(arch, ixdir, notice=notices.append).needs_build() and not notices
@@ -670,7 +671,7 @@ def test_an_index_in_the_older_posting_layout_is_rebuilt(arch, ixdir):
     """Indexes written before codec.py's layout (no format_version in the meta) are rebuilt
     once, with the same one-line notice, and then answer."""
     open_index(arch, ixdir).sync()
-    meta_path = ixdir / index_mod.META_FILE
+    meta_path = store.current_dir(ixdir) / index_mod.META_FILE
     meta = json.loads(meta_path.read_text())
     del meta["format_version"]
     meta_path.write_text(json.dumps(meta))
@@ -678,6 +679,7 @@ def test_an_index_in_the_older_posting_layout_is_rebuilt(arch, ixdir):
     ix = open_index(arch, ixdir, notice=notices.append)
     assert ix.needs_build() and len(notices) == 1 and "another version" in notices[0]
     assert ix.sync().rebuilt
+    meta_path = store.current_dir(ixdir) / index_mod.META_FILE  # a new generation
     assert json.loads(meta_path.read_text())["format_version"] == index_mod.FORMAT_VERSION
     assert paths_of(ix.search("넷플릭스")) == {"2025-08-01-netflix.md"}
 
@@ -691,14 +693,18 @@ def test_readers_never_fail_during_a_rebuild(arch, ixdir, monkeypatch):
     seen: list[int] = []
 
     def progress(done, total):
-        # mid-rebuild another reader gets an answer (possibly partial), never an error
-        hits = reader.search("-zzzz", limit=50).hits
-        assert len(hits) == len({h.path for h in hits})
-        seen.append(len(hits))
+        # mid-rebuild readers get the whole previous index (the rebuild goes into a new
+        # generation folder), never an error and never part of one
+        for searcher in (reader, ix):
+            hits = searcher.search("-zzzz", limit=50).hits
+            assert len(hits) == len({h.path for h in hits})
+            seen.append(len(hits))
 
+    before = store.current_dir(ixdir)
     result = ix.sync(progress=progress, rebuild=True)
     assert result.rebuilt and result.added == 4 and ix.doc_count() == 4
-    assert seen and min(seen) < 4  # the old index really was thrown away
+    assert seen and set(seen) == {4}
+    assert store.current_dir(ixdir) != before and not before.exists()  # switched, old removed
     assert len(reader.search("-zzzz", limit=50).hits) == 4
 
 
@@ -767,7 +773,7 @@ def test_build_from_scratch_in_batches_matches_one_batch(arch, tmp_path, monkeyp
     monkeypatch.setattr(index_mod, "BATCH_BYTES", 1)  # a commit after every post
     many = open_index(arch, tmp_path / "many")
     many.sync()
-    assert len(list((tmp_path / "many").glob("*.trm"))) > 10
+    assert len(list(store.current_dir(tmp_path / "many").glob("*.trm"))) > 10
     assert many.doc_count() == one.doc_count() == 16
     for q in ["타조", "극장에서", '"본 영화"', "date:2025", "title:배치", "-타조"]:
         assert paths_of(many.search(q, limit=50)) == paths_of(one.search(q, limit=50)), q
@@ -777,7 +783,7 @@ def test_build_from_scratch_in_batches_matches_one_batch(arch, tmp_path, monkeyp
     assert paths_of(many.search("하마")) == {"b00.md"}
     assert many.doc_count() == 16
     # the update folded the one-post segments together (and dropped the emptied one)
-    assert len(list((tmp_path / "many").glob("*.trm"))) <= 2
+    assert len(list(store.current_dir(tmp_path / "many").glob("*.trm"))) <= 2
     for q in ["타조", "극장에서", "-타조"]:
         assert paths_of(many.search(q, limit=50)) == paths_of(one.search(q, limit=50)) - {
             "b00.md"

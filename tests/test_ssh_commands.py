@@ -11,7 +11,7 @@ def test_plain_and_json_search():
     req = parse_exec("search 'AI 반도체' news")
     assert req.words == ["AI 반도체", "news"]
     assert req.argv("/a", "/i") == [
-        "search", "--archive", "/a", "--index-dir", "/i", "--color", "never",
+        "search", "--archive", "/a", "--index-dir", "/i", "--no-build", "--color", "never",
         "--", "AI 반도체", "news",
     ]  # fmt: skip
     req = parse_exec("search --json --limit=5 --sort date -- --not-an-option")

@@ -226,6 +226,10 @@ def _search(args: argparse.Namespace) -> int:
         raise NewstermError("--limit must be at least 1")
     sort = getattr(args, "sort", "relevance") or "relevance"
     _root, ix = _open(args)
+    if ix.needs_build() and getattr(args, "no_build", False):
+        from newsterm.search.store import BEING_BUILT
+
+        raise NewstermError(BEING_BUILT)
     if ix.needs_build():
         try:
             _sync(ix, quiet=False, label="building the search index")
@@ -240,6 +244,10 @@ def _search(args: argparse.Namespace) -> int:
     try:
         results = ix.search(query, limit=limit, sort=sort)
     except IndexDamagedError as err:
+        if getattr(args, "no_build", False):
+            from newsterm.search.store import BEING_BUILT
+
+            raise NewstermError(BEING_BUILT) from None
         print(f"newsterm: {err}; rebuilding it", file=sys.stderr)
         _sync(ix, quiet=False, rebuild=True, label="rebuilding the search index")
         results = ix.search(query, limit=limit, sort=sort)
@@ -371,22 +379,61 @@ def _snippet_styled(snippet: str, spans: list[tuple[int, int]]) -> str:
 
 def cmd_index(args: argparse.Namespace) -> int:
     quiet = bool(getattr(args, "quiet", False))
-    _root, ix = _open(args)
     started = time.monotonic()
-    result = _sync(ix, quiet=quiet, rebuild=bool(getattr(args, "rebuild", False)))
+    rebuild = bool(getattr(args, "rebuild", False))
+    if not rebuild:
+        unchanged = _nothing_changed(args)
+        if unchanged is not None:
+            posts, problems = unchanged
+            _index_report("up to date", posts, 0, 0, 0, 0, problems, time.monotonic() - started)
+            return 0
+    _root, ix = _open(args)
+    result = _sync(ix, quiet=quiet, rebuild=rebuild)
     ix.close()
     took = time.monotonic() - started
     posts = result.unchanged + result.added + result.updated + result.renamed
     verb = "rebuilt" if result.rebuilt else "updated" if result.changed else "up to date"
-    print(
-        f"index {verb}: {posts} posts; {result.added} added, {result.updated} updated, "
-        f"{result.removed} removed, {result.renamed} renamed, {result.problems} problems "
-        f"({took:.1f} s)"
+    problems = [(p.path, p.reason) for p in result.problem_list]
+    _index_report(
+        verb, posts, result.added, result.updated, result.removed, result.renamed, problems, took
     )
-    if result.problem_list:
-        for problem in result.problem_list[:10]:
-            print(f"  {_clean(problem.path)}: {_clean(problem.reason)}", file=sys.stderr)
-        if len(result.problem_list) > 10:
-            more = len(result.problem_list) - 10
-            print(f"  … and {more} more (newsterm check lists them all)", file=sys.stderr)
     return 0
+
+
+def _nothing_changed(args: argparse.Namespace) -> tuple[int, list[tuple[str, str]]] | None:
+    """``(posts, problems)`` when the index is up to date with the files, found without
+    loading Whoosh or the YAML parser (a stat walk and the manifest's digest); else None."""
+    from newsterm.paths import index_dir_for, resolve_archive
+    from newsterm.search.store import quick_check
+    from newsterm.walk import walk_posts
+
+    root = resolve_archive(getattr(args, "archive", None))
+    given = getattr(args, "index_dir", None)
+    index_dir = Path(given).expanduser() if given else index_dir_for(root)
+    stats: dict[str, tuple[int, int]] = {}
+    found, _walk_problems = walk_posts(root, stats)
+    problems = quick_check(index_dir, {rel: stats.get(rel, (-1, -1)) for rel in found})
+    if problems is None:
+        return None
+    return len(found) - len(problems), problems
+
+
+def _index_report(
+    verb: str,
+    posts: int,
+    added: int,
+    updated: int,
+    removed: int,
+    renamed: int,
+    problems: list[tuple[str, str]],
+    took: float,
+) -> None:
+    print(
+        f"index {verb}: {posts} posts; {added} added, {updated} updated, "
+        f"{removed} removed, {renamed} renamed, {len(problems)} problems ({took:.1f} s)"
+    )
+    for path, reason in problems[:10]:
+        print(f"  {_clean(path)}: {_clean(reason)}", file=sys.stderr)
+    if len(problems) > 10:
+        more = len(problems) - 10
+        print(f"  … and {more} more (newsterm check lists them all)", file=sys.stderr)

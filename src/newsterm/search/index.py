@@ -49,9 +49,11 @@ from newsterm.search.analysis import (
 from newsterm.search.codec import FORMAT_VERSION, BigramPositions, NewstermCodec
 
 # isort: on
+from newsterm.children import TiedChildren
 from newsterm.errors import IndexBusyError, NewstermError
 from newsterm.input_version import INPUT_VERSION
 from newsterm.postfile import Unreadable, read_post_bytes
+from newsterm.search import store
 from newsterm.search.lazy_imports import import_lean
 from newsterm.search.snippets import make_snippet
 from newsterm.text import strip_controls
@@ -83,10 +85,18 @@ LOCK_WAIT = 2.0
 META_FILE = "newsterm-meta.json"
 MANIFEST_FILE = "newsterm-manifest.json"
 LOCK_NAME = "SYNCLOCK"
-_OURS = ("MAIN_", "_MAIN_", "newsterm-")  # Whoosh's segment, TOC and lock files, and ours
 UNDATED_TS = -(2**62)
 
 Notice = Callable[[str], None]
+
+
+class BuildFailed(Exception):
+    """A build's worker process failed; ``str()`` is what it said (one line)."""
+
+
+def _versions() -> str:
+    """The versions an index is made with, as :data:`store.INDEX_VERSIONS` spells them."""
+    return f"{ANALYZER_VERSION}.{SCHEMA_VERSION}.{FORMAT_VERSION}"
 
 
 class IndexDamagedError(NewstermError):
@@ -356,7 +366,9 @@ class SearchIndex:
         self.root = Path(root)
         self.index_dir = Path(index_dir)
         self.notice = notice
-        self._ix: Any = None
+        self._ix: Any = None  # what searches use: the generation CURRENT names
+        self._wix: Any = None  # what a sync writes: the same, or a new generation being built
+        self.gen_dir = store.current_dir(self.index_dir)
         self._needs_rebuild = False  # damaged or incompatible: wipe and build
         self._searcher: Any = None
         self._lock = threading.RLock()
@@ -367,13 +379,14 @@ class SearchIndex:
     # ---- opening
 
     def _exists(self) -> bool:
-        return (self.index_dir / META_FILE).is_file() or any(self.index_dir.glob("_MAIN_*.toc"))
+        return (self.gen_dir / META_FILE).is_file() or any(self.gen_dir.glob("_MAIN_*.toc"))
 
     def _open(self) -> None:
         """Open the Whoosh index if there is a usable one; otherwise mark it for a rebuild."""
         self._close_searcher()
         self._ix = None
-        if not self.index_dir.is_dir() or not self._exists():
+        self.gen_dir = store.current_dir(self.index_dir)
+        if not self.gen_dir.is_dir() or not self._exists():
             return
         meta = self._read_meta()
         if meta is None:
@@ -397,7 +410,7 @@ class SearchIndex:
         try:
             from whoosh import index as windex
 
-            ix = windex.open_dir(str(self.index_dir))
+            ix = windex.open_dir(str(self.gen_dir))
             searcher = new_searcher(ix)  # reads every segment's tables: a health check
             searcher.doc_count()
         except Exception as err:
@@ -415,13 +428,13 @@ class SearchIndex:
 
     def _read_meta(self) -> dict[str, Any] | None:
         try:
-            meta = json.loads((self.index_dir / META_FILE).read_text(encoding="utf-8"))
+            meta = json.loads((self.gen_dir / META_FILE).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
         return meta if isinstance(meta, dict) else None
 
-    def _write_json(self, name: str, data: dict[str, Any]) -> None:
-        path = self.index_dir / name
+    def _write_json(self, folder: Path, name: str, data: dict[str, Any]) -> None:
+        path = folder / name
         tmp = path.with_name(f".{name}.{os.getpid()}.tmp")
         # json.dumps, not json.dump: dump streams through the pure-Python encoder (0.2 s for
         # the manifest of 20,000 posts, a third of a one-post sync); dumps uses the C one.
@@ -446,8 +459,18 @@ class SearchIndex:
         return (
             self._ix is None
             or self._needs_rebuild
-            or not (self.index_dir / MANIFEST_FILE).is_file()
+            or not (
+                (self.gen_dir / store.MANIFEST_DB).is_file()
+                or (self.gen_dir / MANIFEST_FILE).is_file()
+            )
         )
+
+    def is_gone(self) -> bool:
+        """True when the index this object opened was deleted from under it (searches fail):
+        a sync will build it again."""
+        if self._ix is None:
+            return False
+        return not (self.gen_dir / META_FILE).is_file() and not store.index_present(self.index_dir)
 
     def update_running(self) -> bool:
         """True when another sync holds the writer lock right now (results may be partial)."""
@@ -503,18 +526,25 @@ class SearchIndex:
     # ---- manifest
 
     def _load_manifest(self) -> dict[str, list[Any]] | None:
-        """The manifest's files if it describes the index's current generation, else None."""
+        """The manifest's files if it describes the written index's generation, else None."""
+        ix = self._wix
+        if ix is None:
+            return None
         try:
-            data = json.loads((self.index_dir / MANIFEST_FILE).read_text(encoding="utf-8"))
+            generation = ix.latest_generation()
+        except Exception:
+            return None
+        folder = Path(ix.storage.folder)
+        manifest = store.Manifest(folder)
+        if manifest.exists():
+            if manifest.info().get("generation") != generation:
+                return None
+            return manifest.load()
+        try:  # the JSON manifest of an index made before newsterm-manifest.sqlite3
+            data = json.loads((folder / MANIFEST_FILE).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
         if not isinstance(data, dict) or not isinstance(data.get("files"), dict):
-            return None
-        if self._ix is None:
-            return None
-        try:
-            generation = self._ix.latest_generation()
-        except Exception:
             return None
         if data.get("generation") != generation:
             return None
@@ -523,7 +553,7 @@ class SearchIndex:
 
     def _manifest_from_index(self) -> dict[str, list[Any]]:
         files: dict[str, list[Any]] = {}
-        with self._ix.reader() as reader:
+        with self._wix.reader() as reader:
             for _docnum, stored in reader.iter_docs():
                 info = stored.get("file") or (0, 0, "")
                 files[stored["path"]] = [int(info[0]), int(info[1]), str(info[2]), None]
@@ -533,15 +563,7 @@ class SearchIndex:
 
     def _scan(self, archive: Archive) -> dict[str, tuple[int, int]]:
         """``rel -> (mtime_ns, size)`` of every post file; unreadable ones get ``(-1, -1)``."""
-        root = os.fspath(archive.root)
-        out: dict[str, tuple[int, int]] = {}
-        for rel in archive.iter_paths():
-            try:
-                st = os.stat(os.path.join(root, rel))
-                out[rel] = (st.st_mtime_ns, st.st_size)
-            except OSError:
-                out[rel] = (-1, -1)
-        return out
+        return archive.scan()
 
     @staticmethod
     def _problems(files: dict[str, list[Any]]) -> list[Problem]:
@@ -571,19 +593,16 @@ class SearchIndex:
         archive = archive if archive is not None else self.archive
         scan = None
         if not rebuild and not self.needs_build():
-            files = self._load_manifest()
-            if files is not None:
-                scan = self._scan(archive)
-                if len(scan) == len(files) and all(
-                    (v := files.get(rel)) is not None and v[0] == m and v[1] == s
-                    for rel, (m, s) in scan.items()
-                ):
-                    problems = self._problems(files)
-                    return SyncResult(
-                        unchanged=len(files) - len(problems),
-                        problems=len(problems),
-                        problem_list=problems,
-                    )
+            scan = self._scan(archive)
+            found = store.quick_check(self.index_dir, scan)
+            if found is not None:
+                from newsterm.models import Problem
+
+                return SyncResult(
+                    unchanged=len(scan) - len(found),
+                    problems=len(found),
+                    problem_list=[Problem(p, r) for p, r in found],
+                )
         from whoosh.filedb.filestore import FileStorage
 
         try:
@@ -604,21 +623,26 @@ class SearchIndex:
             raise NewstermError(
                 f"cannot write the search index in {self.index_dir}: {reason}"
             ) from None
+        except BuildFailed as err:
+            raise NewstermError(
+                f"cannot write the search index in {self.index_dir}: {err}"
+            ) from None
 
-    def _create(self) -> None:
-        """Wipe the index folder's Whoosh files and create an empty index."""
+    def _create(self) -> Path:
+        """An empty index in a new generation folder, to be written (``self._wix``).
+
+        With a usable index already there, searches go on using it until :meth:`_switch`;
+        without one (a first build, a repair), the new generation is made current at once,
+        so that a stopped first build keeps the batches it committed.
+        """
         from whoosh import index as windex
 
-        self._close_searcher()
-        keep = {LOCK_NAME, "MAIN_WRITELOCK"}
-        for entry in self.index_dir.iterdir():
-            # Only index files: --index-dir may name a folder that holds other things.
-            if entry.name in keep or entry.is_dir() or not entry.name.startswith(_OURS):
-                continue
-            with contextlib.suppress(OSError):
-                entry.unlink()
-        self._ix = windex.create_in(str(self.index_dir), _schema())
+        keep_current = self._ix is not None and not self._needs_rebuild
+        store.drop_other_generations(self.index_dir)  # what killed builds left behind
+        folder = store.new_generation(self.index_dir)
+        self._wix = windex.create_in(str(folder), _schema())
         self._write_json(
+            folder,
             META_FILE,
             {
                 "analyzer_version": ANALYZER_VERSION,
@@ -627,7 +651,26 @@ class SearchIndex:
                 "input_version": INPUT_VERSION,
             },
         )
-        self._needs_rebuild = False
+        if not keep_current:
+            self._close_searcher()
+            store.switch_to(self.index_dir, folder)
+            store.drop_other_generations(self.index_dir)
+            self.gen_dir = folder
+            self._ix = self._wix
+            self._needs_rebuild = False
+        return folder
+
+    def _switch(self) -> None:
+        """Searches use the generation just written (after its manifest is saved)."""
+        folder = Path(self._wix.storage.folder)
+        if folder != self.gen_dir:
+            store.switch_to(self.index_dir, folder)
+            store.drop_other_generations(self.index_dir)
+            with self._lock:
+                self._close_searcher()
+                self.gen_dir = folder
+                self._ix = self._wix
+                self._needs_rebuild = False
 
     def _sync_locked(
         self,
@@ -638,17 +681,19 @@ class SearchIndex:
     ) -> SyncResult:
         """The sync under the writer lock; ``scan`` is the archive's files as :meth:`_scan`
         just found them (None: scan now)."""
-        from newsterm.archive import PostError, parse_post
-
         result = SyncResult()
         # Someone else may have changed the index while we waited for the lock.
         with self._lock:
             self._open()
+        self._wix = self._ix
+        if self._ix is not None:
+            store.drop_other_generations(self.index_dir)  # what a killed rebuild left behind
+        new_folder: Path | None = None
         if self._ix is None or rebuild:
-            # --rebuild throws the index away (as its help says) and builds it like a first
-            # build: in batches, resumable if killed.
+            # --rebuild builds the index anew, like a first build (in batches), into a new
+            # generation: searches keep the previous one until it is done.
             with self._lock:
-                self._create()
+                new_folder = self._create()
             files: dict[str, list[Any]] = {}
             result.rebuilt = True
         else:
@@ -658,11 +703,54 @@ class SearchIndex:
                     loaded = self._manifest_from_index()
                 except Exception:
                     with self._lock:
-                        self._create()
+                        new_folder = self._create()
                     loaded = {}
                     result.rebuilt = True
             files = loaded
-        full = not files and self.doc_count() == 0
+        try:
+            with TiedChildren() as tied:
+                self._update(archive, progress, rebuild, scan, files, result, tied)
+        except BaseException as err:
+            if new_folder is not None and (
+                new_folder != self.gen_dir or isinstance(err, (OSError, BuildFailed))
+            ):
+                # A build that failed (a full disk) or was stopped leaves no partial files: the
+                # previous index stays in use. (A first build stopped by Ctrl+C is kept: the
+                # next sync goes on from its batches.)
+                self._discard(new_folder)
+            raise
+        self._switch()
+        return result
+
+    def _discard(self, folder: Path) -> None:
+        import shutil
+
+        with self._lock:
+            if folder == self.gen_dir:
+                self._close_searcher()
+                self._ix = None
+                with contextlib.suppress(OSError):
+                    (self.index_dir / store.CURRENT).unlink()
+                self.gen_dir = store.current_dir(self.index_dir)
+            self._wix = self._ix
+        shutil.rmtree(folder, ignore_errors=True)
+
+    def _update(
+        self,
+        archive: Archive,
+        progress: Callable[[int, int], None] | None,
+        rebuild: bool,
+        scan: dict[str, tuple[int, int]] | None,
+        files: dict[str, list[Any]],
+        result: SyncResult,
+        tied: TiedChildren,
+    ) -> None:
+        """Index what changed into ``self._wix`` and save the manifest and catalog rows."""
+        from newsterm.archive import PostError, parse_post
+        from newsterm.catalog import WRITE_BATCH, Catalog
+        from newsterm.models import PostInfo
+
+        full = not files and self._wix.doc_count() == 0
         batch_limit = BATCH_BYTES * self._procs * _pool_mb() // LIMIT_MB
         batch_bytes = 0
 
@@ -683,12 +771,23 @@ class SearchIndex:
         total = len(todo)
         writer = None
         gone_by_rename: set[str] = set()
+        changed: list[str] = []
+        # The reader's list (newsterm.catalog) learns every post parsed here: after
+        # `newsterm index` the reader's first start reads no post.
+        catalog = Catalog.beside(self.index_dir, self.root)
+        listed: list[tuple[str, tuple[int, int], PostInfo | None, str | None]] = []
 
         def get_writer() -> Any:
             nonlocal writer
             if writer is None:
                 writer = self._writer(full, total)
             return writer
+
+        def commit(w: Any, **kwargs: Any) -> None:
+            w.commit(**kwargs)
+            failed = [t.exitcode for t in getattr(w, "tasks", ()) if t.exitcode]
+            if failed:  # Whoosh commits without the segments of a worker that failed
+                raise BuildFailed(tied.reason() or f"a build process failed ({failed[0]})")
 
         try:
             stage = LOOKING
@@ -697,12 +796,14 @@ class SearchIndex:
                     stage = READING
                     _phase(progress, stage)
                 old = files.get(rel)
+                changed.append(rel)
                 try:
                     data, mtime_ns, size = _read_file(archive.root, rel)
                 except Unreadable as err:
                     if old is not None and not old[3]:
                         get_writer().delete_by_term("path", rel)
                     files[rel] = [*scan[rel], "", str(err)]
+                    listed.append((rel, scan[rel], None, str(err)))
                     if progress:
                         progress(n, total)
                     continue
@@ -720,9 +821,14 @@ class SearchIndex:
                     if old is not None and not old[3]:
                         get_writer().delete_by_term("path", rel)
                     files[rel] = [mtime_ns, size, sha1, str(err)]
+                    listed.append((rel, scan[rel], None, str(err)))
                     if progress:
                         progress(n, total)
                     continue
+                listed.append((rel, scan[rel], PostInfo.of(post), None))
+                if len(listed) >= WRITE_BATCH:
+                    catalog.store(listed)
+                    listed = []
                 doc = _doc(post, mtime_ns, size, sha1)
                 w = get_writer()
                 if full:
@@ -750,7 +856,7 @@ class SearchIndex:
                 if full and batch_full:  # (after the count: the post is read)
                     stage = WRITING
                     _phase(progress, stage)
-                    w.commit(merge=False)
+                    commit(w, merge=False)
                     writer = None
                     batch_bytes = 0
             for p in removed:
@@ -764,8 +870,8 @@ class SearchIndex:
                 # Never Whoosh's default merge policy: with the segments of a batched build it
                 # decides to rewrite nearly the whole index in one process.
                 _phase(progress, WRITING)
-                writer.commit(mergetype=merge_small_segments)
-                writer = None
+                w, writer = writer, None
+                commit(w, mergetype=merge_small_segments)
         except BaseException:
             if writer is not None:
                 with contextlib.suppress(Exception):
@@ -782,13 +888,13 @@ class SearchIndex:
                         with contextlib.suppress(Exception):
                             q.cancel_join_thread()
             raise
-        self._save_manifest(files)
+        self._save_manifest(files, None if result.rebuilt else changed, removed)
+        catalog.store(listed, removed, complete=True if full else None)
         problems = self._problems(files)
         result.problems = len(problems)
         result.problem_list = problems
         result.unchanged = len(files) - len(problems) - result.added - result.updated
         result.unchanged -= result.renamed
-        return result
 
     def _writer(self, full: bool, total: int) -> Any:
         from whoosh.writing import LockError
@@ -803,7 +909,7 @@ class SearchIndex:
 
                 blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
                 try:
-                    return self._ix.writer(
+                    return self._wix.writer(
                         procs=self._procs,
                         multisegment=True,
                         limitmb=_pool_mb(),
@@ -812,20 +918,32 @@ class SearchIndex:
                     )
                 finally:
                     signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
-            return self._ix.writer(
+            return self._wix.writer(
                 limitmb=_pool_mb(), timeout=LOCK_WAIT, delay=0.05, codec=codec, compound=False
             )
         except LockError:
             raise IndexBusyError("an index update is already running; try again later") from None
 
-    def _save_manifest(self, files: dict[str, list[Any]]) -> None:
-        generation = self._ix.latest_generation()
-        self._write_json(MANIFEST_FILE, {"version": 1, "generation": generation, "files": files})
+    def _save_manifest(
+        self, files: dict[str, list[Any]], changed: list[str] | None, removed: list[str]
+    ) -> None:
+        folder = Path(self._wix.storage.folder)
+        store.Manifest(folder).save(
+            files,
+            self._wix.latest_generation(),
+            _versions(),
+            changed=changed,
+            removed=removed,
+        )
+        with contextlib.suppress(OSError):  # the JSON manifest of an older newsterm
+            (folder / MANIFEST_FILE).unlink()
 
     # ---- searching
 
     def _get_searcher(self) -> Any:
         """The current searcher, reopened (never refreshed) when the index has changed."""
+        if self._ix is not None and store.current_dir(self.index_dir) != self.gen_dir:
+            self._open()  # another process switched to a new generation
         if self._ix is None:
             if self._needs_rebuild:
                 return None

@@ -92,6 +92,11 @@ SEARCH_OPTIONS: tuple[Option, ...] = (
     ),
     Option("--json", default=False, help="the same as --format json", served=True),
     Option(
+        "--no-build",
+        default=False,
+        help="never build or repair the index; without one, exit 2 (the SSH server's searches)",
+    ),
+    Option(
         "--color",
         choices=COLORS,
         default="auto",

@@ -36,7 +36,8 @@ class SearchRequest:
 
         ``terminal``: the client asked for a pty (``ssh -t``), so the output is styled unless
         the request says ``--color never`` (the search itself writes into a pipe)."""
-        out = ["search", "--archive", archive, "--index-dir", index_dir]
+        # --no-build: the server is the index's only writer; a search never builds it.
+        out = ["search", "--archive", archive, "--index-dir", index_dir, "--no-build"]
         for o in SERVED:
             value = getattr(self, o.dest)
             if o.dest == "color":

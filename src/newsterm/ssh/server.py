@@ -25,6 +25,7 @@ import asyncssh
 
 from newsterm.errors import NewstermError
 from newsterm.paths import index_dir_for, resolve_archive
+from newsterm.search.store import index_present
 from newsterm.ssh.env import build_child_env
 from newsterm.ssh.hostkey import fingerprint, load_or_create_host_key
 from newsterm.ssh.indexer import IndexKeeper
@@ -41,6 +42,7 @@ from newsterm.ssh.session import ConnState, ServedSession
 from newsterm.ssh.warm import WarmPool
 
 SHUTDOWN_GRACE = 3.0
+INDEX_CHECK_EVERY = 10.0  # seconds between looks for an index deleted under the server
 
 
 class ServeError(NewstermError):
@@ -395,9 +397,13 @@ async def _serve(args: argparse.Namespace, app: ServerApp, host_key: asyncssh.SS
     try:
         while not stop.is_set():
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=60)
+                await asyncio.wait_for(stop.wait(), timeout=INDEX_CHECK_EVERY)
             app.limiter.prune()
             app.refill_warm()  # reaps a spare that died and starts another
+            if app.index_ready.is_set() and not index_present(app.index_dir):
+                # Deleted under the server (a cleaned cache): the only writer rebuilds it.
+                log_event("index", status="missing")
+                app.indexer.request()
     finally:
         stop.set()
         await _shutdown(app, server)

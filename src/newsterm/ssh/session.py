@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 import asyncssh
 
+from newsterm.search.store import BEING_BUILT, index_present
 from newsterm.ssh.commands import CommandRefused, parse_exec
 from newsterm.ssh.env import build_child_env
 from newsterm.ssh.limits import child_preexec, clamp_size
@@ -460,6 +461,13 @@ class ServedSession(asyncssh.SSHServerSession):
         except TimeoutError:
             c.end_reason = "index-not-ready"
             self._exit(1, "newsterm: the search index is still being built; try again soon")
+            return
+        if not index_present(app.index_dir):
+            # The server is the index's only writer: it rebuilds a missing index itself, and a
+            # search never does (its child runs with --no-build).
+            app.indexer.request()
+            c.end_reason = "index-missing"
+            self._exit(2, f"newsterm: {BEING_BUILT}")
             return
         argv = [sys.executable, "-I", "-m", "newsterm", *tail]
         env = build_child_env(None, {})

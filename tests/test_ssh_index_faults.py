@@ -1,0 +1,35 @@
+"""The served index: `ssh host search` never writes it; the server rebuilds a missing one."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from test_ssh_server import Client, keygen, make_archive, start_server, wait_for
+
+pytestmark = pytest.mark.skipif(shutil.which("ssh") is None, reason="needs the ssh client")
+
+
+def test_a_search_never_builds_the_index_and_the_server_rebuilds_a_missing_one(
+    tmp_path: Path,
+) -> None:
+    archive = make_archive(tmp_path / "archive")
+    key = keygen(tmp_path / "key")
+    server = start_server(tmp_path / "home", archive)
+    client = Client(server, key, tmp_path / "known_hosts")
+    indexes = tmp_path / "home" / "xdg_cache_home" / "newsterm" / "indexes"
+    try:
+        wait_for(lambda: client.ssh("127.0.0.1", "search", "quokkas").returncode == 0, 60)
+        (index_dir,) = list(indexes.iterdir())
+        shutil.rmtree(index_dir)  # a cleaned cache, under the running server
+        res = client.ssh("127.0.0.1", "search", "quokkas")
+        assert res.returncode == 2, (res.stdout, res.stderr)
+        assert res.stderr.strip() == "newsterm: index is being built, try again shortly"
+        # The server (the only writer) builds it again, and searches answer.
+        wait_for(lambda: client.ssh("127.0.0.1", "search", "quokkas").returncode == 0, 60)
+        assert "Beta ssh post" in client.ssh("127.0.0.1", "search", "quokkas").stdout
+        assert any(e.get("status") == "synced" for e in server.events("index"))
+    finally:
+        assert server.stop() == 0, server.log_path.read_text()
