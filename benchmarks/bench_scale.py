@@ -306,8 +306,13 @@ def main() -> int:
         help="worktree (the checkout as it is), head, or a commit to measure (a baseline)",
     )
     parser.add_argument("--out", default="bench_scale.json")
+    parser.add_argument(
+        "--cache",
+        default="cache",
+        help="user cache folder under benchmarks/data/work (a baseline keeps its own index)",
+    )
     args = parser.parse_args()
-    c.set_env("XDG_CACHE_HOME", str(c.DATA / "work" / "cache"))
+    c.set_env("XDG_CACHE_HOME", str(c.DATA / "work" / args.cache))
     source = c.use_source(args.src)
     floor = _floor()
     results = [measure_size(n, args) for n in args.posts]

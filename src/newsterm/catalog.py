@@ -336,10 +336,7 @@ def _infos(rows: list[tuple]) -> list[PostInfo]:
         c = terms.get(cats)
         if c is None:
             c = terms[cats] = tuple(cats.split(_SEP))
-        t = terms.get(tags)
-        if t is None:
-            t = terms[tags] = tuple(tags.split(_SEP))
-        append(PostInfo(path, title, date, c, t, size, digest, length))
+        append(PostInfo(path, title, date, c, tags, size, digest, length))
     return out
 
 

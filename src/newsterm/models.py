@@ -115,8 +115,11 @@ class Section:
             yield from child.walk()
 
 
+_TAG_SEP = "\x1f"  # control characters never survive parsing
+
+
 class PostInfo:
-    """What the post list needs of a post, without its text: about 300 bytes a post.
+    """What the post list needs of a post, without its text: ~540 bytes a post (100k measured).
 
     The reader's list holds one of these per post (read from the catalog, see
     :mod:`newsterm.catalog`) and reads the whole :class:`Post` (body, outline) only when a post
@@ -124,7 +127,7 @@ class PostInfo:
     list, facets and the title filter take either.
     """
 
-    __slots__ = ("categories", "date", "digest", "length", "path", "size", "tags", "title")
+    __slots__ = ("_digest", "_tags", "categories", "date", "length", "path", "size", "title")
 
     def __init__(
         self,
@@ -132,7 +135,7 @@ class PostInfo:
         title: str,
         date: datetime | None,
         categories: tuple[str, ...],
-        tags: tuple[str, ...],
+        tags: tuple[str, ...] | str,
         size: int = 0,
         digest: str | None = None,
         length: int = -1,
@@ -141,16 +144,27 @@ class PostInfo:
         self.title = title
         self.date = date
         self.categories = categories
-        self.tags = tags
+        # Tags are mostly the post's own words (not shared between posts): kept as one string
+        # (a tuple of strings costs ~250 bytes a post), split when asked for.
+        self._tags = tags if isinstance(tags, str) else _TAG_SEP.join(tags)
         self.size = size
-        self.digest = digest
-        """The body's content key with ``length`` (:func:`newsterm.state.body_digest`): a moved
-        post keeps its reading marks without its body being held or read again."""
+        # The body's content key with ``length`` (:func:`newsterm.state.body_digest`): a moved
+        # post keeps its reading marks without its body being held or read again. 20 bytes,
+        # not 40 hex characters.
+        self._digest = bytes.fromhex(digest) if digest else None
         self.length = length
 
     @property
+    def tags(self) -> tuple[str, ...]:
+        return tuple(self._tags.split(_TAG_SEP)) if self._tags else ()
+
+    @property
+    def digest(self) -> str | None:
+        return self._digest.hex() if self._digest is not None else None
+
+    @property
     def content_key(self) -> tuple[str, int] | None:
-        return (self.digest, self.length) if self.digest is not None else None
+        return (self._digest.hex(), self.length) if self._digest is not None else None
 
     @classmethod
     def of(cls, post: Post) -> PostInfo:
