@@ -19,6 +19,7 @@ from whoosh.filedb.filestore import FileStorage
 import newsterm.cli_search as cli_search
 import newsterm.search.index as index_mod
 from newsterm.cli import main
+from newsterm.search import store
 
 ANSI = "\x1b["
 
@@ -43,7 +44,7 @@ def test_search_builds_the_index_first_then_prints_plain_text(env, capsys):
     assert "2024-07-30-kdrama-global-streaming.md" in out
     assert "2024-07-30 · 문화, 뉴스 · 2024-07-30-kdrama-global-streaming.md" in out
     assert err == ""  # no progress bar when stderr is not a terminal
-    assert (env[1] / index_mod.MANIFEST_FILE).is_file()
+    assert store.index_present(env[1])  # meta and manifest in the current generation
 
 
 def test_search_builds_with_the_garbage_collector_on_and_leaves_it_as_it_was(
@@ -154,7 +155,7 @@ def test_index_busy_is_a_one_line_error(env, capsys, monkeypatch):
 
 def test_damaged_index_is_rebuilt_by_search_with_a_notice(env, capsys):
     assert run(env, "index") == 0
-    for toc in env[1].glob("_MAIN_*.toc"):
+    for toc in store.current_dir(env[1]).glob("_MAIN_*.toc"):
         toc.write_bytes(b"garbage")
     capsys.readouterr()
     assert run(env, "search", "넷플릭스") == 0

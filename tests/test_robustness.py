@@ -649,7 +649,7 @@ def _interrupt_build(tmp_path: Path, root: Path, argv: list[str], whole_group: b
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     deadline = time.monotonic() + 60
-    while not any(ixdir.glob("*.toc")) and time.monotonic() < deadline:
+    while not any(ixdir.rglob("*.toc")) and time.monotonic() < deadline:
         time.sleep(0.02)
     time.sleep(0.3)  # well into the build
     if whole_group:
