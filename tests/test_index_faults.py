@@ -211,3 +211,16 @@ def test_a_sync_writes_the_readers_catalog(tmp_path: Path) -> None:
     listing = Catalog.beside(ixdir, arch).load()
     assert listing is not None and listing.complete
     assert sorted(p.path for p in listing.posts) == [f"p{n:04d}.md" for n in range(12)]
+
+
+def test_an_index_written_before_the_search_package_still_opens() -> None:
+    """Whoosh pickles the schema with its classes' module names; indexes written when they
+    were newsterm.codec and newsterm.analysis must open, not be rebuilt as damaged."""
+    import pickle
+
+    from newsterm.search.codec import BigramPositions
+
+    old = pickle.dumps(BigramPositions(field_boost=2.0), protocol=0)
+    old = old.replace(b"newsterm.search.codec", b"newsterm.codec")
+    assert b"newsterm.codec" in old
+    assert isinstance(pickle.loads(old), BigramPositions)

@@ -60,6 +60,13 @@ from newsterm.text import strip_controls
 
 import_whoosh_query()  # before anything imports it the slow way (whoosh.searching)
 
+# Whoosh keeps the schema pickled in the index's table of contents, naming the analyzer's and
+# the posting format's classes by module: an index written before those modules moved into
+# newsterm.search names newsterm.analysis and newsterm.codec. Without these two names such an
+# index would not open ("damaged") and be rebuilt: 15 minutes at 100,000 posts.
+sys.modules.setdefault("newsterm.analysis", sys.modules["newsterm.search.analysis"])
+sys.modules.setdefault("newsterm.codec", sys.modules["newsterm.search.codec"])
+
 TYPE_CHECKING = False  # typing itself is not imported: a one-shot search does not need it
 if TYPE_CHECKING:  # the archive module (and its YAML parser) is loaded only when needed
     from typing import Any
