@@ -144,18 +144,23 @@ def _row(rel: str, stat: FileStat, post: PostInfo | None, problem: str | None) -
 class Catalog:
     """The catalog file of one archive (``root``), at ``path``."""
 
-    def __init__(self, path: str | os.PathLike[str], root: str | os.PathLike[str]) -> None:
+    def __init__(
+        self, path: str | os.PathLike[str], root: str | os.PathLike[str], writable: bool = True
+    ) -> None:
         self.path = Path(path)
         self.root = os.path.abspath(os.fspath(root))
+        self.writable = writable  # a served reader only reads: the server keeps the catalog
         # newsterm never writes into the archive: a catalog that would be inside it is not kept.
         real_root = os.path.realpath(self.root)
         real = os.path.realpath(self.path)
         self.usable = not (real == real_root or real.startswith(real_root.rstrip(os.sep) + os.sep))
 
     @classmethod
-    def beside(cls, index_dir: str | os.PathLike[str], root: str | os.PathLike[str]) -> Catalog:
+    def beside(
+        cls, index_dir: str | os.PathLike[str], root: str | os.PathLike[str], writable: bool = True
+    ) -> Catalog:
         """The catalog kept in an archive's index folder."""
-        return cls(Path(index_dir) / CATALOG_FILE, root)
+        return cls(Path(index_dir) / CATALOG_FILE, root, writable)
 
     # ---- connections
 
@@ -290,6 +295,8 @@ class Catalog:
 
         Returns False when it could not be written (the catalog is a cache: never fatal).
         """
+        if not self.writable:
+            return False
         rows = [_row(*entry) for entry in entries]
         gone = [(p,) for p in removed]
         try:

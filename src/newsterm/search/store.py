@@ -29,13 +29,14 @@ This module imports neither Whoosh nor the YAML parser.
 from __future__ import annotations
 
 import contextlib
-import marshal
 import os
 import re
-import shutil
-import sqlite3
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+
+TYPE_CHECKING = False  # a one-shot search imports this module: sqlite3 only when it is used
+if TYPE_CHECKING:
+    import sqlite3
 
 __all__ = [
     "BEING_BUILT",
@@ -127,6 +128,8 @@ def switch_to(index_dir: Path, folder: Path) -> None:
 def drop_other_generations(index_dir: Path) -> None:
     """Remove every generation but the current one, and the files of an index made before
     generations (the caller holds the writer lock). Open readers keep the files they opened."""
+    import shutil
+
     keep = current_dir(index_dir)
     for folder in _generations(index_dir):
         if folder != keep:
@@ -172,6 +175,7 @@ Entry = list  # [mtime_ns, size, sha1, problem or None]
 
 def scan_digest(files: Mapping[str, tuple[int, int] | list]) -> str:
     """A digest of every file's ``(path, mtime_ns, size)``, in path order."""
+    import marshal
     from hashlib import blake2b
 
     items = [(path, v[0], v[1]) for path, v in sorted(files.items())]
@@ -189,11 +193,15 @@ class Manifest:
         return self.path.is_file()
 
     def _connect(self, path: Path | None = None) -> sqlite3.Connection:
+        import sqlite3
+
         con = sqlite3.connect(path or self.path, timeout=5.0, isolation_level=None)
         con.execute("PRAGMA busy_timeout = 5000")
         return con
 
     def _read(self, sql: str) -> list[tuple] | None:
+        import sqlite3
+
         if not self.exists():
             return None
         try:
