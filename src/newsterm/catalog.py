@@ -28,6 +28,7 @@ import sqlite3
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from newsterm.input_version import INPUT_VERSION
 from newsterm.models import Post, PostInfo, Problem
 from newsterm.walk import FileStat
 
@@ -44,7 +45,9 @@ __all__ = [
 
 CATALOG_FILE = "catalog.sqlite3"
 CATALOG_VERSION = 3
-"""Rows written by another version (another parser, other columns) are thrown away."""
+"""Rows written by another version (other columns) are thrown away; so are rows made with other
+rules for reading posts (:data:`newsterm.input_version.INPUT_VERSION`)."""
+_MADE_BY = str(INPUT_VERSION)
 WRITE_BATCH = 2000
 """Parsed posts written to the catalog in one transaction."""
 FIRST_CHUNK = 120
@@ -176,10 +179,11 @@ class Catalog:
             con.execute(f"PRAGMA busy_timeout = {BUSY_MS}")
             version = con.execute("PRAGMA user_version").fetchone()[0]
             root = None
+            made_by = None
             if version == CATALOG_VERSION:
-                found = con.execute("SELECT value FROM info WHERE key = 'root'").fetchone()
-                root = found[0] if found else None
-            if version == CATALOG_VERSION and root == self.root:
+                info = dict(con.execute("SELECT key, value FROM info").fetchall())
+                root, made_by = info.get("root"), info.get("input_version")
+            if version == CATALOG_VERSION and root == self.root and made_by == _MADE_BY:
                 return con
             if not create:
                 con.close()
@@ -199,6 +203,7 @@ class Catalog:
         con.execute("DROP TABLE IF EXISTS info")
         con.executescript(_SCHEMA)
         con.execute("INSERT OR REPLACE INTO info VALUES ('root', ?)", (self.root,))
+        con.execute("INSERT OR REPLACE INTO info VALUES ('input_version', ?)", (_MADE_BY,))
         con.execute(f"PRAGMA user_version = {CATALOG_VERSION}")
 
     def _connect_fresh(self) -> sqlite3.Connection | None:
@@ -421,7 +426,7 @@ def _path_date_key(rel: str) -> tuple[int, float, str]:
     """Newest date in the file's path first (``2025-08-18-slug.md``, ``2025/08/18/``)."""
     from newsterm.archive import _date_from_path
 
-    date = _date_from_path(rel)
-    if date is None:
+    dated = _date_from_path(rel)  # (datetime, kind) or None
+    if dated is None:
         return (1, 0.0, rel)
-    return (0, -date.timestamp(), rel)
+    return (0, -dated[0].timestamp(), rel)

@@ -103,7 +103,7 @@ class BuildFailed(Exception):
 
 def _versions() -> str:
     """The versions an index is made with, as :data:`store.INDEX_VERSIONS` spells them."""
-    return f"{ANALYZER_VERSION}.{SCHEMA_VERSION}.{FORMAT_VERSION}"
+    return f"{ANALYZER_VERSION}.{SCHEMA_VERSION}.{FORMAT_VERSION}.{INPUT_VERSION}"
 
 
 class IndexDamagedError(NewstermError):

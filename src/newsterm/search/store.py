@@ -34,6 +34,8 @@ import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from newsterm.input_version import INPUT_VERSION
+
 TYPE_CHECKING = False  # a one-shot search imports this module: sqlite3 only when it is used
 if TYPE_CHECKING:
     import sqlite3
@@ -54,9 +56,10 @@ __all__ = [
     "toc_generation",
 ]
 
-INDEX_VERSIONS = "1.1.2"
-"""``ANALYZER_VERSION.SCHEMA_VERSION.FORMAT_VERSION`` of the code (analysis, index, codec; a test
-keeps them equal): a manifest written by other versions is not trusted by :func:`quick_check`."""
+INDEX_VERSIONS = f"1.1.2.{INPUT_VERSION}"
+"""``ANALYZER_VERSION.SCHEMA_VERSION.FORMAT_VERSION.INPUT_VERSION`` of the code (analysis, index,
+codec, input_version; a test keeps them equal): a manifest written by other versions is not
+trusted by :func:`quick_check`."""
 CURRENT = "CURRENT"
 BEING_BUILT = "index is being built, try again shortly"
 """What a search that may not build the index says without one (the SSH server's searches)."""
