@@ -24,7 +24,7 @@ def anyio_backend() -> str:
 
 
 def _status(app) -> str:
-    rendered = app.query_one("#status").render()
+    rendered = app.main.query_one("#status").render()
     return getattr(rendered, "plain", None) or str(rendered)
 
 
@@ -66,7 +66,7 @@ async def test_the_list_holds_no_bodies_and_an_opened_post_is_read_whole(
     app = make_app(bundled_archive_copy, restore=False)
     async with app.run_test(size=(120, 30)) as pilot:
         await wait_for(pilot, lambda: app.loaded)
-        assert app.posts and all(isinstance(p, PostInfo) for p in app.posts)
+        assert app.main.posts and all(isinstance(p, PostInfo) for p in app.main.posts)
         await open_seed(app, pilot)
         assert app.current is not None and app.current.path == SEED
         seed_text = (bundled_archive_copy / SEED).read_text(encoding="utf-8")
@@ -109,6 +109,6 @@ async def test_a_read_post_moved_while_the_reader_was_closed_keeps_its_mark(
     app = make_app(root, restore=False, state=state)
     async with app.run_test(size=(120, 30)) as pilot:
         await wait_for(pilot, lambda: app.loaded)
-        assert all(isinstance(p, PostInfo) for p in app.posts)  # no bodies were held for it
+        assert all(isinstance(p, PostInfo) for p in app.main.posts)  # no bodies were held for it
         assert state.is_read("moved/renamed.md")
     state.close()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-import newsterm.tui.app as app_module
+import newsterm.tui.screens.main as app_module
 from tui_helpers import make_app, wait_for
 
 pytestmark = pytest.mark.anyio
@@ -26,17 +26,17 @@ async def test_an_index_deleted_under_the_reader_is_said_and_rebuilt(
     app = make_app(bundled_archive_copy, sync_index=True, index_dir=ixdir, restore=False)
     states: list[str] = []
     async with app.run_test(size=(120, 30)) as pilot:
-        await wait_for(pilot, lambda: app.index_state == "up to date", timeout=60)
+        await wait_for(pilot, lambda: app.main.index_state == "up to date", timeout=60)
         assert app.index.search("넷플릭스").hits
-        original = app._set_index_state
+        original = app.main._set_index_state
 
         def record(text: str) -> None:
             states.append(text)
             original(text)
 
-        app._set_index_state = record
+        app.main._set_index_state = record
         shutil.rmtree(ixdir)
         await wait_for(pilot, lambda: "index deleted; rebuilding" in states, timeout=10)
-        await wait_for(pilot, lambda: app.index_state == "up to date", timeout=60)
+        await wait_for(pilot, lambda: app.main.index_state == "up to date", timeout=60)
         assert app.index_ready and app.index.search("넷플릭스").hits
         assert (ixdir / "CURRENT").is_file()

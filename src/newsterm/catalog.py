@@ -372,7 +372,7 @@ def refresh(
     ``on_progress(done, total)`` every ``progress_every`` files. When ``cancelled()`` turns true
     the parsing stops; what was parsed is kept in the catalog for the next start.
     """
-    from newsterm.archive import PostError
+    from newsterm.archive import PostError, path_date_key
 
     scan = scan_files(archive)
     known = catalog.stats()
@@ -393,7 +393,7 @@ def refresh(
         if fresh is not None:
             posts = {p.path: p for p in fresh.posts if p.path not in drop}
             bad = {p.path: p for p in fresh.problems if p.path not in drop}
-    todo.sort(key=_path_date_key)
+    todo.sort(key=path_date_key)
     batch: list[tuple[str, FileStat, PostInfo | None, str | None]] = []
     total = len(todo)
     stopped = False
@@ -420,13 +420,3 @@ def refresh(
     ordered = sorted(posts.values(), key=info_sort_key)
     problems = sorted([*bad.values(), *walk_problems], key=lambda p: p.path)
     return Listing(ordered, problems, complete=not stopped), True
-
-
-def _path_date_key(rel: str) -> tuple[int, float, str]:
-    """Newest date in the file's path first (``2025-08-18-slug.md``, ``2025/08/18/``)."""
-    from newsterm.archive import _date_from_path
-
-    dated = _date_from_path(rel)  # (datetime, kind) or None
-    if dated is None:
-        return (1, 0.0, rel)
-    return (0, -dated[0].timestamp(), rel)

@@ -63,6 +63,7 @@ SEARCH_LIMIT = 30  # a screen shows about a dozen; fewer snippets keep typing sn
 NARROW = 100  # below this many columns, one pane at a time
 FIRST_CHUNK = 120  # posts shown before the rest of a big archive is read (2 screens at 60 rows)
 INDEX_RETRY = 5.0  # seconds before syncing again when another process holds the index
+INDEX_CHECK_EVERY = 10.0  # seconds between looks for an index deleted under the reader
 
 
 def _fmt(n: int) -> str:
@@ -100,6 +101,8 @@ class MainScreen(Screen[None]):
         self.by_path: dict[str, Post] = {}
         self._matchers: dict[str, TitleMatcher] = {}
         self.loaded = False
+        self._listed = False  # the whole list is shown (from the catalog), files being checked
+        self._index_presence: Timer | None = None
         self.archive: Any = None
         # list view
         self.view = "all"  # all | bookmarks | related
@@ -241,27 +244,59 @@ class MainScreen(Screen[None]):
     # -- loading ----------------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="load")
     def load_archive(self) -> None:
-        """Read every post with the core's loader, showing the newest screenful at once."""
+        """Show the list from the catalog at once, then check it against the files.
+
+        The catalog (:mod:`newsterm.catalog`, beside the index) gives every post's title, date
+        and terms in one read; the check (a stat walk) parses only the files that changed. With
+        no catalog yet, the newest ``FIRST_CHUNK`` posts are shown while the rest are parsed.
+        """
         from newsterm.archive import Archive
+        from newsterm.catalog import Catalog, refresh
 
         worker = get_current_worker()
         try:
             archive = Archive(self.root)
-            posts, problems = archive.load_all(
-                first=FIRST_CHUNK,
-                on_first=lambda first, done, total: self._from_thread(
-                    self._loaded_first, archive, first, done, total
+            # Served, the server keeps the catalog (its index syncs write it): readers only read.
+            catalog = Catalog.beside(self.index_dir, self.root, writable=not self.served)
+            top = catalog.load(limit=FIRST_CHUNK)
+            if top is not None and top.complete and len(top.posts) == FIRST_CHUNK:
+                # A screenful first: the whole list of a big archive takes a moment longer.
+                total = catalog.count()
+                self._from_thread(self._loaded_first, archive, top.posts, FIRST_CHUNK, total)
+            listing = catalog.load()
+            if listing is not None and (listing.posts or listing.problems):
+                self._from_thread(self._listed_from_catalog, archive, listing)
+            listing, _changed = refresh(
+                archive,
+                catalog,
+                listing,
+                cancelled=lambda: worker.is_cancelled,
+                on_first=lambda part, done, total: self._from_thread(
+                    self._loaded_first, archive, part.posts, done, total
                 ),
                 on_progress=lambda done, total: self._from_thread(
                     self._loading_progress, done, total
                 ),
-                cancelled=lambda: worker.is_cancelled,
+                first=FIRST_CHUNK,
             )
         except Exception as err:  # the reader stays up and says why, never a traceback
             self._from_thread(self._load_failed, f"{type(err).__name__}: {err}")
             return
         if not worker.is_cancelled:
-            self._from_thread(self._loaded, archive, posts, problems)
+            self._from_thread(self._loaded, archive, listing.posts, listing.problems)
+
+    def _listed_from_catalog(self, archive: Any, listing: Any) -> None:
+        """Every post as the catalog knows it, while the files are checked for changes."""
+        self.archive = archive
+        self._set_posts(listing.posts, listing.problems)
+        self._listed = listing.complete
+        self._partial = "" if listing.complete else "reading…"
+        self._rebuild_list()
+        if self.restore_enabled and self.current is None:
+            self._restore()
+        if listing.complete:
+            # The index does not need the list: its check starts now, beside the files' check.
+            self._start_live()
 
     def _loaded_first(self, archive: Any, posts: list[Post], done: int, total: int) -> None:
         """The newest posts, while the rest are still being read."""
@@ -295,14 +330,17 @@ class MainScreen(Screen[None]):
         # first row stays there.
         moved = self.post_list.cursor > 0 or self.current is not None
         keep = entry.path if entry is not None and moved else None
-        self._set_posts(posts, problems)
-        if self.current is not None and self.current.path in self.by_path:
-            self.current = self.by_path[self.current.path]
+        unchanged = posts is self.posts and problems == self.problems
+        if not unchanged:
+            self._set_posts(posts, problems)
         # Marks follow moved posts; a missing post keeps its marks (see newsterm.state).
         self.reading.reconcile(self.by_path, [p.path for p in problems])
         self.loaded = True
         self.post_list.empty_text = "No posts match" if posts else "This archive has no posts"
-        self._rebuild_list(keep_path=keep)
+        if unchanged:
+            self._update_status()
+        else:
+            self._rebuild_list(keep_path=keep)
         if self.restore_enabled and not restored:
             self._restore()
         self._start_live()
@@ -360,7 +398,7 @@ class MainScreen(Screen[None]):
         parts = [f"[b]newsterm[/b]  {escape_markup(self.root.name)}"]
         if self._partial:
             parts.append(f"{_fmt(len(self.posts))} posts so far ({self._partial})")
-        elif self.loaded:
+        elif self.loaded or self._listed:
             parts.append(f"{_fmt(len(self.posts))} posts")
             if self.problems:
                 parts.append(f"[$warning]{_fmt(len(self.problems))} unreadable[/]")
@@ -400,12 +438,27 @@ class MainScreen(Screen[None]):
         focus: bool = True,
         hit_index: int | None = None,
     ) -> None:
-        post = self.by_path.get(path)
-        if post is None:
+        if path not in self.by_path:
             self.notify(f"{path} is no longer in the archive", severity="warning", markup=False)
+            return
+        post = self._read_whole_post(path)
+        if post is None:
             return
         with self.app.batch_update():  # one repaint for list marks, header, outline and article
             self._open_post(post, scroll_line, record, focus, hit_index)
+
+    def _read_whole_post(self, path: str) -> Post | None:
+        """The post with its body, read now: the list holds only its title, date and terms."""
+        from newsterm.archive import Archive, PostError
+
+        try:
+            archive = self.archive if self.archive is not None else Archive(self.root)
+            return archive.read(path)
+        except (PostError, OSError) as err:
+            self.notify(
+                f"{path}: {err}", title="Cannot read the post", severity="error", markup=False
+            )
+            return None
 
     def _open_post(
         self,
@@ -1135,6 +1188,10 @@ class MainScreen(Screen[None]):
             self._from_thread(self._search_failed, query, f"⚠ {err}")
             return
         except Exception as err:  # a broken index must not crash the reader
+            if self._index_is_gone():
+                self._from_thread(self._index_gone)
+                self._from_thread(self._search_failed, query, "⚠ the index is being rebuilt")
+                return
             self._from_thread(self._search_failed, query, f"⚠ search failed: {err}")
             return
         elapsed = (time.perf_counter() - started) * 1000
@@ -1268,6 +1325,9 @@ class MainScreen(Screen[None]):
         if built and not self.index_ready:
             # An index from an earlier run answers at once; the sync only brings it up to date.
             self._from_thread(self._index_usable)
+        if built and not changed:
+            # Looking for changes writes nothing: it is a check, never "indexing".
+            self._from_thread(self._set_index_state, "checking for changes…")
         last = [0.0]
 
         def progress(done: int, total: int) -> None:
@@ -1278,7 +1338,8 @@ class MainScreen(Screen[None]):
                     noun = "post" if changed == 1 else "posts"
                     label = f"{_fmt(changed)} {noun} changed, updating"
                 elif built:
-                    label = f"checking {_fmt(done)}/{_fmt(total)}"
+                    # Files that changed since the last sync are being re-indexed.
+                    label = f"updating the index {_fmt(done)}/{_fmt(total)}"
                 else:
                     label = f"indexing {_fmt(done)}/{_fmt(total)}"
                 self._from_thread(self._set_index_state, label)
@@ -1341,6 +1402,29 @@ class MainScreen(Screen[None]):
         self._set_index_state("up to date")
         if self.query_one("#left-switch", ContentSwitcher).current == "search":
             self._schedule_search(0)
+        if self._index_presence is None:
+            self._index_presence = self.set_interval(INDEX_CHECK_EVERY, self._check_index_present)
+
+    def _index_is_gone(self) -> bool:
+        try:
+            return bool(self.index is not None and self.index.is_gone())
+        except Exception:
+            return False
+
+    def _check_index_present(self) -> None:
+        if self.index_ready and self._index_is_gone():
+            self._index_gone()
+
+    def _index_gone(self) -> None:
+        """The index was deleted under the reader: say so and build it again (the server does
+        that itself for served readers)."""
+        if not self.index_ready:
+            return  # already rebuilding
+        self.index_ready = False
+        self.index = None  # opened afresh by the sync
+        self.notify("The search index was deleted; rebuilding it", title="Search index")
+        self._set_index_state("index deleted; rebuilding")
+        self.sync_index()
 
     # -- live archive ------------------------------------------------------------------------
     def _start_live(self, sync_now: bool = False) -> None:
@@ -1387,10 +1471,11 @@ class MainScreen(Screen[None]):
             self.view_paths = self.reading.bookmarks(self.by_path)
         self._rebuild_list(keep_path=keep)
         if self.current is not None:
-            updated = self.by_path.get(self.current.path)
-            if updated is None:
+            path = self.current.path
+            updated = self._read_whole_post(path) if path in self.by_path and path in rels else None
+            if path not in self.by_path:
                 self._show_header(note="(this post was removed from the archive)")
-            elif updated != self.current:
+            elif updated is not None and updated != self.current:
                 self.current = updated
                 from newsterm.bounds import capped_sections, shown_body
                 from newsterm.outline import extract_outline
