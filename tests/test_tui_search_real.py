@@ -115,11 +115,12 @@ async def test_an_index_made_with_other_rules_is_rebuilt_with_a_notice(
     """The index's notices come from the sync thread; they reach the screen as a toast."""
     import json
 
+    from newsterm.search import store
     from newsterm.search.index import META_FILE, open_index
 
     index_dir = tmp_path / "idx"
     open_index(bundled_archive_copy, index_dir).sync()
-    meta_file = index_dir / META_FILE
+    meta_file = store.current_dir(index_dir) / META_FILE
     meta = json.loads(meta_file.read_text("utf-8"))
     meta["input_version"] = -1
     meta_file.write_text(json.dumps(meta), "utf-8")

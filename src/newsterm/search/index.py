@@ -499,15 +499,21 @@ class SearchIndex:
         date (0: none), or None when that cannot be told cheaply (no manifest yet, or more
         than :data:`FOLDER_CHECK_LIMIT` folders). See :func:`folders_changed_since`."""
         try:
-            since = (self.index_dir / MANIFEST_FILE).stat().st_mtime_ns
+            since = self._manifest_path().stat().st_mtime_ns
         except OSError:
             return None
         return folders_changed_since(self.root, since)
 
+    def _manifest_path(self) -> Path:
+        """The current generation's manifest file (the JSON one of an older index)."""
+        folder = store.current_dir(self.index_dir)
+        sqlite = folder / store.MANIFEST_DB
+        return sqlite if sqlite.is_file() else folder / MANIFEST_FILE
+
     def checked_up_to_date(self, as_of_ns: int) -> None:
         """Record that a sync started at ``as_of_ns`` found the index up to date (a no-change
         sync writes nothing), so :meth:`folders_changed` counts from then."""
-        manifest = self.index_dir / MANIFEST_FILE
+        manifest = self._manifest_path()
         with contextlib.suppress(OSError):
             if manifest.stat().st_mtime_ns < as_of_ns:
                 os.utime(manifest, ns=(as_of_ns, as_of_ns))
