@@ -1302,6 +1302,20 @@ class MainScreen(Screen[None]):
 
     def _sync_blocking(self, changed: int) -> str:
         """One index sync; runs in the live service's thread, reports through the app."""
+        if self.index is None and not self.served and not changed and self._nothing_changed():
+            # Found without Whoosh (a stat walk and the manifest's digest): say so at once, then
+            # open the index for searches.
+            self._from_thread(self._set_index_state, "up to date")
+            try:
+                from newsterm.search.index import open_index
+
+                self.index = open_index(self.root, self.index_dir, notice=self._index_notice)
+            except Exception as err:  # a broken index folder must not stop the reader
+                self._from_thread(self._set_index_state, f"index error: {err}")
+                return "error"
+            if not self.index.needs_build():
+                self._from_thread(self._index_synced)
+                return "synced"
         if self.index is None:
             try:
                 from newsterm.search.index import open_index
@@ -1362,6 +1376,19 @@ class MainScreen(Screen[None]):
             return "error"
         self._from_thread(self._index_synced)
         return "synced"
+
+    def _nothing_changed(self) -> bool:
+        """Whether the index is up to date with the files (no Whoosh needed to find out)."""
+        try:
+            from newsterm.search.store import quick_check
+
+            if self.archive is None:
+                from newsterm.archive import Archive
+
+                self.archive = Archive(self.root)
+            return quick_check(self.index_dir, self.archive.scan()) is not None
+        except Exception:
+            return False
 
     def _sync_failed(self, err: BaseException) -> float | None:
         from newsterm.errors import IndexBusyError
