@@ -411,13 +411,14 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     """
     argparse = _argparse()
 
-    class Parser(argparse.ArgumentParser):
+    class Parser(argparse.ArgumentParser):  # type: ignore[name-defined]  # (a local module)
         """Bad input is one line on stderr (not the usage block) and exit status 2."""
 
         def error(self, message: str) -> NoReturn:
             from newsterm.text import one_line
 
             self.exit(2, f"{self.prog}: error: {one_line(message)} (see {self.prog} -h)\n")
+            raise AssertionError("exit returned")  # (for mypy: exit never returns)
 
     parser = Parser(
         prog="newsterm",

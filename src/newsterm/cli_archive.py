@@ -188,7 +188,7 @@ def colour_rows(posts: list[Post], total: int, colour: bool = True) -> str:
     date_w, title_w, cats_w, _path_w = list_widths(rows, total)
 
     def line(date: str, title: str, cats: str, path: str, header: bool = False) -> str:
-        styles = (
+        styles: tuple[str | None, ...] = (
             ("list.header",) * 4 if header else ("list.date", None, "list.categories", "list.path")
         )
         if not colour:
