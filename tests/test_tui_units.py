@@ -228,3 +228,19 @@ def test_search_snippet_drops_markdown_noise_and_keeps_hits():
     raw = "see a|b here"
     text, spans = tidy_snippet(raw, [(4, 7)])
     assert [text[s:e] for s, e in spans] == ["a|b"]
+
+
+def test_the_title_index_matches_as_the_title_matcher_does():
+    import random
+
+    from newsterm.tui.hangul import FoldedQuery, TitleIndex, title_matches
+
+    rng = random.Random(3)
+    syllables = "넷플릭스의딜레마극장영화반도체수출가나다라Ab"
+    titles = ["".join(rng.choice(syllables + " ") for _ in range(rng.randrange(1, 14)))
+              for _ in range(400)] + ["Netflix 넷플릭스의 딜레마", "", "줄미 자보활"]  # fmt: skip
+    index = TitleIndex(titles)
+    queries = ["ㄴㅍ", "넷ㅍ", "ㄷㄹ 마", "netflix ㄷㄹ", "NETFLIX", "ㅈㅁ ㅈㅂ", "극장", "a", "ㅎ"]
+    for q in queries:
+        expected = {i for i, t in enumerate(titles) if title_matches(t, q)}
+        assert index.rows(FoldedQuery(q)) == expected, q
