@@ -278,6 +278,32 @@ def _state_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--profile", metavar="NAME", help="a served member's state (the key's name)")
 
 
+def _config_args(p: argparse.ArgumentParser) -> None:
+    what = p.add_mutually_exclusive_group()
+    what.add_argument(
+        "--init",
+        action="store_true",
+        help="write a commented default config there (never replaces an existing one)",
+    )
+    what.add_argument(
+        "--check", action="store_true", help="one line per problem in the config; exit 1 if any"
+    )
+
+
+def _reader_settings():  # type: ignore[no-untyped-def]
+    """The reader's rules for its config, for ``newsterm config`` (imports Textual)."""
+    from textual.theme import BUILTIN_THEMES
+
+    from newsterm.cli_config import ReaderSettings
+    from newsterm.tui import keys
+
+    return ReaderSettings(
+        problems=keys.config_problems,
+        bindings=[(c.binding_id, c.keys, c.description) for c in keys.ALL_COMMANDS],
+        themes=list(BUILTIN_THEMES),
+    )
+
+
 COMMANDS = {
     "read": ("open the reader (the default command)", _read_args),
     "list": ("list every post, newest first", _list_args),
@@ -287,6 +313,10 @@ COMMANDS = {
     "index": ("bring the search index up to date with the archive", _index_args),
     "serve": ("serve the reader over SSH", _serve_args),
     "state": ("reading marks kept for the archive; prune those of missing posts", _state_args),
+    "config": (
+        "print the config file's path; --init writes a default, --check checks it",
+        _config_args,
+    ),
 }
 
 
@@ -479,6 +509,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from newsterm.cli_state import cmd_state
 
         return cmd_state(args)
+    if command == "config":
+        from newsterm.cli_config import cmd_config
+
+        return cmd_config(args, _reader_settings)
     if command == "serve":
         try:
             from newsterm.ssh.server import run_server

@@ -83,6 +83,11 @@ def config_dir() -> Path:
     return Path(_platform().user_config_dir)
 
 
+def config_file() -> Path:
+    """The reader's ``config.toml`` (``newsterm config`` prints it)."""
+    return config_dir() / "config.toml"
+
+
 def index_dir_for(root: Path) -> Path:
     """The default index folder of an archive (``--index-dir`` overrides it)."""
     return cache_dir() / "indexes" / archive_key(root)

@@ -265,7 +265,20 @@ class Config:
 
 
 def config_file() -> Path:
-    return paths.config_dir() / "config.toml"
+    return paths.config_file()
+
+
+def config_problems(path: Path) -> list[str]:
+    """Everything wrong with the config file at ``path`` (``newsterm config --check``): what
+    :func:`load_config` reports, and a theme the reader does not have."""
+    from textual.theme import BUILTIN_THEMES
+
+    config = load_config(path)
+    problems = list(config.problems)
+    if config.theme is not None and config.theme not in BUILTIN_THEMES:
+        known = ", ".join(sorted(BUILTIN_THEMES))
+        problems.append(f"{path}: unknown theme {config.theme!r} (one of: {known})")
+    return problems
 
 
 _KEY_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+_,-")
