@@ -129,6 +129,7 @@ def test_the_parser_sets_up_only_the_commands_named():
         "index",
         "serve",
         "state",
+        "completions",
         "config",
     }
 

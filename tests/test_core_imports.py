@@ -81,7 +81,7 @@ def test_search_command_does_not_import_textual_or_rich(tmp_path: Path):
         code = main(["search", "--archive", {str(ARCHIVE)!r}, "--index-dir",
                      {str(tmp_path / "ix")!r}, "넷플릭스"])
         assert code == 0, code
-        slow = ("urllib.request", "http.client", "yaml", "textual", "rich")
+        slow = ("urllib.request", "http.client", "yaml", "textual", "rich", "shtab")
         loaded = [m for m in slow if m in sys.modules]
         assert not loaded, loaded
         """

@@ -290,6 +290,14 @@ def _config_args(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _completions_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "shell",
+        choices=("bash", "zsh", "fish"),
+        help="the shell to print a completion script for (see the README to install it)",
+    )
+
+
 def _reader_settings():  # type: ignore[no-untyped-def]
     """The reader's rules for its config, for ``newsterm config`` (imports Textual)."""
     from textual.theme import BUILTIN_THEMES
@@ -313,6 +321,7 @@ COMMANDS = {
     "index": ("bring the search index up to date with the archive", _index_args),
     "serve": ("serve the reader over SSH", _serve_args),
     "state": ("reading marks kept for the archive; prune those of missing posts", _state_args),
+    "completions": ("print a bash, zsh or fish completion script", _completions_args),
     "config": (
         "print the config file's path; --init writes a default, --check checks it",
         _config_args,
@@ -509,6 +518,12 @@ def _dispatch(args: argparse.Namespace) -> int:
         from newsterm.cli_state import cmd_state
 
         return cmd_state(args)
+    if command == "completions":
+        from newsterm.cli_completions import completion_script
+
+        sys.stdout.write(completion_script(build_parser(), args.shell))
+        sys.stdout.flush()
+        return 0
     if command == "config":
         from newsterm.cli_config import cmd_config
 
