@@ -80,3 +80,16 @@ def test_an_unknown_shell_is_one_line_and_exit_2():
     )
     assert proc.returncode == 2 and len(proc.stderr.splitlines()) == 1
     assert "bash" in proc.stderr
+
+
+def test_without_shtab_it_says_what_to_install():
+    code = (
+        "import sys; sys.modules['shtab'] = None\n"
+        "from newsterm.cli import main\n"
+        "sys.exit(main(['completions', 'bash']))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr.strip() == (
+        "newsterm: completions need shtab, which is not installed: pip install 'shtab>=1.7'"
+    )

@@ -42,7 +42,14 @@ def _mark(parser: argparse.ArgumentParser) -> None:
 
 def completion_script(parser: argparse.ArgumentParser, shell: str) -> str:
     """The completion script of ``parser`` (every command set up) for ``shell``."""
-    import shtab
+    try:
+        import shtab
+    except ModuleNotFoundError:  # an install from before it was a dependency
+        from newsterm.errors import NewstermError
+
+        raise NewstermError(
+            "completions need shtab, which is not installed: pip install 'shtab>=1.7'"
+        ) from None
 
     _mark(parser)
     return shtab.complete(parser, shell=shell)
