@@ -33,3 +33,22 @@ def test_a_search_never_builds_the_index_and_the_server_rebuilds_a_missing_one(
         assert any(e.get("status") == "synced" for e in server.events("index"))
     finally:
         assert server.stop() == 0, server.log_path.read_text()
+
+
+def test_the_server_keeps_the_catalog_its_readers_only_read(tmp_path: Path) -> None:
+    from newsterm.catalog import Catalog
+    from newsterm.search.index import open_index
+    from newsterm.ssh.indexer import _sync_once
+
+    archive = make_archive(tmp_path / "archive")
+    index_dir = tmp_path / "index"
+    open_index(archive, index_dir).sync()
+    (index_dir / "catalog.sqlite3").unlink()  # an index made before the catalog, say
+    _sync_once(archive, index_dir, [])  # nothing to index: the catalog is filled all the same
+    listing = Catalog.beside(index_dir, archive).load()
+    assert listing is not None and listing.complete
+    assert sorted(p.title for p in listing.posts) == [
+        "Alpha ssh post",
+        "Beta ssh post",
+        "Gamma ssh post",
+    ]

@@ -28,7 +28,23 @@ def _sync_once(root: Path, index_dir: Path, index: list[Any]) -> str:
 
     if not index:
         index.append(open_index(root, index_dir, notice=lambda m: log_event("index", notice=m)))
-    return str(index[0].sync(Archive(root)))
+    archive = Archive(root)
+    result = str(index[0].sync(archive))
+    keep_catalog(root, index_dir, archive)
+    return result
+
+
+def keep_catalog(root: Path, index_dir: Path, archive: Any) -> None:
+    """Bring the reader's list catalog up to date: served readers only read it (a sync writes
+    the rows of the posts it parsed; this fills in the rest, e.g. after an index from before
+    the catalog). A failure is logged; readers then read the files themselves."""
+    from newsterm.catalog import Catalog, refresh
+
+    try:
+        catalog = Catalog.beside(index_dir, root)
+        refresh(archive, catalog, catalog.load())
+    except Exception as err:  # the readers still work without it
+        log_event("catalog", status="failed", error=f"{type(err).__name__}: {err}"[:300])
 
 
 class IndexKeeper:
