@@ -155,7 +155,9 @@ def code_and_html(body: str) -> tuple[str, list[tuple[str, str]]]:
     elements = []
     outside = body
     for c in code:
-        if c.strip():
+        # Only code that could hold an element (a tag or a whole block): replacing a short inline
+        # span such as `Projection` everywhere cut words out of real headings.
+        if c.strip() and ("<" in c or "\n" in c):
             outside = outside.replace(c, " ")
     for m in _HTML_ELEMENT.finditer(outside):
         text = html.unescape(_TAG.sub(" ", m.group(2)))
