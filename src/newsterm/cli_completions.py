@@ -3,8 +3,9 @@ same argparse definitions as the command line itself (``newsterm.cli.build_parse
 they never disagree with it.
 
 Folders (``--archive``, ``--index-dir``, the reader's ``ARCHIVE``) complete as folders, files as
-files, and ``show``'s ``POST`` as the paths ``newsterm list --format paths`` prints (the default
-archive, or ``$NEWSTERM_ARCHIVE``). shtab is imported only here: no other command loads it.
+files, and ``show``'s ``POST`` as the paths ``newsterm list --format paths`` prints for the archive
+named on the command line being typed (``--archive DIR`` before or after the command), else the
+default one (``$NEWSTERM_ARCHIVE``). shtab is imported only here: no other command loads it.
 """
 
 from __future__ import annotations
@@ -19,7 +20,75 @@ SHELLS = ("bash", "zsh", "fish")
 
 _FOLDERS = frozenset({"archive", "index_dir", "archive_pos"})
 _FILES = frozenset({"authorized_keys", "host_key"})
-POSTS_COMMAND = "newsterm list --format paths 2>/dev/null"
+POSTS_COMMAND = "newsterm list --format paths"
+
+# One shell function per shell lists the posts: each finds ``--archive DIR`` / ``--archive=DIR``
+# among the words typed so far (``~`` is the home folder; quotes are removed) and asks
+# ``newsterm list`` for that archive's paths. (shtab's bash and zsh scripts complete nothing
+# after an ``--option=value`` word: there only ``--archive DIR`` counts; fish takes both.)
+_POSTS_FUNCTION = "_shtab_newsterm_posts"
+_POSTS = {
+    "bash": _POSTS_FUNCTION,
+    "zsh": _POSTS_FUNCTION,
+    "fish": f"({_POSTS_FUNCTION})",
+    "preamble": {
+        "bash": r"""
+# the posts of the archive named by --archive on the line, else the default archive
+_shtab_newsterm_posts() {
+  local i w p archive=""
+  for ((i = 1; i < COMP_CWORD; i++)); do
+    w=${COMP_WORDS[i]}
+    if [[ $w == --archive ]]; then
+      archive=${COMP_WORDS[i+1]}
+    elif [[ $w == --archive=* ]]; then
+      archive=${w#--archive=}
+    fi
+  done
+  archive=${archive#[\"\']}; archive=${archive%[\"\']}; archive=${archive//\\ / }
+  archive=${archive/#\~/$HOME}
+  newsterm ${archive:+--archive="$archive"} list --format paths 2>/dev/null |
+    while IFS= read -r p; do [[ $p == "$1"* ]] && printf '%s\n' "$p"; done
+}""",
+        "zsh": r"""
+# the posts of the archive named by --archive on the line, else the default archive
+_shtab_newsterm_posts() {
+  local i archive expl
+  local -a w posts
+  w=(${(z)LBUFFER})
+  for (( i = 1; i < ${#w}; i++ )); do
+    case ${w[i]} in
+      --archive) archive=${(Q)w[i+1]} ;;
+      --archive=*) archive=${(Q)${w[i]#--archive=}} ;;
+    esac
+  done
+  archive=${archive/#\~/$HOME}
+  posts=(${(f)"$(newsterm ${archive:+--archive=$archive} list --format paths 2>/dev/null)"})
+  _wanted posts expl post compadd -a posts
+}""",
+        "fish": r"""
+# the posts of the archive named by --archive on the line, else the default archive
+function _shtab_newsterm_posts
+  set -l archive
+  set -l tokens (commandline -opc)
+  for i in (seq (count $tokens))
+    switch $tokens[$i]
+      case --archive
+        if test $i -lt (count $tokens)
+          set archive $tokens[(math $i + 1)]
+        end
+      case '--archive=*'
+        set archive (string replace -- --archive= '' $tokens[$i])
+    end
+  end
+  if test -n "$archive"
+    set archive (string replace -r -- '^~' $HOME $archive)
+    newsterm --archive=$archive list --format paths 2>/dev/null
+  else
+    newsterm list --format paths 2>/dev/null
+  end
+end""",
+    },
+}
 
 
 def _mark(parser: argparse.ArgumentParser) -> None:
@@ -37,7 +106,7 @@ def _mark(parser: argparse.ArgumentParser) -> None:
         elif action.dest in _FILES:
             action.complete = shtab.FILE  # type: ignore[attr-defined]
         elif action.dest == "post":
-            action.complete = shtab.cmd(POSTS_COMMAND)  # type: ignore[attr-defined]
+            action.complete = _POSTS  # type: ignore[attr-defined]
 
 
 def completion_script(parser: argparse.ArgumentParser, shell: str) -> str:
