@@ -19,6 +19,7 @@ from conftest import SEED
 from newsterm.archive import Archive
 from newsterm.cli import main
 from newsterm.cli_archive import colour_rows, fit, list_widths
+from tmux_helpers import HAVE_TMUX, Tmux
 
 NEWSTERM = Path(sys.executable).with_name("newsterm")
 LONG_KO_TITLE = (
@@ -641,3 +642,40 @@ def test_show_prints_no_made_up_time_or_offset(tmp_path: Path):
     write(tmp_path, "_config.yml", "timezone: Asia/Seoul\n")
     zoned = run("show", "naive", "--archive", str(tmp_path)).stdout.splitlines()
     assert zoned[1] == "2019-08-14 22:39 +0900 · 1 min read"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not (HAVE_TMUX and shutil.which("less")), reason="needs tmux and less")
+def test_show_pages_through_real_less_in_a_real_terminal(archive: Path, tmp_path: Path):
+    """`newsterm show` in tmux at 80x24 with $PAGER and $LESS unset: the post comes up in
+    less -R (LESS=FRX), a screen at a time, in colour; G goes to the end, q back to the shell
+    with the page left on screen (-X) and exit 0. --no-pager prints it all and returns."""
+    command = (
+        f"{NEWSTERM} show {SEED.name} --archive {archive}; echo $? > {tmp_path}/show-exit; "
+        f"{NEWSTERM} show {SEED.name} --archive {archive} --no-pager; "
+        "echo NO-PAGER-EXIT=$?; sleep 60"
+    )
+    raw = tmp_path / "raw.bin"
+    term = Tmux(tmp_path, command, width=80, height=24, env={"PAGER": None, "LESS": None})
+    try:
+        term.run("pipe-pane", "-O", f"cat >> {raw}")
+        screen = term.wait_for("더 큰 스크린을 향한")
+        rows = screen.splitlines()
+        assert rows[-1].startswith(":"), screen  # less waits for a key
+        assert not (tmp_path / "show-exit").exists() and "결론" not in screen
+        assert "넷플릭스의 딜레마" in screen  # the first heading, laid out at 80 columns
+        assert all(len(row.rstrip()) <= 80 for row in rows)
+        term.type("G")
+        screen = term.wait_for("(END)")
+        assert "필요로 한다." in screen and "더 큰 스크린을 향한" not in screen
+        term.type("q")
+        screen = term.wait_for("NO-PAGER-EXIT=0")
+        assert (tmp_path / "show-exit").read_text() == "0\n"
+        # the --no-pager run never waited for a key: the whole post came straight through,
+        # laid out as in the pager (80 columns, the end's last line just above)
+        rows = [row.rstrip() for row in screen.splitlines() if row.strip()]
+        assert rows[-1] == "NO-PAGER-EXIT=0" and rows[-2].endswith("필요로 한다.")
+        assert not any(row.startswith(":") for row in rows)
+    finally:
+        term.close()
+    assert b"\x1b[1m" in raw.read_bytes() or b"\x1b[1;" in raw.read_bytes()  # styles passed

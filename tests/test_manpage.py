@@ -18,6 +18,7 @@ PAGE = REPO / "docs" / "man" / "newsterm.1"
 
 
 def _generator():
+    pytest.importorskip("argparse_manpage", reason="pip install -e '.[test]' brings it")
     spec = importlib.util.spec_from_file_location("make_manpage", PAGE.with_name("make_manpage.py"))
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)

@@ -4,6 +4,8 @@ or text as shown, and not when served."""
 from __future__ import annotations
 
 import contextlib
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,7 @@ import pytest
 from newsterm.archive import Archive
 from newsterm.state import ReadingState
 from newsterm.tui.export import ExportError, save_post, save_target
+from tmux_helpers import HAVE_TMUX, Tmux
 from tui_helpers import make_app, wait_for
 
 pytestmark = pytest.mark.anyio
@@ -110,3 +113,84 @@ async def test_served_readers_cannot_save_or_pipe(root: Path):
         notes = [str(n.message) for n in app._notifications]
         assert any("Saving is not available" in n for n in notes)
         assert any("Piping is not available" in n for n in notes)
+
+
+# ------------------------------------------------------------------ in a real terminal (tmux)
+
+NEWSTERM = Path(sys.executable).with_name("newsterm")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not HAVE_TMUX, reason="needs tmux")
+def test_pipe_and_save_in_a_real_terminal(root: Path, tmp_path: Path):
+    """The reader in tmux, as a person uses it: `|` suspends the reader, runs the command on
+    the terminal with the post's Markdown on its input, waits for Enter and comes back; `s`
+    saves where the prompt says (the default under ~/newsterm-saved, a .txt as text), never
+    into the archive."""
+    home = tmp_path / "home"
+    home.mkdir()
+    piped = tmp_path / "piped.md"
+    command = f"{NEWSTERM} --archive {root}; echo READER-EXIT=$?; sleep 60"
+    term = Tmux(tmp_path, command, width=100, height=30, env={"HOME": str(home)})
+    try:
+        term.wait_for("Saved post")
+        term.keys("Enter")
+        term.wait_for("Some text here.")
+
+        term.type("|")
+        term.wait_for("Pipe the post")
+        term.type(f"tee {piped} | wc -l")
+        term.keys("Enter")
+        screen = term.wait_for("[Enter: back to newsterm]")
+        assert "Some text here." not in screen  # the reader is suspended: the shell's screen
+        assert str(POST.count("\n")) in screen.split()  # wc's answer, on the terminal
+        assert piped.read_text("utf-8") == POST  # the file as written
+        term.keys("Enter")
+        term.wait_for("Some text here.")  # back in the reader, redrawn
+
+        term.type("|")
+        term.wait_for("Pipe the post")
+        term.type("exit 3")
+        term.keys("Enter")
+        term.wait_for("[exit 3; Enter: back to newsterm]")
+        term.keys("Enter")
+        term.wait_for("Some text here.")
+
+        term.type("s")
+        screen = term.wait_for("Save the post")
+        assert "~/newsterm-saved/2024-01-01-saved.md" in screen
+        term.keys("Enter")
+        term.wait_for("2024-01-01-saved.md")  # the toast "Saved ~/newsterm-saved/2024-…"
+        assert (home / "newsterm-saved" / "2024-01-01-saved.md").read_text("utf-8") == POST
+        term.wait_gone("2024-01-01-saved.md")
+
+        term.type("s")
+        term.wait_for("Save the post")
+        term.keys("C-u")
+        term.type(str(tmp_path / "out" / "post.txt"))
+        term.keys("Enter")
+        _wait_file(tmp_path / "out" / "post.txt")
+        assert any(row.rstrip().endswith("▌ Saved") for row in term.screen().splitlines())
+        text = (tmp_path / "out" / "post.txt").read_text("utf-8")
+        assert text.startswith("Saved post\n") and "Some text here." in text and "*" not in text
+
+        term.type("s")
+        term.wait_for("Save the post")
+        term.keys("C-u")
+        term.type(str(root / "copy.md"))
+        term.keys("Enter")
+        term.wait_for("Not saved")
+        assert sorted(p.name for p in root.iterdir()) == ["2024-01-01-saved.md"]
+
+        term.type("q")
+        term.wait_for("READER-EXIT=0")
+    finally:
+        term.close()
+
+
+def _wait_file(path: Path, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        assert time.monotonic() < deadline, f"{path} never written"
+        time.sleep(0.2)
+    time.sleep(0.5)  # written whole (one write_text) and the toast drawn

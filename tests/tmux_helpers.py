@@ -23,18 +23,21 @@ class Tmux:
         *,
         width: int = 120,
         height: int = 40,
-        env: dict[str, str] | None = None,
+        env: dict[str, str | None] | None = None,
         cwd: Path | None = None,
     ) -> None:
         self.sock = str(tmp_path / "tmux.sock")
         # The command gets the test's environment (private XDG folders, PATH with newsterm)
-        # through `env`, since the tmux server does not pass its own to new windows.
+        # through `env`, since the tmux server does not pass its own to new windows. A name
+        # given as None is left out (unset).
         variables = {**os.environ, "TERM": "xterm-256color", **(env or {})}
-        prefix = "env " + " ".join(
-            shlex.quote(f"{k}={v}")
+        unset = [f"-u{k}" for k, v in variables.items() if v is None]
+        given = [
+            f"{k}={v}"
             for k, v in variables.items()
-            if k.replace("_", "").isalnum() and "\n" not in v
-        )
+            if v is not None and k.replace("_", "").isalnum() and "\n" not in v
+        ]
+        prefix = "env " + " ".join(shlex.quote(word) for word in unset + given)
         where = ["-c", str(cwd)] if cwd is not None else []
         size = ["-x", str(width), "-y", str(height)]
         self.run("new-session", "-d", *where, *size, f"{prefix} {command}")
