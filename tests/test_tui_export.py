@@ -168,6 +168,7 @@ def test_pipe_and_save_in_a_real_terminal(root: Path, tmp_path: Path):
         term.wait_for("Save the post")
         term.keys("C-u")
         term.type(str(tmp_path / "out" / "post.txt"))
+        _wait_typed(term, "post.txt")
         term.keys("Enter")
         _wait_file(tmp_path / "out" / "post.txt")
         assert any(row.rstrip().endswith("▌ Saved") for row in term.screen().splitlines())
@@ -178,6 +179,7 @@ def test_pipe_and_save_in_a_real_terminal(root: Path, tmp_path: Path):
         term.wait_for("Save the post")
         term.keys("C-u")
         term.type(str(root / "copy.md"))
+        _wait_typed(term, "copy.md")
         term.keys("Enter")
         term.wait_for("Not saved")
         assert sorted(p.name for p in root.iterdir()) == ["2024-01-01-saved.md"]
@@ -194,3 +196,10 @@ def _wait_file(path: Path, timeout: float = 30.0) -> None:
         assert time.monotonic() < deadline, f"{path} never written"
         time.sleep(0.2)
     time.sleep(0.5)  # written whole (one write_text) and the toast drawn
+
+
+def _wait_typed(term: Tmux, end: str) -> None:
+    """The prompt's box shows the typed name alone (C-u cleared the default first)."""
+    screen = term.wait_for(f"{end}  ")
+    row = next(row for row in screen.splitlines() if f"{end}  " in row)
+    assert "newsterm-saved" not in row, screen
