@@ -644,7 +644,7 @@ async def test_no_color_draws_in_greys_only(monkeypatch: pytest.MonkeyPatch):
 
 
 async def test_big_archive_shows_the_newest_posts_before_the_rest(monkeypatch: pytest.MonkeyPatch):
-    import newsterm.tui.screens.main as app_module
+    import newsterm.tui.screens.main_loading as app_module
 
     monkeypatch.setattr(app_module, "FIRST_CHUNK", 5)
     app = make_app(ARCHIVE, restore=False)

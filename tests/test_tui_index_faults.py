@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-import newsterm.tui.screens.main as app_module
+import newsterm.tui.screens.main_index as app_module
 from tui_helpers import make_app, wait_for
 
 pytestmark = pytest.mark.anyio

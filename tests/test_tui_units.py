@@ -244,3 +244,14 @@ def test_the_title_index_matches_as_the_title_matcher_does():
     for q in queries:
         expected = {i for i, t in enumerate(titles) if title_matches(t, q)}
         assert index.rows(FoldedQuery(q)) == expected, q
+
+
+def test_the_article_matcher_follows_the_query_language_and_falls_back_on_bad_queries():
+    from newsterm.tui.render import matcher_for
+
+    text = "넷플릭스는 극장과 다르다"
+    match = matcher_for("넷플릭스")
+    assert [text[a:b] for a, b in match(text)] == ["넷플릭스"]
+    assert matcher_for("-넷플릭스")(text) == []  # an excluded word is not highlighted
+    # an unbalanced quote still highlights the words typed
+    assert [text[a:b] for a, b in matcher_for('"극장')(text)] == ["극장"]

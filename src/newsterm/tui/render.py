@@ -30,6 +30,7 @@ __all__ = [
     "Renderer",
     "find_hits",
     "inline_text",
+    "matcher_for",
     "reading_minutes",
     "simple_matcher",
 ]
@@ -50,5 +51,22 @@ def simple_matcher(query: str) -> Matcher:
                 spans.append((start, start + len(term)))
                 start = folded.find(term, start + len(term))
         return sorted(spans)
+
+    return match
+
+
+def matcher_for(query: str) -> Matcher:
+    """Where ``query`` matches a line of text, by the search package's rules (the same as the
+    index's), else by :func:`simple_matcher` when the query cannot be parsed there."""
+    try:
+        from newsterm.search.query import find_matches
+    except ImportError:
+        return simple_matcher(query)
+
+    def match(text: str) -> list[Span]:
+        try:
+            return list(find_matches(text, query))
+        except Exception:
+            return simple_matcher(query)(text)
 
     return match

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -12,55 +11,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
-from newsterm.models import Post
+from newsterm.tui.facets import LABELS, Facet, display_order
 from newsterm.tui.keys import FACET_COMMANDS, bindings, hint
-
-Facet = tuple[str, str]  # (kind, value): ("category", "뉴스"), ("year", "2025"), ...
-KINDS = ("category", "tag", "year", "month")
-LABELS = {"category": "category", "tag": "tag", "year": "year", "month": "month"}
-
-
-def facets_of(post: Post) -> set[Facet]:
-    found: set[Facet] = {("category", c) for c in post.categories}
-    found |= {("tag", t) for t in post.tags}
-    if post.date is not None:
-        found.add(("year", f"{post.date.year:04d}"))
-        found.add(("month", f"{post.date.year:04d}-{post.date.month:02d}"))
-    return found
-
-
-def count_facets(posts: Iterable[Post]) -> Counter[Facet]:
-    counts: Counter[Facet] = Counter()
-    for post in posts:
-        counts.update(facets_of(post))
-    return counts
-
-
-def matches(post: Post, chosen: set[Facet]) -> bool:
-    """A post matches when, for every kind chosen, it has at least one chosen value (OR within
-    a kind, AND across kinds)."""
-    if not chosen:
-        return True
-    have = facets_of(post)
-    for kind in KINDS:
-        wanted = {f for f in chosen if f[0] == kind}
-        if wanted and not (wanted & have):
-            return False
-    return True
-
-
-def _order(item: tuple[Facet, int]) -> tuple:
-    """Categories and tags by count, years and months newest first."""
-    (kind, value), count = item
-    rank = KINDS.index(kind)
-    if kind in ("year", "month"):
-        return (rank, 0, tuple(-ord(c) for c in value))
-    return (rank, -count, value)
-
-
-def describe(chosen: set[Facet]) -> str:
-    return " · ".join(v for _, v in sorted(chosen, key=lambda f: (KINDS.index(f[0]), f[1])))
-
 
 _LIST_KEYS = {"facets.pick", "facets.down", "facets.up", "facets.filter"}
 _SCREEN_KEYS = tuple(c for c in FACET_COMMANDS if c.id not in _LIST_KEYS)
@@ -118,7 +70,7 @@ class FacetScreen(ModalScreen[set[Facet] | None]):
         sl = self.query_one("#facet-list", SelectionList)
         sl.clear_options()
         needle = needle.casefold()
-        order = sorted(self.counts.items(), key=_order)
+        order = sorted(self.counts.items(), key=display_order)
         selections = []
         for facet, count in order:
             kind, value = facet

@@ -1,0 +1,202 @@
+"""The main screen's posts: read the archive (from the catalog at once, then the files), and
+follow it while the reader runs (the core's live-archive service re-reads changed posts and keeps
+the index in step).
+
+A mixin of :class:`newsterm.tui.screens.main.MainScreen`; its workers run in threads and report
+through ``_from_thread``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+from textual import work
+from textual.worker import get_current_worker
+
+from newsterm.live import LiveArchive
+from newsterm.models import Post, Problem
+from newsterm.tui.listing import fmt
+
+if TYPE_CHECKING:
+    from newsterm.tui.screens.main import MainScreen
+
+FIRST_CHUNK = 120  # posts shown before the rest of a big archive is read (2 screens at 60 rows)
+
+
+class ArchiveLoading:
+    """Reading the archive into the screen, and following it."""
+
+    # -- loading ----------------------------------------------------------------------------
+    @work(thread=True, exclusive=True, group="load")
+    def load_archive(self: MainScreen) -> None:
+        """Show the list from the catalog at once, then check it against the files.
+
+        The catalog (:mod:`newsterm.catalog`, beside the index) gives every post's title, date
+        and terms in one read; the check (a stat walk) parses only the files that changed. With
+        no catalog yet, the newest ``FIRST_CHUNK`` posts are shown while the rest are parsed.
+        """
+        from newsterm.archive import Archive
+        from newsterm.catalog import Catalog, refresh
+
+        worker = get_current_worker()
+        try:
+            archive = Archive(self.root)
+            # Served, the server keeps the catalog (its index syncs write it): readers only read.
+            catalog = Catalog.beside(self.index_dir, self.root, writable=not self.served)
+            top = catalog.load(limit=FIRST_CHUNK)
+            if top is not None and top.complete and len(top.posts) == FIRST_CHUNK:
+                # A screenful first: the whole list of a big archive takes a moment longer.
+                total = catalog.count()
+                self._from_thread(self._loaded_first, archive, top.posts, FIRST_CHUNK, total)
+            listing = catalog.load()
+            if listing is not None and (listing.posts or listing.problems):
+                self._from_thread(self._listed_from_catalog, archive, listing)
+            listing, _changed = refresh(
+                archive,
+                catalog,
+                listing,
+                cancelled=lambda: worker.is_cancelled,
+                on_first=lambda part, done, total: self._from_thread(
+                    self._loaded_first, archive, part.posts, done, total
+                ),
+                on_progress=lambda done, total: self._from_thread(
+                    self._loading_progress, done, total
+                ),
+                first=FIRST_CHUNK,
+            )
+        except Exception as err:  # the reader stays up and says why, never a traceback
+            self._from_thread(self._load_failed, f"{type(err).__name__}: {err}")
+            return
+        if not worker.is_cancelled:
+            self._from_thread(self._loaded, archive, listing.posts, listing.problems)
+
+    def _listed_from_catalog(self: MainScreen, archive: Any, listing: Any) -> None:
+        """Every post as the catalog knows it, while the files are checked for changes."""
+        self.archive = archive
+        self._set_posts(listing.posts, listing.problems)
+        self._listed = listing.complete
+        self._partial = "" if listing.complete else "reading…"
+        self._rebuild_list()
+        if self.restore_enabled and self.current is None:
+            self._restore()
+        if listing.complete:
+            # The index does not need the list: its check starts now, beside the files' check.
+            self._start_live()
+
+    def _loaded_first(
+        self: MainScreen, archive: Any, posts: list[Post], done: int, total: int
+    ) -> None:
+        """The newest posts, while the rest are still being read."""
+        self.archive = archive
+        self._set_posts(posts, [])
+        self._partial = f"reading {fmt(done)}/{fmt(total)}…"
+        self._rebuild_list()
+        if self.restore_enabled:
+            self._restore()
+
+    def _load_failed(self: MainScreen, reason: str) -> None:
+        self.post_list.empty_text = f"Cannot read the archive: {reason}"
+        self.post_list.refresh()
+        self.notify(
+            reason, title="Cannot read the archive", severity="error", timeout=30, markup=False
+        )
+
+    def _loading_progress(self: MainScreen, done: int, total: int) -> None:
+        self._partial = f"reading {fmt(done)}/{fmt(total)}…"
+        self._update_status()
+
+    def _loaded(self: MainScreen, archive: Any, posts: list[Post], problems: list[Problem]) -> None:
+        restored = self.current is not None
+        self.archive = archive
+        self._partial = ""
+        entry = self.post_list.highlighted
+        # A cursor the reader moved (or a restored post) stays on its post; one still on the
+        # first row stays there.
+        moved = self.post_list.cursor > 0 or self.current is not None
+        keep = entry.path if entry is not None and moved else None
+        unchanged = posts is self.posts and problems == self.problems
+        if not unchanged:
+            self._set_posts(posts, problems)
+        # Marks follow moved posts; a missing post keeps its marks (see newsterm.state).
+        self.reading.reconcile(self.by_path, [p.path for p in problems])
+        self.loaded = True
+        self.post_list.empty_text = "No posts match" if posts else "This archive has no posts"
+        if unchanged:
+            self._update_status()
+        else:
+            self._rebuild_list(keep_path=keep)
+        if self.restore_enabled and not restored:
+            self._restore()
+        self._start_live()
+
+    def _set_posts(self: MainScreen, posts: list[Post], problems: list[Problem]) -> None:
+        self.posts = posts
+        self.problems = problems
+        self.by_path = {p.path: p for p in posts}
+        self._titles = None
+
+    def _restore(self: MainScreen) -> None:
+        last = self.reading.get("last_post")
+        if last and last in self.by_path:
+            self.post_list.select_path(last)
+            self.open_post(last, scroll_line=self.reading.scroll_of(last), focus=False)
+
+    # -- live archive ------------------------------------------------------------------------
+    def _start_live(self: MainScreen, sync_now: bool = False) -> None:
+        """Follow the archive: re-read changed posts, keep the index in step (core service)."""
+        if self._live is not None:
+            return
+        self._live = LiveArchive(
+            self.root,
+            sync=self.index_link.sync,
+            on_change=self._apply_changes,
+            on_failed=self.index_link.retry_after,
+            on_problem=self._watch_problem,
+            watch=self.watch_enabled,
+            initial_sync=self.sync_enabled or sync_now,
+            sync_on_change=self.sync_enabled,
+        )
+        self._run_live(self._live)
+
+    @work(exclusive=True, group="live")
+    async def _run_live(self: MainScreen, live: LiveArchive) -> None:
+        await live.run()
+
+    def _came_or_went(self: MainScreen) -> set[str]:
+        listed = set(self.archive.iter_paths()) if self.archive is not None else set()
+        return listed ^ (set(self.by_path) | {p.path for p in self.problems})
+
+    def _watch_problem(self: MainScreen, path: str, reason: str) -> None:
+        self.notify(f"{path}: {reason}", title="Live updates", severity="warning", markup=False)
+
+    async def _apply_changes(self: MainScreen, rels: set[str]) -> None:
+        if self.archive is None:
+            return
+        if not rels:  # the watcher failed and started again: posts that came or went
+            rels = await asyncio.to_thread(self._came_or_went)
+            if not rels:
+                return
+        posts, problems = await asyncio.to_thread(
+            self.archive.reread, rels, self.posts, self.problems
+        )
+        keep = self.post_list.highlighted.path if self.post_list.highlighted else None
+        self._set_posts(posts, problems)
+        self.reading.reconcile(self.by_path, [p.path for p in problems])
+        if self.list_view.view == "bookmarks":
+            self.list_view.paths = self.reading.bookmarks(self.by_path)
+        self._rebuild_list(keep_path=keep)
+        if self.current is not None:
+            path = self.current.path
+            updated = self._read_whole_post(path) if path in self.by_path and path in rels else None
+            if path not in self.by_path:
+                self._show_header(note="(this post was removed from the archive)")
+            elif updated is not None and updated != self.current:
+                self.current = updated
+                from newsterm.bounds import capped_sections, shown_body
+                from newsterm.outline import extract_outline
+
+                self.sections = capped_sections(extract_outline(shown_body(updated.body)[0]))[0]
+                self.outline.set_sections(self.sections)
+                self._outline_key = (id(self.sections), ())
+                self._render_current(keep_line=self.article.top_line())

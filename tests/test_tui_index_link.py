@@ -1,0 +1,124 @@
+"""The reader's index connection, with a stand-in index: what it reports and when."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from newsterm.errors import IndexBusyError
+from newsterm.tui.index_link import INDEX_RETRY, IndexLink, progress_label
+
+
+class Events:
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, Any]] = []
+
+    def state(self, text: str) -> None:
+        self.seen.append(("state", text))
+
+    def usable(self) -> None:
+        self.seen.append(("usable", None))
+
+    def synced(self) -> None:
+        self.seen.append(("synced", None))
+
+    def busy(self, built: bool) -> None:
+        self.seen.append(("busy", built))
+
+    def notice(self, message: str) -> None:
+        self.seen.append(("notice", message))
+
+
+class FakeIndex:
+    def __init__(self, built: bool, fail: BaseException | None = None) -> None:
+        self.built = built
+        self.fail = fail
+        self.synced_with: list[Any] = []
+        self.gone = False
+
+    def needs_build(self) -> bool:
+        return not self.built
+
+    def sync(self, archive: Any, progress: Any) -> None:
+        self.synced_with.append(archive)
+        if self.fail is not None:
+            raise self.fail
+        progress(1, 2)
+        progress(2, 2)
+        self.built = True
+
+    def is_gone(self) -> bool:
+        return self.gone
+
+
+def _link(index: FakeIndex, events: Events, **kwargs: Any) -> IndexLink:
+    # progress_every=-1: every progress call is reported, however fast
+    return IndexLink(
+        Path("/nowhere"),
+        Path("/nowhere-ix"),
+        events,
+        lambda: "the archive",  # type: ignore[arg-type, return-value]
+        index=index,
+        progress_every=-1,
+        **kwargs,
+    )
+
+
+def test_a_first_build_reports_indexing_then_synced():
+    events, index = Events(), FakeIndex(built=False)
+    assert _link(index, events).sync() == "synced"
+    assert index.synced_with == ["the archive"]
+    assert events.seen == [
+        ("state", "indexing 1/2"),
+        ("state", "indexing 2/2"),
+        ("synced", None),
+    ]
+
+
+def test_an_earlier_index_answers_at_once_while_changes_are_looked_for():
+    events = Events()
+    assert _link(FakeIndex(built=True), events).sync() == "synced"
+    assert events.seen[:2] == [("usable", None), ("state", "checking for changes…")]
+    assert events.seen[-1] == ("synced", None)
+    events = Events()
+    assert _link(FakeIndex(built=True), events).sync(changed=3) == "synced"
+    assert ("state", "3 posts changed, updating") in events.seen
+    assert ("state", "checking for changes…") not in events.seen
+
+
+def test_another_writer_is_reported_and_retried_later():
+    events = Events()
+    link = _link(FakeIndex(built=True, fail=IndexBusyError("held")), events)
+    with pytest.raises(IndexBusyError):
+        link.sync()
+    assert events.seen[-1] == ("busy", True)
+    assert link.retry_after(IndexBusyError("held")) == INDEX_RETRY
+    assert link.retry_after(OSError("disk")) is None
+
+
+def test_a_failing_sync_is_a_state_not_a_crash():
+    events = Events()
+    link = _link(FakeIndex(built=False, fail=OSError("disk full")), events)
+    assert link.sync() == "error"
+    assert events.seen[-1] == ("state", "index error: disk full")
+
+
+def test_gone_is_asked_of_the_index_and_never_raises():
+    index = FakeIndex(built=True)
+    link = _link(index, Events())
+    assert not link.is_gone()
+    index.gone = True
+    assert link.is_gone()
+    index.is_gone = None  # type: ignore[assignment,method-assign]  # a broken index
+    assert not link.is_gone()
+    link.index = None
+    assert not link.is_gone()
+
+
+def test_progress_words():
+    assert progress_label(3, 10, changed=0, built=False) == "indexing 3/10"
+    assert progress_label(3, 10, changed=0, built=True) == "updating the index 3/10"
+    assert progress_label(3, 10, changed=1, built=True) == "1 post changed, updating"
+    assert progress_label(1500, 20000, changed=0, built=False) == "indexing 1,500/20,000"
