@@ -33,3 +33,29 @@ def test_an_excerpt_never_starts_inside_fenced_code():
     at = body.find("넷플릭스")
     text, before, after = plain_excerpt(body, at, at + 4, context=10)
     assert "code line more code 넷플릭스" in text and before and after
+
+
+#: PLAIN_TEXT_VERSION -> digest of the plain text of SAMPLES (add a line when bumping it).
+PLAIN_DIGESTS = {
+    1: "f06f64b6f314a94d",
+}
+SAMPLES = (
+    "## 제목\n\n**가비지 컬렉터(Garbage Collector)**의 `코드`와 <b>굵게</b><br>다음 줄",
+    '{% highlight sh %}\nls\n{% endhighlight %}\n\n{{< figure src="a.png" caption="그림" >}}',
+    "Term\n: definition {: .note}\n\n- [x] done\n\n$x^2$ and [^1].\n\n[^1]: A note.",
+    "<blockquote>\n<p>인용</p>\n<ul><li>하나</li></ul>\n</blockquote>\n\n"
+    "| a | b |\n|---|---|\n| 1 | 2 |",
+)
+
+
+def test_the_plain_text_version_moves_with_the_rules():
+    # Search keeps each post's plain text beside the index under PLAIN_TEXT_VERSION: a change
+    # to what a post renders to must bump it (and record the new digest here).
+    import hashlib
+
+    from newsterm.markdown.plain import PLAIN_TEXT_VERSION
+
+    digest = hashlib.sha256("\n".join(plain_text(s) for s in SAMPLES).encode()).hexdigest()[:16]
+    assert PLAIN_DIGESTS.get(PLAIN_TEXT_VERSION) == digest, (
+        f"the plain text changed: bump PLAIN_TEXT_VERSION and record {digest!r}"
+    )

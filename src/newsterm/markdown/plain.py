@@ -17,7 +17,15 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from markdown_it.token import Token
 
-__all__ = ["plain_excerpt", "plain_text", "tokens_text"]
+__all__ = ["PLAIN_TEXT_VERSION", "plain_excerpt", "plain_text", "tokens_text"]
+
+PLAIN_TEXT_VERSION = 1
+"""The version of the rules that make a post's plain text (this module, and the preprocessing,
+parser and HTML conversion of :mod:`newsterm.markdown`). Search keeps each post's text beside the
+index (:mod:`newsterm.search.snippet_text`) under this number: **bump it whenever a change alters
+the text a post renders to**, or searches go on showing snippets made by the old rules.
+``tests/test_markdown_plain.py`` keeps a digest of what the rules make of a few posts, so a change
+that forgets the bump fails there."""
 
 _BLOCK_TEXT = {"fence", "code_block", "math_block", "math_block_label"}
 

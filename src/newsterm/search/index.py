@@ -55,6 +55,7 @@ from newsterm.input_version import INPUT_VERSION
 from newsterm.postfile import Unreadable, read_post_bytes
 from newsterm.search import store
 from newsterm.search.lazy_imports import import_lean
+from newsterm.search.snippet_text import SnippetTexts
 from newsterm.search.snippets import make_snippet
 from newsterm.text import strip_controls
 
@@ -277,6 +278,18 @@ def _doc(post: Post, mtime_ns: int, size: int, sha1: str) -> dict[str, Any]:
         doc["ts"] = UNDATED_TS
         doc["date"] = None
     return doc
+
+
+def _shown_text(post: Post) -> tuple[str, str, str] | None:
+    """``(path, body, text)``: the body a search reads for a snippet and its plain text (None
+    when it cannot be rendered: its snippet is then made at search time, as before)."""
+    from newsterm.markdown.plain import plain_text
+
+    body = strip_controls(post.body)
+    try:
+        return post.path, body, plain_text(body)
+    except Exception:
+        return None
 
 
 def sha1_hex(data: bytes) -> str:
@@ -789,6 +802,11 @@ class SearchIndex:
         # `newsterm index` the reader's first start reads no post.
         catalog = Catalog.beside(self.index_dir, self.root)
         listed: list[tuple[str, tuple[int, int], PostInfo | None, str | None]] = []
+        # Each post's text as the reader shows it, for search snippets (snippet_text)
+        texts = SnippetTexts(self.index_dir)
+        shown: list[tuple[str, str, str]] = []
+        if full:
+            texts.store((), fresh=True)
 
         def get_writer() -> Any:
             nonlocal writer
@@ -839,9 +857,13 @@ class SearchIndex:
                         progress(n, total)
                     continue
                 listed.append((rel, scan[rel], PostInfo.of(post), None))
+                if (text := _shown_text(post)) is not None:
+                    shown.append(text)
                 if len(listed) >= WRITE_BATCH:
                     catalog.store(listed)
                     listed = []
+                    texts.store(shown)
+                    shown = []
                 doc = _doc(post, mtime_ns, size, sha1)
                 w = get_writer()
                 if full:
@@ -903,6 +925,7 @@ class SearchIndex:
             raise
         self._save_manifest(files, None if result.rebuilt else changed, removed)
         catalog.store(listed, removed, complete=True if full else None)
+        texts.store(shown, removed)
         problems = self._problems(files)
         result.problems = len(problems)
         result.problem_list = problems
@@ -1043,8 +1066,7 @@ class SearchIndex:
                     f"the search index cannot be read ({type(err).__name__}); "
                     "run 'newsterm index --rebuild'"
                 ) from err
-        hits = [self._hit(stored, score, query) for stored, score in found]
-        return SearchResults(hits, total)
+        return SearchResults(self._hits(found, query), total)
 
     def _docnums(self, searcher: Any, paths: list[str]) -> set[int]:
         cache = searcher.docnums_by_path
@@ -1060,7 +1082,46 @@ class SearchIndex:
             searcher.docnums_by_path = cache
         return {cache[p] for p in paths if p in cache}
 
+    def _hits(self, found: list[tuple[dict[str, Any], float]], query: str | None) -> list[Hit]:
+        """The hits with their snippets: texts kept beside the index are looked up in one go
+        (no Markdown parser, not even its import, for those)."""
+        bodies: dict[str, str] = {}
+        for stored, _score in found:
+            body = self._snippet_body(stored["path"])
+            if body is not None:
+                bodies[stored["path"]] = body
+        texts = SnippetTexts(self.index_dir).lookup(bodies)
+        hits = []
+        for stored, score in found:
+            hit = self._bare_hit(stored, score)
+            body = bodies.get(hit.path)
+            if body is not None:
+                hit.snippet, hit.spans = make_snippet(body, query or "", text=texts.get(hit.path))
+            hits.append(hit)
+        return hits
+
+    def _snippet_body(self, path: str) -> str | None:
+        """The body of post ``path`` as a snippet reads it, or None when it cannot be read."""
+        body = _quick_body(self.root, path)
+        if body is None:
+            from newsterm.archive import PostError
+
+            try:
+                body = self.archive.read(path).body
+            except (PostError, NewstermError):
+                return None
+        return strip_controls(body)
+
     def _hit(self, stored: dict[str, Any], score: float, query: str | None) -> Hit:
+        """A hit with its snippet (the start of the post when ``query`` is None)."""
+        hit = self._bare_hit(stored, score)
+        body = self._snippet_body(hit.path)
+        if body is not None:
+            hit.snippet, hit.spans = make_snippet(body, query or "")
+        return hit
+
+    @staticmethod
+    def _bare_hit(stored: dict[str, Any], score: float) -> Hit:
         date = None
         if stored.get("date"):
             with contextlib.suppress(ValueError, TypeError):
@@ -1073,15 +1134,6 @@ class SearchIndex:
             tags=_split(stored.get("tags")),
             score=float(score),
         )
-        body = _quick_body(self.root, hit.path)
-        if body is None:
-            from newsterm.archive import PostError
-
-            try:
-                body = self.archive.read(hit.path).body
-            except (PostError, NewstermError):
-                return hit
-        hit.snippet, hit.spans = make_snippet(strip_controls(body), query or "")
         return hit
 
     def more_like_this(self, path: str, limit: int = 10) -> SearchResults:

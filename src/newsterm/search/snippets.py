@@ -48,7 +48,7 @@ _WHOLE_BODY = 1500
 
 
 def make_snippet(
-    body: str, query: str, width: int = SNIPPET_CHARS
+    body: str, query: str, width: int = SNIPPET_CHARS, text: str | None = None
 ) -> tuple[str, list[tuple[int, int]]]:
     """A short plain passage of ``body`` around the best matches of ``query``, with match spans.
 
@@ -57,10 +57,16 @@ def make_snippet(
     ```넷플릭스`로`` and ``_posts`` stay whole. The passage is the window of about ``width``
     characters holding the most distinct query words (then the most matches); with no match it
     is the start of the post.
+
+    ``text``: the post's whole plain text when it is already known (kept beside the index by
+    :mod:`newsterm.search.snippet_text`): then nothing is rendered.
     """
     from newsterm.search.query import find_matches
 
-    text, cut_before, cut_after = _text_near(body, query, width)
+    if text is not None:
+        cut_before = cut_after = False
+    else:
+        text, cut_before, cut_after = _text_near(body, query, width)
     spans = find_matches(text, query) if query and text else []
     if not spans and (cut_before or cut_after) and query:
         from newsterm.markdown.plain import plain_text
