@@ -125,13 +125,13 @@ def code_lines(body: str) -> set[int]:
     return out
 
 
-def candidates(body: str) -> list[int]:
-    """1-based body lines worth a look: what the rule finds, every whole-line bold after a blank
-    line, and every short line after a blank line that opens a paragraph and does not end with
-    punctuation (outside code, ``<pre>`` blocks, math, link definitions)."""
+def candidates(body: str, blind: bool = False) -> list[int]:
+    """1-based body lines worth a look: what the rule finds (unless ``blind``), every whole-line
+    bold after a blank line, and every short line after a blank line that opens a paragraph and
+    does not end with punctuation (outside code, ``<pre>`` blocks, math, link definitions)."""
     lines = body.split("\n")
     code = code_lines(body)
-    out = set(predicted(body))
+    out = set() if blind else set(predicted(body))
     in_pre = False
     for i, line in enumerate(lines):
         low = line.lower()
@@ -177,6 +177,40 @@ def print_candidates(name: str) -> None:
         print(f" {mark} {ln:>4} | {lines[ln - 1].strip()[:60]}   \u23ce {nxt}   (prev: {prev})")
 
 
+def blind_sample(per_folder: int, seed: int, labelled: dict[str, set[int]], whole: set[str]):
+    """Posts for a blind check: every post of the folders in ``whole``, and ``per_folder``
+    random unlabelled posts of each other corpus folder."""
+    listing = json.loads((DATA / "corpus.json").read_text(encoding="utf-8"))
+    rng = random.Random(seed)
+    names = []
+    for r in listing:
+        folder = DATA / r["name"]
+        if not folder.is_dir():
+            continue
+        paths = sorted(Archive(folder).iter_paths())
+        rng.shuffle(paths)
+        fresh = [f"{folder.name}/{p}" for p in paths if f"{folder.name}/{p}" not in labelled]
+        names += fresh if folder.name in whole else fresh[:per_folder]
+    return names
+
+
+def show_blind(names: list[str]) -> None:
+    """Each post's candidate lines with the lines around them, and nothing of the rule's
+    output: label these before scoring."""
+    for name in names:
+        try:
+            post = load(name)
+        except PostError:
+            continue
+        lines = post.body.split("\n")
+        cands = candidates(post.body, blind=True)
+        print(f"=== {name}")
+        for ln in cands:
+            prev = lines[ln - 2].strip()[:30] if ln >= 2 else ""
+            nxt = lines[ln].strip()[:50] if ln < len(lines) else ""
+            print(f"   {ln:>4} | {lines[ln - 1].strip()[:60]}   \u23ce {nxt}   (prev: {prev})")
+
+
 def show_candidates(n: int, seed: int, labelled: dict[str, set[int]]) -> None:
     listing = json.loads((DATA / "corpus.json").read_text(encoding="utf-8"))
     folders = [DATA / r["name"] for r in listing if (DATA / r["name"]).is_dir()]
@@ -219,8 +253,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--posts", type=Path, help="list candidates of the posts named in this file")
     ap.add_argument("--show", type=int, default=40, help="false hits / misses to print")
     ap.add_argument("--label", default="")
+    ap.add_argument(
+        "--blind",
+        metavar="FOLDERS",
+        help="list blind candidates (no rule output) of every post of these comma-separated"
+        " folders and --per-folder unlabelled posts of each other folder",
+    )
+    ap.add_argument("--per-folder", type=int, default=6)
     args = ap.parse_args(argv)
     labels = read_labels(args.labels) if args.labels.is_file() else {}
+    if args.blind is not None:
+        known = {**read_labels(LABELS), **labels}
+        names = blind_sample(args.per_folder, args.seed, known, set(args.blind.split(",")))
+        show_blind(names)
+        return 0
     if args.posts:
         for row in args.posts.read_text(encoding="utf-8").split("\n"):
             if row.strip():

@@ -78,6 +78,9 @@ SOURCES: tuple[Source, ...] = (
         config_dirs=("config/_default",),
     ),
     Source("jessfraz", "jessfraz/blog", ("content/post",), "hugo", "en"),
+    # Added for a blind check of the implicit-heading rule (never used to tune it):
+    Source("lovit", "lovit/lovit.github.io", ("_posts",), "jekyll-kramdown", "ko"),
+    Source("jh2ee", "jh2ee/jh2ee.github.io", ("_posts",), "jekyll-chirpy", "ko"),
 )
 
 
