@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from rich.style import Style
+
 from newsterm.markdown import Palette, Renderer, parse, render_text
 
 RAW = re.compile(r"\{%|%\}|\{\{|\}\}|\{:|<[a-z/!][^>\n]*>|\[\^\d+\]:|\*\*")
@@ -237,3 +239,18 @@ def test_crafted_posts_render_in_linear_time():
         started = time.process_time()
         render_text(body, width=80)
         assert time.process_time() - started < 8, body[:20]
+
+
+def test_an_unknown_shortcode_shows_as_a_dim_placeholder_not_a_link():
+    body = 'Before.\n\n{{< plotly json="/data/chart.json" >}}\n\nAfter {{< widget >}} the end.'
+    renderer = Renderer(60, Palette())
+    doc = renderer.render(body)
+    assert doc.plain() == "Before.\n\n[plotly: chart.json]\n\nAfter [widget] the end."
+    line = doc.lines[2]
+    styles = [
+        span.style
+        for span in line.spans
+        if line.plain[span.start : span.end] == "[plotly: chart.json]"
+    ]
+    assert styles and all(Style.parse(str(s)).dim for s in styles)
+    assert not any("shortcode:" in link for link in doc.links)

@@ -192,3 +192,14 @@ def test_chirpy_prompts_label_their_quote():
     assert pp("plain\n{: .prompt-tip }") == "plain\n"
     said = "> **Warning**: already said\n"
     assert pp(said + "{: .prompt-warning }") == said
+
+
+def test_an_unknown_shortcode_leaves_a_placeholder_naming_it():
+    out = pp('Chart:\n\n{{< plotly json="/data/chart-2019.json" height="400px" >}}\n\nAfter.')
+    assert out == "Chart:\n\n![plotly: chart-2019.json](shortcode:plotly)\n\nAfter."
+    assert pp("{{< plotly >}}") == "![plotly](shortcode:plotly)"
+    assert (
+        pp('Zola {{ chart(file="x/y.csv") }} here') == "Zola ![chart: y.csv](shortcode:chart) here"
+    )
+    # shortcodes that only lay out the page still go
+    assert pp("{{< toc >}}\n{{< br >}}") == "\n"

@@ -23,7 +23,7 @@ from rich.console import Console
 from rich.style import Style
 from rich.text import Text
 
-from newsterm.markdown.preprocess import PostLink, preprocess
+from newsterm.markdown.preprocess import SHORTCODE_SCHEME, PostLink, preprocess
 from newsterm.markdown.setup import parse
 
 __all__ = [
@@ -224,6 +224,9 @@ def inline_text(children: list[Token], base: Style, palette: Palette, links: lis
         elif kind in _STYLE_CLOSE:
             if stack:
                 stack.pop()
+        elif kind == "image" and str(tok.attrs.get("src", "")).startswith(SHORTCODE_SCHEME):
+            label = " ".join((tok.content or "").split())  # a shortcode newsterm cannot show
+            text.append(f"[{label}]", current() + palette.placeholder)
         elif kind == "image":
             src = str(tok.attrs.get("src", ""))
             alt = " ".join((tok.content or "").split())

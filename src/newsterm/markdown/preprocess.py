@@ -18,7 +18,8 @@ Hugo shortcodes
     ``{{< figure src=… caption=… >}}`` an image, ``{{< highlight go >}}…{{< /highlight >}}`` a
     fenced code block, ``{{% notice warning %}}…{{% /notice %}}`` (and alert, admonition, hint,
     callout …) a block quote headed by its kind, ``{{< youtube ID >}}`` a link, ``ref``/``relref``
-    a post link; other shortcodes go, their content stays.
+    a post link; other shortcodes with a body go, their content stays; other shortcodes
+    without one become a dim placeholder naming them (``[plotly: a.json]``).
 Zola shortcodes
     ``{{ youtube(id="…") }}``, ``{{ image(src="…") }}`` as above; ``{% note() %}…{% end %}``
     bodies are kept as a block quote.
@@ -40,13 +41,36 @@ import re
 from bisect import bisect_right
 from collections.abc import Callable
 
-__all__ = ["POST_LINK_SCHEME", "default_post_link", "preprocess"]
+__all__ = ["POST_LINK_SCHEME", "SHORTCODE_SCHEME", "default_post_link", "preprocess"]
 
 #: Links to another post of the archive (``{% post_url %}``, ``{% link %}``, Hugo ``ref``) are
 #: written ``post:NAME`` unless the caller resolves them (see :func:`preprocess`).
 POST_LINK_SCHEME = "post:"
 
 PostLink = Callable[[str], str]
+
+
+#: A shortcode newsterm cannot show (a chart, a widget: ``{{< plotly json="a.json" >}}``) becomes
+#: an image whose target has this scheme: the reader shows a dim ``[plotly: a.json]`` where the
+#: blog shows the widget, so nothing vanishes without a trace.
+SHORTCODE_SCHEME = "shortcode:"
+
+#: Shortcodes that only lay out the page (a table of contents, a line break): they go.
+_LAYOUT_ONLY = frozenset(
+    "toc tableofcontents br newline clear hr more pagebreak spacer separator vspace".split()  # noqa: SIM905
+)
+
+
+def _placeholder(name: str, args: _Args) -> str:
+    """``![name: what](shortcode:name)`` for an unknown shortcode (see SHORTCODE_SCHEME)."""
+    if name.lower() in _LAYOUT_ONLY:
+        return ""
+    what = args.get("title", "caption", "alt", "name", "src", "file", "json", "data", "url", "id")
+    what = what or next(iter(args.positional), "")
+    what = what.rstrip("/").rsplit("/", 1)[-1]
+    what = what if len(what) <= 40 else what[:39] + "…"
+    label = f"{name}: {what}" if what else name
+    return f"![{_md_text(label)}]({SHORTCODE_SCHEME}{_md_url(name)})"
 
 
 def default_post_link(name: str) -> str:
@@ -485,14 +509,15 @@ def _hugo_tag(st: _State, closing: bool, name: str, rest: str, pos: int) -> str:
             if title:
                 return f"**{_md_text(title)}**"
         return ""
-    return _media(lname, args) or ""
+    return _media(lname, args) or _placeholder(name, args)
 
 
 def _output_tag(st: _State, inner: str) -> str:
     inner = inner.strip()
     zola = re.fullmatch(r"([\w-]+)\s*(\(.*\))", inner, re.S)
     if zola:
-        return _media(zola.group(1), _parse_args(zola.group(2))) or ""
+        args = _parse_args(zola.group(2))
+        return _media(zola.group(1), args) or _placeholder(zola.group(1), args)
     m = _URL_STRING.match(inner)
     if m and ("/" in m.group(2) or "." in m.group(2)):
         return m.group(2)
