@@ -130,6 +130,15 @@ class Server:
     def readers(self) -> list[int]:
         return [p for p in children_of(self.proc.pid) if "read" in proc_cmdline_safe(p)]
 
+    def zygotes(self) -> set[int]:
+        """Every fork server (zygote) the server started."""
+        return {r["pid"] for r in self.events("fork-server") if r.get("status") == "started"}
+
+    def others(self) -> list[int]:
+        """Children that are neither a reader nor the fork server."""
+        zygotes = self.zygotes()
+        return [p for p in children_of(self.proc.pid) if p not in zygotes]
+
     def stop(self) -> int:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
@@ -159,8 +168,6 @@ def start_server(home: Path, archive: Path, *extra: str, expect_fail: bool = Fal
     home.mkdir(parents=True, exist_ok=True)
     log_path = home / f"server-{time.monotonic_ns()}.log"
     env = server_env(home)
-    if "--warm" not in extra:  # no spare reader unless a test wants one: children stay countable
-        extra = ("--warm", "0", *extra)
     argv = [
         sys.executable, "-m", "newsterm", "serve", "--archive", str(archive),
         "--host", "127.0.0.1", "--port", "0", *extra,
@@ -382,7 +389,7 @@ def test_reader_child_is_isolated(world, tmux):
         agent.wait(timeout=10)
     server: Server = world["server"]
     (pid,) = wait_for(server.readers, 10)
-    assert not [p for p in children_of(server.proc.pid) if p != pid]  # no agent/X11 helpers
+    assert [p for p in server.others() if p != pid] == []  # no agent/X11 helpers
     env = proc_environ(pid)
     assert env["TERM"] == "xterm-256color"
     assert env["COLORTERM"] == "truecolor"
@@ -675,13 +682,9 @@ def test_one_session_per_connection_and_quiet_when_idle(world):
     assert idle == b"", idle[:200]
 
 
-def test_a_warm_spare_reader_serves_a_session_like_a_cold_one(world, tmp_path):
+def test_readers_are_forked_and_a_lost_fork_server_is_replaced(world, tmp_path):
     asyncssh = pytest.importorskip("asyncssh")
-    server = start_server(tmp_path / "home", world["archive"], "--warm", "1")
-
-    def spares() -> list[int]:
-        used = {r.get("pid") for r in server.events("session")}
-        return [p for p in children_of(server.proc.pid) if p not in used]
+    server = start_server(tmp_path / "home", world["archive"])
 
     async def session(term: str) -> dict:
         opts = dict(known_hosts=None, username="x", client_keys=None, config=None, encoding=None)
@@ -703,38 +706,68 @@ def test_a_warm_spare_reader_serves_a_session_like_a_cold_one(world, tmp_path):
             finally:
                 os.close(fd)
             stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            env = proc_environ(pid)
             proc.stdin.write(b"q")
             done = await asyncio.wait_for(proc.wait(check=False), 20)
             return {
                 "titles": all(t.encode() in screen for t in TITLES),
-                "warm": rec.get("warm"),
+                "start": rec.get("start"),
                 "pid": pid,
+                "parent": int(stat[1]),
                 "size": size,
                 "leader": int(stat[3]) == pid and int(stat[4]) != 0,
+                "term": env.get("TERM"),
                 "status": done.exit_status,
             }
 
+    def zygote_ready() -> int | None:
+        ready = [r["pid"] for r in server.events("fork-server") if r.get("status") == "ready"]
+        return ready[-1] if ready else None
+
     try:
-        (spare,) = wait_for(spares, 15)
-        # (read once it has exec'd: between fork and exec /proc shows the server's own)
-        command = [sys.executable, "-I", "-m", "newsterm.spare"]
-        assert wait_for(lambda: proc_cmdline(spare)[:4] == command, 10)
-        env = proc_environ(spare)
-        assert env["TERM"] == "xterm-256color" and "COLORTERM" not in env
-        time.sleep(1.0)  # let it finish importing, as it would between visitors
-        first = asyncio.run(asyncio.wait_for(session("xterm-256color"), 60))
-        # The spare became this session's reader: its own session, the pty its terminal.
-        assert first["warm"] is True and first["pid"] == spare
-        assert first["titles"] and first["size"] == (90, 25) and first["leader"]
-        assert first["status"] == 0
-        # Another one is started for the next visitor, a little later.
-        (nxt,) = wait_for(lambda: [p for p in spares() if p != spare], 15)
-        # A client with another terminal type gets a reader started the usual way.
-        other = asyncio.run(asyncio.wait_for(session("xterm"), 60))
-        assert other["warm"] is False and other["titles"] and other["status"] == 0
+        first_zygote = wait_for(zygote_ready, 30)
+        # A session gets a reader forked by the zygote: the server's own child, on its pty, in
+        # its own session, with the environment the client's terminal asked for.
+        one = asyncio.run(asyncio.wait_for(session("xterm"), 60))
+        assert one["start"] == "fork" and one["titles"] and one["status"] == 0, one
+        assert one["parent"] == server.proc.pid and one["leader"] and one["size"] == (90, 25)
+        assert one["term"] == "xterm"
+        # The zygote is killed: the server says so, sessions still get a reader at once (started
+        # the usual way until a new zygote is ready), and the new zygote forks them again.
+        os.kill(first_zygote, signal.SIGKILL)
+        wait_for(lambda: [r for r in server.events("fork-server") if r["status"] == "lost"], 10)
+        two = asyncio.run(asyncio.wait_for(session("xterm-256color"), 60))
+        assert two["titles"] and two["status"] == 0 and two["start"] in ("fork", "spawn"), two
+        wait_for(lambda: zygote_ready() not in (None, first_zygote), 30)
+        three = asyncio.run(asyncio.wait_for(session("xterm-256color"), 60))
+        assert three["start"] == "fork" and three["titles"] and three["status"] == 0, three
+        assert server.proc.poll() is None
+        (lost,) = [r for r in server.events("fork-server") if r["status"] == "lost"]
+        assert lost["pid"] == first_zygote and lost["fallback"] == "spawn"
+        zygotes = server.zygotes()
+        assert len(zygotes) == 2
     finally:
         assert server.stop() == 0
-    assert proc_state(spare) is None and proc_state(nxt) is None  # all reaped at shutdown
+    assert all(proc_state(p) is None for p in zygotes)  # all ended and reaped at shutdown
+
+
+def test_no_fork_server_starts_each_reader_as_a_new_python(world, tmp_path):
+    server = start_server(tmp_path / "home", world["archive"], "--no-fork-server")
+    client = Client(server, world["member"], tmp_path / "kh")
+    t = Tmux(tmp_path, "nofork")
+    try:
+        t.start(f"{shell_quote(client.ssh_argv('-tt', '127.0.0.1'))}; sleep 60", 100, 30)
+        wait_full_screen(t, 30)
+        (pid,) = server.readers()
+        assert proc_cmdline(pid)[:4] == [sys.executable, "-I", "-m", "newsterm"]
+        (rec,) = server.events("session")
+        assert rec["start"] == "spawn" and rec["pid"] == pid
+        assert not server.events("fork-server") and server.others() == [pid]
+        t.keys("q")
+        wait_for(lambda: not server.readers(), 10)
+    finally:
+        t.kill()
+        assert server.stop() == 0
 
 
 def test_abrupt_disconnects_leave_no_child(world):
@@ -756,8 +789,9 @@ def test_abrupt_disconnects_leave_no_child(world):
             c.kill()
         for c in clients:
             c.wait(timeout=10)
-    wait_for(lambda: not children_of(server.proc.pid), 20, 0.25)
+    wait_for(lambda: not server.others(), 20, 0.25)
     assert server.proc.poll() is None
+    assert not [p for p in children_of(server.proc.pid) if proc_state(p) == "Z"]  # all reaped
     ends = [r for r in server.events("disconnect") if r.get("reason") == "client-closed"]
     assert len(ends) >= 20
 

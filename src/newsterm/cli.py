@@ -257,12 +257,14 @@ def _serve_args(p: argparse.ArgumentParser) -> None:
         "--cpu-limit", type=int, default=600, metavar="S", help="CPU seconds per reader (600)"
     )
     p.add_argument(
-        "--warm",
-        type=int,
-        default=1,
-        metavar="N",
-        help="readers started ahead of time so a session opens faster (1; 0: none)",
+        "--fork-server",
+        action=_argparse().BooleanOptionalAction,
+        default=True,
+        help="fork each reader from one process that has imported the reader already"
+        " (on); --no-fork-server starts every reader as a new Python",
     )
+    # The option the fork server replaced (spare readers): `--warm 0` still means none.
+    p.add_argument("--warm", type=int, metavar="N", help=_argparse().SUPPRESS)
     p.add_argument("--host-key", metavar="FILE", help=_argparse().SUPPRESS)
 
 
@@ -628,7 +630,7 @@ def main(argv: Sequence[str] | None = None, exit_when_done: bool = False) -> int
     """Run the command in ``argv`` (default: the process's arguments); its exit status.
 
     With ``exit_when_done`` a read-only command that succeeds ends the process at once (see
-    :func:`console`); tests and the SSH server's warm spares call this without it.
+    :func:`console`); tests and the SSH server's fork server calls this without it.
     """
     _safe_streams()
     argv = list(sys.argv[1:] if argv is None else argv)

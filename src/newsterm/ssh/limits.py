@@ -306,3 +306,18 @@ def child_preexec(
         os.nice(10)
 
     return setup
+
+
+def zygote_preexec(memory_limit_mb: int) -> Callable[[], None]:
+    """A ``preexec_fn`` for the fork server: no core dumps and the readers' address-space
+    limit. No CPU limit and no ``nice``: each forked reader sets those for itself (its CPU time
+    counts from its own fork), and the zygote's few forks should not wait behind readers."""
+    import resource
+
+    mem = memory_limit_mb * 1024 * 1024
+
+    def setup() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+    return setup

@@ -16,6 +16,19 @@ import struct
 import subprocess
 import termios
 from collections.abc import Callable, Sequence
+from typing import Protocol
+
+
+class ChildProcess(Protocol):
+    """What the server uses of a reader's process: a ``Popen``, or a reader forked by the
+    zygote (``newsterm.ssh.zygote.ForkedReader``)."""
+
+    pid: int
+    returncode: int | None
+
+    def poll(self) -> int | None: ...
+    def wait(self, timeout: float | None = None) -> int: ...
+    def send_signal(self, sig: int) -> None: ...
 
 
 def set_winsize(fd: int, cols: int, rows: int) -> None:
@@ -72,7 +85,7 @@ class ExitWatch:
     def __init__(
         self,
         loop: asyncio.AbstractEventLoop,
-        proc: subprocess.Popen[bytes],
+        proc: ChildProcess,
         on_exit: Callable[[int], None],
     ) -> None:
         self._loop = loop
@@ -90,6 +103,18 @@ class ExitWatch:
         else:
             self._timer = loop.call_later(0.1, self._check)
 
+    def cancel(self) -> None:
+        """Stop watching (the caller reaps the process itself)."""
+        if self.done:
+            return
+        self.done = True
+        if self._pidfd is not None:
+            self._loop.remove_reader(self._pidfd)
+            os.close(self._pidfd)
+            self._pidfd = None
+        if self._timer is not None:
+            self._timer.cancel()
+
     def _check(self) -> None:
         if self.done:
             return
@@ -106,7 +131,7 @@ class ExitWatch:
         self._on_exit(code)
 
 
-def signal_group(proc: subprocess.Popen[bytes], sig: int = signal.SIGHUP) -> None:
+def signal_group(proc: ChildProcess, sig: int = signal.SIGHUP) -> None:
     """Send ``sig`` to the child's process group (it leads its own session); ignore if gone."""
     if proc.returncode is not None:
         return

@@ -16,7 +16,6 @@ import contextlib
 import os
 import signal
 import socket
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -29,7 +28,7 @@ from newsterm.search.store import index_present
 from newsterm.ssh.env import build_child_env
 from newsterm.ssh.hostkey import fingerprint, load_or_create_host_key
 from newsterm.ssh.indexer import IndexKeeper
-from newsterm.ssh.limits import ConnectionLimiter, Limits, child_preexec
+from newsterm.ssh.limits import ConnectionLimiter, Limits, zygote_preexec
 from newsterm.ssh.log import log_event, monotonic, vis
 from newsterm.ssh.proxy import (
     ProxyHeaderError,
@@ -38,10 +37,12 @@ from newsterm.ssh.proxy import (
     peek_for_header,
     read_header,
 )
+from newsterm.ssh.pty_child import ChildProcess
 from newsterm.ssh.session import ConnState, ServedSession
-from newsterm.ssh.warm import WarmPool
+from newsterm.ssh.zygote import ForkServer, become_subreaper, command_line_room, reap_strays
 
 SHUTDOWN_GRACE = 3.0
+READER_NICE = 10  # readers run below the server, so a busy one never slows the SSH side
 INDEX_CHECK_EVERY = 10.0  # seconds between looks for an index deleted under the server
 
 
@@ -91,7 +92,7 @@ class ServerApp:
         limits: Limits,
         members: set[str],
         allow_anonymous: bool,
-        warm: int = 0,
+        fork_server: bool = False,
         penalty_exempt: frozenset[str] = frozenset(),
         proxy_trusted: tuple = (),
     ) -> None:
@@ -104,21 +105,49 @@ class ServerApp:
         self.proxy_trusted = proxy_trusted  # networks whose PROXY headers are believed
         self.sessions: set[ServedSession] = set()
         self.connections: set[_Connection] = set()
-        self.children: set[subprocess.Popen[bytes]] = set()
+        self.children: set[ChildProcess] = set()
         # The server is the index's only writer; readers and search execs only read it.
         self.indexer = IndexKeeper(root, index_dir)
         self.index_ready = self.indexer.ready
-        # Spare readers for the most common client environment (TERM=xterm-256color).
-        self.warm = WarmPool(
-            warm,
-            build_child_env("xterm-256color", {}),
-            child_preexec(limits.memory_limit_mb, limits.cpu_limit, False),
-        )
+        # The fork server (zygote): made by start_fork_server once the event loop runs.
+        self.want_fork_server = fork_server
+        self.forkserver: ForkServer | None = None
         self.closing = False
 
-    def refill_warm(self) -> None:
-        if not self.closing:
-            self.warm.refill()
+    def start_fork_server(self) -> None:
+        """Start the zygote that forks readers, if wanted and possible (else readers are
+        started with exec, as without it)."""
+        if not self.want_fork_server or self.forkserver is not None:
+            return
+        if not become_subreaper():
+            log_event("fork-server", status="unavailable", reason="not a child subreaper")
+            return
+        longest = self.reader_argv("member-" + "x" * 43)  # the longest state name
+        self.forkserver = ForkServer(
+            build_child_env("xterm-256color", {}),
+            zygote_preexec(self.limits.memory_limit_mb),
+            room=command_line_room(longest),
+        )
+        self.forkserver.start()
+
+    def reader_limits(self) -> dict[str, int]:
+        """The rlimits and priority a forked reader gives itself (as ``child_preexec``)."""
+        return {
+            "memory_bytes": self.limits.memory_limit_mb * 1024 * 1024,
+            "cpu_seconds": self.limits.cpu_limit,
+            "nice": READER_NICE,
+        }
+
+    def reap_strays(self) -> None:
+        """Reap zombies the server inherited as subreaper, never one it waits for itself."""
+        if self.forkserver is None:
+            return
+        known = {p.pid for p in self.children}
+        known.update(s.search_pid() for s in self.sessions)
+        zygote = self.forkserver.pid()
+        if zygote is not None:
+            known.add(zygote)
+        reap_strays(p for p in known if p)
 
     def folders(self) -> tuple[str, str]:
         return str(self.root), str(self.index_dir)
@@ -392,14 +421,14 @@ async def _serve(args: argparse.Namespace, app: ServerApp, host_key: asyncssh.SS
         f"newsterm serve: listening on {args.host}:{port}  host key {fp}  archive {app.root}",
         flush=True,
     )
+    app.start_fork_server()
     indexing = asyncio.ensure_future(app.indexer.run(stop))
-    app.refill_warm()
     try:
         while not stop.is_set():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=INDEX_CHECK_EVERY)
             app.limiter.prune()
-            app.refill_warm()  # reaps a spare that died and starts another
+            app.reap_strays()
             if app.index_ready.is_set() and not index_present(app.index_dir):
                 # Deleted under the server (a cleaned cache): the only writer rebuilds it.
                 log_event("index", status="missing")
@@ -504,11 +533,8 @@ async def _shutdown(app: ServerApp, server: Any) -> None:
     app.closing = True
     log_event("stopping", sessions=len(app.sessions), children=len(app.children))
     server.close()
-    for proc in app.warm.close():
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        with contextlib.suppress(Exception):
-            proc.wait(timeout=2)
+    if app.forkserver is not None:
+        app.forkserver.close()  # sessions still waiting for a reader are ended below
     for session in list(app.sessions):
         session.stop("server-shutdown", "the server is shutting down")
     deadline = monotonic() + SHUTDOWN_GRACE
@@ -548,9 +574,11 @@ def run_server(args: argparse.Namespace) -> int:
         log_event("host-key-created", path=str(key_path), fingerprint=fingerprint(host_key))
 
     async def main() -> int:
-        warm = getattr(args, "warm", None)
+        fork_server = getattr(args, "fork_server", True) is not False
+        if getattr(args, "warm", None) == 0:  # the option it replaced: --warm 0 was "none"
+            fork_server = False
         app = ServerApp(
-            root, index_dir, limits, members, allow_anonymous, 1 if warm is None else warm,
+            root, index_dir, limits, members, allow_anonymous, fork_server,
             penalty_exempt=app_exempt, proxy_trusted=trusted,
         )  # fmt: skip
         return await _serve(args, app, host_key)

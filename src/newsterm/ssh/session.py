@@ -27,16 +27,21 @@ from newsterm.ssh.commands import CommandRefused, parse_exec
 from newsterm.ssh.env import build_child_env
 from newsterm.ssh.limits import child_preexec, clamp_size
 from newsterm.ssh.log import log_event, monotonic, vis
-from newsterm.ssh.pty_child import ExitWatch, set_winsize, signal_group, spawn_in_pty
-from newsterm.ssh.warm import start_on_spare
+from newsterm.ssh.pty_child import (
+    ChildProcess,
+    ExitWatch,
+    set_winsize,
+    signal_group,
+    spawn_in_pty,
+)
 
 if TYPE_CHECKING:
     from newsterm.ssh.server import ServerApp
+    from newsterm.ssh.zygote import ForkedReader
 
 READ_CHUNK = 65536
 MAX_PENDING_INPUT = 64 * 1024
 KILL_GRACE = 2.0
-WARM_REFILL_DELAY = 2.0  # seconds after a spare is used before the next one starts
 # Leave the alternate screen, show the cursor, reset colours, stop mouse reports and
 # bracketed paste: what a reader killed by the server could not undo itself.
 TERMINAL_RESET = (
@@ -141,7 +146,11 @@ class ServedSession(asyncssh.SSHServerSession):
         self._cols, self._rows = clamp_size(0, 0)
         self._mode: str | None = None
         self._command: str | None = None
-        self._proc: subprocess.Popen[bytes] | None = None
+        self._proc: ChildProcess | None = None
+        self._env: dict[str, str] = {}
+        self._argv: list[str] = []
+        self._starting = False
+        self._cancelled = False
         self._master: int | None = None
         self._watch: ExitWatch | None = None
         self._reading = False
@@ -155,6 +164,11 @@ class ServedSession(asyncssh.SSHServerSession):
         self._closed = False
         self._task: asyncio.Task[None] | None = None
         self._search_proc: asyncio.subprocess.Process | None = None
+
+    def search_pid(self) -> int | None:
+        """The pid of this session's search child, while there is one."""
+        proc = self._search_proc
+        return proc.pid if proc is not None and proc.returncode is None else None
 
     # -- asyncssh callbacks ------------------------------------------------------------------
 
@@ -212,7 +226,7 @@ class ServedSession(asyncssh.SSHServerSession):
     def data_received(self, data: bytes, datatype: asyncssh.DataType) -> None:  # type: ignore[override]
         self._last_input = monotonic()
         self._conn.bytes_in += len(data)
-        if self._master is None or self._stopping:
+        if self._stopping or (self._master is None and not self._starting):
             return
         if len(self._pending) + len(data) > MAX_PENDING_INPUT:
             return  # the reader is not reading; drop rather than grow without bound
@@ -276,39 +290,70 @@ class ServedSession(asyncssh.SSHServerSession):
         c.size = (self._cols, self._rows)
         env = build_child_env(self._term, self._chan.get_environment() if self._chan else {})
         argv = app.reader_argv(c.state_name())
+        self._env = env
+        self._argv = argv
+        forking = app.forkserver is not None and app.forkserver.fork(
+            argv[argv.index("newsterm") + 1 :],
+            env,
+            self._cols,
+            self._rows,
+            app.reader_limits(),
+            self._forked,
+            cmdline=argv,
+        )
+        if forking:
+            self._starting = True  # the zygote answers soon (_forked); input waits till then
+            return
+        self._spawn()
+
+    def _forked(self, proc: ForkedReader | None, master: int | None) -> None:
+        """The zygote's answer: the session's reader, or ``None`` (start one the usual way)."""
+        self._starting = False
+        cancelled = self._closed or self._cancelled or self._app.closing
+        if proc is None or master is None:
+            if cancelled:  # nobody is waiting for a reader any more
+                self._exit(1, f"newsterm: {self._notice}" if self._notice else None)
+                return
+            self._spawn()
+            return
+        self._proc, self._master = proc, master
+        self._started(forked=True)
+        if cancelled:  # the client left (or the server is stopping) while the zygote forked
+            self.stop(self._conn.end_reason or "client-closed")
+
+    def _spawn(self) -> None:
+        """Start the reader as its own ``python -I -m newsterm read`` (no fork server)."""
+        c, app = self._conn, self._app
         preexec = child_preexec(app.limits.memory_limit_mb, app.limits.cpu_limit, True)
-        spare = app.warm.take(env)
-        if spare is not None:
-            # A reader that has already imported everything: only the session is new.
-            args = argv[argv.index("newsterm") + 1 :]
-            try:
-                self._proc, self._master = start_on_spare(spare, args, self._cols, self._rows)
-            except OSError as err:  # it died meanwhile: start one the usual way
-                log_event("error", address=c.address, what="warm", error=str(err))
-                spare = None
         try:
-            if spare is None:
-                self._proc, self._master = spawn_in_pty(argv, env, self._cols, self._rows, preexec)
+            self._proc, self._master = spawn_in_pty(
+                self._argv, self._env, self._cols, self._rows, preexec
+            )
         except OSError as err:
             log_event("error", address=c.address, what="spawn", error=str(err))
             c.end_reason = "spawn-failed"
             self._exit(1, "newsterm: the reader could not be started")
             return
+        self._started(forked=False)
+
+    def _started(self, forked: bool) -> None:
+        c, app = self._conn, self._app
+        assert self._proc is not None and self._master is not None
         app.children.add(self._proc)
         log_event(
             "session",
             address=c.address,
             kind="reader",
             pid=self._proc.pid,
-            term=env["TERM"],
+            term=self._env["TERM"],
             size=f"{self._cols}x{self._rows}",
             member=c.member,
-            warm=spare is not None,
+            start="fork" if forked else "spawn",
         )
-        if spare is not None and app.warm.size:
-            # A new spare, once this session's reader has had the CPU for its first screen.
-            self._loop.call_later(WARM_REFILL_DELAY, app.refill_warm)
+        with contextlib.suppress(OSError):  # the window may have changed while it started
+            set_winsize(self._master, self._cols, self._rows)
         self._start_reading()
+        self._flush_input()
         self._watch = ExitWatch(self._loop, self._proc, self._on_reader_exit)
         limits = app.limits
         if limits.idle_timeout > 0:
@@ -361,7 +406,8 @@ class ServedSession(asyncssh.SSHServerSession):
 
     def _flush_input(self) -> None:
         if self._master is None:
-            self._pending.clear()
+            if not self._starting:  # (while the zygote forks the reader, input waits)
+                self._pending.clear()
             return
         while self._pending:
             try:
@@ -399,6 +445,8 @@ class ServedSession(asyncssh.SSHServerSession):
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self._search_proc.pid, signal.SIGKILL)
         proc = self._proc
+        if proc is None and self._starting:
+            self._cancelled = True  # the zygote's answer will find the session gone
         if proc is None or proc.returncode is not None or self._stopping:
             return
         self._stopping = True

@@ -1,0 +1,52 @@
+"""``python -I -m newsterm.zygote FD SERVER_PID [ROOM]``: the SSH server's fork server.
+
+An entry point, like ``newsterm.cli``: it may know every front. It imports the reader once
+(Textual, Rich, markdown-it, newsterm's screens: the ~0.6 CPU s a cold reader spends before its
+first screen) and then forks a ready reader for each session (:mod:`newsterm.ssh.forkserver`).
+The server's side is :mod:`newsterm.ssh.zygote`. ``ROOM`` is blank padding that gives a forked
+reader's command line the room to read as the ``newsterm read`` it stands for.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import sys
+from collections.abc import Sequence
+
+PRELOAD = (
+    # What a served reader imports after its start, found by listing sys.modules in a reader
+    # forked from a zygote that had only the reader's own imports: each one a reader would
+    # otherwise import again for itself (~0.1 CPU s, and its memory unshared).
+    "newsterm.search.index", "newsterm.search.snippets", "newsterm.search.store",
+    "newsterm.search.options", "newsterm.catalog", "newsterm.watch", "newsterm.children",
+    "newsterm.cli_style", "watchfiles", "anyio", "anyio._backends._asyncio", "anyio.to_thread",
+    "anyio.streams.memory", "anyio.streams.stapled", "anyio.streams.tls",
+    "textual.drivers.linux_driver", "textual._xterm_parser", "textual._keyboard_protocol",
+    "textual.drivers._writer_thread", "textual.scrollbar", "textual.layouts.factory",
+    "textual.layouts.horizontal", "textual.layouts.stream", "rich._emoji_codes",
+    "concurrent.futures.thread", "queue", "shlex", "tty", "termios", "ipaddress", "gettext",
+    "argparse", "multiprocessing", "multiprocessing.reduction",
+)  # fmt: skip
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    fd, server_pid = int(args[0]), int(args[1])
+    import newsterm.cli
+    import newsterm.tui.app  # the slow part, done once for every session
+    from newsterm.ssh.forkserver import serve
+
+    for name in PRELOAD:
+        with contextlib.suppress(ImportError):
+            importlib.import_module(name)
+    with contextlib.suppress(Exception):  # the table of character widths a reader loads first
+        from rich.cells import cell_len
+
+        cell_len("가")
+
+    return serve(fd, server_pid, newsterm.cli.main)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,318 @@
+"""The fork server: a reader forked by the zygote is set up like a cold one, and every failure of
+the zygote hands the session back (never a hang) and gets it restarted.
+
+Each scenario runs in a forked child of the test process that makes itself a child subreaper,
+as ``newsterm serve`` does (the test process itself stays as it was), and reports back as JSON.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import os
+import re
+import select
+import signal
+import subprocess
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from newsterm.ssh import log, zygote
+from newsterm.ssh.env import build_child_env
+from newsterm.ssh.limits import zygote_preexec
+from newsterm.ssh.zygote import ForkServer, become_subreaper, command_line_room, reap_strays
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux only")
+
+LIMITS = {"memory_bytes": 512 * 1024 * 1024, "cpu_seconds": 60, "nice": 10}
+
+
+def in_subreaper(scenario: Callable[[], object], timeout: float = 90) -> dict:
+    """Run ``asyncio.run(scenario())`` in a forked child that is a child subreaper; returns what
+    it returned, with ``log`` (the server log lines it wrote)."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - runs in the child
+        code = 0
+        try:
+            os.close(read_end)
+            lines = io.StringIO()
+            log.set_stream(lines)
+            assert become_subreaper()
+            out = {"result": asyncio.run(scenario())}
+        except BaseException:
+            out = {"error": traceback.format_exc()}
+            code = 1
+        out["log"] = [json.loads(x) for x in lines.getvalue().splitlines() if x.startswith("{")]
+        with os.fdopen(write_end, "w") as f:
+            f.write(json.dumps(out, default=str))
+        os._exit(code)
+    os.close(write_end)
+    data = b""
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([read_end], [], [], 0.5)
+            if ready:
+                chunk = os.read(read_end, 65536)
+                if not chunk:
+                    break
+                data += chunk
+    finally:
+        os.close(read_end)
+        if not data:
+            os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+    assert data, "the scenario did not finish in time"
+    out = json.loads(data)
+    assert "error" not in out, out["error"]
+    return out
+
+
+def reader_cmd(archive: Path, index_dir: Path) -> list[str]:
+    return [
+        sys.executable, "-I", "-m", "newsterm", "read", "--served",
+        "--archive", str(archive), "--index-dir", str(index_dir),
+    ]  # fmt: skip
+
+
+def fork_server(cmd: list[str]) -> ForkServer:
+    return ForkServer(
+        build_child_env("xterm-256color", {}), zygote_preexec(512), room=command_line_room(cmd)
+    )
+
+
+async def until(pred: Callable[[], object], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not pred():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {pred}")
+        await asyncio.sleep(0.05)
+
+
+async def ask(fs: ForkServer, cmd: list[str], env: dict[str, str], size=(90, 30)):
+    """Send one request; the future gets ``(reader, master)`` or ``(None, None)``."""
+    got: asyncio.Future = asyncio.get_running_loop().create_future()
+    sent = fs.fork(cmd[4:], env, *size, LIMITS, lambda p, m: got.set_result((p, m)), cmdline=cmd)
+    return sent, got
+
+
+async def screen_until(master: int, needle: bytes, timeout: float = 30) -> bytes:
+    out = b""
+    deadline = time.monotonic() + timeout
+    while needle not in out and time.monotonic() < deadline:
+        ready, _, _ = await asyncio.to_thread(select.select, [master], [], [], 0.2)
+        if ready:
+            try:
+                out += os.read(master, 65536)
+            except (BlockingIOError, OSError):
+                await asyncio.sleep(0.05)
+    return out
+
+
+def stat_of(pid: int) -> list[str]:
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
+@pytest.fixture
+def archive(tmp_path: Path) -> Path:
+    root = tmp_path / "archive"
+    root.mkdir()
+    (root / "2024-05-01-alpha.md").write_text(
+        "---\ntitle: Alpha zygote post\ndate: 2024-05-01\n---\n\nWords about pangolins.\n",
+        encoding="utf-8",
+    )
+    return root
+
+
+def test_a_forked_reader_is_set_up_like_a_cold_one(archive, tmp_path):
+    cmd = reader_cmd(archive, tmp_path / "index")
+
+    async def scenario() -> dict:
+        fs = fork_server(cmd)
+        assert fs.start()
+        env = build_child_env("xterm", {"COLORTERM": "truecolor"})
+        sent, got = await ask(fs, cmd, env)
+        assert sent
+        proc, master = await asyncio.wait_for(got, 30)
+        screen = await screen_until(master, b"Alpha zygote post")
+        pid = proc.pid
+        zygote_pid = fs.pid()
+        zygote_fd = Path(f"/proc/{zygote_pid}/cmdline").read_bytes().split(b"\0")[4].decode()
+        st = stat_of(pid)
+        info = {
+            "screen": screen.decode("utf-8", "replace"),
+            "ppid": int(st[1]),
+            "me": os.getpid(),
+            "leader": int(st[3]) == pid,
+            "tty": int(st[4]),
+            "nice": int(st[16]),
+            "limits": Path(f"/proc/{pid}/limits").read_text(),
+            "environ": Path(f"/proc/{pid}/environ").read_bytes().decode(),
+            "cmdline": [
+                a.decode() for a in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0") if a
+            ],
+            "fds": sorted(os.readlink(p) for p in Path(f"/proc/{pid}/fd").iterdir()),
+            "zygote_socket": os.readlink(f"/proc/{zygote_pid}/fd/{zygote_fd}"),
+            "sigcatch": re.search(r"SigCgt:\s+(\S+)", Path(f"/proc/{pid}/status").read_text())[1],
+        }
+        os.write(master, b"q")  # the reader quits as it would in any terminal
+        info["status"] = await asyncio.to_thread(proc.wait, 20)
+        os.close(master)
+        info["reaped"] = not Path(f"/proc/{pid}").exists()
+        fs.close()
+        return info
+
+    out = in_subreaper(scenario)
+    info = out["result"]
+    assert "Alpha zygote post" in info["screen"]  # a working reader on the pty it was handed
+    assert info["ppid"] == info["me"]  # the server's own child, not the zygote's
+    assert info["leader"] and info["tty"] != 0  # its own session, the pty its terminal
+    assert info["nice"] == 10
+    assert re.search(r"Max address space\s+536870912\s+536870912", info["limits"])
+    assert re.search(r"Max cpu time\s+60\s+65", info["limits"])
+    assert re.search(r"Max core file size\s+0\s+0", info["limits"])
+    env = dict(x.split("=", 1) for x in info["environ"].split("\0") if "=" in x)
+    assert env["TERM"] == "xterm" and env["COLORTERM"] == "truecolor"  # the session's own
+    assert "NEWSTERM_ZYGOTE_ROOM" not in env and env["LANG"] == "C.UTF-8"
+    assert info["cmdline"] == cmd  # what ps shows: the reader it stands for
+    assert info["zygote_socket"] not in info["fds"]  # the zygote's descriptors are closed
+    assert info["status"] == 0 and info["reaped"]
+    events = [r for r in out["log"] if r["event"] == "fork-server"]
+    assert [r["status"] for r in events[:2]] == ["started", "ready"]
+    assert events[1]["threads"] == 1  # the zygote forks from one thread only
+
+
+def test_a_killed_zygote_hands_waiting_sessions_back_and_is_restarted(archive, tmp_path):
+    cmd = reader_cmd(archive, tmp_path / "index")
+
+    async def scenario() -> dict:
+        fs = fork_server(cmd)
+        fs.start()
+        await until(lambda: fs.ready, 30)
+        first = fs.pid()
+        os.kill(first, signal.SIGSTOP)  # the request stays unanswered ...
+        sent, got = await ask(fs, cmd, build_child_env("xterm", {}))
+        os.kill(first, signal.SIGKILL)  # ... until the zygote dies
+        t0 = time.monotonic()
+        handed_back = await asyncio.wait_for(got, 10)
+        after = time.monotonic() - t0
+        # No zygote for a moment: a session asks and is told to start its reader itself.
+        refused, _ = await ask(fs, cmd, build_child_env("xterm", {}))
+        await until(lambda: fs.ready and fs.pid() != first, 30)
+        # The new zygote serves sessions again.
+        sent2, got2 = await ask(fs, ["", "", "", "", "--version"], build_child_env("xterm", {}))
+        proc, master = await asyncio.wait_for(got2, 30)
+        out = await screen_until(master, b"\n", 20)
+        code = await asyncio.to_thread(proc.wait, 20)
+        os.close(master)
+        fs.close()
+        return {
+            "sent": sent, "handed_back": handed_back == (None, None), "after": after,
+            "refused": refused, "first_gone": not Path(f"/proc/{first}").exists(),
+            "second": fs.pid(), "sent2": sent2, "out": out.decode(), "code": code,
+        }  # fmt: skip
+
+    out = in_subreaper(scenario)
+    r = out["result"]
+    assert r["sent"] and r["handed_back"] and r["after"] < 5
+    assert r["refused"] is False  # no zygote: the caller starts the reader the usual way
+    assert r["first_gone"]  # killed and reaped, no zombie
+    assert r["sent2"] and "newsterm" in r["out"] and r["code"] == 0
+    lost = [x for x in out["log"] if x.get("status") == "lost"]
+    assert len(lost) == 1 and lost[0]["waiting"] == 1 and lost[0]["fallback"] == "spawn"
+    started = [x for x in out["log"] if x.get("status") == "started"]
+    assert len(started) == 2
+
+
+def test_a_zygote_that_stops_answering_is_replaced(archive, tmp_path, monkeypatch):
+    cmd = reader_cmd(archive, tmp_path / "index")
+    monkeypatch.setattr(zygote, "ANSWER_TIMEOUT", 0.5)
+
+    async def scenario() -> dict:
+        fs = fork_server(cmd)
+        fs.start()
+        await until(lambda: fs.ready, 30)
+        hung = fs.pid()
+        os.kill(hung, signal.SIGSTOP)
+        t0 = time.monotonic()
+        sent, got = await ask(fs, cmd, build_child_env("xterm", {}))
+        answer = await asyncio.wait_for(got, 10)
+        waited = time.monotonic() - t0
+        await until(lambda: fs.ready and fs.pid() != hung, 30)
+        fs.close()
+        return {
+            "sent": sent, "answer": answer == (None, None), "waited": waited,
+            "hung_gone": not Path(f"/proc/{hung}").exists(),
+        }  # fmt: skip
+
+    out = in_subreaper(scenario)
+    r = out["result"]
+    assert r["sent"] and r["answer"] and 0.4 < r["waited"] < 5 and r["hung_gone"]
+    (lost,) = [x for x in out["log"] if x.get("status") == "lost"]
+    assert "no answer" in lost["reason"]
+
+
+STAND_IN_SERVER = """
+import asyncio, os, sys
+from newsterm.ssh.env import build_child_env
+from newsterm.ssh.limits import zygote_preexec
+from newsterm.ssh.zygote import ForkServer
+
+async def main():
+    fs = ForkServer(build_child_env("xterm-256color", {}), zygote_preexec(512))
+    fs.start()
+    while not fs.ready:
+        await asyncio.sleep(0.05)
+    print(fs.pid(), flush=True)
+    os._exit(0)  # abruptly: no close(), no shutdown
+
+asyncio.run(main())
+"""
+
+
+def test_the_zygote_dies_with_the_server():
+    async def scenario() -> dict:
+        server = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", STAND_IN_SERVER, stdout=asyncio.subprocess.PIPE
+        )
+        said = await asyncio.wait_for(server.stdout.readline(), 60)
+        await server.wait()
+        pid = int(said)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            reap_strays(())  # (it was re-parented to us, the subreaper: reap it)
+            if not Path(f"/proc/{pid}").exists():
+                return {"gone": True}
+            await asyncio.sleep(0.05)
+        return {"gone": False}
+
+    assert in_subreaper(scenario)["result"]["gone"]
+
+
+def test_reap_strays_takes_only_orphans_it_did_not_start():
+    async def scenario() -> dict:
+        # An orphan: a middle process starts a grandchild in its own session and leaves.
+        middle = subprocess.Popen(
+            [sys.executable, "-c", "import subprocess; subprocess.Popen(['true'], "
+             "start_new_session=True)"],
+        )  # fmt: skip
+        middle.wait(timeout=20)
+        # One of our own, also finished, that someone waits for.
+        ours = subprocess.Popen(["true"], start_new_session=True)
+        deadline = time.monotonic() + 10
+        reaped: list[int] = []
+        while time.monotonic() < deadline and not reaped:
+            await asyncio.sleep(0.05)
+            reaped += reap_strays({ours.pid})
+        return {"reaped": reaped, "ours": ours.pid, "ours_code": ours.wait(timeout=10)}
+
+    r = in_subreaper(scenario)["result"]
+    assert len(r["reaped"]) == 1 and r["ours"] not in r["reaped"]
+    assert r["ours_code"] == 0  # still there for its own wait()
