@@ -50,6 +50,7 @@ COLS, ROWS = 120, 40
 FIRST_SCREEN_TARGET = 1.0
 P95_TARGET = 0.6
 KEY_TIMEOUT = 5.0
+QUIET = 1.0  # s without output after which a connecting client's screen counts as drawn
 DATE = re.compile(r"\d{4}-\d\d-\d\d")
 
 
@@ -93,7 +94,7 @@ class Server:
                 self.proc.wait(timeout=5)
 
 
-def start_server(archive: Path, home: Path, warm: int = 1) -> Server:
+def start_server(archive: Path, home: Path, fork_server: bool = True) -> Server:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("XDG_", "NEWSTERM"))}
     for var in ("XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME"):
         env[var] = str(home / var.lower())
@@ -101,8 +102,10 @@ def start_server(archive: Path, home: Path, warm: int = 1) -> Server:
     argv = [
         str(python if python.exists() else sys.executable), "-m", "newsterm", "serve",
         "--archive", str(archive), "--host", "127.0.0.1", "--port", "0",
+        # 30 visitors from one address stand for 30 people: no per-address limit may refuse them
         "--max-sessions", "200", "--max-per-ip", "200", "--rate-per-ip", "100000",
-        "--warm", str(warm),
+        "--per-source-max-startups", "200",
+        "--fork-server" if fork_server else "--no-fork-server",
     ]  # fmt: skip
     log_path = home / "server.log"
     with open(log_path, "w") as log:
@@ -138,23 +141,61 @@ class Reader:
     changed: asyncio.Event = field(default_factory=asyncio.Event)
     first_screen: float | None = None
     pump_task: asyncio.Task | None = None
+    recording: bool = False
+    t0: float = 0.0
+    chunks: list[tuple[float, bytes]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.stream = pyte.ByteStream(self.screen)
 
-    async def open(self, timeout: float = 60.0) -> float:
-        """Connect and wait for the first full screen; returns the seconds it took."""
-        t0 = time.perf_counter()
-        self.conn = await asyncssh.connect(
-            "127.0.0.1", self.port, username="bench", known_hosts=None, client_keys=None,
-            agent_path=None, config=None, encoding=None,
+    async def open(self, timeout: float = 60.0) -> float | None:
+        """Connect, record until the screen is drawn, and replay: seconds to the first full
+        screen (``None``: never full)."""
+        await self.record(timeout)
+        return self.replay()
+
+    async def record(self, timeout: float = 60.0, quiet: float = QUIET) -> None:
+        """Connect and keep what arrives, with its arrival time, until the reader has been
+        quiet for ``quiet`` s after drawing (or ``timeout``).
+
+        The pyte terminal is fed afterwards (:meth:`replay`): pyte is slow Python, and feeding
+        30 screens live would have this process take the CPU the readers are measured for.
+        """
+        self.t0 = time.perf_counter()
+        self.recording = True
+        self.conn = await asyncio.wait_for(
+            asyncssh.connect(
+                "127.0.0.1", self.port, username="bench", known_hosts=None, client_keys=None,
+                agent_path=None, config=None, encoding=None,
+            ),
+            timeout,
         )  # fmt: skip
         self.proc = await self.conn.create_process(
             term_type="xterm-256color", term_size=(COLS, ROWS), encoding=None
         )
         self.pump_task = asyncio.ensure_future(self._pump())
-        await self.wait_for(self.full, timeout)
-        self.first_screen = time.perf_counter() - t0
+        deadline = self.t0 + timeout
+        while time.perf_counter() < deadline:
+            last = self.chunks[-1][0] if self.chunks else None
+            now = time.perf_counter()
+            if last is not None and now - last >= quiet and self._drawn():
+                break
+            self.changed.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.changed.wait(), quiet)
+
+    def _drawn(self) -> bool:
+        """Cheap, without a terminal: enough output has come for a first screen."""
+        return sum(len(d) for _, d in self.chunks) > 2000
+
+    def replay(self) -> float | None:
+        """Feed what was recorded into the terminal; when its first full screen arrived."""
+        self.recording = False
+        chunks, self.chunks = self.chunks, []
+        for at, data in chunks:
+            self.stream.feed(data)
+            if self.first_screen is None and self.full():
+                self.first_screen = at - self.t0
         return self.first_screen
 
     async def _pump(self) -> None:
@@ -163,7 +204,10 @@ class Reader:
             data = await self.proc.stdout.read(65536)
             if not data:
                 return
-            self.stream.feed(data)
+            if self.recording:
+                self.chunks.append((time.perf_counter(), data))
+            else:
+                self.stream.feed(data)
             self.changed.set()
 
     async def wait_for(self, pred, timeout: float) -> bool:
@@ -226,9 +270,20 @@ class Reader:
 
 
 async def open_many(port: int, n: int) -> tuple[list[Reader], list[float | None]]:
+    """``n`` clients connect at once; each one's time to its first full screen."""
     readers = [Reader(port) for _ in range(n)]
-    results = await asyncio.gather(*(r.open() for r in readers), return_exceptions=True)
+    results = await asyncio.gather(*(r.record() for r in readers), return_exceptions=True)
+    # Only once every client has its screen: turn the recorded bytes into screens.
+    results = [
+        r if isinstance(r, BaseException) else rd.replay()
+        for r, rd in zip(results, readers, strict=True)
+    ]
     times = [t if isinstance(t, float) else None for t in results]
+    errors = sorted({f"{type(r).__name__}: {r}" for r in results if isinstance(r, BaseException)})
+    if any(r is None for r in results):
+        print(f"  {results.count(None)} clients never got a full screen", file=sys.stderr)
+    for error in errors:
+        print(f"  a client failed: {error}", file=sys.stderr)
     return readers, times
 
 
@@ -245,22 +300,40 @@ def wait_no_readers(server: Server, timeout: float = 30) -> None:
 # -- measurements -------------------------------------------------------------------------------
 
 
+def _rollup(pid: int, field: str) -> float:
+    """One field of ``/proc/PID/smaps_rollup``, in MB."""
+    rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    return int(re.search(rf"^{field}:\s+(\d+)", rollup, re.M).group(1)) / 1024
+
+
 def memory_of(pids: list[int]) -> dict:
-    rss, pss = [], []
+    """RSS, PSS (shared pages split between their users) and USS (pages only this process
+    has: what ending it would give back) of each process, from ``smaps_rollup``."""
+    rss, pss, uss = [], [], []
     for pid in pids:
         try:
-            status = Path(f"/proc/{pid}/status").read_text()
-            rss.append(int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024)
-            rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
-            pss.append(int(re.search(r"Pss:\s+(\d+)", rollup).group(1)) / 1024)
+            one = (
+                _rollup(pid, "Rss"),
+                _rollup(pid, "Pss"),
+                _rollup(pid, "Private_Clean") + _rollup(pid, "Private_Dirty"),
+            )
         except (OSError, AttributeError):
             continue
+        rss.append(one[0])
+        pss.append(one[1])
+        uss.append(one[2])
+
+    def mean(values: list[float]) -> float | None:
+        return round(statistics.mean(values), 1) if values else None
+
     return {
         "sessions": len(rss),
-        "rss_mb_mean": round(statistics.mean(rss), 1) if rss else None,
-        "pss_mb_mean": round(statistics.mean(pss), 1) if pss else None,
+        "rss_mb_mean": mean(rss),
+        "pss_mb_mean": mean(pss),
+        "uss_mb_mean": mean(uss),
         "rss_mb_total": round(sum(rss), 1),
         "pss_mb_total": round(sum(pss), 1),
+        "uss_mb_total": round(sum(uss), 1),
     }
 
 
@@ -408,6 +481,7 @@ async def measure(port: int, server: Server, args: argparse.Namespace) -> dict:
     }
     for n in args.crowds:
         print(f"  {n} clients connecting at once ...", file=sys.stderr)
+        load_before = [round(x, 2) for x in os.getloadavg()]
         readers, times = await open_many(port, n)
         ok = [t for t in times if t is not None]
         entry = {
@@ -416,6 +490,7 @@ async def measure(port: int, server: Server, args: argparse.Namespace) -> dict:
             "last_s": max(ok) if ok else None,
             "median_s": statistics.median(ok) if ok else None,
             "memory": memory_of(server.readers()),
+            "load_average_before": load_before,
         }
         print(f"  {n} readers pressing keys for {args.seconds:.0f} s ...", file=sys.stderr)
         live = [r for r in readers if r.first_screen]
@@ -440,7 +515,12 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=20.0, help="key-pressing time (20)")
     parser.add_argument("--interval", type=float, default=1.0, help="s between a reader's keys")
     parser.add_argument("--pause", type=float, default=4.0, help="s between one-client runs (4)")
-    parser.add_argument("--warm", type=int, default=1, help="the server's --warm (1)")
+    parser.add_argument(
+        "--fork-server",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="the server's --fork-server (on)",
+    )
     parser.add_argument("--out", default="bench_ssh.json")
     args = parser.parse_args()
     if args.posts:
@@ -448,13 +528,16 @@ def main() -> int:
     else:
         archive = (args.archive or REPO / "archive").resolve()
     home = Path(tempfile.mkdtemp(prefix="bench-ssh-"))
-    print(f"serving {archive} ...", file=sys.stderr)
-    server = start_server(archive, home, args.warm)
+    load_start = [round(x, 2) for x in os.getloadavg()]
+    print(f"serving {archive} ... (load average {load_start})", file=sys.stderr)
+    server = start_server(archive, home, args.fork_server)
     try:
         results = asyncio.run(measure(server.port, server, args))
         server_rss = memory_of([server.proc.pid])
         sessions = [r for r in server.log() if r["event"] == "session"]
-        warm_used = f"{sum(1 for r in sessions if r.get('warm'))} of {len(sessions)}"
+        forked = f"{sum(1 for r in sessions if r.get('start') == 'fork')} of {len(sessions)}"
+        zygotes = [r["pid"] for r in server.log() if r["event"] == "fork-server" and "pid" in r]
+        zygote_memory = memory_of(zygotes[-1:])
         server.stop()
         print("  the same reader on a local pty, without SSH ...", file=sys.stderr)
         local = asyncio.run(
@@ -486,8 +569,8 @@ def main() -> int:
         row(f"first screen, last of {n} at once", ms(c["last_s"]) + fail)
         m = c["memory"]
         row(
-            f"memory per session, {n} open (RSS / PSS)",
-            f"{m['rss_mb_mean']} / {m['pss_mb_mean']} MB",
+            f"memory per session, {n} open (RSS / PSS / USS)",
+            f"{m['rss_mb_mean']} / {m['pss_mb_mean']} / {m['uss_mb_mean']} MB",
         )
         big = n >= 30
         row(
@@ -502,8 +585,13 @@ def main() -> int:
     )
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"\nnewsterm serve: {posts} posts, {COLS}x{ROWS} clients, key every ~{args.interval} s")
-    print(f"load average at the end: {load} ({os.cpu_count()} CPUs)")
-    print(f"--warm {args.warm}: {warm_used} sessions started on a spare reader")
+    start = ", ".join(f"{x:.2f}" for x in load_start)
+    print(f"load average at the start: {start}, at the end: {load} ({os.cpu_count()} CPUs)")
+    mode = "--fork-server" if args.fork_server else "--no-fork-server"
+    print(f"{mode}: {forked} sessions forked by the zygote")
+    if zygote_memory["sessions"]:
+        z = zygote_memory
+        print(f"the zygote itself: RSS {z['rss_mb_mean']} / PSS {z['pss_mb_mean']} MB")
     print(table(["measure", "result", "target", ""], rows))
     data = {
         "benchmark": "ssh",
@@ -515,8 +603,10 @@ def main() -> int:
         "key_seconds": args.seconds,
         "targets": {"first_screen_1_s": FIRST_SCREEN_TARGET, "p95_30_active_s": P95_TARGET},
         "server_memory": server_rss,
-        "warm_spares": args.warm,
-        "sessions_on_a_warm_spare": warm_used,
+        "load_average_start": load_start,
+        "fork_server": args.fork_server,
+        "sessions_forked": forked,
+        "zygote_memory_at_end": zygote_memory,
         "local_reader_no_ssh": local,
         **results,
     }
