@@ -312,7 +312,9 @@ class ServedSession(asyncssh.SSHServerSession):
         cancelled = self._closed or self._cancelled or self._app.closing
         if proc is None or master is None:
             if cancelled:  # nobody is waiting for a reader any more
-                self._exit(1, f"newsterm: {self._notice}" if self._notice else None)
+                if self._app.closing and self._notice is None:
+                    self._notice = "the server is shutting down"
+                self._exit(1, f"\r\nnewsterm: {self._notice}" if self._notice else None)
                 return
             self._spawn()
             return

@@ -259,7 +259,10 @@ class ForkServer:
         try:
             set_winsize(slave, cols, rows)
             socket.send_fds(self._sock, [payload], [slave])
-        except OSError as err:  # a full or broken socket: this zygote is of no use now
+        except BlockingIOError:  # a full socket (a zygote far behind): start this one apart
+            os.close(master)
+            return False
+        except OSError as err:  # a broken socket: this zygote is of no use now
             os.close(master)
             self._lost(f"request failed: {err}")
             return False
