@@ -298,10 +298,11 @@ def test_the_zygote_dies_with_the_server():
 
 def test_reap_strays_takes_only_orphans_it_did_not_start():
     async def scenario() -> dict:
-        # An orphan: a middle process starts a grandchild in its own session and leaves.
+        # An orphan: a middle process starts a grandchild in its own session and leaves at
+        # once (os._exit: nothing reaps the grandchild, which outlives it).
         middle = subprocess.Popen(
-            [sys.executable, "-c", "import subprocess; subprocess.Popen(['true'], "
-             "start_new_session=True)"],
+            [sys.executable, "-c", "import os, subprocess; subprocess.Popen(['sleep', '0.3'], "
+             "start_new_session=True); os._exit(0)"],
         )  # fmt: skip
         middle.wait(timeout=20)
         # One of our own, also finished, that someone waits for.
