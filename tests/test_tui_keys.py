@@ -4,6 +4,7 @@ config can remap any of them (widget keys too), and help, palette and footer fol
 from __future__ import annotations
 
 import io
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -63,6 +64,107 @@ def test_every_binding_of_our_widgets_and_screens_has_a_registry_id():
     ):
         for binding in cls.BINDINGS:
             assert binding.id in KNOWN_IDS, (cls.__name__, binding)
+
+
+def _tui_node_classes() -> list[type]:
+    """Every screen, widget and app class defined in the newsterm.tui package."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    from textual.dom import DOMNode
+
+    import newsterm.tui as package
+
+    classes = []
+    for info in pkgutil.walk_packages(package.__path__, "newsterm.tui."):
+        module = importlib.import_module(info.name)
+        for _name, cls in vars(module).items():
+            if (
+                inspect.isclass(cls)
+                and issubclass(cls, DOMNode)
+                and cls.__module__ == module.__name__
+            ):
+                classes.append(cls)
+    return classes
+
+
+def _unknown_bindings(cls: type) -> list[tuple[str, str, str | None]]:
+    """The bindings in force on instances of ``cls`` (its own and inherited) with no id the
+    registry knows."""
+    merged = cls._merge_bindings()  # type: ignore[attr-defined]
+    return [
+        (key, binding.action, binding.id)
+        for key, found in merged.key_to_bindings.items()
+        for binding in found
+        if binding.id not in KNOWN_IDS
+    ]
+
+
+def test_every_binding_in_the_tui_package_has_a_registry_id():
+    classes = _tui_node_classes()
+    names = {cls.__name__ for cls in classes}
+    # the walk found the app, the screens and the widgets with keys of their own
+    assert {"NewstermApp", "MainScreen", "HelpBody", "TextBox", "PostList", "Outline"} <= names
+    for cls in classes:
+        assert _unknown_bindings(cls) == [], cls.__name__
+
+
+async def test_every_widget_on_every_screen_has_only_registry_keys(tmp_path: Path):
+    """Textual's own widgets used as they are (containers, lists) count too: walk the DOM of the
+    main screen and of each dialog, and the app's bindings (the palette key is added at run
+    time)."""
+    from newsterm.tui.screens.facets import FacetScreen
+    from newsterm.tui.screens.help import HelpScreen
+    from newsterm.tui.screens.links import LinksScreen
+    from newsterm.tui.screens.prompt import PromptScreen
+
+    app = make_app(ARCHIVE, restore=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_seed(app, pilot)
+        assert [b.id for _k, b in app._bindings if b.id not in KNOWN_IDS] == []
+        dialogs = [
+            HelpScreen({}, False, "config.toml"),
+            FacetScreen(Counter({("year", "2025"): 1}), set(), {}, "all posts"),
+            LinksScreen([("https://example.com/", None)], {}),
+            PromptScreen("Save the post", "Save as:", "x.md"),
+        ]
+        seen: set[str] = set()
+        for screen in [app.main, *dialogs]:
+            if screen is not app.main:
+                await app.push_screen(screen)
+                await pilot.pause()
+            for node in screen.walk_children(with_self=True):
+                seen.add(type(node).__name__)
+                assert _unknown_bindings(type(node)) == [], (type(screen).__name__, node)
+            if screen is not app.main:
+                app.pop_screen()
+                await pilot.pause()
+        assert {"TextBox", "FilterInput", "SearchInput", "HelpBody", "FacetList"} <= seen
+
+
+async def test_text_box_and_app_keys_can_be_remapped(tmp_path: Path):
+    config = _config(
+        tmp_path,
+        '[keymap]\n"input.delete_word_left" = "ctrl+y"\n"palette" = "ctrl+o"\n'
+        '"filter.cancel" = "ctrl+g"\n',
+    )
+    app = make_app(ARCHIVE, config=config, restore=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.loaded)
+        await pilot.press("t", *"tiny", "space", *"text")
+        box = app.screen.query_one("#title-filter")
+        assert box.value == "tiny text"
+        await pilot.press("ctrl+w")  # no longer deletes a word
+        assert box.value == "tiny text"
+        await pilot.press("ctrl+y")
+        assert box.value == "tiny "
+        await pilot.press("ctrl+g")
+        await pilot.pause()
+        assert box.value == "" and app.focused is app.post_list
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "CommandPalette"
 
 
 def test_ids_are_unique():

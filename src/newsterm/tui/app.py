@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from newsterm.tui.widgets.search import SearchPanel
 
 
-class NewstermApp(App[int]):
+class NewstermApp(App[int], inherit_bindings=False):
     """The reader. ``watch=False`` and ``sync_index=False`` make it deterministic for tests."""
 
     CSS_PATH = "newsterm.tcss"

@@ -213,11 +213,78 @@ PROMPT_COMMANDS: tuple[Command, ...] = (
 )
 HELP_COMMANDS: tuple[Command, ...] = (
     Command("help.close", "escape,q,question_mark,f1", "dismiss", "Close", G_HELP, False),
+)
+# The help's scrolling body (it has the focus while help is open).
+HELP_BODY_COMMANDS: tuple[Command, ...] = (
     Command("help.down", "j,down", "scroll('down')", "Scroll down", G_HELP, palette=False),
     Command("help.up", "k,up", "scroll('up')", "Scroll up", G_HELP, palette=False),
+    Command("help.page_down", "pagedown,space", "page_down", "Page down", G_HELP, palette=False),
+    Command("help.page_up", "pageup", "page_up", "Page up", G_HELP, palette=False),
+    Command("help.top", "g,home", "scroll_home", "Top", G_HELP, palette=False),
+    Command("help.bottom", "G,end", "scroll_end", "Bottom", G_HELP, palette=False),
 )
 APP_COMMANDS: tuple[Command, ...] = (
     Command("suspend", "ctrl+z", "suspend", "Suspend (fg to come back)", G_APP, served=False),
+    # Textual's own app keys, given ids here so they can be remapped too.
+    Command(
+        "palette",
+        "ctrl+p",
+        "command_palette",
+        "Command palette: every action by name",
+        G_APP,
+        palette=False,
+        priority=True,
+    ),
+    Command(
+        "quit_now", "ctrl+q", "quit", "Quit from anywhere", G_APP, palette=False, priority=True
+    ),
+    Command("quit_hint", "ctrl+c", "help_quit", "Say how to quit", G_APP, palette=False),
+)
+G_DIALOG = "In a dialog"
+# Every screen: copy the text selected with the mouse; dialogs also move the focus with tab.
+SCREEN_COMMANDS: tuple[Command, ...] = (
+    Command(
+        "copy", "ctrl+c,super+c", "screen.copy_text", "Copy the selected text", G_APP, palette=False
+    ),
+)
+DIALOG_COMMANDS: tuple[Command, ...] = (
+    Command("dialog.next", "tab", "app.focus_next", "Next field", G_DIALOG, palette=False),
+    Command("dialog.prev", "shift+tab", "app.focus_previous", "Previous field", G_DIALOG, False),
+)
+G_INPUT = "In a text box (search, filters, questions)"
+# The editing keys of every text box, as Textual's Input has them.
+INPUT_COMMANDS: tuple[Command, ...] = tuple(
+    Command(f"input.{name}", keys, action, description, G_INPUT, palette=False)
+    for name, keys, action, description in (
+        ("left", "left", "cursor_left", "Cursor left"),
+        ("select_left", "shift+left", "cursor_left(True)", "Select left"),
+        ("word_left", "ctrl+left", "cursor_left_word", "A word left"),
+        ("select_word_left", "ctrl+shift+left", "cursor_left_word(True)", "Select a word left"),
+        ("right", "right", "cursor_right", "Cursor right (or take the suggestion)"),
+        ("select_right", "shift+right", "cursor_right(True)", "Select right"),
+        ("word_right", "ctrl+right", "cursor_right_word", "A word right"),
+        ("select_word_right", "ctrl+shift+right", "cursor_right_word(True)", "Select a word right"),
+        ("delete_left", "backspace", "delete_left", "Delete the character left"),
+        ("select_all", "ctrl+shift+a", "select_all", "Select all"),
+        ("home", "home,ctrl+a", "home", "To the start"),
+        ("end", "end,ctrl+e", "end", "To the end"),
+        ("select_home", "shift+home", "home(True)", "Select to the start"),
+        ("select_end", "shift+end", "end(True)", "Select to the end"),
+        ("delete_right", "delete,ctrl+d", "delete_right", "Delete the character right"),
+        ("submit", "enter", "submit", "Submit"),
+        ("delete_word_left", "ctrl+w", "delete_left_word", "Delete the word left"),
+        ("delete_all_left", "ctrl+u,super+backspace", "delete_left_all", "Delete all left"),
+        (
+            "delete_word_right",
+            "ctrl+backspace,alt+backspace",
+            "delete_right_word",
+            "Delete the word right",
+        ),
+        ("delete_all_right", "ctrl+k", "delete_right_all", "Delete all right"),
+        ("cut", "ctrl+x", "cut", "Cut the selection"),
+        ("copy", "ctrl+c,super+c", "copy", "Copy the selection"),
+        ("paste", "ctrl+v", "paste", "Paste"),
+    )
 )
 
 ALL_COMMANDS: tuple[Command, ...] = (
@@ -233,6 +300,10 @@ ALL_COMMANDS: tuple[Command, ...] = (
     + LINK_COMMANDS
     + PROMPT_COMMANDS
     + HELP_COMMANDS
+    + HELP_BODY_COMMANDS
+    + SCREEN_COMMANDS
+    + DIALOG_COMMANDS
+    + INPUT_COMMANDS
 )
 KNOWN_IDS = frozenset(c.binding_id for c in ALL_COMMANDS)
 

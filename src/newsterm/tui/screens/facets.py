@@ -12,7 +12,8 @@ from textual.widgets import Input, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
 from newsterm.tui.facets import LABELS, Facet, display_order
-from newsterm.tui.keys import FACET_COMMANDS, bindings, hint
+from newsterm.tui.keys import DIALOG_COMMANDS, FACET_COMMANDS, SCREEN_COMMANDS, bindings, hint
+from newsterm.tui.widgets.text_box import TextBox
 
 _LIST_KEYS = {"facets.pick", "facets.down", "facets.up", "facets.filter"}
 _SCREEN_KEYS = tuple(c for c in FACET_COMMANDS if c.id not in _LIST_KEYS)
@@ -27,14 +28,14 @@ class FacetList(SelectionList[Facet], inherit_bindings=False):
         self.screen.query_one("#facet-filter", Input).focus()
 
 
-class FacetScreen(ModalScreen[set[Facet] | None]):
+class FacetScreen(ModalScreen[set[Facet] | None], inherit_bindings=False):
     """Returns the chosen facets (Enter) or None (Esc). It opens on the list, not the filter box,
     so its keys (space to pick) act on the facets; ``/`` goes to the filter box.
 
     ``scope`` names what the counts count ("12 search results", "all 15 posts").
     """
 
-    BINDINGS = bindings(_SCREEN_KEYS)
+    BINDINGS = bindings(_SCREEN_KEYS + SCREEN_COMMANDS + DIALOG_COMMANDS)
     AUTO_FOCUS = "#facet-list"
 
     def __init__(
@@ -55,7 +56,7 @@ class FacetScreen(ModalScreen[set[Facet] | None]):
             body.border_title = f"Narrow by · counts in {self.scope}" if self.scope else "Narrow by"
             shown = [c for c in FACET_COMMANDS if c.id in ("facets.pick", "facets.filter")]
             body.border_subtitle = hint(tuple(shown) + _SCREEN_KEYS, self.keymap)
-            yield Input(placeholder="filter facets (/)", id="facet-filter")
+            yield TextBox(placeholder="filter facets (/)", id="facet-filter")
             yield FacetList(id="facet-list")
             yield Static("", id="facet-note")
 

@@ -12,7 +12,10 @@ from textual.widgets import Static
 
 from newsterm.tui.keys import (
     ALL_COMMANDS,
+    DIALOG_COMMANDS,
+    HELP_BODY_COMMANDS,
     HELP_COMMANDS,
+    SCREEN_COMMANDS,
     Command,
     bindings,
     effective_keys,
@@ -39,15 +42,23 @@ def help_table(commands: tuple[Command, ...], keymap: dict[str, str], served: bo
         for command in members:
             row = [pretty_keys(effective_keys(command, keymap)), command.description]
             table.add_row(*row, *([] if served else [command.id]))
-    table.add_row("", "")
-    table.add_row("ctrl+p", "Command palette: every action by name")
     return table
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpBody(VerticalScroll, inherit_bindings=False):
+    """The help's scrolling text; its keys come from the registry (``help.*``)."""
+
+    BINDINGS = bindings(HELP_BODY_COMMANDS)
+
+    def action_scroll(self, direction: str) -> None:
+        self.scroll_relative(y=2 if direction == "down" else -2, animate=False)
+
+
+class HelpScreen(ModalScreen[None], inherit_bindings=False):
     """Keys and commands; any of Esc, q, ? closes it."""
 
-    BINDINGS = bindings(HELP_COMMANDS)
+    BINDINGS = bindings(HELP_COMMANDS + SCREEN_COMMANDS + DIALOG_COMMANDS)
+    AUTO_FOCUS = "#help-body"
 
     def __init__(self, keymap: dict[str, str], served: bool, config_path: str = "") -> None:
         super().__init__()
@@ -56,7 +67,7 @@ class HelpScreen(ModalScreen[None]):
         self.config_path = config_path
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(id="help-body") as body:
+        with HelpBody(id="help-body") as body:
             body.border_title = "newsterm · keys"
             if self.served or not self.config_path:
                 body.border_subtitle = "Esc to close"
@@ -74,7 +85,3 @@ class HelpScreen(ModalScreen[None]):
                     id="help-remap",
                 )
             yield Static(help_table(ALL_COMMANDS, self.keymap, self.served), id="help-table")
-
-    def action_scroll(self, direction: str) -> None:
-        body = self.query_one("#help-body", VerticalScroll)
-        body.scroll_relative(y=2 if direction == "down" else -2, animate=False)

@@ -10,7 +10,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from newsterm.text import one_line
-from newsterm.tui.keys import LINK_COMMANDS, bindings, hint
+from newsterm.tui.keys import DIALOG_COMMANDS, LINK_COMMANDS, SCREEN_COMMANDS, bindings, hint
 
 _LIST_KEYS = ("links.down", "links.up", "links.first", "links.last", "links.open")
 
@@ -19,11 +19,15 @@ class LinkList(OptionList, inherit_bindings=False):
     BINDINGS = bindings(tuple(c for c in LINK_COMMANDS if c.id in _LIST_KEYS))
 
 
-class LinksScreen(ModalScreen[str | None]):
+class LinksScreen(ModalScreen[str | None], inherit_bindings=False):
     """Returns the href picked (Enter) or None (Esc). Each row: number, where it goes (a post's
     title for a link into this archive), and the link as written."""
 
-    BINDINGS = bindings(tuple(c for c in LINK_COMMANDS if c.id not in _LIST_KEYS))
+    BINDINGS = bindings(
+        tuple(c for c in LINK_COMMANDS if c.id not in _LIST_KEYS)
+        + SCREEN_COMMANDS
+        + DIALOG_COMMANDS
+    )
     AUTO_FOCUS = "#links-list"
 
     def __init__(self, links: list[tuple[str, str | None]], keymap: dict[str, str]) -> None:

@@ -36,6 +36,7 @@ from newsterm.tui.hangul import TitleIndex
 from newsterm.tui.history import History
 from newsterm.tui.index_link import IndexLink
 from newsterm.tui.keys import COMMANDS as READER_COMMANDS
+from newsterm.tui.keys import SCREEN_COMMANDS, bindings
 from newsterm.tui.listing import ListView, results_scope, view_scope
 from newsterm.tui.render import Matcher, RenderedDoc
 from newsterm.tui.screens.facets import FacetScreen
@@ -62,11 +63,17 @@ NARROW = 100  # below this many columns, one pane at a time
 
 
 class MainScreen(
-    ArchiveLoading, IndexStatus, PostReading, SearchCommands, PostCommands, Screen[None]
+    ArchiveLoading,
+    IndexStatus,
+    PostReading,
+    SearchCommands,
+    PostCommands,
+    Screen[None],
+    inherit_bindings=False,
 ):
     """The reader's one working screen. ``watch``/``sync_index`` off make it deterministic."""
 
-    BINDINGS = [c.binding() for c in READER_COMMANDS]
+    BINDINGS = bindings(READER_COMMANDS + SCREEN_COMMANDS)
 
     def __init__(
         self,

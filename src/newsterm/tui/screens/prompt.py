@@ -7,11 +7,12 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
-from newsterm.tui.keys import PROMPT_COMMANDS, bindings
+from newsterm.tui.keys import DIALOG_COMMANDS, PROMPT_COMMANDS, SCREEN_COMMANDS, bindings
+from newsterm.tui.widgets.text_box import TextBox
 
 
-class PromptScreen(ModalScreen[str | None]):
-    BINDINGS = bindings(PROMPT_COMMANDS)
+class PromptScreen(ModalScreen[str | None], inherit_bindings=False):
+    BINDINGS = bindings(PROMPT_COMMANDS + SCREEN_COMMANDS + DIALOG_COMMANDS)
     AUTO_FOCUS = "#prompt-input"
 
     def __init__(self, title: str, note: str, value: str = "") -> None:
@@ -24,7 +25,7 @@ class PromptScreen(ModalScreen[str | None]):
         with Vertical(id="prompt-body") as body:
             body.border_title = self.title_text
             yield Static(self.note, id="prompt-note", markup=False)
-            yield Input(self.value, id="prompt-input")
+            yield TextBox(self.value, id="prompt-input")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

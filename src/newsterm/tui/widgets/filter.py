@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from textual.widgets import Input
-
 from newsterm.tui import messages
 from newsterm.tui.keys import FILTER_COMMANDS
+from newsterm.tui.widgets.text_box import TextBox
 
 
-class FilterInput(Input):
+class FilterInput(TextBox):
     """The title filter box: Esc clears it and goes back to the whole list."""
 
     BINDINGS = [c.binding() for c in FILTER_COMMANDS]

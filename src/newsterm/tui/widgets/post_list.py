@@ -49,7 +49,7 @@ def fit(text: str, width: int) -> str:
     return set_cell_size(text, width)
 
 
-class PostList(ScrollView, can_focus=True):
+class PostList(ScrollView, can_focus=True, inherit_bindings=False):
     """A virtualised list of posts with a cursor."""
 
     COMPONENT_CLASSES = {

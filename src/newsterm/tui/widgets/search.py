@@ -18,6 +18,7 @@ from textual.widgets.option_list import Option
 from newsterm.tui import messages
 from newsterm.tui.keys import RESULTS_COMMANDS, SEARCH_BOX_COMMANDS, bindings
 from newsterm.tui.widgets.post_list import fit
+from newsterm.tui.widgets.text_box import TextBox
 
 MAX_QUERY = 200
 
@@ -119,7 +120,7 @@ def hit_prompt(hit: Any, width: int) -> Group:
     return Group(head, *lines)
 
 
-class SearchInput(Input):
+class SearchInput(TextBox):
     """The query box: Esc closes the search, Down goes into the results."""
 
     BINDINGS = bindings(SEARCH_BOX_COMMANDS)
