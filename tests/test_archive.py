@@ -400,14 +400,14 @@ def test_recursive_discovery_suffixes_bundles_and_skips(tmp_path: Path):
 def test_unreadable_subfolder_is_a_problem(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     write(tmp_path, "ok.md", "ok\n")
     write(tmp_path, "locked/secret.md", "x\n")
-    real_scandir = os.scandir
+    real_open = os.open
 
-    def scandir(path):
+    def open_(path, flags, *args, **kwargs):  # the walk opens each folder, then lists it
         if str(path).endswith("locked"):
             raise PermissionError(13, "Permission denied")
-        return real_scandir(path)
+        return real_open(path, flags, *args, **kwargs)
 
-    monkeypatch.setattr(os, "scandir", scandir)
+    monkeypatch.setattr(os, "open", open_)
     posts, problems = Archive(tmp_path).load_all()
     assert [p.path for p in posts] == ["ok.md"]
     assert [(p.path, p.reason) for p in problems] == [

@@ -67,7 +67,7 @@ from newsterm.front_matter import split_front_matter as _split_front_matter  # n
 from newsterm.models import Post, Problem
 from newsterm.postfile import MAX_POST_BYTES, Unreadable, read_post_bytes
 from newsterm.text import one_line, strip_controls
-from newsterm.walk import POST_SUFFIXES, is_section_page, walk_posts
+from newsterm.walk import POST_SUFFIXES, Scan, is_section_page, scan_archive, walk_posts
 
 __all__ = [
     "MAX_POST_BYTES",
@@ -630,12 +630,17 @@ class Archive:
         found, self.walk_problems = walk_posts(self.root)
         return found
 
+    def walk(self) -> Scan:
+        """One walk of the archive: every candidate post file with its ``(mtime_ns, size)``
+        and a digest of them all (:class:`newsterm.walk.Scan`)."""
+        scan = scan_archive(self.root)
+        self.walk_problems = scan.problems
+        return scan
+
     def scan(self) -> dict[str, tuple[int, int]]:
         """``rel -> (mtime_ns, size)`` of every candidate post file, in path order
-        (``(-1, -1)`` when a file cannot be looked at); see :func:`newsterm.walk.walk_posts`."""
-        stats: dict[str, tuple[int, int]] = {}
-        found, self.walk_problems = walk_posts(self.root, stats)
-        return {rel: stats.get(rel, (-1, -1)) for rel in found}
+        (``(-1, -1)`` when a file cannot be looked at); see :func:`newsterm.walk.scan_archive`."""
+        return self.walk().files()
 
     def iter_paths(self) -> Iterator[str]:
         """Relative POSIX paths of every candidate post file, sorted."""

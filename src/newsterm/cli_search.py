@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     import argparse
     from typing import Any, TextIO
 
+    from newsterm.walk import Scan
+
 __all__ = ["cmd_index", "cmd_search"]
 
 SHOW_PROGRESS_AFTER = 1.0
@@ -189,14 +191,14 @@ def _open(args: argparse.Namespace):
     return root, open_index(root, Path(index_dir) if index_dir else None)
 
 
-def _sync(ix, quiet: bool, rebuild: bool = False, label: str = "indexing"):
+def _sync(ix, quiet: bool, rebuild: bool = False, label: str = "indexing", scan=None):
     gc.enable()  # a build makes garbage for minutes (a search turned the collector off)
     progress = _Progress(label, enabled=not quiet)
     # A full build of a big archive runs in two processes when there are two cores to use
     # (Whoosh's multi-process writer; the index only uses it for full builds).
     procs = 2 if (os.cpu_count() or 1) >= 2 else 1
     try:
-        return ix.sync(ix.archive, progress=progress, rebuild=rebuild, procs=procs)
+        return ix.sync(ix.archive, progress=progress, rebuild=rebuild, procs=procs, scan=scan)
     finally:
         progress.close()
 
@@ -381,14 +383,15 @@ def cmd_index(args: argparse.Namespace) -> int:
     quiet = bool(getattr(args, "quiet", False))
     started = time.monotonic()
     rebuild = bool(getattr(args, "rebuild", False))
+    scan = None
     if not rebuild:
-        unchanged = _nothing_changed(args)
+        scan, unchanged = _nothing_changed(args)
         if unchanged is not None:
             posts, problems = unchanged
             _index_report("up to date", posts, 0, 0, 0, 0, problems, time.monotonic() - started)
             return 0
     _root, ix = _open(args)
-    result = _sync(ix, quiet=quiet, rebuild=rebuild)
+    result = _sync(ix, quiet=quiet, rebuild=rebuild, scan=scan)
     ix.close()
     took = time.monotonic() - started
     posts = result.unchanged + result.added + result.updated + result.renamed
@@ -400,22 +403,24 @@ def cmd_index(args: argparse.Namespace) -> int:
     return 0
 
 
-def _nothing_changed(args: argparse.Namespace) -> tuple[int, list[tuple[str, str]]] | None:
-    """``(posts, problems)`` when the index is up to date with the files, found without
-    loading Whoosh or the YAML parser (a stat walk and the manifest's digest); else None."""
+def _nothing_changed(
+    args: argparse.Namespace,
+) -> tuple[Scan, tuple[int, list[tuple[str, str]]] | None]:
+    """The archive's walk, and ``(posts, problems)`` when the index is up to date with it,
+    found without loading Whoosh or the YAML parser (a stat walk and the manifest's digest);
+    else None (the sync that follows uses the same walk)."""
     from newsterm.paths import index_dir_for, resolve_archive
     from newsterm.search.store import quick_check
-    from newsterm.walk import walk_posts
+    from newsterm.walk import scan_archive
 
     root = resolve_archive(getattr(args, "archive", None))
     given = getattr(args, "index_dir", None)
     index_dir = Path(given).expanduser() if given else index_dir_for(root)
-    stats: dict[str, tuple[int, int]] = {}
-    found, _walk_problems = walk_posts(root, stats)
-    problems = quick_check(index_dir, {rel: stats.get(rel, (-1, -1)) for rel in found})
+    scan = scan_archive(root)
+    problems = quick_check(index_dir, scan)
     if problems is None:
-        return None
-    return len(found) - len(problems), problems
+        return scan, None
+    return scan, (scan.count - len(problems), problems)
 
 
 def _index_report(

@@ -6,22 +6,38 @@ that leads outside is a problem line, never followed), each real folder is visit
 loops end); FIFOs, sockets and devices named like posts are skipped; a file or folder whose name
 has control characters or bytes that are not UTF-8 is a problem line, not a post.
 
-:func:`walk_posts` can also give each file's ``(mtime_ns, size)`` as it goes (``DirEntry.stat``:
-no path is built twice), which is all a "has anything changed?" check needs. This module imports
-only the standard library and newsterm's text helpers: a no-change ``newsterm index`` loads
-neither the YAML parser nor Whoosh.
+:func:`scan_archive` gives each file's ``(mtime_ns, size)`` as it goes, folder by folder, and a
+digest of them all (:attr:`Scan.digest`): that is all a "has anything changed?" check needs, and
+it costs a ``stat`` per post and a few list appends, no Python object per post beyond the name
+and the two numbers (a path string and a dict entry each only when :meth:`Scan.files` is asked
+for). This module imports only the standard library and newsterm's text helpers: a no-change
+``newsterm index`` loads neither the YAML parser nor Whoosh.
 """
 
 from __future__ import annotations
 
 import errno
 import os
+import time
+from collections.abc import Iterable
 
-from newsterm.models import Problem
 from newsterm.postfile import OUTSIDE, inside
 from newsterm.text import escape_controls, has_unsafe
 
-__all__ = ["LOOP", "POST_SUFFIXES", "FileStat", "is_post_name", "is_section_page", "walk_posts"]
+TYPE_CHECKING = False  # models (and its dataclasses) only when there is a problem to report
+if TYPE_CHECKING:
+    from newsterm.models import Problem
+
+__all__ = [
+    "LOOP",
+    "POST_SUFFIXES",
+    "FileStat",
+    "Scan",
+    "is_post_name",
+    "is_section_page",
+    "scan_archive",
+    "walk_posts",
+]
 
 POST_SUFFIXES = (".md", ".markdown")
 FileStat = tuple[int, int]
@@ -30,6 +46,7 @@ FileStat = tuple[int, int]
 _BAD_NAME = "{what} name has control characters or bytes that are not UTF-8; rename it to read it"
 LOOP = "symbolic link loops back on itself; nothing to read"
 _UNKNOWN: FileStat = (-1, -1)
+_DIR_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
 def is_post_name(name: str) -> bool:
@@ -50,6 +67,199 @@ def _shown(rel: str) -> str:
     return escape_controls(rel.rstrip("/"))
 
 
+def _is_bad_name(name: str) -> bool:
+    return has_unsafe(name) or "\n" in name or "\t" in name
+
+
+def _problem(rel: str, reason: str) -> Problem:
+    from newsterm.models import Problem
+
+    return Problem(_shown(rel), reason)
+
+
+Folder = tuple[str, list[str], list[int], list[int]]
+"""``(rel_dir, names, mtimes_ns, sizes)`` of one folder's post files, in the order the folder
+lists them; ``rel_dir`` is ``""`` for the archive's own folder, else ``"a/b/"``."""
+
+
+def _digest(folders: Iterable[Folder]) -> str:
+    """A digest of every ``(path, mtime_ns, size)``: folders in path order, each folder's files
+    in the order it lists them (the same set listed in another order only makes a check look
+    further), as the bytes of its names and of its numbers, not an object per file."""
+    from array import array
+    from hashlib import blake2b
+
+    h = blake2b(digest_size=16)
+    for rel_dir, names, mtimes, sizes in sorted(folders, key=_folder_key):
+        if not names:
+            continue
+        h.update(rel_dir.encode("utf-8", "surrogatepass") + b"\0")
+        h.update("\0".join(names).encode("utf-8", "surrogatepass") + b"\0\0")
+        h.update(array("q", mtimes).tobytes())
+        h.update(array("q", sizes).tobytes())
+    return h.hexdigest()
+
+
+def _folder_key(folder: Folder) -> str:
+    return folder[0]
+
+
+class Scan:
+    """What one walk found: every candidate post file with its ``(mtime_ns, size)``.
+
+    ``started_ns`` is the wall clock when the walk began and ``newest_ns`` the newest mtime it
+    saw: a file modified within the file system's timestamp granularity of the walk may change
+    again without its mtime changing (see :func:`newsterm.search.store.quick_check`).
+    """
+
+    __slots__ = (
+        "_digest",
+        "_files",
+        "count",
+        "folders",
+        "newest_ns",
+        "problems",
+        "root",
+        "started_ns",
+    )
+
+    def __init__(
+        self, root: str, folders: list[Folder], problems: list[Problem], started_ns: int = 0
+    ) -> None:
+        self.root = root
+        self.folders = folders
+        self.problems = problems
+        self.started_ns = started_ns
+        self.count = sum(len(f[1]) for f in folders)
+        self.newest_ns = max((max(f[2]) for f in folders if f[2]), default=-1)
+        self._digest: str | None = None
+        self._files: dict[str, FileStat] | None = None
+
+    @property
+    def digest(self) -> str:
+        """A digest of every ``(path, mtime_ns, size)``: equal digests, equal files."""
+        if self._digest is None:
+            self._digest = _digest(self.folders)
+        return self._digest
+
+    def files(self) -> dict[str, FileStat]:
+        """``rel -> (mtime_ns, size)`` of every file, in path order."""
+        if self._files is None:
+            items = [
+                (rel_dir + name, (m, s))
+                for rel_dir, names, mtimes, sizes in self.folders
+                for name, m, s in zip(names, mtimes, sizes, strict=True)
+            ]
+            items.sort()
+            self._files = dict(items)
+        return self._files
+
+    def paths(self) -> list[str]:
+        """Every file's relative POSIX path, sorted."""
+        return list(self.files())
+
+    def modified_since(self, ns: int) -> list[str]:
+        """The files whose mtime is ``ns`` or later (a look at the folders' newest first)."""
+        return [
+            rel_dir + name
+            for rel_dir, names, mtimes, _sizes in self.folders
+            if mtimes and max(mtimes) >= ns
+            for name, m in zip(names, mtimes, strict=True)
+            if m >= ns
+        ]
+
+
+def scan_archive(root: str | os.PathLike[str], stats: bool = True) -> Scan:
+    """Walk the archive at ``root``: every candidate post file (with its ``(mtime_ns, size)``,
+    following links as opening the file does, ``(-1, -1)`` for a broken link, when ``stats``;
+    else ``(0, 0)``) and the problems met."""
+    started = time.time_ns()
+    folders: list[Folder] = []
+    problems: list[Problem] = []
+    seen: set[tuple[int, int]] = set()
+    real_root = os.path.realpath(root)
+    stack: list[tuple[str, str]] = [("", os.fspath(root))]
+    while stack:
+        rel_dir, path = stack.pop()
+        try:
+            fd = os.open(path, _DIR_FLAGS)
+        except OSError as err:
+            problems.append(_problem(rel_dir, f"cannot open folder: {err.strerror}"))
+            continue
+        try:
+            st = os.fstat(fd)
+            key = (st.st_dev, st.st_ino)
+            if key in seen:
+                continue  # a link back to a folder already listed (or a loop)
+            seen.add(key)
+            try:
+                with os.scandir(fd) as it:
+                    entries = list(it)
+            except OSError as err:
+                problems.append(_problem(rel_dir, f"cannot open folder: {err.strerror}"))
+                continue
+            # One look at every name of the folder for characters that cannot be shown.
+            clean = not _is_bad_name("".join(e.name for e in entries))
+            posts = []
+            for entry in entries:
+                name = entry.name
+                if name[0] == ".":
+                    continue
+                try:
+                    if entry.is_file(follow_symlinks=False):  # the usual case: no system call
+                        if not name.endswith(".md") and not is_post_name(name):
+                            continue
+                        if name[0] == "_" and is_section_page(name):
+                            continue
+                        if clean or not _is_bad_name(name):
+                            posts.append(entry)
+                        else:
+                            problems.append(_problem(rel_dir + name, _BAD_NAME.format(what="file")))
+                        continue
+                    self_link = entry.is_symlink()
+                    is_dir = entry.is_dir()
+                    if not is_dir and (
+                        not self_link or not is_post_name(name) or is_section_page(name)
+                    ):
+                        continue  # not a post (or a FIFO, socket or device named like one)
+                    if not clean and _is_bad_name(name):
+                        what = "folder" if is_dir else "file"
+                        problems.append(_problem(rel_dir + name, _BAD_NAME.format(what=what)))
+                        continue
+                    full = os.path.join(path, name)
+                    if self_link and not inside(os.path.realpath(full), real_root):
+                        problems.append(_problem(rel_dir + name, OUTSIDE))
+                        continue
+                    if is_dir:
+                        stack.append((f"{rel_dir}{name}/", full))
+                        continue
+                    posts.append(entry)  # a link to a post (kept when broken: a problem later)
+                except OSError as err:
+                    if err.errno == errno.ELOOP:  # a link to itself, or a ring of links
+                        problems.append(_problem(rel_dir + name, LOOP))
+                    continue
+            names = [e.name for e in posts]
+            mtimes: list[int] = []
+            sizes: list[int] = []
+            if stats:
+                for entry in posts:
+                    try:
+                        fst = entry.stat()
+                    except OSError:
+                        mtimes.append(-1)
+                        sizes.append(-1)
+                    else:
+                        mtimes.append(fst.st_mtime_ns)
+                        sizes.append(fst.st_size)
+            else:
+                mtimes = sizes = [0] * len(names)
+            folders.append((rel_dir, names, mtimes, sizes))
+        finally:
+            os.close(fd)
+    problems.sort(key=lambda p: p.path)
+    return Scan(os.fspath(root), folders, problems, started)
+
+
 def walk_posts(
     root: str | os.PathLike[str], stats: dict[str, FileStat] | None = None
 ) -> tuple[list[str], list[Problem]]:
@@ -58,62 +268,8 @@ def walk_posts(
     When ``stats`` is given, it receives ``rel -> (mtime_ns, size)`` of every file found
     (following links, as opening the file does; ``(-1, -1)`` for a broken link).
     """
-    found: list[str] = []
-    problems: list[Problem] = []
-    seen: set[tuple[int, int]] = set()
-    real_root = os.path.realpath(root)
-    stack: list[tuple[str, str]] = [("", os.fspath(root))]
-    while stack:
-        rel_dir, path = stack.pop()
-        try:
-            st = os.stat(path)
-        except OSError as err:
-            problems.append(Problem(_shown(rel_dir), f"cannot open folder: {err.strerror}"))
-            continue
-        key = (st.st_dev, st.st_ino)
-        if key in seen:
-            continue  # a link back to a folder already listed (or a loop)
-        seen.add(key)
-        try:
-            with os.scandir(path) as it:
-                entries = list(it)
-        except OSError as err:
-            problems.append(Problem(_shown(rel_dir), f"cannot open folder: {err.strerror}"))
-            continue
-        for entry in entries:
-            name = entry.name
-            if name.startswith("."):
-                continue
-            rel = rel_dir + name
-            try:
-                is_dir = entry.is_dir()
-                if not is_dir and (not is_post_name(name) or is_section_page(name)):
-                    continue
-                link = entry.is_symlink()
-                if not is_dir and not (link or entry.is_file()):
-                    continue  # a FIFO, socket or device named like a post
-                if has_unsafe(name) or "\n" in name or "\t" in name:
-                    what = "folder" if is_dir else "file"
-                    problems.append(Problem(_shown(rel), _BAD_NAME.format(what=what)))
-                    continue
-                if link and not inside(os.path.realpath(entry.path), real_root):
-                    problems.append(Problem(_shown(rel), OUTSIDE))
-                    continue
-                if is_dir:
-                    stack.append((f"{rel}/", entry.path))
-                    continue
-                # Broken links are kept so that they show up as problems.
-                found.append(rel)
-            except OSError as err:
-                if err.errno == errno.ELOOP:  # a link to itself, or a ring of links
-                    problems.append(Problem(_shown(rel), LOOP))
-                continue
-            if stats is not None:
-                try:
-                    fst = entry.stat()
-                    stats[rel] = (fst.st_mtime_ns, fst.st_size)
-                except OSError:
-                    stats[rel] = _UNKNOWN
-    found.sort()
-    problems.sort(key=lambda p: p.path)
-    return found, problems
+    scan = scan_archive(root, stats=stats is not None)
+    files = scan.files()
+    if stats is not None:
+        stats.update(files)
+    return list(files), scan.problems

@@ -74,6 +74,7 @@ if TYPE_CHECKING:  # the archive module (and its YAML parser) is loaded only whe
 
     from newsterm.archive import Archive
     from newsterm.models import Post, Problem
+    from newsterm.walk import Scan
 
 __all__ = [
     "LOCK_WAIT",
@@ -394,6 +395,7 @@ class SearchIndex:
         self._lock = threading.RLock()
         self._archive: Archive | None = None
         self._procs = 1
+        self._scanned_ns: int | None = None  # when the walk of the manifest's last sync began
         self._open()
 
     # ---- opening
@@ -553,6 +555,7 @@ class SearchIndex:
 
     def _load_manifest(self) -> dict[str, list[Any]] | None:
         """The manifest's files if it describes the written index's generation, else None."""
+        self._scanned_ns = None
         ix = self._wix
         if ix is None:
             return None
@@ -563,8 +566,11 @@ class SearchIndex:
         folder = Path(ix.storage.folder)
         manifest = store.Manifest(folder)
         if manifest.exists():
-            if manifest.info().get("generation") != generation:
+            info = manifest.info()
+            if info.get("generation") != generation:
                 return None
+            scanned = info.get("scanned_ns")
+            self._scanned_ns = scanned if isinstance(scanned, int) else None
             return manifest.load()
         try:  # the JSON manifest of an index made before newsterm-manifest.sqlite3
             data = json.loads((folder / MANIFEST_FILE).read_text(encoding="utf-8"))
@@ -587,15 +593,15 @@ class SearchIndex:
 
     # ---- syncing
 
-    def _scan(self, archive: Archive) -> dict[str, tuple[int, int]]:
-        """``rel -> (mtime_ns, size)`` of every post file; unreadable ones get ``(-1, -1)``."""
-        return archive.scan()
+    def _scan(self, archive: Archive) -> Scan:
+        """One walk of the archive: every post file's ``(mtime_ns, size)`` and their digest."""
+        return archive.walk()
 
     @staticmethod
     def _problems(files: dict[str, list[Any]]) -> list[Problem]:
         from newsterm.models import Problem
 
-        return [Problem(p, v[3]) for p, v in sorted(files.items()) if v[3]]
+        return [Problem(p, why) for p, why in sorted((p, v[3]) for p, v in files.items() if v[3])]
 
     def sync(
         self,
@@ -604,6 +610,7 @@ class SearchIndex:
         *,
         rebuild: bool = False,
         procs: int = 1,
+        scan: Scan | None = None,
     ) -> SyncResult:
         """Bring the index up to date with the archive's files.
 
@@ -613,19 +620,21 @@ class SearchIndex:
         from there.
         ``procs > 1`` lets a full build use Whoosh's multi-process writer (it forks: only for
         command-line use, not from a threaded program). Raises IndexBusyError when another
-        process is updating the index.
+        process is updating the index. ``scan``: a walk of the archive just made (by a caller
+        that has already looked whether anything changed), so that it is not walked twice.
         """
         self._procs = max(1, int(procs))
         archive = archive if archive is not None else self.archive
-        scan = None
+        if rebuild:
+            scan = None
         if not rebuild and not self.needs_build():
-            scan = self._scan(archive)
+            scan = scan if scan is not None else self._scan(archive)
             found = store.quick_check(self.index_dir, scan)
             if found is not None:
                 from newsterm.models import Problem
 
                 return SyncResult(
-                    unchanged=len(scan) - len(found),
+                    unchanged=scan.count - len(found),
                     problems=len(found),
                     problem_list=[Problem(p, r) for p, r in found],
                 )
@@ -703,14 +712,20 @@ class SearchIndex:
         archive: Archive,
         progress: Callable[[int, int], None] | None,
         rebuild: bool,
-        scan: dict[str, tuple[int, int]] | None = None,
+        scan: Scan | None = None,
     ) -> SyncResult:
         """The sync under the writer lock; ``scan`` is the archive's files as :meth:`_scan`
         just found them (None: scan now)."""
         result = SyncResult()
-        # Someone else may have changed the index while we waited for the lock.
+        # Someone else may have rebuilt or removed the index before we had the lock. (New
+        # segments need no reopening: a Whoosh writer starts from the newest table of contents.)
         with self._lock:
-            self._open()
+            if (
+                self._ix is None
+                or store.current_dir(self.index_dir) != self.gen_dir
+                or not (self.gen_dir / META_FILE).is_file()
+            ):
+                self._open()
         self._wix = self._ix
         if self._ix is not None:
             store.drop_other_generations(self.index_dir)  # what a killed rebuild left behind
@@ -766,7 +781,7 @@ class SearchIndex:
         archive: Archive,
         progress: Callable[[int, int], None] | None,
         rebuild: bool,
-        scan: dict[str, tuple[int, int]] | None,
+        scan: Scan | None,
         files: dict[str, list[Any]],
         result: SyncResult,
         tied: TiedChildren,
@@ -783,7 +798,13 @@ class SearchIndex:
         if scan is None or rebuild:
             _phase(progress, LOOKING)
             scan = self._scan(archive)
-        removed = [p for p in files if p not in scan]
+        stats = scan.files()
+        removed = [p for p in files if p not in stats]
+        # Files modified just before the last sync's walk: their mtime may not show a change
+        # made since (store.RACY_NS). None known (a manifest from before): no such files.
+        racy_after = (
+            self._scanned_ns - store.RACY_NS if self._scanned_ns is not None and files else 2**63
+        )
         by_hash: dict[str, str] = {}
         for p in removed:
             v = files[p]
@@ -791,8 +812,11 @@ class SearchIndex:
                 by_hash.setdefault(v[2], p)
         todo = [
             rel
-            for rel, (m, s) in scan.items()
-            if (known := files.get(rel)) is None or known[0] != m or known[1] != s
+            for rel, (m, s) in stats.items()
+            if (known := files.get(rel)) is None
+            or known[0] != m
+            or known[1] != s
+            or (m >= racy_after and self._changed_within_tick(archive, rel, known))
         ]
         total = len(todo)
         writer = None
@@ -833,8 +857,8 @@ class SearchIndex:
                 except Unreadable as err:
                     if old is not None and not old[3]:
                         get_writer().delete_by_term("path", rel)
-                    files[rel] = [*scan[rel], "", str(err)]
-                    listed.append((rel, scan[rel], None, str(err)))
+                    files[rel] = [*stats[rel], "", str(err)]
+                    listed.append((rel, stats[rel], None, str(err)))
                     if progress:
                         progress(n, total)
                     continue
@@ -852,11 +876,11 @@ class SearchIndex:
                     if old is not None and not old[3]:
                         get_writer().delete_by_term("path", rel)
                     files[rel] = [mtime_ns, size, sha1, str(err)]
-                    listed.append((rel, scan[rel], None, str(err)))
+                    listed.append((rel, stats[rel], None, str(err)))
                     if progress:
                         progress(n, total)
                     continue
-                listed.append((rel, scan[rel], PostInfo.of(post), None))
+                listed.append((rel, stats[rel], PostInfo.of(post), None))
                 if (text := _shown_text(post)) is not None:
                     shown.append(text)
                 if len(listed) >= WRITE_BATCH:
@@ -923,7 +947,7 @@ class SearchIndex:
                         with contextlib.suppress(Exception):
                             q.cancel_join_thread()
             raise
-        self._save_manifest(files, None if result.rebuilt else changed, removed)
+        self._save_manifest(files, None if result.rebuilt else changed, removed, scan)
         catalog.store(listed, removed, complete=True if full else None)
         texts.store(shown, removed)
         problems = self._problems(files)
@@ -931,6 +955,18 @@ class SearchIndex:
         result.problem_list = problems
         result.unchanged = len(files) - len(problems) - result.added - result.updated
         result.unchanged -= result.renamed
+
+    @staticmethod
+    def _changed_within_tick(archive: Archive, rel: str, known: list[Any]) -> bool:
+        """Whether a file modified just before the last sync's walk (its mtime may not show a
+        change made since, see store.RACY_NS) holds other bytes than the manifest's hash."""
+        if known[3] or not known[2]:
+            return True  # a problem then: look again
+        try:
+            data, _m, _s = _read_file(archive.root, rel)
+        except Unreadable:
+            return True
+        return sha1_hex(data) != known[2]
 
     def _writer(self, full: bool, total: int) -> Any:
         from whoosh.writing import LockError
@@ -961,7 +997,11 @@ class SearchIndex:
             raise IndexBusyError("an index update is already running; try again later") from None
 
     def _save_manifest(
-        self, files: dict[str, list[Any]], changed: list[str] | None, removed: list[str]
+        self,
+        files: dict[str, list[Any]],
+        changed: list[str] | None,
+        removed: list[str],
+        scan: Scan,
     ) -> None:
         folder = Path(self._wix.storage.folder)
         store.Manifest(folder).save(
@@ -970,6 +1010,7 @@ class SearchIndex:
             _versions(),
             changed=changed,
             removed=removed,
+            scan=scan,
         )
         with contextlib.suppress(OSError):  # the JSON manifest of an older newsterm
             (folder / MANIFEST_FILE).unlink()

@@ -17,11 +17,12 @@ as it is until its next rebuild.
 
 The manifest (:class:`Manifest`, ``newsterm-manifest.sqlite3`` in the generation folder) has one
 row per post file -- ``path, mtime_ns, size, sha1, problem`` -- and, in ``info``, the Whoosh
-generation it describes, the index's versions and a digest of every ``(path, mtime_ns, size)``.
-:func:`quick_check` finds that nothing changed with a stat walk, one digest and one row read: no
-manifest rows, no JSON, no YAML, no Whoosh. Only what changed is written after a sync (one
-transaction, after Whoosh has committed); a manifest whose generation is not the index's (a sync
-killed between the two commits) is not used.
+generation it describes, the index's versions, the digest of every ``(path, mtime_ns, size)``
+that the sync's walk found (``scan_digest``, :attr:`newsterm.walk.Scan.digest`) and when that
+walk began (``scanned_ns``). :func:`quick_check` finds that nothing changed with a stat walk,
+its digest and one read of ``info``: no manifest rows, no JSON, no YAML, no Whoosh. Only what
+changed is written after a sync (one transaction, after Whoosh has committed); a manifest whose
+generation is not the index's (a sync killed between the two commits) is not used.
 
 This module imports neither Whoosh nor the YAML parser.
 """
@@ -40,18 +41,20 @@ TYPE_CHECKING = False  # a one-shot search imports this module: sqlite3 only whe
 if TYPE_CHECKING:
     import sqlite3
 
+    from newsterm.walk import Scan
+
 __all__ = [
     "BEING_BUILT",
     "CURRENT",
     "INDEX_VERSIONS",
     "MANIFEST_DB",
+    "RACY_NS",
     "Manifest",
     "current_dir",
     "drop_other_generations",
     "index_present",
     "new_generation",
     "quick_check",
-    "scan_digest",
     "switch_to",
     "toc_generation",
 ]
@@ -66,6 +69,13 @@ BEING_BUILT = "index is being built, try again shortly"
 META_FILE = "newsterm-meta.json"
 MANIFEST_DB = "newsterm-manifest.sqlite3"
 LEGACY_MANIFEST = "newsterm-manifest.json"
+RACY_NS = 2_000_000_000
+"""A file modified less than this before a walk began may be modified again without its mtime
+changing (file systems keep coarse timestamps: a tick of a few milliseconds, 2 s on FAT): its
+``(mtime_ns, size)`` do not prove it unchanged, so its content is hashed again (git's "racy
+clean" files), by :func:`quick_check` and by a sync."""
+RACY_CHECKED = 64
+"""Most such files :func:`quick_check` hashes itself; past that it leaves them to a sync."""
 _GEN = re.compile(r"gen-\d{6}")
 _LEGACY = ("MAIN_", "_MAIN_", "newsterm-")  # Whoosh's segment, TOC and lock files, and ours
 
@@ -176,15 +186,6 @@ def toc_generation(folder: str | os.PathLike[str]) -> int | None:
 Entry = list  # [mtime_ns, size, sha1, problem or None]
 
 
-def scan_digest(files: Mapping[str, tuple[int, int] | list]) -> str:
-    """A digest of every file's ``(path, mtime_ns, size)``, in path order."""
-    import marshal
-    from hashlib import blake2b
-
-    items = [(path, v[0], v[1]) for path, v in sorted(files.items())]
-    return blake2b(marshal.dumps(items, 2), digest_size=16).hexdigest()
-
-
 class Manifest:
     """The manifest file of one index generation folder."""
 
@@ -203,6 +204,9 @@ class Manifest:
         return con
 
     def _read(self, sql: str) -> list[tuple] | None:
+        return self._read_args(sql, ())
+
+    def _read_args(self, sql: str, args: Iterable[object]) -> list[tuple] | None:
         import sqlite3
 
         if not self.exists():
@@ -210,7 +214,7 @@ class Manifest:
         try:
             con = self._connect()
             try:
-                return con.execute(sql).fetchall()
+                return con.execute(sql, tuple(args)).fetchall()
             finally:
                 con.close()
         except sqlite3.Error:
@@ -220,6 +224,16 @@ class Manifest:
         """``generation``, ``digest``, ``versions`` and ``files`` as last saved ({} if none)."""
         rows = self._read("SELECT key, value FROM info")
         return dict(rows) if rows else {}
+
+    def hashes(self, paths: list[str]) -> dict[str, str]:
+        """``path -> sha1`` of the given paths' rows ('' for a file that could not be read)."""
+        found: dict[str, str] = {}
+        for start in range(0, len(paths), 500):
+            part = paths[start : start + 500]
+            marks = ",".join("?" * len(part))
+            rows = self._read_args(f"SELECT path, sha1 FROM files WHERE path IN ({marks})", part)
+            found.update(rows or [])
+        return found
 
     def problems(self) -> list[tuple[str, str]]:
         return (
@@ -242,9 +256,13 @@ class Manifest:
         *,
         changed: Iterable[str] | None = None,
         removed: Iterable[str] = (),
+        scan: Scan,
     ) -> None:
         """Write the rows of the ``changed`` paths (every path when None: a new file renamed
-        over the old one) and drop ``removed``, with the generation and digest, at once."""
+        over the old one) and drop ``removed``, with the generation and the digest, at once.
+
+        ``scan`` is the walk the sync compared the rows with: its digest and start time are
+        what :func:`quick_check` trusts."""
         whole = changed is None or not self.exists()
         target = self.folder / f".{MANIFEST_DB}.{os.getpid()}.tmp" if whole else self.path
         if whole:
@@ -259,11 +277,13 @@ class Manifest:
             con.executemany("INSERT OR REPLACE INTO files VALUES (?,?,?,?,?)", rows)
             if not whole:
                 con.executemany("DELETE FROM files WHERE path = ?", [(p,) for p in removed])
+            con.execute("DELETE FROM info WHERE key = 'digest'")  # an older newsterm's digest
             con.executemany(
                 "INSERT OR REPLACE INTO info VALUES (?, ?)",
                 [
                     ("generation", generation),
-                    ("digest", scan_digest(files)),
+                    ("scan_digest", scan.digest),
+                    ("scanned_ns", scan.started_ns),
                     ("versions", versions),
                     ("files", len(files)),
                 ],
@@ -275,19 +295,50 @@ class Manifest:
             os.replace(target, self.path)
 
 
-def quick_check(
-    index_dir: Path, scan: Mapping[str, tuple[int, int]]
-) -> list[tuple[str, str]] | None:
-    """The problems recorded for an index that is up to date with ``scan`` (the archive's
-    ``rel -> (mtime_ns, size)``, as :meth:`newsterm.archive.Archive.scan` gives it); None
-    when anything may have changed (then a real sync looks)."""
+def quick_check(index_dir: Path, scan: Scan) -> list[tuple[str, str]] | None:
+    """The problems recorded for an index that is up to date with ``scan`` (a walk of the
+    archive, :func:`newsterm.walk.scan_archive`); None when anything may have changed (then a
+    real sync looks).
+
+    Up to date means: the manifest describes the index's current generation, with the same
+    versions; the walk of its last sync found exactly the same ``(path, mtime_ns, size)`` of
+    every file as this one (a post edited in place, added, removed, renamed or copied in with an
+    old mtime changes them); and no file was modified within :data:`RACY_NS` before that walk
+    began (or since: its mtime could not show a second change made in the same tick)."""
     folder = current_dir(Path(index_dir))
     manifest = Manifest(folder)
     info = manifest.info()
     if not info or info.get("versions") != INDEX_VERSIONS:
         return None
-    if info.get("generation") != toc_generation(folder) or info.get("files") != len(scan):
+    if info.get("generation") != toc_generation(folder) or info.get("files") != scan.count:
         return None
-    if info.get("digest") != scan_digest(scan):
+    scanned = info.get("scanned_ns")
+    if not isinstance(scanned, int) or info.get("scan_digest") != scan.digest:
+        return None
+    if scan.newest_ns >= scanned - RACY_NS and not _same_content(
+        manifest, scan, scan.modified_since(scanned - RACY_NS)
+    ):
         return None
     return manifest.problems()
+
+
+def _same_content(manifest: Manifest, scan: Scan, paths: list[str]) -> bool:
+    """Whether the files ``paths`` (a few) hold what the manifest's hashes say."""
+    if len(paths) > RACY_CHECKED:
+        return False
+    from hashlib import sha1
+
+    from newsterm.postfile import Unreadable, read_post_bytes
+
+    known = manifest.hashes(paths)
+    real_root = os.path.realpath(scan.root)
+    for rel in paths:
+        if not known.get(rel):
+            return False
+        try:
+            data, _st = read_post_bytes(os.path.join(scan.root, rel), real_root)
+        except Unreadable:
+            return False
+        if sha1(data).hexdigest() != known[rel]:
+            return False
+    return True

@@ -152,7 +152,7 @@ class IndexLink:
         try:
             from newsterm.search.store import quick_check
 
-            return quick_check(self.index_dir, self.archive().scan()) is not None
+            return quick_check(self.index_dir, self.archive().walk()) is not None
         except Exception:
             return False
 
