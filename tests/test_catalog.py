@@ -169,3 +169,22 @@ def test_a_catalog_inside_the_archive_is_never_written(tmp_path: Path, archive_r
 def test_post_info_is_small_and_has_no_body() -> None:
     info = PostInfo("a.md", "제목", None, ("뉴스",), (), 10)
     assert not hasattr(info, "body") and not hasattr(info, "__dict__")
+
+
+def test_refresh_checks_against_a_walk_it_is_given_and_walks_no_more(
+    tmp_path: Path, archive_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The reader walks the files once for the catalog's check and the index's.
+    cat = _catalog(tmp_path, archive_root)
+    listing, _ = refresh(Archive(archive_root), cat, None)
+    _post(archive_root, "2025/2025-05-05-third.md", "세 번째 글", "2025-05-05")
+    (archive_root / "far.md").unlink()
+    archive = Archive(archive_root)
+    scan = archive.walk()
+    walks = []
+    monkeypatch.setattr(Archive, "walk", lambda self: walks.append(1) or scan)
+    newer, changed = refresh(archive, cat, listing, scan=scan)
+    assert changed and walks == []
+    paths = [p.path for p in newer.posts]
+    assert "2025/2025-05-05-third.md" in paths and "far.md" not in paths
+    assert newer.posts == _expected(archive_root)[0]

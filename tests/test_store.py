@@ -170,9 +170,63 @@ def test_a_manifest_of_an_older_newsterm_is_not_trusted_then_replaced(synced) ->
     db = store.current_dir(ixdir) / store.MANIFEST_DB
     con = sqlite3.connect(db)
     con.execute("DELETE FROM info WHERE key IN ('scan_digest', 'scanned_ns')")
+    con.execute("DROP TABLE folders")
     con.execute("INSERT INTO info VALUES ('digest', 'an older digest')")
     con.commit()
     con.close()
     assert store.quick_check(ixdir, scan_archive(root)) is None
     assert not open_index(root, ixdir).sync().changed
     assert store.quick_check(ixdir, scan_archive(root)) == []
+
+
+def test_a_sync_reads_only_the_rows_of_the_folders_that_changed(synced, monkeypatch) -> None:
+    root, ixdir = synced
+    asked: list[set[str]] = []
+    real = store.Manifest.load_folders
+
+    def load_folders(self, dirs):
+        asked.append(set(dirs))
+        return real(self, dirs)
+
+    def load(self):
+        raise AssertionError("every row read for a change in one folder")
+
+    monkeypatch.setattr(store.Manifest, "load_folders", load_folders)
+    monkeypatch.setattr(store.Manifest, "load", load)
+    path = root / "2025/01/b.md"
+    path.write_text(path.read_text(encoding="utf-8") + "\n더한 낱말 물개\n", encoding="utf-8")
+    _post(root, "2026/f.md", "새 폴더의 글", "여섯 수달")
+    result = open_index(root, ixdir).sync()
+    assert (result.updated, result.added, result.unchanged) == (1, 1, 3)
+    assert asked == [{"2025/01/", "2026/"}]
+    assert _found(root, ixdir, "물개") == {"2025/01/b.md"}
+    _age(root)  # (files changed just before a sync's walk are looked at again by the next)
+    open_index(root, ixdir).sync()
+    (root / "2025/02/c.md").unlink()
+    (root / "2025/02").rmdir()  # a folder that went: its rows are read to remove them
+    assert open_index(root, ixdir).sync().removed == 1
+    assert asked[-1] == {"2025/02/"}
+    assert _found(root, ixdir, "하마") == set()
+    assert store.quick_check(ixdir, scan_archive(root)) is not None
+
+
+def test_the_rows_of_a_folder_are_its_own_files_only(synced) -> None:
+    root, ixdir = synced
+    _post(root, "2025/01-x/g.md", "비슷한 이름의 폴더", "일곱")  # sorts between 2025/01/ rows
+    _post(root, "2025/01/deeper/h.md", "더 깊은 폴더", "여덟")
+    _age(root)
+    open_index(root, ixdir).sync()
+    manifest = store.Manifest(store.current_dir(ixdir))
+    assert sorted(manifest.load_folders({"2025/01/"})) == ["2025/01/a.md", "2025/01/b.md"]
+    assert sorted(manifest.load_folders({""})) == ["d.md"]
+    assert sorted(manifest.load_folders({"2025/01-x/", "2025/01/deeper/"})) == [
+        "2025/01-x/g.md",
+        "2025/01/deeper/h.md",
+    ]
+    assert set(manifest.folder_digests()) == {
+        "",
+        "2025/01/",
+        "2025/01-x/",
+        "2025/01/deeper/",
+        "2025/02/",
+    }

@@ -32,6 +32,10 @@ from newsterm.input_version import INPUT_VERSION
 from newsterm.models import Post, PostInfo, Problem
 from newsterm.walk import FileStat
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from newsterm.walk import Scan
+
 __all__ = [
     "CATALOG_FILE",
     "CATALOG_VERSION",
@@ -40,7 +44,6 @@ __all__ = [
     "Listing",
     "info_sort_key",
     "refresh",
-    "scan_files",
 ]
 
 CATALOG_FILE = "catalog.sqlite3"
@@ -101,12 +104,6 @@ def info_sort_key(post: PostInfo | Post) -> tuple[int, float, str]:
     if post.date is None:
         return (1, 0.0, post.path)
     return (0, -post.date.timestamp(), post.path)
-
-
-def scan_files(archive) -> dict[str, FileStat]:
-    """``rel -> (mtime_ns, size)`` of every post file of ``archive`` (an
-    :class:`~newsterm.archive.Archive`), in path order; unreadable ones get ``(-1, -1)``."""
-    return archive.scan()
 
 
 def _date_columns(date: dt.datetime | None) -> tuple[float | None, int | None, str | None]:
@@ -362,6 +359,7 @@ def refresh(
     on_progress: Callable[[int, int], None] | None = None,
     first: int = FIRST_CHUNK,
     progress_every: int = 2000,
+    scan: Scan | None = None,
 ) -> tuple[Listing, bool]:
     """The archive's listing checked against its files, and whether it differs from ``listing``.
 
@@ -371,13 +369,19 @@ def refresh(
     after ``first`` of them ``on_first(listing so far, done, total)`` is called, then
     ``on_progress(done, total)`` every ``progress_every`` files. When ``cancelled()`` turns true
     the parsing stops; what was parsed is kept in the catalog for the next start.
+    ``scan``: a walk of the archive just made (:meth:`~newsterm.archive.Archive.walk`), so that
+    a caller that also checks the search index with it walks the files once.
     """
     from newsterm.archive import PostError, path_date_key
 
-    scan = scan_files(archive)
+    if scan is None:
+        scan = archive.walk()
+    else:
+        archive.walk_problems = scan.problems
+    files = scan.files()
     known = catalog.stats()
-    todo = [rel for rel, st in scan.items() if known.get(rel) != st]
-    removed = [rel for rel in known if rel not in scan]
+    todo = [rel for rel, st in files.items() if known.get(rel) != st]
+    removed = [rel for rel in known if rel not in files]
     base = listing if listing is not None else Listing([], [], complete=False)
     walk_problems = list(getattr(archive, "walk_problems", []))
     if not todo and not removed and base.complete:
@@ -387,7 +391,7 @@ def refresh(
     drop = set(todo).union(removed)
     posts = {p.path: p for p in base.posts if p.path not in drop}
     bad = {p.path: p for p in base.problems if p.path not in drop}
-    if len(posts) + len(bad) + len(todo) < len(scan):
+    if len(posts) + len(bad) + len(todo) < len(files):
         # The catalog has rows the listing lacks (another process wrote them): read it again.
         fresh = catalog.load()
         if fresh is not None:
@@ -405,10 +409,10 @@ def refresh(
             info = PostInfo.of(archive.read(rel))
         except PostError as err:
             bad[rel] = Problem(rel, str(err))
-            batch.append((rel, scan[rel], None, str(err)))
+            batch.append((rel, files[rel], None, str(err)))
         else:
             posts[rel] = info
-            batch.append((rel, scan[rel], info, None))
+            batch.append((rel, files[rel], info, None))
         if len(batch) >= WRITE_BATCH:
             catalog.store(batch, complete=False if listing is None else None)
             batch = []

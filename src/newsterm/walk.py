@@ -33,6 +33,7 @@ __all__ = [
     "POST_SUFFIXES",
     "FileStat",
     "Scan",
+    "digest_of_folders",
     "is_post_name",
     "is_section_page",
     "scan_archive",
@@ -82,26 +83,31 @@ Folder = tuple[str, list[str], list[int], list[int]]
 lists them; ``rel_dir`` is ``""`` for the archive's own folder, else ``"a/b/"``."""
 
 
-def _digest(folders: Iterable[Folder]) -> str:
-    """A digest of every ``(path, mtime_ns, size)``: folders in path order, each folder's files
-    in the order it lists them (the same set listed in another order only makes a check look
-    further), as the bytes of its names and of its numbers, not an object per file."""
+def _folder_digests(folders: Iterable[Folder]) -> dict[str, str]:
+    """``rel_dir -> digest`` of each folder that holds posts: the bytes of its files' names (in
+    the order the folder lists them: the same files listed in another order only make a check
+    look further) and of their mtimes and sizes, not an object per file."""
     from array import array
     from hashlib import blake2b
 
-    h = blake2b(digest_size=16)
-    for rel_dir, names, mtimes, sizes in sorted(folders, key=_folder_key):
+    digests: dict[str, str] = {}
+    for rel_dir, names, mtimes, sizes in folders:
         if not names:
             continue
-        h.update(rel_dir.encode("utf-8", "surrogatepass") + b"\0")
+        h = blake2b(digest_size=16)
         h.update("\0".join(names).encode("utf-8", "surrogatepass") + b"\0\0")
         h.update(array("q", mtimes).tobytes())
         h.update(array("q", sizes).tobytes())
-    return h.hexdigest()
+        digests[rel_dir] = h.hexdigest()
+    return digests
 
 
-def _folder_key(folder: Folder) -> str:
-    return folder[0]
+def digest_of_folders(digests: dict[str, str]) -> str:
+    """One digest of every folder's (:meth:`Scan.folder_digests`), in path order."""
+    from hashlib import blake2b
+
+    text = "".join(f"{d}\0{digests[d]}\n" for d in sorted(digests))
+    return blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
 class Scan:
@@ -115,6 +121,7 @@ class Scan:
     __slots__ = (
         "_digest",
         "_files",
+        "_folder_digests",
         "count",
         "folders",
         "newest_ns",
@@ -133,14 +140,35 @@ class Scan:
         self.count = sum(len(f[1]) for f in folders)
         self.newest_ns = max((max(f[2]) for f in folders if f[2]), default=-1)
         self._digest: str | None = None
+        self._folder_digests: dict[str, str] | None = None
         self._files: dict[str, FileStat] | None = None
 
     @property
     def digest(self) -> str:
         """A digest of every ``(path, mtime_ns, size)``: equal digests, equal files."""
         if self._digest is None:
-            self._digest = _digest(self.folders)
+            self._digest = digest_of_folders(self.folder_digests())
         return self._digest
+
+    def folder_digests(self) -> dict[str, str]:
+        """``rel_dir -> digest`` of the files of each folder that holds posts (``""``: the
+        archive's own folder, else ``"a/b/"``): a sync compares only the folders whose
+        digest is not the one it stored."""
+        if self._folder_digests is None:
+            self._folder_digests = _folder_digests(self.folders)
+        return self._folder_digests
+
+    def files_in(self, dirs: set[str]) -> dict[str, FileStat]:
+        """``rel -> (mtime_ns, size)`` of the files directly in the folders ``dirs``, in path
+        order (:meth:`files` of part of the archive)."""
+        items = [
+            (rel_dir + name, (m, s))
+            for rel_dir, names, mtimes, sizes in self.folders
+            if rel_dir in dirs
+            for name, m, s in zip(names, mtimes, sizes, strict=True)
+        ]
+        items.sort()
+        return dict(items)
 
     def files(self) -> dict[str, FileStat]:
         """``rel -> (mtime_ns, size)`` of every file, in path order."""

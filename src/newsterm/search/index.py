@@ -553,8 +553,13 @@ class SearchIndex:
 
     # ---- manifest
 
-    def _load_manifest(self) -> dict[str, list[Any]] | None:
-        """The manifest's files if it describes the written index's generation, else None."""
+    def _load_manifest(self, scan: Scan) -> tuple[dict[str, list[Any]], set[str] | None] | None:
+        """The manifest's files if it describes the written index's generation, else None.
+
+        Only the rows of the folders that ``scan`` finds changed since the manifest's own walk
+        (their digests differ, they came or went, or they hold a file modified just before it:
+        store.RACY_NS), with those folders; every row (and None) from a manifest without folder
+        digests."""
         self._scanned_ns = None
         ix = self._wix
         if ix is None:
@@ -571,7 +576,18 @@ class SearchIndex:
                 return None
             scanned = info.get("scanned_ns")
             self._scanned_ns = scanned if isinstance(scanned, int) else None
-            return manifest.load()
+            stored = manifest.folder_digests()
+            if not stored:
+                rows = manifest.load()
+                return None if rows is None else (rows, None)
+            current = scan.folder_digests()
+            dirs = {d for d, h in current.items() if stored.get(d) != h}
+            dirs.update(d for d in stored if d not in current)
+            if self._scanned_ns is not None:
+                for rel in scan.modified_since(self._scanned_ns - store.RACY_NS):
+                    dirs.add(rel[: rel.rfind("/") + 1])
+            part = manifest.load_folders(dirs)
+            return None if part is None else (part, dirs)
         try:  # the JSON manifest of an index made before newsterm-manifest.sqlite3
             data = json.loads((folder / MANIFEST_FILE).read_text(encoding="utf-8"))
         except (OSError, ValueError):
@@ -581,7 +597,7 @@ class SearchIndex:
         if data.get("generation") != generation:
             return None
         files: dict[str, list[Any]] = data["files"]
-        return files
+        return files, None
 
     def _manifest_from_index(self) -> dict[str, list[Any]]:
         files: dict[str, list[Any]] = {}
@@ -596,6 +612,13 @@ class SearchIndex:
     def _scan(self, archive: Archive) -> Scan:
         """One walk of the archive: every post file's ``(mtime_ns, size)`` and their digest."""
         return archive.walk()
+
+    def _manifest_problems(self) -> list[Problem]:
+        """The problems the manifest just saved holds (every folder's)."""
+        from newsterm.models import Problem
+
+        saved = store.Manifest(Path(self._wix.storage.folder)).problems()
+        return [Problem(p, why) for p, why in saved]
 
     @staticmethod
     def _problems(files: dict[str, list[Any]]) -> list[Problem]:
@@ -730,6 +753,10 @@ class SearchIndex:
         if self._ix is not None:
             store.drop_other_generations(self.index_dir)  # what a killed rebuild left behind
         new_folder: Path | None = None
+        if scan is None or rebuild:
+            _phase(progress, LOOKING)
+            scan = self._scan(archive)
+        part: set[str] | None = None  # the folders whose rows were loaded (None: every one)
         if self._ix is None or rebuild:
             # --rebuild builds the index anew, like a first build (in batches), into a new
             # generation: searches keep the previous one until it is done.
@@ -738,19 +765,20 @@ class SearchIndex:
             files: dict[str, list[Any]] = {}
             result.rebuilt = True
         else:
-            loaded = self._load_manifest()
+            loaded = self._load_manifest(scan)
             if loaded is None:
                 try:
-                    loaded = self._manifest_from_index()
+                    files = self._manifest_from_index()
                 except Exception:
                     with self._lock:
                         new_folder = self._create()
-                    loaded = {}
+                    files = {}
                     result.rebuilt = True
-            files = loaded
+            else:
+                files, part = loaded
         try:
             with TiedChildren() as tied:
-                self._update(archive, progress, rebuild, scan, files, result, tied)
+                self._update(archive, progress, scan, files, part, result, tied)
         except BaseException as err:
             if new_folder is not None and (
                 new_folder != self.gen_dir or isinstance(err, (OSError, BuildFailed))
@@ -780,13 +808,15 @@ class SearchIndex:
         self,
         archive: Archive,
         progress: Callable[[int, int], None] | None,
-        rebuild: bool,
-        scan: Scan | None,
+        scan: Scan,
         files: dict[str, list[Any]],
+        part: set[str] | None,
         result: SyncResult,
         tied: TiedChildren,
     ) -> None:
-        """Index what changed into ``self._wix`` and save the manifest and catalog rows."""
+        """Index what changed into ``self._wix`` and save the manifest and catalog rows.
+
+        ``files``: the manifest's rows of the folders ``part`` (every folder when None)."""
         from newsterm.archive import PostError, parse_post
         from newsterm.catalog import WRITE_BATCH, Catalog
         from newsterm.models import PostInfo
@@ -795,10 +825,7 @@ class SearchIndex:
         batch_limit = BATCH_BYTES * self._procs * _pool_mb() // LIMIT_MB
         batch_bytes = 0
 
-        if scan is None or rebuild:
-            _phase(progress, LOOKING)
-            scan = self._scan(archive)
-        stats = scan.files()
+        stats = scan.files() if part is None else scan.files_in(part)
         removed = [p for p in files if p not in stats]
         # Files modified just before the last sync's walk: their mtime may not show a change
         # made since (store.RACY_NS). None known (a manifest from before): no such files.
@@ -950,10 +977,10 @@ class SearchIndex:
         self._save_manifest(files, None if result.rebuilt else changed, removed, scan)
         catalog.store(listed, removed, complete=True if full else None)
         texts.store(shown, removed)
-        problems = self._problems(files)
+        problems = self._problems(files) if part is None else self._manifest_problems()
         result.problems = len(problems)
         result.problem_list = problems
-        result.unchanged = len(files) - len(problems) - result.added - result.updated
+        result.unchanged = scan.count - len(problems) - result.added - result.updated
         result.unchanged -= result.renamed
 
     @staticmethod

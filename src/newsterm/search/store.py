@@ -16,7 +16,9 @@ An index folder from before generations (Whoosh's files directly in it, no ``CUR
 as it is until its next rebuild.
 
 The manifest (:class:`Manifest`, ``newsterm-manifest.sqlite3`` in the generation folder) has one
-row per post file -- ``path, mtime_ns, size, sha1, problem`` -- and, in ``info``, the Whoosh
+row per post file -- ``path, mtime_ns, size, sha1, problem`` --, the digest of each folder's
+files as the last sync's walk found them (``folders``: a sync reads the rows of the folders whose
+digest changed, not all of them), and, in ``info``, the Whoosh
 generation it describes, the index's versions, the digest of every ``(path, mtime_ns, size)``
 that the sync's walk found (``scan_digest``, :attr:`newsterm.walk.Scan.digest`) and when that
 walk began (``scanned_ns``). :func:`quick_check` finds that nothing changed with a stat walk,
@@ -89,6 +91,7 @@ CREATE TABLE IF NOT EXISTS files (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS files_problems ON files (path) WHERE problem IS NOT NULL;
 CREATE TABLE IF NOT EXISTS info (key TEXT PRIMARY KEY, value) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS folders (dir TEXT PRIMARY KEY, digest TEXT NOT NULL) WITHOUT ROWID;
 """
 
 
@@ -241,6 +244,39 @@ class Manifest:
             or []
         )
 
+    def folder_digests(self) -> dict[str, str]:
+        """``rel_dir -> digest`` as the last sync's walk found them ({} for a manifest made
+        before they were kept)."""
+        return dict(self._read("SELECT dir, digest FROM folders") or [])
+
+    def load_folders(self, dirs: Iterable[str]) -> dict[str, Entry] | None:
+        """The rows of the files directly in the folders ``dirs`` (``"a/b/"``, ``""`` for
+        the archive's own); None when there is no manifest to read."""
+        import sqlite3
+
+        if not self.exists():
+            return None
+        found: dict[str, Entry] = {}
+        try:
+            con = self._connect()
+            try:
+                for rel_dir in dirs:
+                    # The folder's paths sort between rel_dir and rel_dir with its last "/"
+                    # made "0"; the files directly in it have no "/" after it.
+                    upper = rel_dir[:-1] + "0" if rel_dir else None
+                    rows = con.execute(
+                        "SELECT path, mtime_ns, size, sha1, problem FROM files "
+                        "WHERE path >= ? AND (? IS NULL OR path < ?) "
+                        "AND instr(substr(path, ?), '/') = 0",
+                        (rel_dir, upper, upper, len(rel_dir) + 1),
+                    ).fetchall()
+                    found.update((p, [m, s, h, e]) for p, m, s, h, e in rows)
+            finally:
+                con.close()
+        except sqlite3.Error:
+            return None
+        return found
+
     def load(self) -> dict[str, Entry] | None:
         """``path -> [mtime_ns, size, sha1, problem]``; None when there is none to read."""
         rows = self._read("SELECT path, mtime_ns, size, sha1, problem FROM files")
@@ -277,6 +313,15 @@ class Manifest:
             con.executemany("INSERT OR REPLACE INTO files VALUES (?,?,?,?,?)", rows)
             if not whole:
                 con.executemany("DELETE FROM files WHERE path = ?", [(p,) for p in removed])
+            digests = scan.folder_digests()
+            old = {} if whole else dict(con.execute("SELECT dir, digest FROM folders"))
+            con.executemany(
+                "INSERT OR REPLACE INTO folders VALUES (?, ?)",
+                [(d, h) for d, h in digests.items() if old.get(d) != h],
+            )
+            con.executemany(
+                "DELETE FROM folders WHERE dir = ?", [(d,) for d in old if d not in digests]
+            )
             con.execute("DELETE FROM info WHERE key = 'digest'")  # an older newsterm's digest
             con.executemany(
                 "INSERT OR REPLACE INTO info VALUES (?, ?)",
@@ -285,7 +330,7 @@ class Manifest:
                     ("scan_digest", scan.digest),
                     ("scanned_ns", scan.started_ns),
                     ("versions", versions),
-                    ("files", len(files)),
+                    ("files", scan.count),
                 ],
             )
             con.execute("COMMIT")
