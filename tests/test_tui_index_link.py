@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from newsterm.errors import IndexBusyError
+from newsterm.search import store
+from newsterm.search.index import open_index
 from newsterm.tui.index_link import INDEX_RETRY, IndexLink, progress_label
+from newsterm.walk import scan_archive
 
 
 class Events:
@@ -29,6 +34,9 @@ class Events:
 
     def notice(self, message: str) -> None:
         self.seen.append(("notice", message))
+
+    def needs_sync(self) -> None:
+        self.seen.append(("needs_sync", None))
 
 
 class FakeIndex:
@@ -122,3 +130,74 @@ def test_progress_words():
     assert progress_label(3, 10, changed=0, built=True) == "updating the index 3/10"
     assert progress_label(3, 10, changed=1, built=True) == "1 post changed, updating"
     assert progress_label(1500, 20000, changed=0, built=False) == "indexing 1,500/20,000"
+
+
+def _archive_with_index(tmp_path: Path) -> tuple[Path, Path]:
+    root = tmp_path / "arch"
+    root.mkdir()
+    for n in range(3):
+        (root / f"p{n}.md").write_text(f"---\ntitle: 글 {n}\n---\n\n기린{n} 하마\n", "utf-8")
+    ixdir = tmp_path / "ix"
+    open_index(root, ixdir).sync()
+    return root, ixdir
+
+
+class Walks:
+    """The reader's Archive as the link sees it: counts the walks made through it."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.count = 0
+
+    def walk(self):
+        self.count += 1
+        return scan_archive(self.root)
+
+
+def test_an_index_found_up_to_date_is_not_opened_until_a_search_needs_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    root, ixdir = _archive_with_index(tmp_path)
+    events, walks = Events(), Walks(root)
+    link = IndexLink(root, ixdir, events, lambda: walks)  # type: ignore[arg-type,return-value]
+    opened: list[int] = []
+    real_open = link._open
+    monkeypatch.setattr(link, "_open", lambda: opened.append(1) or real_open())
+    assert link.sync() == "synced"
+    assert events.seen == [("synced", None)] and opened == [] and link.index is None
+    assert walks.count == 1
+    hits = link.searchable().search("하마").hits
+    assert {h.path for h in hits} == {"p0.md", "p1.md", "p2.md"}
+    assert link.searchable() is link.index and opened == [1]  # once
+
+
+def test_the_first_check_uses_the_walk_the_list_made(tmp_path: Path):
+    root, ixdir = _archive_with_index(tmp_path)
+    events, walks = Events(), Walks(root)
+    link = IndexLink(root, ixdir, events, lambda: walks)  # type: ignore[arg-type,return-value]
+    link.expect_walk()
+    results: list[str] = []
+    checker = threading.Thread(target=lambda: results.append(link.sync()))
+    checker.start()
+    time.sleep(0.3)
+    assert results == []  # waiting for the list's walk, not walking beside it
+    link.share_walk(scan_archive(root))
+    checker.join(10)
+    assert results == ["synced"] and walks.count == 0
+    # A later check walks by itself; so does one whose shared walk failed.
+    (root / "p9.md").write_text("---\ntitle: 새 글\n---\n\n타조\n", "utf-8")
+    assert link.nothing_changed() is False and walks.count == 1
+    link.expect_walk()
+    link.share_walk(None)
+    assert link.nothing_changed() is False and walks.count == 2
+
+
+def test_an_index_that_cannot_answer_when_first_opened_asks_for_a_sync(tmp_path: Path):
+    root, ixdir = _archive_with_index(tmp_path)
+    events, walks = Events(), Walks(root)
+    link = IndexLink(root, ixdir, events, lambda: walks)  # type: ignore[arg-type,return-value]
+    assert link.sync() == "synced" and link.index is None
+    meta = store.current_dir(ixdir) / "newsterm-meta.json"
+    meta.write_text(meta.read_text("utf-8").replace('"input_version"', '"x"'), "utf-8")
+    link.searchable()
+    assert ("needs_sync", None) in events.seen

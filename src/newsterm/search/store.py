@@ -353,7 +353,7 @@ def quick_check(index_dir: Path, scan: Scan) -> list[tuple[str, str]] | None:
     folder = current_dir(Path(index_dir))
     manifest = Manifest(folder)
     info = manifest.info()
-    if not info or info.get("versions") != INDEX_VERSIONS:
+    if not info or info.get("versions") != INDEX_VERSIONS or not _meta_agrees(folder):
         return None
     if info.get("generation") != toc_generation(folder) or info.get("files") != scan.count:
         return None
@@ -365,6 +365,27 @@ def quick_check(index_dir: Path, scan: Scan) -> list[tuple[str, str]] | None:
     ):
         return None
     return manifest.problems()
+
+
+def _meta_agrees(folder: Path) -> bool:
+    """Whether the index's own meta file names the versions the manifest does (an index whose
+    meta says otherwise is opened, and rebuilt, by a sync)."""
+    import json
+
+    try:
+        meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
+        made = ".".join(  # (the defaults SearchIndex._open reads an older meta with)
+            str(meta.get(k, default))
+            for k, default in (
+                ("analyzer_version", None),
+                ("schema_version", None),
+                ("format_version", 1),
+                ("input_version", 1),
+            )
+        )
+    except (OSError, ValueError, AttributeError):
+        return False
+    return made == INDEX_VERSIONS
 
 
 def _same_content(manifest: Manifest, scan: Scan, paths: list[str]) -> bool:

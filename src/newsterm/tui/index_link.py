@@ -4,6 +4,12 @@
 screen: it reports through :class:`IndexEvents`, whose methods the main screen hands to the
 app's thread. Served, ``newsterm serve`` is the index's only writer: the link waits for the
 server's build and never syncs.
+
+An index found up to date without Whoosh (the archive's walk against the manifest's digest) is
+not opened until a search needs it (:meth:`IndexLink.searchable`): at 100,000 posts opening it
+costs seconds and memory a reader that never searches does not need. That walk is the one the
+reader's list makes for its own check when it offers it (:meth:`IndexLink.expect_walk`,
+:meth:`IndexLink.share_walk`): the files are walked once at start, not twice.
 """
 
 from __future__ import annotations
@@ -18,8 +24,11 @@ from newsterm.errors import IndexBusyError
 
 if TYPE_CHECKING:
     from newsterm.archive import Archive
+    from newsterm.walk import Scan
 
 INDEX_RETRY = 5.0  # seconds before syncing again when another process holds the index
+SHARED_WALK_FRESH = 5.0  # a walk the list's check made is used this long after it was taken
+SHARED_WALK_WAIT = 300.0  # longest wait for the list's walk (a slow disk) before walking anew
 
 
 def fmt(n: int) -> str:
@@ -43,6 +52,10 @@ class IndexEvents(Protocol):
 
     def notice(self, message: str) -> None:
         """A notice of the index's own ("damaged; rebuilding")."""
+
+    def needs_sync(self) -> None:
+        """The index opened for a search cannot answer (damaged, made by another version):
+        it is to be synced (rebuilt) now."""
 
 
 def progress_label(done: int, total: int, changed: int, built: bool) -> str:
@@ -79,6 +92,10 @@ class IndexLink:
         self.index: Any = index
         self.gone = gone if gone is not None else threading.Event()  # the reader has closed
         self.progress_every = progress_every
+        self._opening = threading.Lock()  # the sync's thread and a search's may both open it
+        self._walk_wanted = False  # the list's check is walking the files: wait for its walk
+        self._walk_ready = threading.Event()
+        self._walk: tuple[float, Scan] | None = None
 
     def _open(self) -> Any:
         from newsterm.search.index import open_index
@@ -86,22 +103,36 @@ class IndexLink:
         # The index's notices ("damaged; rebuilding") must not go to stderr: the screen is ours.
         return open_index(self.root, self.index_dir, notice=self.events.notice)
 
+    def _ensure_open(self) -> Any:
+        """The index, opened now if it was not (once, whichever thread asks first)."""
+        with self._opening:
+            if self.index is None:
+                self.index = self._open()
+            return self.index
+
+    def searchable(self) -> Any:
+        """The index for a search or a related-posts look (from a worker thread): opened now
+        when the check found it up to date without opening it."""
+        if self.index is not None:
+            return self.index
+        index = self._ensure_open()
+        try:
+            broken = index.needs_build()
+        except Exception:
+            broken = True
+        if broken and not self.served:
+            self.events.needs_sync()
+        return index
+
     def sync(self, changed: int = 0) -> str:
         """One sync: "synced", "served", "error" or "unavailable"; raises IndexBusyError when
         another process holds the index (the live service tries again after ``retry_after``)."""
         events = self.events
         if self.index is None and not self.served and not changed and self.nothing_changed():
-            # Found without Whoosh (a stat walk and the manifest's digest): say so at once,
-            # then open the index for searches.
-            events.state("up to date")
-            try:
-                self.index = self._open()
-            except Exception as err:  # a broken index folder must not stop the reader
-                events.state(f"index error: {err}")
-                return "error"
-            if not self.index.needs_build():
-                events.synced()
-                return "synced"
+            # Found without Whoosh (the walk and the manifest's digest): the index opens when a
+            # search needs it.
+            events.synced()
+            return "synced"
         if self.index is None:
             try:
                 import newsterm.search.index  # noqa: F401  (search may be missing)
@@ -109,7 +140,7 @@ class IndexLink:
                 events.state("search unavailable")
                 return "unavailable"
             try:
-                self.index = self._open()
+                self._ensure_open()
             except Exception as err:  # a broken index folder must not stop the reader
                 events.state(f"index error: {err}")
                 return "error"
@@ -147,12 +178,37 @@ class IndexLink:
         events.synced()
         return "synced"
 
+    def expect_walk(self) -> None:
+        """The reader's list is about to walk the files for its own check: the index's first
+        check waits for that walk (:meth:`share_walk`) instead of making one beside it."""
+        self._walk = None
+        self._walk_ready.clear()
+        self._walk_wanted = True
+
+    def share_walk(self, scan: Scan | None) -> None:
+        """The walk the list's check made (None: it could not make one)."""
+        self._walk = None if scan is None else (time.monotonic(), scan)
+        self._walk_ready.set()
+
+    def _walk_now(self) -> Scan:
+        """The list's walk when it is expected and fresh, else a walk of our own."""
+        if self._walk_wanted:
+            self._walk_wanted = False
+            deadline = time.monotonic() + SHARED_WALK_WAIT
+            while not self._walk_ready.wait(0.5):
+                if self.gone.is_set() or time.monotonic() > deadline:
+                    break
+            shared, self._walk = self._walk, None
+            if shared is not None and time.monotonic() - shared[0] < SHARED_WALK_FRESH:
+                return shared[1]
+        return self.archive().walk()
+
     def nothing_changed(self) -> bool:
         """Whether the index is up to date with the files (no Whoosh needed to find out)."""
         try:
             from newsterm.search.store import quick_check
 
-            return quick_check(self.index_dir, self.archive().walk()) is not None
+            return quick_check(self.index_dir, self._walk_now()) is not None
         except Exception:
             return False
 

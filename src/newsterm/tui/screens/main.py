@@ -652,3 +652,6 @@ class _ScreenIndexEvents:
 
     def notice(self, message: str) -> None:
         self.screen._index_notice(message)
+
+    def needs_sync(self) -> None:
+        self.screen._from_thread(self.screen._index_needs_sync)

@@ -64,6 +64,15 @@ class IndexStatus:
         if self._index_presence is None:
             self._index_presence = self.set_interval(INDEX_CHECK_EVERY, self._check_index_present)
 
+    def _index_needs_sync(self: MainScreen) -> None:
+        """The index, opened for a first search, cannot answer (damaged, another version):
+        sync it (the index said why in a notice)."""
+        if not self.index_ready:
+            return  # already syncing
+        self.index_ready = False
+        self._set_index_state("rebuilding the index")
+        self.sync_index()
+
     def _index_is_gone(self: MainScreen) -> bool:
         return self.index_link.is_gone()
 

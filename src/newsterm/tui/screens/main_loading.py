@@ -35,11 +35,14 @@ class ArchiveLoading:
         The catalog (:mod:`newsterm.catalog`, beside the index) gives every post's title, date
         and terms in one read; the check (a stat walk) parses only the files that changed. With
         no catalog yet, the newest ``FIRST_CHUNK`` posts are shown while the rest are parsed.
+        The search index's first check uses the same walk (one walk of the files at start).
         """
         from newsterm.archive import Archive
         from newsterm.catalog import Catalog, refresh
 
         worker = get_current_worker()
+        self.index_link.expect_walk()
+        shared = False
         try:
             archive = Archive(self.root)
             # Served, the server keeps the catalog (its index syncs write it): readers only read.
@@ -52,6 +55,9 @@ class ArchiveLoading:
             listing = catalog.load()
             if listing is not None and (listing.posts or listing.problems):
                 self._from_thread(self._listed_from_catalog, archive, listing)
+            scan = archive.walk()
+            self.index_link.share_walk(scan)
+            shared = True
             listing, _changed = refresh(
                 archive,
                 catalog,
@@ -64,8 +70,11 @@ class ArchiveLoading:
                     self._loading_progress, done, total
                 ),
                 first=FIRST_CHUNK,
+                scan=scan,
             )
         except Exception as err:  # the reader stays up and says why, never a traceback
+            if not shared:
+                self.index_link.share_walk(None)  # the index's check walks by itself
             self._from_thread(self._load_failed, f"{type(err).__name__}: {err}")
             return
         if not worker.is_cancelled:

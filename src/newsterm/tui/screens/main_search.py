@@ -7,6 +7,7 @@ A mixin of :class:`newsterm.tui.screens.main.MainScreen`.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -41,6 +42,14 @@ class SearchCommands:
         self.search_panel.input.focus()
         self.call_after_refresh(self.search_panel.relayout)  # the pane may have changed width
         self._search_status_idle()
+        if self.index is None and self.index_ready:
+            self._open_index_for_search()  # while the query is typed
+
+    @work(thread=True, exclusive=True, group="open-index")
+    def _open_index_for_search(self: MainScreen) -> None:
+        """Open the index a check found up to date without it (its first search waits)."""
+        with contextlib.suppress(Exception):  # a search that needs it says what went wrong
+            self.index_link.searchable()
 
     def _search_status_idle(self: MainScreen) -> None:
         if not self.index_ready:
@@ -88,7 +97,8 @@ class SearchCommands:
 
         started = time.perf_counter()
         try:
-            results = self.index.search(query, limit=SEARCH_LIMIT, sort="relevance", paths=scope)
+            index = self.index_link.searchable()  # opened now if the check did not need it
+            results = index.search(query, limit=SEARCH_LIMIT, sort="relevance", paths=scope)
         except QueryError as err:
             self._from_thread(self._search_failed, query, f"⚠ {err}")
             return
@@ -134,7 +144,7 @@ class SearchCommands:
         from newsterm.related import rank_related
 
         try:
-            results = self.index.more_like_this(path, 30)
+            results = self.index_link.searchable().more_like_this(path, 30)
         except Exception as err:
             self._from_thread(
                 self.notify, f"related posts failed: {err}", severity="error", markup=False
