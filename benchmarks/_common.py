@@ -122,6 +122,7 @@ class Run:
     returncode: int
     stdout: bytes
     stderr: bytes = b""
+    cpu_s: float = 0.0  # user + system time of the process and the children it waited for
 
 
 def run(cmd: Sequence[str], timeout: float = 900.0, env: dict | None = None) -> Run:
@@ -141,7 +142,8 @@ def run(cmd: Sequence[str], timeout: float = 900.0, env: dict | None = None) -> 
         out.seek(0)
         err.seek(0)
         data, errors = out.read(), err.read()
-    return Run(seconds, usage.ru_maxrss / 1024, proc.returncode, data, errors)
+    cpu = usage.ru_utime + usage.ru_stime
+    return Run(seconds, usage.ru_maxrss / 1024, proc.returncode, data, errors, cpu)
 
 
 def median_time(cmd: Sequence[str], repeat: int, warmup: int = 1) -> tuple[float, list[float]]:

@@ -15,7 +15,7 @@ points to ``benchmarks/data/work/cache``), measured in one run so ratios compare
   status the screen showed on the way (a check must never be labelled "indexing");
 * **reader, peak RSS**: ``wait4``'s peak RSS of that child (and its RSS once the list is whole);
 * **`newsterm index`, nothing changed**: median of ``--repeat`` runs right after an up-to-date
-  sync;
+  sync (wall and CPU time: user + system);
 * **`newsterm index`, one post changed**: one post gets a new paragraph (written to a new file
   and renamed over the old one: the generated archive's own bytes are put back the same way
   afterwards, with their mtime) and ``newsterm index`` runs; then the post is put back and it
@@ -25,7 +25,9 @@ points to ``benchmarks/data/work/cache``), measured in one run so ratios compare
   run that made the index is reported when this run made it;
 * **index size / archive size**: bytes on disk of the index folder (catalog included) over the
   archive's Markdown bytes;
-* the floor: ``python -c pass`` on the same interpreter.
+* the floors: ``python -c pass`` on the same interpreter; per archive, ``find`` listing the posts
+  (a walk without a stat) and ``find -printf`` of every post's mtime and size (the walk with a
+  stat of every file, in C: what a check that an edit in place cannot escape must do).
 
 Prints a table and writes ``benchmarks/out/bench_scale.json``.
 """
@@ -190,7 +192,7 @@ def _replace(path: Path, data: bytes, mtime_ns: int | None = None) -> None:
     os.replace(tmp, path)
 
 
-def one_change(root: Path, post: Path, repeat: int) -> list[float]:
+def one_change(root: Path, post: Path, repeat: int) -> list[c.Run]:
     original = post.read_bytes()
     st = post.stat()
     times = []
@@ -198,9 +200,9 @@ def one_change(root: Path, post: Path, repeat: int) -> list[float]:
         for i in range(repeat):
             extra = f"\n\n벤치마크 문단 {i} scalebenchword{i}\n".encode()
             _replace(post, original + extra)
-            times.append(_sync(root).seconds)
+            times.append(_sync(root))
             _replace(post, original, st.st_mtime_ns)
-            times.append(_sync(root).seconds)
+            times.append(_sync(root))
     finally:
         if post.read_bytes() != original:
             _replace(post, original, st.st_mtime_ns)
@@ -229,14 +231,23 @@ def measure_size(posts: int, args: argparse.Namespace) -> dict:
     out["index_bytes"] = c.dir_size(index_dir)
     out["index_ratio"] = out["index_bytes"] / archive_bytes
     _sync(root)  # the next runs start from an index that has just been brought up to date
-    times = [_sync(root).seconds for _ in range(args.repeat)]
-    out["no_change_sync_runs_s"] = times
-    out["no_change_sync_s"] = statistics.median(times)
+    runs = [_sync(root) for _ in range(args.repeat)]
+    out["no_change_sync_runs_s"] = [r.seconds for r in runs]
+    out["no_change_sync_s"] = statistics.median(r.seconds for r in runs)
+    out["no_change_sync_cpu_s"] = statistics.median(r.cpu_s for r in runs)
+    for name, cmd in (
+        ("find_names", ["find", str(root), "-name", "*.md"]),
+        ("find_stats", ["find", str(root), "-name", "*.md", "-printf", "%T@ %s %P\n"]),
+    ):
+        floor = [c.run(cmd) for _ in range(args.repeat)]
+        out[f"{name}_s"] = statistics.median(r.seconds for r in floor)
+        out[f"{name}_cpu_s"] = statistics.median(r.cpu_s for r in floor)
     post = files[len(files) // 3]
-    times = one_change(root, post, max(1, args.repeat // 2 + 1))
+    runs = one_change(root, post, max(1, args.repeat // 2 + 1))
     out["one_change_post"] = str(post.relative_to(root))
-    out["one_change_sync_runs_s"] = times
-    out["one_change_sync_s"] = statistics.median(times)
+    out["one_change_sync_runs_s"] = [r.seconds for r in runs]
+    out["one_change_sync_s"] = statistics.median(r.seconds for r in runs)
+    out["one_change_sync_cpu_s"] = statistics.median(r.cpu_s for r in runs)
     if not args.no_reader:
         print(f"[{posts}] reader ...", file=sys.stderr)
         out["reader"] = measure_reader(root, len(files), args.reader_timeout)
@@ -269,7 +280,12 @@ def report(results: list[dict], floor: float) -> str:
     row("reader: peak RSS", lambda v: f"{v:,.0f} MB", "reader.peak_rss_mb", "<= 400 MB")
     row("reader: RSS with the list", lambda v: f"{v:,.0f} MB", "reader.rss_after_list_mb")
     row("`newsterm index`, nothing changed", c.secs, "no_change_sync_s", "<= 0.5 s")
+    row("  its CPU time (user + system)", c.secs, "no_change_sync_cpu_s")
+    row("  floor: `find -printf` mtime+size", c.secs, "find_stats_s")
+    row("  floor: its CPU time", c.secs, "find_stats_cpu_s")
+    row("  floor: `find` names only", c.secs, "find_names_s")
     row("`newsterm index`, one post changed", c.secs, "one_change_sync_s", "<= 1 s")
+    row("  its CPU time (user + system)", c.secs, "one_change_sync_cpu_s")
     row("full build", c.secs, "full_build_s", "<= 480 s")
     row(
         "index size / archive size",
