@@ -43,6 +43,7 @@ OUT = BENCH / "out"
 sys.path.insert(0, str(REPO / "src"))
 
 from markdown_it import MarkdownIt  # noqa: E402
+from mdit_py_plugins.tasklists import tasklists_plugin  # noqa: E402
 
 from newsterm import outline  # noqa: E402
 from newsterm.archive import Archive  # noqa: E402
@@ -61,10 +62,17 @@ _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)")
 _WS = re.compile(r"\s+")
 _HTML_ELEMENT = re.compile(r"<(h[1-6]|blockquote)(?:\s[^>]*)?>(.*?)</\1\s*>", re.I | re.S)
 _TAG = re.compile(r"<[^<>]*>")
+_ELEMENT_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
+_INLINE_TAG = re.compile(
+    r"</?(?:a|abbr|b|code|del|em|i|ins|kbd|mark|s|samp|small|span|strong|sub|sup|tt|u|var)"
+    r"(?:\s[^<>]*)?>",
+    re.I,
+)
 _HTML_CODE = re.compile(r"<(pre|code|textarea)\b[^>]*>(.*?)</\1\s*>", re.I | re.S)
 _ESCAPED_TAG = re.compile(r"&lt;/?[A-Za-z][^&\n]{0,80}?&gt;")
 _LIQUID_RAW = re.compile(r"\{%-?\s*(?:raw|endraw)\s*-?%\}")
-_MD = MarkdownIt("commonmark", {"html": True})
+_MD = MarkdownIt("commonmark", {"html": True}).enable("table")  # GFM tables, as blogs
+_MD_TASKS = MarkdownIt("commonmark", {"html": True}).use(tasklists_plugin)  # "[x]" is no word
 
 
 # ----------------------------------------------------------------------------- the two fronts
@@ -126,12 +134,9 @@ def code_and_html(body: str) -> tuple[str, list[tuple[str, str]]]:
     block quotes (outside code) as ``(tag, text)``."""
     code: list[str] = []
     html_parts: list[str] = []
-    try:  # code as the blog shows it: {% highlight %} blocks are code too
-        from newsterm.markdown import preprocess
+    from newsterm.markdown.preprocess import preprocess
 
-        parsed = _MD.parse(preprocess(body))
-    except ImportError:
-        parsed = _MD.parse(body)
+    parsed = _MD.parse(preprocess(body))  # code as the blog shows it: {% highlight %} too
     for tok in parsed:
         if tok.type in ("fence", "code_block"):
             code.append(tok.content)
@@ -142,6 +147,16 @@ def code_and_html(body: str) -> tuple[str, list[tuple[str, str]]]:
                 code.append(child.content)
             elif child.type == "html_inline":
                 html_parts.append(child.content)
+    # Math ($...$, $$...$$) is shown as its source on purpose, like code; so is code that
+    # newsterm finds where stock CommonMark does not (Markdown lines inside an HTML block).
+    from newsterm.markdown.setup import parse as newsterm_parse
+
+    for tok in newsterm_parse(preprocess(body)):
+        if tok.type in ("math_block", "math_block_label", "fence", "code_block"):
+            code.append(tok.content)
+        for child in tok.children or ():
+            if child.type.startswith("math_inline") or child.type == "code_inline":
+                code.append(child.content)
     # Code in HTML (<pre>, <code>, <textarea>) and text written with entities (&lt;T&gt;) is
     # shown as it is on purpose too.
     for m in _HTML_CODE.finditer(body):
@@ -160,30 +175,105 @@ def code_and_html(body: str) -> tuple[str, list[tuple[str, str]]]:
         if c.strip() and ("<" in c or "\n" in c):
             outside = outside.replace(c, " ")
     for m in _HTML_ELEMENT.finditer(outside):
-        text = html.unescape(_TAG.sub(" ", m.group(2)))
-        text = _WS.sub("", text)
-        # Markdown inside the element: compare words only
-        text = re.sub(r"[*_`#>\[\]()!]", "", text)
+        # (tags out, but not autolinks such as <https://x.org>: the reader shows those)
+        inner = _INLINE_TAG.sub("", m.group(2))  # "<code>auto impl</code>s" reads "auto impls"
+        text = _words(_markdown_text(html.unescape(_ELEMENT_TAG.sub(" ", inner))))
         if text:
             elements.append((m.group(1).lower(), text))
     del joined
     return code_text, elements
 
 
-def raw_left(rendered: str, code_text: str) -> list[str]:
-    """The raw-markup patterns found in ``rendered`` more often than in the post's code."""
+#: The elements of HTML (WHATWG, with the obsolete ones blogs still use): a "<name ...>" with any
+#: other name (``Arc<T>``, ``<file>``, ``<eop>``, ``List<String>``) is the author's text.
+HTML_ELEMENTS = frozenset(
+    """a abbr address area article aside audio b base bdi bdo blockquote body br button canvas
+    caption center cite code col colgroup data datalist dd del details dfn dialog div dl dt em
+    embed fieldset figcaption figure font footer form h1 h2 h3 h4 h5 h6 head header hgroup hr
+    html i iframe img input ins kbd label legend li link main map mark menu meta meter nav
+    noscript object ol optgroup option output p param picture pre progress q rp rt ruby s samp
+    script search section select slot small source span strike strong style sub summary sup
+    table tbody td template textarea tfoot th thead time title tr track tt u ul var video
+    wbr""".split()  # noqa: SIM905
+)
+_TAG_NAME = re.compile(r"</?([A-Za-z][A-Za-z0-9-]*)")
+
+
+def _count(name: str, text: str) -> int:
+    found = RAW_PATTERNS[name].findall(text)
+    if name == "<tag":
+        return sum(1 for t in found if _TAG_NAME.match(t).group(1).lower() in HTML_ELEMENTS)
+    return len(found)
+
+
+def raw_left(rendered: str, code_text: str, literal_text: str = "") -> list[str]:
+    """The raw-markup patterns found in ``rendered`` more often than the post shows them on
+    purpose: in its code (``code_text``) or as text that CommonMark itself reads literally
+    (``literal_text``: ``make: ***``, ``**Help wanted: **`` whose closing ``**`` follows a
+    space)."""
     found = []
-    for name, pat in RAW_PATTERNS.items():
-        n = len(pat.findall(rendered))
-        if n and n > len(pat.findall(code_text)):
+    for name in RAW_PATTERNS:
+        n = _count(name, rendered)
+        if n and n > _count(name, code_text) + _count(name, literal_text):
             found.append(name)
     return found
 
 
+def literal_text(body: str) -> str:
+    """The text (not code, not HTML) of the post as stock CommonMark reads it, after the blog
+    dialects are turned into Markdown: markup characters in it are shown as they are by any
+    CommonMark renderer (GitHub's, Zola's), so they are the author's text."""
+    from newsterm.markdown.preprocess import preprocess
+
+    out = []
+    for tok in _MD.parse(preprocess(body)):
+        for child in tok.children or ():
+            if child.type == "text":
+                out.append(child.content)
+    return "\n".join(out)
+
+
+def _markdown_text(source: str) -> str:
+    """The text of Markdown ``source`` as stock CommonMark reads it (link targets are not
+    text)."""
+    out = []
+    for tok in _MD_TASKS.parse(source):
+        if tok.type in ("fence", "code_block"):
+            out.append(tok.content)
+        for child in tok.children or ():
+            if child.type in ("text", "code_inline", "image"):
+                out.append(child.content)
+    return " ".join(out)
+
+
+def _words(text: str) -> str:
+    """The words of ``text`` (letters and digits), one space apart: Markdown inside an element
+    (``> - item``, ``**``) and what the reader draws for it (``▌``, ``•``) are not words."""
+    return " ".join(re.split(r"[\W_]+", text)).strip()
+
+
+def _shown(words: list[str], rendered: list[str], at: dict[str, list[int]]) -> bool:
+    """Whether ``words`` appear in order in ``rendered`` (the reader adds words of its own
+    between them: an ordered list's numbers, a footnote's [1], code the element holds)."""
+    if not words:
+        return True
+    for start in at.get(words[0], ())[:50]:
+        i, j = 1, start + 1
+        while i < len(words) and j < len(rendered):
+            if rendered[j] == words[i]:
+                i += 1
+            j += 1
+        if i == len(words):
+            return True
+    return False
+
+
 def lost_html(rendered: str, elements: list[tuple[str, str]]) -> list[str]:
-    # (the reader marks quoted lines with a bar, which is not the quote's text)
-    squashed = re.sub(r"[*_`#>\[\]()!▌]", "", _WS.sub("", rendered))
-    return [f"<{tag}> {text[:40]}" for tag, text in elements if text not in squashed]
+    shown = _words(rendered).split()
+    at: dict[str, list[int]] = {}
+    for i, w in enumerate(shown):
+        at.setdefault(w, []).append(i)
+    return [f"<{tag}> {text[:40]}" for tag, text in elements if not _shown(text.split(), shown, at)]
 
 
 def is_section_page(path: str) -> bool:
@@ -215,6 +305,7 @@ def measure(folder: Path, width: int, examples: int, fronts: tuple[str, ...]) ->
         row["implicit_headings"] += len(implicit)
         row["posts_with_implicit"] += bool(implicit)
         code_text, elements = code_and_html(post.body)
+        literal = literal_text(post.body)
         row["html_items"] += len(elements)
         for front in fronts:
             t0 = time.perf_counter()
@@ -224,7 +315,7 @@ def measure(folder: Path, width: int, examples: int, fronts: tuple[str, ...]) ->
                 text = ""
                 ex.setdefault(f"{front} error", []).append(f"{post.path}: {err!r}"[:200])
             render_s[front] += time.perf_counter() - t0
-            raw = raw_left(text, code_text)
+            raw = raw_left(text, code_text, literal)
             if raw:
                 row[f"{front}_raw_posts"] += 1
                 for name in raw:
@@ -235,7 +326,12 @@ def measure(folder: Path, width: int, examples: int, fronts: tuple[str, ...]) ->
                             (ln for ln in text.split("\n") if RAW_PATTERNS[name].search(ln)), ""
                         )
                         ex[key].append(f"{post.path}: {line.strip()[:100]}")
+            # (compared with the text laid out wide: a long URL wrapped at the width would no
+            # longer read as one word)
             lost = lost_html(text, elements)
+            if lost:
+                wide = reader_text(post, 100_000) if front == "reader" else show_text(post, 100_000)
+                lost = lost_html(wide, elements)
             if lost:
                 row[f"{front}_lost_html_posts"] += 1
                 row[f"{front}_lost_html_items"] += len(lost)

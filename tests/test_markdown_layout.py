@@ -254,3 +254,17 @@ def test_an_unknown_shortcode_shows_as_a_dim_placeholder_not_a_link():
     ]
     assert styles and all(Style.parse(str(s)).dim for s in styles)
     assert not any("shortcode:" in link for link in doc.links)
+
+
+def test_an_html_quote_holding_a_markdown_quote_and_list_shows_every_word():
+    # (Zola blogs quote comments this way: <blockquote>, then "> - item" lines and a paragraph)
+    body = (
+        '<a href="https://x.org/1">Comment by @someone:</a><br>\n\n<blockquote>\n\n'
+        "<!-- keeps the parser in Markdown -->\n\n"
+        "> - Invite more guests (to be discussed).\n> - Fund the travel too.\n\n"
+        "I asked everyone for suggestions.\n\n<!-- again -->\n\n</blockquote>\n"
+    )
+    text = render_text(body, width=80)
+    assert "• Invite more guests (to be discussed)." in text
+    assert "• Fund the travel too." in text and "I asked everyone for suggestions." in text
+    assert not RAW.search(text)
