@@ -376,7 +376,7 @@ def _date_from_fields(fields: dict[str, Any], site_zone: dt.tzinfo | None) -> Da
             m = _VALUE_DATE.search(value.strip())
             if m:
                 try:
-                    return _day(*(int(g) for g in m.groups()), site_zone)
+                    return _day(int(m[1]), int(m[2]), int(m[3]), site_zone)
                 except ValueError:
                     continue
     return None
@@ -386,7 +386,7 @@ def _date_from_path(rel: str, site_zone: dt.tzinfo | None = None) -> Dated | Non
     for m in (_DATE_PREFIX.match(_name_stem(rel)), _PATH_DATE.search(rel)):
         if m:
             try:
-                return _day(*(int(g) for g in m.groups()), site_zone)
+                return _day(int(m[1]), int(m[2]), int(m[3]), site_zone)
             except ValueError:
                 continue
     return None

@@ -34,6 +34,9 @@ from newsterm.walk import FileStat
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
+    from newsterm.archive import Archive
     from newsterm.walk import Scan
 
 __all__ = [
@@ -121,7 +124,7 @@ def _date_columns(date: dt.datetime | None) -> tuple[float | None, int | None, s
     return ts, off, None if same else date.isoformat()
 
 
-def _row(rel: str, stat: FileStat, post: PostInfo | None, problem: str | None) -> tuple:
+def _row(rel: str, stat: FileStat, post: PostInfo | None, problem: str | None) -> tuple[Any, ...]:
     if post is None:
         return (rel, stat[0], stat[1], "", None, None, None, "", "", None, None, problem or "?")
     ts, off, iso = _date_columns(post.date)
@@ -323,7 +326,7 @@ class Catalog:
         return True
 
 
-def _infos(rows: list[tuple]) -> list[PostInfo]:
+def _infos(rows: list[tuple[Any, ...]]) -> list[PostInfo]:
     """PostInfo records from catalog rows; equal term lists and time zones are shared."""
     zones: dict[int, dt.tzinfo] = {}
     terms: dict[str, tuple[str, ...]] = {"": ()}
@@ -350,7 +353,7 @@ def _infos(rows: list[tuple]) -> list[PostInfo]:
 
 
 def refresh(
-    archive,
+    archive: Archive,
     catalog: Catalog,
     listing: Listing | None,
     *,

@@ -50,7 +50,7 @@ class PostError(Exception):
 _BASE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class _Loader(_BASE_LOADER):  # type: ignore[misc, valid-type]
+class _Loader(_BASE_LOADER):
     """The safe loader (libyaml when available), keeping impossible dates as strings."""
 
 
@@ -89,6 +89,7 @@ def split_front_matter(text: str) -> tuple[str | None, str, int, int, str]:
             break
         pos, line_no = end + 1, line_no + 1
     first = text[pos:end].rstrip()
+    closers: tuple[str, ...]
     if first == "---":
         kind, closers = "yaml", ("---", "...")
     elif first == "+++":
@@ -112,7 +113,7 @@ def split_front_matter(text: str) -> tuple[str | None, str, int, int, str]:
     )
 
 
-def _yaml_mapping(text: str, first_line: int) -> dict:
+def _yaml_mapping(text: str, first_line: int) -> dict[str, Any]:
     """Parse YAML front matter into a dict (empty front matter gives ``{}``).
 
     The common flat shape is read by :func:`newsterm.simple_yaml.load_simple` (same result,
@@ -176,7 +177,7 @@ def _yaml_reason(err: Exception, first_line: int) -> str:
     return f"front matter is not valid YAML: {_one_line(problem)}{where}"
 
 
-def _toml_mapping(text: str, first_line: int) -> dict:
+def _toml_mapping(text: str, first_line: int) -> dict[str, Any]:
     import tomllib
 
     try:
@@ -205,7 +206,7 @@ class _Delimited:
         pos = start.end() if start else 0
         end = text.find("\n", pos)
         first = text[pos : len(text) if end < 0 else end].rstrip()
-        return first == self.START_DELIMITER  # type: ignore[attr-defined]
+        return bool(first == self.START_DELIMITER)  # type: ignore[attr-defined]
 
     def split(self, text: str) -> tuple[str, str]:
         _kind, fm_text, _fm_line, _body_line, body = split_front_matter(text)
@@ -219,7 +220,7 @@ class FlatYAMLHandler(_Delimited, YAMLHandler):
     FM_BOUNDARY = re.compile(r"^-{3}[ \t]*$", re.MULTILINE)
     START_DELIMITER = END_DELIMITER = "---"
 
-    def load(self, fm: str, first_line: int = 2, **kwargs: object) -> dict:  # type: ignore[override]
+    def load(self, fm: str, first_line: int = 2, **kwargs: object) -> dict[str, Any]:  # type: ignore[override]
         return _yaml_mapping(fm, first_line)
 
 
@@ -230,7 +231,7 @@ class TomlHandler(_Delimited, BaseHandler):
     FM_BOUNDARY = re.compile(r"^\+{3}[ \t]*$", re.MULTILINE)
     START_DELIMITER = END_DELIMITER = "+++"
 
-    def load(self, fm: str, first_line: int = 2, **kwargs: object) -> dict:
+    def load(self, fm: str, first_line: int = 2, **kwargs: object) -> dict[str, Any]:
         return _toml_mapping(fm, first_line)
 
 
@@ -239,7 +240,7 @@ class JsonHandler(JSONHandler):
 
     kind = "json"
 
-    def load(self, fm: str, first_line: int = 1, **kwargs: object) -> dict:  # type: ignore[override]
+    def load(self, fm: str, first_line: int = 1, **kwargs: object) -> dict[str, Any]:  # type: ignore[override]
         try:
             data = json.loads(fm)
         except ValueError as err:
@@ -252,7 +253,7 @@ class JsonHandler(JSONHandler):
 HANDLERS: tuple[BaseHandler, ...] = (FlatYAMLHandler(), TomlHandler(), JsonHandler())
 
 
-def read_front_matter(text: str) -> tuple[dict, int, str]:
+def read_front_matter(text: str) -> tuple[dict[str, Any], int, str]:
     """``(metadata, the body's first file line, the body)`` of a post's ``text`` (``\\n`` line
     ends); ``({}, 1, text)`` when it has no front matter. Raises :class:`PostError`."""
     handler = frontmatter.detect_format(text, HANDLERS)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 _NOT_A_WORD = re.compile(r"\s[^\w\s]+(?=\s)")
 
@@ -100,7 +102,7 @@ class Section:
     implicit: bool = False
     children: list[Section] = field(default_factory=list)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "level": self.level,
             "title": self.title,
@@ -108,7 +110,7 @@ class Section:
             "children": [c.to_dict() for c in self.children],
         }
 
-    def walk(self):
+    def walk(self) -> Iterator[Section]:
         """This section, then its descendants, depth first."""
         yield self
         for child in self.children:

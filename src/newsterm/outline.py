@@ -39,6 +39,7 @@ import re
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Literal
 
 from newsterm.models import Section
 
@@ -521,7 +522,8 @@ def _remark_label(title: str) -> bool:
 
 def _quoted(text: str) -> bool:
     """True if ``text`` is one quotation from end to end (``"무한히 쪼개면?"``)."""
-    for a, b in _QUOTES:
+    for pair in _QUOTES:
+        a, b = pair[0], pair[1]
         if text[0] == a and text[-1] == b:
             inner = text[1:-1]
             return a not in inner and b not in inner
@@ -602,7 +604,7 @@ def _is_table_row(s: str) -> bool:
     return s.startswith("|") or bool(_TABLE_DELIM.match(s))
 
 
-def _html_start(line: str, in_para: bool) -> re.Pattern[str] | bool | None:
+def _html_start(line: str, in_para: bool) -> re.Pattern[str] | Literal[False] | None:
     """How an HTML block starting at ``line`` ends: a pattern, ``None`` (at a blank line) or
     ``False`` when ``line`` does not start an HTML block."""
     if _HTML_RAW.match(line):
@@ -800,7 +802,7 @@ def _scan(body: str) -> list[_Found]:
     fence_len = 0
     fence_close_max = 3  # deepest indentation of a closing fence
     fence_item_col = -1  # content column of the list item holding the fence, or -1
-    html_end: re.Pattern[str] | bool | None = False  # False: not in an HTML block
+    html_end: re.Pattern[str] | Literal[False] | None = False  # False: not in an HTML block
     html_buf: list[str] = []
     html_first = 0
     in_code = False  # indented code block
@@ -985,10 +987,10 @@ def _scan(body: str) -> list[_Found]:
         para_first = line_no
         para_lines = [line]
         para_plain = True
-        title = implicit_title(line, was_blank, nxt)
-        if title:
+        implicit = implicit_title(line, was_blank, nxt)
+        if implicit:
             level = min(6, (last_explicit or 1) + 1)
-            add(level, title, line_no, implicit=True, src=_implicit_source(line))
+            add(level, implicit, line_no, implicit=True, src=_implicit_source(line))
 
     if html_end is None:
         flush_html()

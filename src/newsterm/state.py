@@ -88,7 +88,7 @@ def body_digest(body: str) -> tuple[str, int]:
 def content_key(post: Any) -> tuple[str, int] | None:
     """A post's content key: kept by a list record (``PostInfo.content_key``, the reader's list
     holds no bodies), else made from its ``body``; None for no post."""
-    key = getattr(post, "content_key", None)
+    key: tuple[str, int] | None = getattr(post, "content_key", None)
     if key is not None:
         return key
     body = getattr(post, "body", None)
@@ -554,14 +554,14 @@ class ReadingState:
                 self._rows[new].digest, self._rows[new].length = self._digest_of(new, posts[new])
         cutoff = now - GRACE_DAYS * 86400
         for path in missing:
-            row = self._rows.get(path)
-            if row is None:  # moved
+            gone = self._rows.get(path)
+            if gone is None:  # moved
                 continue
-            if row.missing_since is None:
-                row.missing_since = now
+            if gone.missing_since is None:
+                gone.missing_since = now
                 self._dirty.setdefault(path, set()).add("missing_since")
                 result.missing.append(path)
-            elif row.missing_since < cutoff:
+            elif gone.missing_since < cutoff:
                 self._forget(path)
                 result.expired.append(path)
             else:
@@ -569,7 +569,9 @@ class ReadingState:
         self._flush()
         return result
 
-    def _follow_moves(self, posts: Mapping[str, Any], missing: list[str], result: Reconciled):
+    def _follow_moves(
+        self, posts: Mapping[str, Any], missing: list[str], result: Reconciled
+    ) -> None:
         wanted: dict[tuple[str, int], list[str]] = {}
         nameless: dict[str, list[str]] = {}  # rows saved before digests: followed by file name
         for path in missing:

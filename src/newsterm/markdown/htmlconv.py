@@ -22,9 +22,12 @@ import re
 import textwrap
 from html import unescape
 from html.parser import HTMLParser
+from typing import Literal
 
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
+
+Nesting = Literal[-1, 0, 1]  # a token opens, holds or closes (markdown-it's Token.nesting)
 
 __all__ = ["HTML_TAGS", "html_block_rule", "html_inline_rule", "parse_tag"]
 
@@ -126,7 +129,7 @@ class _BlockReader(HTMLParser):
         self.buf.append(text)
 
     # -- token helpers
-    def _tok(self, kind: str, tag: str, nesting: int, **kw: object) -> Token:
+    def _tok(self, kind: str, tag: str, nesting: Nesting, **kw: object) -> Token:
         line = self.at if self.at is not None else self._line()
         where = [line, line + 1] if line is not None else None
         tok = Token(kind, tag, nesting, map=where, block=True)
@@ -442,7 +445,12 @@ def convert_blocks(tokens: list[Token], md, env, depth: int = 0) -> list[Token]:
             out.append(tok)
             continue
         if depth > 2:  # nested too deep to convert again: its text, inline HTML and all
-            for kind, nesting in (("paragraph_open", 1), ("inline", 0), ("paragraph_close", -1)):
+            pieces: tuple[tuple[str, Nesting], ...] = (
+                ("paragraph_open", 1),
+                ("inline", 0),
+                ("paragraph_close", -1),
+            )
+            for kind, nesting in pieces:
                 new_tok = Token(kind, "p" if nesting else "", nesting, map=tok.map, block=True)
                 if kind == "inline":
                     new_tok.content = " ".join(tok.content.split())

@@ -362,7 +362,8 @@ def _fence_for(body: str, start: int, closer: str) -> str:
 
 
 def _open_code(st: _State, lang: str, closer: str, pos_in_body: int) -> None:
-    indent = re.match(r"[ \t>]*", st.line_so_far()).group(0)
+    lead = re.match(r"[ \t>]*", st.line_so_far())
+    indent = lead.group(0) if lead else ""
     if st.line_so_far().strip():
         st.end_line()
         indent = ""
@@ -690,8 +691,8 @@ def preprocess(body: str, *, post_link: PostLink | None = None) -> str:
             st.emit(_HUGO_ESCAPE.sub(r"{{\1\2\3}}", _RAW_TAG.sub("", line)))
             st.end_line()
             m = _FENCE.match(line)
-            closes = m and m.group(2)[0] == fence[0] and len(m.group(2)) >= fence[1]
-            if closes and not m.group(3).strip():
+            closes = m is not None and m.group(2)[0] == fence[0] and len(m.group(2)) >= fence[1]
+            if m is not None and closes and not m.group(3).strip():
                 fence = None
             i += 1
             continue

@@ -993,7 +993,8 @@ class SearchIndex:
             data, _m, _s = _read_file(archive.root, rel)
         except Unreadable:
             return True
-        return sha1_hex(data) != known[2]
+        hashed: str = known[2]
+        return sha1_hex(data) != hashed
 
     def _writer(self, full: bool, total: int) -> Any:
         from whoosh.writing import LockError

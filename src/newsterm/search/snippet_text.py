@@ -40,7 +40,8 @@ def _md5(data: bytes) -> bytes:
     try:  # CPython's own MD5: hashlib would load OpenSSL (start-up time of a search)
         import _md5
 
-        return _md5.md5(data).digest()
+        digest: bytes = _md5.md5(data).digest()
+        return digest
     except ImportError:  # pragma: no cover - a Python built without it
         import hashlib
 

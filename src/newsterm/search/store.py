@@ -42,6 +42,7 @@ from newsterm.input_version import INPUT_VERSION
 TYPE_CHECKING = False  # a one-shot search imports this module: sqlite3 only when it is used
 if TYPE_CHECKING:
     import sqlite3
+    from typing import Any
 
     from newsterm.walk import Scan
 
@@ -186,7 +187,10 @@ def toc_generation(folder: str | os.PathLike[str]) -> int | None:
 
 # --------------------------------------------------------------------------- the manifest
 
-Entry = list  # [mtime_ns, size, sha1, problem or None]
+if TYPE_CHECKING:
+    Entry = list[Any]  # [mtime_ns, size, sha1, problem or None]
+else:
+    Entry = list
 
 
 class Manifest:
@@ -206,10 +210,10 @@ class Manifest:
         con.execute("PRAGMA busy_timeout = 5000")
         return con
 
-    def _read(self, sql: str) -> list[tuple] | None:
+    def _read(self, sql: str) -> list[tuple[Any, ...]] | None:
         return self._read_args(sql, ())
 
-    def _read_args(self, sql: str, args: Iterable[object]) -> list[tuple] | None:
+    def _read_args(self, sql: str, args: Iterable[object]) -> list[tuple[Any, ...]] | None:
         import sqlite3
 
         if not self.exists():
