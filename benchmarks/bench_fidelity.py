@@ -10,11 +10,14 @@ with newsterm's archive reader and rendered twice, as the reader shows it (the a
 renderer) and as ``newsterm show`` prints it on a terminal; the plain text of each is checked:
 
 * **raw markup**: posts whose rendered text still has ``{%``, ``%}``, ``{{``, ``{:``, an HTML
-  tag (``<br>``, ``</div>`` ...), a footnote definition ``[^1]:`` or a ``**`` pair. Markup that
-  the post shows on purpose, inside code (fenced, indented or inline), is not counted: for each
-  pattern, only occurrences beyond those in the post's code count;
-* **lost HTML text**: ``<h1>``..``<h6>`` and ``<blockquote>`` elements (outside code) whose text
-  is not in the rendered text (compared without white space);
+  tag (``<br>``, ``</div>`` ...: names of HTML elements only, ``Arc<T>`` is text), a footnote
+  definition ``[^1]:`` or a ``**`` pair. What the post shows on purpose is not counted: for each
+  pattern, only occurrences beyond those in the post's code and math (fenced, indented, inline,
+  ``<pre>``, ``$…$``) and in the text that stock CommonMark (with GFM tables) leaves literal
+  (``make: ***``, ``**a **``) count;
+* **lost HTML text**: ``<h1>``..``<h6>`` and ``<blockquote>`` elements (outside code) whose
+  words (their text read as Markdown) are not found in order in the rendered text laid out
+  wide;
 * **undated**: posts without a date; **section pages**: ``_index.*`` files listed as posts;
 * **implicit headings**: headings the outline found without Markdown heading syntax, and the
   posts that have any.
