@@ -11,7 +11,6 @@ import os
 import sys
 from collections.abc import Sequence
 
-from newsterm import __version__
 from newsterm.errors import NewstermError
 from newsterm.search.lazy_imports import import_lean
 
@@ -466,7 +465,23 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
         description="Read and search a folder of Markdown news and blog posts in the terminal.",
         epilog="With no command, newsterm opens the reader on the archive.",
     )
-    parser.add_argument("--version", action="version", version=f"newsterm {__version__}")
+
+    class Version(argparse.Action):  # type: ignore[name-defined]  # (a local module)
+        """``--version``: the installed package's version, looked up only when asked for."""
+
+        def __call__(self, parser: object, *_args: object) -> None:
+            from newsterm import version
+
+            print(f"newsterm {version()}")
+            raise SystemExit(0)
+
+    parser.add_argument(
+        "--version",
+        action=Version,
+        nargs=0,
+        default=argparse.SUPPRESS,
+        help="show program's version number and exit",
+    )
     _add_archive(parser, top=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     named = set(argv).intersection(COMMANDS) if argv is not None else set()
