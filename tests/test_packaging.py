@@ -10,13 +10,15 @@ import tomllib
 from importlib.metadata import metadata
 from pathlib import Path
 
-import trove_classifiers
+import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 PROJECT = tomllib.loads((REPO / "pyproject.toml").read_text("utf-8"))["project"]
 
 
 def test_classifiers_are_known_and_current():
+    # a test extra: a checkout whose venv predates it skips this one test, CI installs it
+    trove_classifiers = pytest.importorskip("trove_classifiers")
     for classifier in PROJECT["classifiers"]:
         assert classifier in trove_classifiers.classifiers, classifier
         assert classifier not in trove_classifiers.deprecated_classifiers, classifier
