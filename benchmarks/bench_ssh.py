@@ -536,7 +536,12 @@ async def measure(port: int, server: Server, args: argparse.Namespace) -> dict:
         }
         print(f"  {n} readers pressing keys for {args.seconds:.0f} s ...", file=sys.stderr)
         live = [r for r in readers if r.first_screen]
+        pids = server.readers()
+        cpu_before = sum(c for c in map(cpu_seconds, pids) if c is not None)
         lat = await active_readers(live, args.seconds, args.interval)
+        cpu_keys = sum(c for c in map(cpu_seconds, pids) if c is not None) - cpu_before
+        # CPU the readers used per key (redraws included): what a key costs, load or not.
+        entry["reader_cpu_ms_per_key"] = round(1000 * cpu_keys / len(lat), 1) if lat else None
         entry["keys"] = len(lat)
         entry["latency_p50_s"] = pct(lat, 50)
         entry["latency_p95_s"] = pct(lat, 95)
@@ -629,6 +634,7 @@ def main() -> int:
             f"PSS <= {MEMORY_TARGET_MB:.0f} MB" if big else "",
             _verdict(m["pss_mb_mean"], MEMORY_TARGET_MB + 1e-9) if big else "",
         )
+        row(f"  readers' CPU per key, {n} active", f"{c['reader_cpu_ms_per_key']} ms")
         row(
             f"key→redraw, {n} active readers (p50 / p95), {c['keys']} keys",
             pair(c["latency_p50_s"], c["latency_p95_s"]),
