@@ -113,3 +113,59 @@ async def test_served_a_web_link_is_copied_not_opened(tmp_path: Path):
         assert opened == []
         assert app.clipboard == "https://example.com/page"
         assert any("copied" in str(n.message) for n in app._notifications)
+
+
+async def test_a_links_number_picks_it(tmp_path: Path, monkeypatch):
+    """newsboat's habit: the number opens the link; with 3 links one digit is enough."""
+    from textual.app import App
+
+    root = _archive(tmp_path)
+    app = make_app(root, state=ReadingState.in_memory(root), restore=False)
+    opened: list[str] = []
+    monkeypatch.setattr(App, "open_url", lambda self, url, **kw: opened.append(url))
+    async with app.run_test(size=SIZE) as pilot:
+        await _open_a(app, pilot)
+        await pilot.press("v")
+        await pilot.pause()
+        assert "1-3 pick" in str(app.screen.query_one("#links-body").border_subtitle)
+        await pilot.press("3")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "MainScreen" and opened == [
+            "https://example.com/page"
+        ]
+        await pilot.press("v", "9")  # no link 9: stays, nothing opened
+        await pilot.pause()
+        assert type(app.screen).__name__ == "LinksScreen" and len(opened) == 1
+        await pilot.press("2")  # link 2, the permalink to post B
+        await wait_for(pilot, lambda: app.current.path == "2024-01-01-b.md")
+
+
+async def test_two_digits_when_there_are_ten_links_or_more(tmp_path: Path, monkeypatch):
+    from textual.app import App
+
+    root = tmp_path / "many"
+    root.mkdir()
+    links = " ".join(f"[l{i}](https://example.com/{i})" for i in range(1, 13))
+    (root / "2024-01-01-many.md").write_text(f"---\ntitle: Many\n---\n\n{links}\n", "utf-8")
+    app = make_app(root, state=ReadingState.in_memory(root), restore=False)
+    opened: list[str] = []
+    monkeypatch.setattr(App, "open_url", lambda self, url, **kw: opened.append(url))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.loaded)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.doc is not None and app.doc.complete)
+        await pilot.press("v", "1")  # 1, or 10-12: it waits, on link 1
+        await pilot.pause()
+        screen = app.screen
+        assert type(screen).__name__ == "LinksScreen"
+        assert screen.query_one("#links-list").highlighted == 0
+        assert "link 1…" in str(screen.query_one("#links-body").border_subtitle)
+        await pilot.press("2")
+        await pilot.pause()
+        assert opened == ["https://example.com/12"]
+        await pilot.press("v", "1", "enter")  # Enter takes link 1
+        await pilot.pause()
+        assert opened[-1] == "https://example.com/1"
+        await pilot.press("v", "7")  # no link 7x: at once
+        await pilot.pause()
+        assert opened[-1] == "https://example.com/7"

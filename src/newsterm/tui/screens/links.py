@@ -1,8 +1,13 @@
-"""The open post's links, numbered (as newsboat lists an article's URLs); Enter follows one."""
+"""The open post's links, numbered (as newsboat lists an article's URLs); Enter follows one.
+
+A link's number picks it directly, as in newsboat: typing ``3`` opens link 3 at once when no
+link number starts with 3 but 3 itself (fewer than 30 links); otherwise it moves to link 3 and
+waits for a second digit (``4`` then opens 34) or Enter."""
 
 from __future__ import annotations
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import ModalScreen
@@ -34,14 +39,12 @@ class LinksScreen(ModalScreen[str | None], inherit_bindings=False):
         super().__init__()
         self.links = links
         self.keymap = keymap
+        self.typed = ""  # the digits typed so far (a link's number)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="links-body") as body:
             body.border_title = f"Links · {len(self.links)}"
-            body.border_subtitle = hint(
-                tuple(c for c in LINK_COMMANDS if c.id in ("links.open", "links.close")),
-                self.keymap,
-            )
+            body.border_subtitle = self._subtitle()
             options = []
             for number, (href, title) in enumerate(self.links, 1):
                 row = Text(f"{number:>3}. ", style="dim", no_wrap=True, overflow="ellipsis")
@@ -54,11 +57,45 @@ class LinksScreen(ModalScreen[str | None], inherit_bindings=False):
                 options.append(Option(row, id=f"link-{number}"))
             yield LinkList(*options, id="links-list")
 
+    def _subtitle(self) -> str:
+        keys = hint(
+            tuple(c for c in LINK_COMMANDS if c.id in ("links.open", "links.close")), self.keymap
+        )
+        if self.typed:
+            return f"link {self.typed}… (another digit, or enter) · {keys}"
+        return f"1-{len(self.links)} pick · {keys}" if len(self.links) > 1 else keys
+
+    def on_key(self, event: events.Key) -> None:
+        """A digit picks a link by its number (see the module's text)."""
+        digit = event.character
+        if digit is None or len(digit) != 1 or not "0" <= digit <= "9":
+            if self.typed:
+                self.typed = ""
+                self.query_one("#links-body").border_subtitle = self._subtitle()
+            return
+        event.stop()
+        event.prevent_default()
+        count = len(self.links)
+        typed = self.typed + digit
+        if not 1 <= int(typed) <= count:
+            typed = digit if 1 <= int(digit) <= count else ""  # start again with this digit
+        self.typed = typed
+        if typed:
+            number = int(typed)
+            self.query_one("#links-list", LinkList).highlighted = number - 1
+            if number * 10 > count:  # no other link's number starts with these digits
+                self.dismiss(self.links[number - 1][0])
+                return
+        else:
+            self.app.bell()
+        self.query_one("#links-body").border_subtitle = self._subtitle()
+
     def on_mount(self) -> None:
         self.query_one("#links-list", LinkList).highlighted = 0
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
+        self.typed = ""
         self.dismiss(self.links[event.option_index][0])
 
     def action_close(self) -> None:
