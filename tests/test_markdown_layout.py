@@ -268,3 +268,32 @@ def test_an_html_quote_holding_a_markdown_quote_and_list_shows_every_word():
     assert "• Invite more guests (to be discussed)." in text
     assert "• Fund the travel too." in text and "I asked everyone for suggestions." in text
     assert not RAW.search(text)
+
+
+def test_rows_are_left_below_paragraphs_of_images_only():
+    from newsterm.markdown.layout import ImageSlot, Renderer
+
+    asked: list[str] = []
+
+    def rows(src: str) -> int:
+        asked.append(src)
+        return 0 if "remote" in src else 3
+
+    body = (
+        "Hello\n\n![cat](/a/cat.png)\n![dog](dog.jpg)\n\n"
+        "Text ![inline](b.png) in a line\n\n![remote](remote.png)\n\n## End\n\nBye\n"
+    )
+    doc = Renderer(60, image_rows=rows).render(body)
+    plain = [line.plain for line in doc.lines]
+    assert plain[2] == "[image: cat] [image: dog]"
+    assert doc.images == [ImageSlot(3, 3, "/a/cat.png", "cat"), ImageSlot(6, 3, "dog.jpg", "dog")]
+    assert plain[3:9] == [""] * 6
+    assert "b.png" not in asked  # an image inside running text keeps its placeholder only
+    assert plain[10] == "Text [image: inline] in a line"
+    assert plain[12] == "[image: remote]" and plain[13] == ""  # 0 rows: nothing left
+    # the blocks know the rows (the outline and hits find their places as before)
+    assert doc.blocks[1].y == 2 and doc.blocks[1].height == 7
+    assert doc.y_of_line(doc.blocks[-1].source_line) == plain.index("Bye")
+    # without the hook (newsterm show, a reader that cannot draw) nothing changes
+    plain_doc = Renderer(60).render(body)
+    assert plain_doc.images == [] and len(plain_doc.lines) == len(doc.lines) - 6

@@ -28,6 +28,7 @@ def make_app(
     restore: bool = True,
     index_dir: Path | None = None,
     index=None,
+    images: str | None = None,
 ) -> NewstermApp:
     """A reader on ``root`` with live-watch and index sync off unless asked (deterministic)."""
     return NewstermApp(
@@ -40,6 +41,7 @@ def make_app(
         sync_index=sync_index,
         restore=restore,
         index=index,
+        images=images,
     )
 
 

@@ -29,6 +29,8 @@ from newsterm.markdown.setup import parse
 __all__ = [
     "Block",
     "HitPos",
+    "ImageRows",
+    "ImageSlot",
     "Palette",
     "RenderedDoc",
     "Renderer",
@@ -42,6 +44,8 @@ _DEFINITION = re.compile(r"^ {0,3}:[ \t]")
 
 Span = tuple[int, int]
 Matcher = Callable[[str], list[Span]]
+ImageRows = Callable[[str], int]
+"""How many rows to leave below an image's placeholder to draw it in (0: none), given its src."""
 
 
 @dataclass
@@ -73,6 +77,16 @@ class Block:
     heading: int = 0  # heading level, 0 for other blocks
 
 
+@dataclass(frozen=True)
+class ImageSlot:
+    """Blank rows left below an image's ``[image: alt]`` line, for a reader that can draw it."""
+
+    y: int  # the first of the rows
+    height: int
+    src: str  # as written in the post
+    alt: str
+
+
 @dataclass
 class RenderedDoc:
     """The article as lines, plus what the view needs to navigate it."""
@@ -81,6 +95,7 @@ class RenderedDoc:
     lines: list[Text] = field(default_factory=list)
     blocks: list[Block] = field(default_factory=list)
     links: list[str] = field(default_factory=list)
+    images: list[ImageSlot] = field(default_factory=list)
     complete: bool = False
 
     def y_of_line(self, source_line: int) -> int:
@@ -267,11 +282,13 @@ class Renderer:
         *,
         post_link: PostLink | None = None,
         highlight: bool = True,
+        image_rows: ImageRows | None = None,
     ) -> None:
         self.width = max(10, width)
         self.palette = palette or Palette()
         self.post_link = post_link
         self.highlight = highlight
+        self.image_rows = image_rows
         self.console = Console(
             width=self.width,
             color_system="truecolor",
@@ -534,13 +551,38 @@ class Renderer:
             if doc.lines:
                 doc.lines.append(Text(""))
             heading = int(group[0].tag[1:]) if group[0].type == "heading_open" else 0
-            doc.blocks.append(Block(start + 1, len(doc.lines), len(lines), heading))
+            y = len(doc.lines)
+            lines = lines + self._image_rows(group, y + len(lines), doc)
+            doc.blocks.append(Block(start + 1, y, len(lines), heading))
             doc.lines.extend(lines)
             if on_chunk is not None and len(doc.lines) - emitted >= chunk_lines:
                 emitted = len(doc.lines)
                 on_chunk(doc)
         doc.complete = True
         return doc
+
+    def _image_rows(self, group: list[Token], y: int, doc: RenderedDoc) -> list[Text]:
+        """Rows left below a paragraph that holds nothing but images (one after the other),
+        as many as ``image_rows`` asks for each; their slots go into ``doc.images``. Images
+        inside running text stay ``[image: alt]`` placeholders."""
+        if self.image_rows is None or group[0].type != "paragraph_open" or len(group) < 2:
+            return []
+        children = group[1].children or []
+        images = [t for t in children if t.type == "image"]
+        others = (t for t in children if t.type != "image")
+        if not images or any(
+            t.type not in ("softbreak", "hardbreak", "text") or t.content.strip() for t in others
+        ):
+            return []
+        rows: list[Text] = []
+        for tok in images:
+            src = str(tok.attrs.get("src", ""))
+            height = self.image_rows(src) if src else 0
+            if height > 0:
+                alt = " ".join((tok.content or "").split())
+                doc.images.append(ImageSlot(y + len(rows), height, src, alt))
+                rows.extend(Text("") for _ in range(height))
+        return rows
 
 
 def render_text(

@@ -53,6 +53,7 @@ class NewstermApp(App[int], inherit_bindings=False):
         sync_index: bool = True,
         restore: bool = True,
         index: Any = None,
+        images: str | None = None,
     ) -> None:
         super().__init__()
         self.root = Path(root)
@@ -73,6 +74,12 @@ class NewstermApp(App[int], inherit_bindings=False):
             restore=restore,
             index=index,
         )
+        if images is not None:  # "tgp" or "halfcell", from tui.images.detect()
+            from newsterm.tui.images import ImagePainter
+
+            painter = ImagePainter(self.root, images, on_ready=self.main.article_images_ready)
+            painter.call_from_thread = self.call_from_thread
+            self.main.image_painter = painter
 
     def get_default_screen(self) -> Screen:
         return self.main
@@ -228,16 +235,21 @@ def run_reader(args: Any) -> int:
     served = bool(getattr(args, "served", False))
     state = make_state(root, served, getattr(args, "state", None))
     config = load_config()
+    from newsterm.tui.images import detect
+
     app = NewstermApp(
         root,
         index_dir=Path(index_dir) if index_dir else None,
         state=state,
         served=served,
         config=config,
+        images=detect(served),  # asks the terminal now: Textual reads the keys once it runs
     )
     try:
         result = app.run()
     finally:
+        if app.main.image_painter is not None:
+            app.main.image_painter.close()
         state.set_notifier(None)
         state.close()
         for notice in state.take_notices():

@@ -58,6 +58,7 @@ from newsterm.tui.widgets.status import StatusLine
 
 if TYPE_CHECKING:
     from newsterm.tui.app import NewstermApp
+    from newsterm.tui.images import ImagePainter
 
 NARROW = 100  # below this many columns, one pane at a time
 
@@ -95,6 +96,7 @@ class MainScreen(
         self.watch_enabled = watch
         self.sync_enabled = sync_index
         self.restore_enabled = restore
+        self.image_painter: ImagePainter | None = None  # the app sets it when images can show
         # data
         self.posts: list[Post] = []
         self.problems: list[Problem] = []
@@ -223,6 +225,13 @@ class MainScreen(
     @property
     def article(self) -> ArticleView:
         return self.query_one("#article", ArticleView)
+
+    def article_images_ready(self) -> None:
+        """An image of the open post has been decoded in the background: draw it."""
+        try:
+            self.article.images_ready()
+        except NoMatches:  # the screen has gone
+            pass
 
     @property
     def outline(self) -> Outline:

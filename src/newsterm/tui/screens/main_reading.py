@@ -20,6 +20,8 @@ from newsterm.tui.sections import next_start, prev_start, section_starts
 from newsterm.tui.widgets.article import ArticleHeader, palette_for
 
 if TYPE_CHECKING:
+    from newsterm.markdown.layout import ImageRows
+    from newsterm.tui.images import PostImages
     from newsterm.tui.screens.main import MainScreen
 
 BIG_POST = 200_000  # bytes: above this the body is rendered progressively
@@ -147,7 +149,9 @@ class PostReading:
         started = time.perf_counter()
         if not big:
             # Typical posts render in a few milliseconds: do it now, no flicker.
-            doc = Renderer(width, palette).render(body)
+            doc = Renderer(width, palette, image_rows=self._image_rows(post.path, width)).render(
+                body
+            )
             self._doc_ready(post.path, doc, keep_line, started)
         else:
             self._render_big(post.path, body, width, palette, keep_line, started)
@@ -162,7 +166,7 @@ class PostReading:
                 shown["first"] = True
                 self._from_thread(self._doc_partial, path, doc)
 
-        doc = Renderer(width, palette).render(
+        doc = Renderer(width, palette, image_rows=self._image_rows(path, width)).render(
             body,
             on_chunk=chunk,
             chunk_lines=200,
@@ -171,10 +175,20 @@ class PostReading:
         if not worker.is_cancelled:
             self._from_thread(self._doc_ready, path, doc, keep_line, started)
 
+    def _post_images(self: MainScreen, path: str, width: int) -> PostImages | None:
+        painter = self.image_painter
+        return painter.for_post(path, width) if painter is not None else None
+
+    def _image_rows(self: MainScreen, path: str, width: int) -> ImageRows | None:
+        """The layout's hook that leaves rows for the post's local images (None: no images)."""
+        images = self._post_images(path, width)
+        return images.rows() if images is not None else None
+
     def _doc_partial(self: MainScreen, path: str, doc: RenderedDoc) -> None:
         if self.current is not None and self.current.path == path:
             self.doc = doc
-            self.article.set_doc(doc, keep_scroll=False)
+            images = self._post_images(path, doc.width)
+            self.article.set_doc(doc, keep_scroll=False, images=images)
 
     def _doc_ready(
         self, path: str, doc: RenderedDoc, keep_line: int | None, started: float
@@ -186,7 +200,7 @@ class PostReading:
         article = self.article
         # A re-wrap (new width, theme) keeps the hit the reader had stepped to with n/N.
         first_hit = article.hit_index if keep_line is not None else (self._pending_hit or 0)
-        article.set_doc(doc, keep_scroll=False)
+        article.set_doc(doc, keep_scroll=False, images=self._post_images(path, doc.width))
         hits: list[HitPos] = find_hits(doc, self.matcher) if self.matcher else []
         article.set_hits(hits, first_hit if 0 <= first_hit < len(hits) else 0)
         hit_lines = [doc.line_of_y(h.y) for h in hits]

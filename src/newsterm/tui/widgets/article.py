@@ -2,10 +2,13 @@
 
 The body is pre-rendered to lines (see ``render.py``, done in a worker) and this scroll view only
 draws the lines on screen, so a 1 MB post scrolls as smoothly as a short one. Search hits are
-highlighted as they are drawn, the current one stronger than the rest.
+highlighted as they are drawn, the current one stronger than the rest. Images are drawn in the
+rows the layout left for them, once their pixels are ready (``tui/images.py``).
 """
 
 from __future__ import annotations
+
+import bisect
 
 from rich.console import Group
 from rich.segment import Segment
@@ -21,6 +24,7 @@ from textual.widgets import Static
 from newsterm.archive import date_time_text
 from newsterm.models import Post
 from newsterm.tui import messages
+from newsterm.tui.images import PostImages, strip_for
 from newsterm.tui.keys import ARTICLE_COMMANDS
 from newsterm.tui.render import HitPos, Palette, RenderedDoc, reading_minutes
 
@@ -98,6 +102,8 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
         self.hit_index = -1
         self._hits_by_line: dict[int, list[tuple[int, int, int]]] = {}
         self._cache: LRUCache[tuple, Strip] = LRUCache(300)
+        self.images: PostImages | None = None  # draws the doc's image slots (tui.images)
+        self._slot_ys: list[int] = []
         self._version = 0
         self._last_line = 0
 
@@ -113,8 +119,16 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
         return max(2, (width - doc_width) // 2) if width > doc_width + 4 else 1
 
     # -- content ----------------------------------------------------------------------
-    def set_doc(self, doc: RenderedDoc | None, *, keep_scroll: bool = True) -> None:
+    def set_doc(
+        self,
+        doc: RenderedDoc | None,
+        *,
+        keep_scroll: bool = True,
+        images: PostImages | None = None,
+    ) -> None:
         self.doc = doc
+        self.images = images if doc is not None else None
+        self._slot_ys = [slot.y for slot in doc.images] if doc is not None else []
         self._bump()
         height = len(doc.lines) if doc else 0
         self.virtual_size = Size(self.size.width, height + 1)
@@ -233,6 +247,10 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
             return Strip.blank(width, base)
         if row >= len(self.doc.lines):
             return Strip.blank(width, base)
+        if self._slot_ys:
+            strip = self._image_row(row, width, base)
+            if strip is not None:
+                return strip
         line_hits = self._hits_by_line.get(row)
         current = (
             self.hit_index if line_hits and any(i == self.hit_index for *_, i in line_hits) else -1
@@ -243,6 +261,24 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
             strip = self._render_row(row, width, base, line_hits)
             self._cache[key] = strip
         return strip
+
+    def _image_row(self, row: int, width: int, base: Style) -> Strip | None:
+        """Row ``row`` of an image drawn in its slot, or None (not an image row, not ready)."""
+        assert self.doc is not None
+        at = bisect.bisect_right(self._slot_ys, row) - 1
+        if at < 0 or self.images is None:
+            return None
+        slot = self.doc.images[at]
+        if not slot.y <= row < slot.y + slot.height:
+            return None
+        segments = self.images.strip(slot, row - slot.y)
+        if segments is None:
+            return None
+        return strip_for(segments, self._margin(), width, base)
+
+    def images_ready(self) -> None:
+        """An image's pixels are ready: draw again."""
+        self._bump()
 
     def _render_row(
         self, row: int, width: int, base: Style, line_hits: list[tuple[int, int, int]] | None

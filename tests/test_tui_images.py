@@ -1,0 +1,248 @@
+"""Images in the reader (tui/images.py): drawn in the rows the layout leaves, lazily, in the
+background; placeholders for remote and unreadable images, and when served without graphics."""
+
+from __future__ import annotations
+
+import sys
+import time
+import types
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageDraw
+
+from newsterm.state import ReadingState
+from newsterm.tui.images import ImagePainter, detect, fit
+from tmux_helpers import HAVE_TMUX, Tmux
+from tui_helpers import make_app, wait_for
+
+pytestmark = pytest.mark.anyio
+NEWSTERM = Path(sys.executable).with_name("newsterm")
+POST = (
+    "---\ntitle: 해와 들판\ndate: 2024-06-01\n---\n\nBefore the picture.\n\n"
+    "![a sun over a field](/assets/img/sun.png)\n\nAfter it, a remote one:\n\n"
+    "![remote logo](https://example.org/logo.png)\n\n![broken](/assets/img/broken.png)\n\n"
+    "The end.\n"
+)
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    """A Jekyll site with one post and its picture; the archive is ``_posts``."""
+    site = tmp_path / "site"
+    (site / "_posts").mkdir(parents=True)
+    (site / "assets" / "img").mkdir(parents=True)
+    (site / "_config.yml").write_text("title: t\n")
+    picture = Image.new("RGB", (320, 160), (30, 60, 160))
+    draw = ImageDraw.Draw(picture)
+    draw.ellipse((100, 20, 220, 140), fill=(240, 200, 40))
+    picture.save(site / "assets" / "img" / "sun.png")
+    (site / "assets" / "img" / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\nnot really")
+    (site / "_posts" / "2024-06-01-sun.md").write_text(POST, encoding="utf-8")
+    return site / "_posts"
+
+
+def test_fit_keeps_the_shape_and_never_grows():
+    assert fit((320, 160), (8, 16), 92) == (40, 10)
+    assert fit((80, 16), (8, 16), 92) == (10, 1)  # small: its own size
+    assert fit((3200, 1600), (8, 16), 60) == (60, 15)  # big: to the width, shape kept
+    assert fit((1600, 3200), (8, 16), 92) == (20, 20)  # tall: to MAX_ROWS
+    cols, rows = fit((4000, 400), (8, 16), 50)
+    assert cols == 50 and rows == 2  # very wide: to the width
+    assert fit((0, 10), (8, 16), 50) == (0, 0)
+
+
+def _rows_of(app) -> list[str]:
+    article = app.article
+    return [
+        "".join(segment.text for segment in article.render_line(y))
+        for y in range(article.size.height)
+    ]
+
+
+async def test_a_local_image_is_drawn_below_its_placeholder(site: Path):
+    app = make_app(site, state=ReadingState.in_memory(site), restore=False, images="halfcell")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.loaded)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.doc is not None and app.doc.complete)
+        doc = app.doc
+        assert [(s.src, s.height) for s in doc.images] == [("/assets/img/sun.png", 10)]
+        await wait_for(pilot, lambda: "▀" in "".join(_rows_of(app)))
+        rows = _rows_of(app)
+        at = next(i for i, row in enumerate(rows) if "[image: a sun over a field]" in row)
+        drawn = rows[at + 1 : at + 11]
+        assert all(row.strip() == "▀" * 40 for row in drawn), drawn
+        # colours: the sky and the sun are there (upper and lower half of each cell)
+        strip = app.article.render_line(at + 5)
+        colours = {str(s.style.color.triplet) for s in strip if s.text == "▀" * len(s.text)
+                   and s.style and s.style.color and s.style.color.triplet}  # fmt: skip
+        assert any("240" in c and "200" in c for c in colours), colours
+        assert any(",60," in c.replace(" ", "") or "60" in c for c in colours)
+        # the remote image and the unreadable one stay placeholders, no rows left for them
+        assert any("[image: remote logo]" in row for row in rows)
+        remote = next(i for i, row in enumerate(rows) if "[image: remote logo]" in row)
+        assert rows[remote + 2].strip() == "[image: broken]"
+
+
+async def test_images_are_decoded_only_when_they_come_on_screen(site: Path):
+    body = "Top.\n\n" + "\n\n".join(f"Line {i}." for i in range(80)) + "\n\n"
+    body += "![a sun](/assets/img/sun.png)\n"
+    (site / "2024-06-01-sun.md").write_text("---\ntitle: long\n---\n\n" + body, "utf-8")
+    app = make_app(site, state=ReadingState.in_memory(site), restore=False, images="halfcell")
+    loaded: list[Path] = []
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: app.loaded)
+        painter = app.main.image_painter
+        real = painter._draw
+
+        def draw(path, cols, rows):
+            loaded.append(path)
+            return real(path, cols, rows)
+
+        painter._draw = draw
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.doc is not None and app.doc.complete)
+        await pilot.pause(0.5)
+        assert loaded == []  # far below: not decoded
+        app.article.focus()
+        await pilot.press("G")
+        await wait_for(pilot, lambda: "▀" in "".join(_rows_of(app)))
+        assert len(loaded) == 1
+
+
+async def test_without_graphics_images_stay_placeholders(site: Path):
+    app = make_app(site, state=ReadingState.in_memory(site), restore=False)  # images=None
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.loaded)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.doc is not None and app.doc.complete)
+        assert app.doc.images == []
+        rows = _rows_of(app)
+        at = next(i for i, row in enumerate(rows) if "[image: a sun over a field]" in row)
+        assert rows[at + 1].strip() == "" and rows[at + 2].strip().startswith("After it")
+
+
+def _fake_terminal(monkeypatch, chosen: str) -> None:
+    """A terminal on stdin/stdout whose textual-image probe chose ``chosen``."""
+
+    class Tty:
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setattr(sys, "__stdin__", Tty())
+    monkeypatch.setattr(sys, "__stdout__", Tty())
+    monkeypatch.setenv("TERM", "xterm-256color")
+    monkeypatch.delenv("NEWSTERM_IMAGES", raising=False)
+    cls = type("Image", (), {"__module__": f"textual_image.renderable.{chosen}"})
+    fake = types.ModuleType("textual_image.renderable")
+    fake.Image = cls
+    monkeypatch.setitem(sys.modules, "textual_image.renderable", fake)
+    package = sys.modules.get("textual_image") or types.ModuleType("textual_image")
+    monkeypatch.setattr(package, "renderable", fake, raising=False)
+    monkeypatch.setitem(sys.modules, "textual_image", package)
+    terminal = types.ModuleType("textual_image._terminal")
+    terminal.get_cell_size = lambda: (10, 20)
+    monkeypatch.setitem(sys.modules, "textual_image._terminal", terminal)
+
+
+@pytest.mark.parametrize(
+    ("chosen", "local", "served"),
+    [("tgp", "tgp", "tgp"), ("sixel", "halfcell", None), ("halfcell", "halfcell", None)],
+)
+def test_detect_served_readers_draw_only_with_a_graphics_protocol(
+    monkeypatch, chosen: str, local: str, served: str | None
+):
+    _fake_terminal(monkeypatch, chosen)
+    assert detect(served=False) == local
+    assert detect(served=True) == served
+
+
+def test_detect_without_a_terminal_or_when_turned_off(monkeypatch):
+    assert detect(served=False) is None  # pytest's stdout is no terminal
+    _fake_terminal(monkeypatch, "tgp")
+    monkeypatch.setenv("NEWSTERM_IMAGES", "off")
+    assert detect(served=False) is None
+    monkeypatch.delenv("NEWSTERM_IMAGES")
+    monkeypatch.setenv("TERM", "dumb")
+    assert detect(served=False) is None
+
+
+def test_kitty_graphics_rows_are_unicode_placeholders(site: Path, capfd):
+    """With the Terminal Graphics Protocol the pixels go to the terminal once (on the reader's
+    thread) and the rows are placeholder cells carrying the image's id in their colour."""
+    painter = ImagePainter(site, "tgp")
+    painter.cell = (10, 20)
+    cols, rows = painter.size("2024-06-01-sun.md", "/assets/img/sun.png", 92)
+    assert (cols, rows) == (32, 8)
+    assert painter.row("2024-06-01-sun.md", "/assets/img/sun.png", 92, 0) is None  # loading
+    deadline = time.monotonic() + 10
+    row = None
+    while row is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+        row = painter.row("2024-06-01-sun.md", "/assets/img/sun.png", 92, 0)
+    assert row is not None
+    text = "".join(segment.text for segment in row)
+    assert text.count("\U0010eeee") == cols
+    sent = capfd.readouterr().out
+    assert sent.startswith("\x1b_G") and "a=p" in sent  # the picture and its placement
+    painter.close()
+
+
+def test_the_layout_is_told_no_rows_for_remote_missing_or_broken_images(site: Path):
+    painter = ImagePainter(site, "halfcell")
+    post = "2024-06-01-sun.md"
+    assert painter.size(post, "/assets/img/sun.png", 92) == (40, 10)
+    assert painter.size(post, "https://example.org/logo.png", 92) == (0, 0)
+    assert painter.size(post, "/assets/img/broken.png", 92) == (0, 0)
+    assert painter.size(post, "/assets/img/none.png", 92) == (0, 0)
+    painter.close()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not HAVE_TMUX, reason="needs tmux")
+def test_the_reader_draws_the_image_in_a_real_terminal(site: Path, tmp_path: Path):
+    """tmux has no graphics protocol: the reader asks, gets no answer in time, and draws half
+    blocks in colour; the remote image stays its placeholder."""
+    raw = tmp_path / "raw.bin"
+    command = f"{NEWSTERM} --archive {site}; echo READER-EXIT=$?; sleep 60"
+    term = Tmux(tmp_path, command, width=120, height=40, env={"COLORTERM": "truecolor"})
+    try:
+        term.run("pipe-pane", "-O", f"cat >> {raw}")
+        term.wait_for("해와 들판")
+        term.keys("Enter")
+        screen = term.wait_for("▀" * 40)
+        rows = screen.splitlines()
+        at = next(i for i, row in enumerate(rows) if "[image: a sun over a field]" in row)
+        assert all("▀" * 40 in row for row in rows[at + 1 : at + 11])
+        assert "[image: remote logo]" in screen
+        term.type("q")
+        term.wait_for("READER-EXIT=0")
+    finally:
+        term.close()
+    out = raw.read_bytes()
+    assert b"\x1b_G" in out[: out.find(b"\x1b[?1049h")]  # asked before Textual started
+    assert b"240;200;40" in out  # the sun's yellow, as sent to the terminal
+
+
+SIZES = pytest.mark.parametrize("size", [(120, 40), (80, 24)], ids=["120x40", "80x24"])
+
+
+@SIZES
+def test_snapshot_of_a_post_with_its_image(snap_compare, site: Path, size):
+    async def run_before(pilot) -> None:
+        app = pilot.app
+        await wait_for(pilot, lambda: app.loaded)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.doc is not None and app.doc.complete)
+        await wait_for(pilot, lambda: "▀" in "".join(_rows_of(app)))
+        await pilot.pause()
+
+    app = make_app(site, state=ReadingState.in_memory(site), restore=False, images="halfcell")
+    app.theme = "textual-dark"
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
