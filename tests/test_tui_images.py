@@ -139,6 +139,7 @@ def _fake_terminal(monkeypatch, chosen: str) -> None:
     monkeypatch.setattr(sys, "__stdout__", Tty())
     monkeypatch.setenv("TERM", "xterm-256color")
     monkeypatch.delenv("NEWSTERM_IMAGES", raising=False)
+    monkeypatch.delenv("TMUX", raising=False)
     cls = type("Image", (), {"__module__": f"textual_image.renderable.{chosen}"})
     fake = types.ModuleType("textual_image.renderable")
     fake.Image = cls
@@ -171,6 +172,10 @@ def test_detect_without_a_terminal_or_when_turned_off(monkeypatch):
     monkeypatch.delenv("NEWSTERM_IMAGES")
     monkeypatch.setenv("TERM", "dumb")
     assert detect(served=False) is None
+    monkeypatch.setenv("TERM", "tmux-256color")  # tmux: half blocks, no probe; served: none
+    monkeypatch.delitem(sys.modules, "textual_image.renderable")
+    assert detect(served=False) == "halfcell" and detect(served=True) is None
+    assert "textual_image.renderable" not in sys.modules
 
 
 def test_kitty_graphics_rows_are_unicode_placeholders(site: Path, capfd):
@@ -207,8 +212,8 @@ def test_the_layout_is_told_no_rows_for_remote_missing_or_broken_images(site: Pa
 @pytest.mark.slow
 @pytest.mark.skipif(not HAVE_TMUX, reason="needs tmux")
 def test_the_reader_draws_the_image_in_a_real_terminal(site: Path, tmp_path: Path):
-    """tmux has no graphics protocol: the reader asks, gets no answer in time, and draws half
-    blocks in colour; the remote image stays its placeholder."""
+    """tmux passes no graphics protocol through: the reader draws half blocks in colour
+    without probing the terminal; the remote image stays its placeholder."""
     raw = tmp_path / "raw.bin"
     command = f"{NEWSTERM} --archive {site}; echo READER-EXIT=$?; sleep 60"
     term = Tmux(tmp_path, command, width=120, height=40, env={"COLORTERM": "truecolor"})
@@ -226,7 +231,7 @@ def test_the_reader_draws_the_image_in_a_real_terminal(site: Path, tmp_path: Pat
     finally:
         term.close()
     out = raw.read_bytes()
-    assert b"\x1b_G" in out[: out.find(b"\x1b[?1049h")]  # asked before Textual started
+    assert b"\x1b_G" not in out  # no graphics query: tmux would not answer it
     assert b"240;200;40" in out  # the sun's yellow, as sent to the terminal
 
 

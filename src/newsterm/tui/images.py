@@ -58,6 +58,10 @@ def detect(served: bool) -> str | None:
             return None
     except (OSError, ValueError):
         return None
+    if os.environ.get("TMUX") or os.environ.get("TERM", "").startswith(("tmux", "screen")):
+        # tmux and screen pass no graphics protocol through by default: half blocks, without
+        # the probes' wait (0.1 s for the unanswered graphics query)
+        return None if served else "halfcell"
     try:
         from textual_image import renderable  # probes the terminal (bounded waits)
         from textual_image._terminal import get_cell_size
