@@ -130,9 +130,7 @@ async def test_a_links_number_picks_it(tmp_path: Path, monkeypatch):
         assert "1-3 pick" in str(app.screen.query_one("#links-body").border_subtitle)
         await pilot.press("3")
         await pilot.pause()
-        assert type(app.screen).__name__ == "MainScreen" and opened == [
-            "https://example.com/page"
-        ]
+        assert type(app.screen).__name__ == "MainScreen" and opened == ["https://example.com/page"]
         await pilot.press("v", "9")  # no link 9: stays, nothing opened
         await pilot.pause()
         assert type(app.screen).__name__ == "LinksScreen" and len(opened) == 1

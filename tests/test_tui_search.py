@@ -6,15 +6,19 @@ same path on the real index."""
 
 from __future__ import annotations
 
+import sys
+import time
 from pathlib import Path
 
 import pytest
 
+from tmux_helpers import HAVE_TMUX, Tmux
 from tui_helpers import SEED, FakeIndex, make_app, open_seed, wait_for
 
 REPO = Path(__file__).resolve().parents[1]
 ARCHIVE = REPO / "archive"
 SIZE = (120, 40)
+NEWSTERM = Path(sys.executable).with_name("newsterm")
 
 pytestmark = pytest.mark.anyio
 
@@ -306,3 +310,63 @@ async def test_related_says_when_nothing_is_related(tmp_path: Path):
             pilot, lambda: any("No posts are related" in str(n.message) for n in app._notifications)
         )
         assert app.view == "all"
+
+
+def _type_at_once(app, keys: str) -> None:
+    """Keys as a terminal delivers a paste or tmux send-keys: all queued before any is handled."""
+    from textual import events
+
+    names = {"/": "slash", " ": "space"}
+    for ch in keys:
+        app.post_message(events.Key(names.get(ch, ch), ch))
+
+
+async def test_words_typed_in_the_same_instant_as_slash_reach_the_query(tmp_path: Path):
+    """Seen by a user: tmux send-keys '/word' in one call left the query box empty (the letters
+    went to the post list, where q would even quit)."""
+    app = make_app(ARCHIVE, sync_index=True, index=FakeIndex(), restore=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready(app, pilot)
+        app.post_list.focus()
+        await pilot.pause()
+        _type_at_once(app, "/quit")
+        await wait_for(pilot, lambda: app.search_panel.input.value == "quit")
+        assert app.is_running and app.focused is app.search_panel.input
+        _type_at_once(app, "/t")  # in the box, / and t are letters
+        await wait_for(pilot, lambda: app.search_panel.input.value == "quit/t")
+        assert app.focused is app.search_panel.input
+
+
+async def test_letters_typed_with_t_reach_the_title_filter(tmp_path: Path):
+    app = make_app(ARCHIVE, sync_index=True, index=FakeIndex(), restore=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready(app, pilot)
+        app.post_list.focus()
+        await pilot.pause()
+        _type_at_once(app, "t넷플")
+        title_filter = app.screen.query_one("#title-filter")
+        await wait_for(pilot, lambda: title_filter.value == "넷플")
+        assert app.focused is title_filter
+        _type_at_once(app, "t/")
+        await wait_for(pilot, lambda: title_filter.value == "넷플t/")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not HAVE_TMUX, reason="needs tmux")
+def test_slash_and_the_words_in_one_send_keys_in_a_real_terminal(tmp_path: Path):
+    term = Tmux(tmp_path, f"{NEWSTERM} --archive {ARCHIVE}; echo READER-EXIT=$?; sleep 60")
+    try:
+        term.wait_for("up to date", timeout=120)  # the index is built: results can come
+        term.type("/넷플릭스")  # one call: the terminal gets "/" and the word in one read
+        screen = term.wait_for("results")
+        assert "넷플릭스" in screen.splitlines()[1], screen  # in the query box, at the top
+        # Esc, Esc back to the list, q: apart, as ESC with a letter at once reads as Alt+letter
+        term.keys("Escape")
+        term.wait_gone("results")
+        time.sleep(0.5)
+        term.keys("Escape")
+        time.sleep(0.5)
+        term.type("q")
+        term.wait_for("READER-EXIT=0")
+    finally:
+        term.close()

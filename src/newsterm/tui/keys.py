@@ -64,7 +64,19 @@ G_ARTICLE = "In the article"
 
 # Screen-level commands (the list and article widgets add their own movement keys below).
 COMMANDS: tuple[Command, ...] = (
-    Command("search", "slash", "search", "Search the archive", G_FIND, footer=True, label="Search"),
+    # / and t are checked before the focused widget's keys (priority), so that the words typed
+    # in the same instant (a paste, a fast typist, tmux send-keys) land in the box they open
+    # instead of in the list they leave; in a text box they are typed (MainScreen.check_action).
+    Command(
+        "search",
+        "slash",
+        "search",
+        "Search the archive",
+        G_FIND,
+        footer=True,
+        label="Search",
+        priority=True,
+    ),
     Command(
         "filter",
         "t",
@@ -73,6 +85,7 @@ COMMANDS: tuple[Command, ...] = (
         G_FIND,
         footer=True,
         label="Filter",
+        priority=True,
     ),
     Command(
         "facets",

@@ -222,6 +222,10 @@ class MainScreen(
     def post_list(self) -> PostList:
         return self.query_one("#posts", PostList)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """/ and t (priority keys, see keys.py) are plain letters while a text box has focus."""
+        return not (action in ("search", "title_filter") and isinstance(self.focused, Input))
+
     @property
     def article(self) -> ArticleView:
         return self.query_one("#article", ArticleView)
@@ -565,7 +569,7 @@ class MainScreen(
             self._set_reading(False)
         flt = self.query_one("#title-filter", Input)
         flt.display = True
-        flt.focus()
+        self.set_focus(flt)  # now: letters typed with the t must land there
 
     @on(Input.Changed, "#title-filter")
     def _title_changed(self, event: Input.Changed) -> None:
