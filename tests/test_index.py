@@ -1186,3 +1186,18 @@ def test_a_sync_tells_its_phases_and_counts_only_while_reading(tmp_path, monkeyp
     seen: list[tuple[int, int]] = []
     assert open_index(arch, tmp_path / "ix").sync(progress=lambda d, t: seen.append((d, t))).added
     assert seen == [(1, 1)]
+
+
+def test_matching_paths_gives_every_match_unranked(arch, ixdir):
+    """What the reader's facet counts count when a search has more results than it shows."""
+    ix = open_index(arch, ixdir)
+    ix.sync()
+    for query in ("극장", "넷플릭스 OR search", "-극장", "title:흩어진", "date:2025"):
+        everything = paths_of(ix.search(query, limit=1000))
+        assert set(ix.matching_paths(query)) == everything, query
+        assert len(ix.matching_paths(query)) == len(everything)
+    assert set(ix.matching_paths("극장")) == {"2025-08-01-netflix.md", "notes/undated.md"}
+    assert ix.matching_paths("극장", ["notes/undated.md", "2024-12-31-search.md"]) == [
+        "notes/undated.md"
+    ]
+    assert ix.matching_paths("nosuchwordanywhere") == []

@@ -370,3 +370,50 @@ def test_slash_and_the_words_in_one_send_keys_in_a_real_terminal(tmp_path: Path)
         term.wait_for("READER-EXIT=0")
     finally:
         term.close()
+
+
+async def test_facet_counts_count_every_result_not_only_those_shown(tmp_path: Path):
+    """Issue 11: with more results than the 30 the panel shows, the counts are over all."""
+    from newsterm.state import ReadingState
+
+    root = tmp_path / "many"
+    root.mkdir()
+    for i in range(45):
+        category = ("뉴스", "IT", "문화")[i % 3]
+        year = 2020 + i % 5
+        (root / f"{year}-01-{i % 28 + 1:02d}-post{i}.md").write_text(
+            f"---\ntitle: Post {i}\ndate: {year}-01-{i % 28 + 1:02d}\ncategories: [{category}]\n"
+            f"---\n\nalpha {'delta' if i < 12 else ''}\n",
+            "utf-8",
+        )
+    (root / "2019-05-05-other.md").write_text("---\ntitle: Other\n---\n\ngamma\n", "utf-8")
+    index = FakeIndex()
+    asked: list[str] = []
+    all_of = index.matching_paths
+    index.matching_paths = lambda query, paths=None: asked.append(query) or all_of(query, paths)
+    app = make_app(root, state=ReadingState.in_memory(root), sync_index=True, index=index)
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready(app, pilot)
+        await _search(app, pilot, "alpha")
+        panel = app.search_panel
+        assert len(panel.hits) == 30 and panel.total == 45
+        await pilot.press("down", "f")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "FacetScreen")
+        screen = app.screen
+        assert "45 search results" in str(screen.query_one("#facet-body").border_title)
+        counts = {value: n for (kind, value), n in screen.counts.items() if kind == "category"}
+        assert counts == {"뉴스": 15, "IT": 15, "문화": 15}
+        years = {value: n for (kind, value), n in screen.counts.items() if kind == "year"}
+        assert years == {str(y): 9 for y in range(2020, 2025)}
+        assert asked == ["alpha"]
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "MainScreen")
+        # with 30 or fewer results, the ones shown are all of them: no second query
+        await _search(app, pilot, "alpha delta")
+        assert panel.total == 12
+        await pilot.press("down", "f")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "FacetScreen")
+        assert sum(n for (k, _v), n in app.screen.counts.items() if k == "category") == (
+            panel.total
+        )
+        assert asked == ["alpha"]

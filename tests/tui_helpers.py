@@ -145,6 +145,9 @@ class FakeIndex:
         hits.sort(key=lambda h: (-h.score, h.path))
         return FakeResults(hits[:limit], len(hits))
 
+    def matching_paths(self, query, paths=None):
+        return [h.path for h in self.search(query, limit=10**9, paths=paths).hits]
+
     def more_like_this(self, path, limit=10):
         me = self.posts[path]
         hits = [

@@ -1137,6 +1137,35 @@ class SearchIndex:
                 ) from err
         return SearchResults(self._hits(found, query), total)
 
+    def matching_paths(self, query: str, paths: list[str] | None = None) -> list[str]:
+        """The path of every post matching ``query`` (within ``paths`` when given), unranked:
+        what the reader's facet counts count when a search has more results than it shows."""
+        from whoosh import query as wq
+
+        from newsterm.search.query import is_negative, parse, to_whoosh
+
+        node = parse(query)
+        q = to_whoosh(node)
+        if is_negative(node):
+            q = wq.And([wq.Every(), q])
+        with self._lock:
+            s = self._get_searcher()
+            if s is None:
+                return []
+            try:
+                flt = self._docnums(s, paths) if paths is not None else None
+                found = q.docs(s)
+                docnums = [n for n in found if flt is None or n in flt]
+                reader = s.reader()
+                return [reader.stored_fields(n)["path"] for n in docnums]
+            except NewstermError:
+                raise
+            except Exception as err:
+                raise IndexDamagedError(
+                    f"the search index cannot be read ({type(err).__name__}); "
+                    "run 'newsterm index --rebuild'"
+                ) from err
+
     def _docnums(self, searcher: Any, paths: list[str]) -> set[int]:
         cache = searcher.docnums_by_path
         if cache is None and len(paths) < 500:

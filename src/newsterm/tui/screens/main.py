@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
@@ -586,22 +586,50 @@ class MainScreen(
         self._leave_view()
         self.post_list.focus()
 
-    def _facet_base(self) -> tuple[list[Post], str]:
-        """The posts the facet counts count, and how to name them: the search results shown
-        while searching, else the posts of the current view."""
+    def _facet_base(self) -> tuple[list[Post], str] | None:
+        """The posts the facet counts count, and how to name them: every result of the search
+        while searching, else the posts of the current view. None: the search has more results
+        than it shows, which :meth:`_facets_of_all_results` fetches first."""
         panel = self.search_panel
         if self._searching() and panel.query_text.strip() and panel.input.value.strip():
             hits = [self.by_path[h.path] for h in panel.hits if h.path in self.by_path]
+            if panel.total > len(panel.hits):
+                return None
             return hits, results_scope(hits, panel.total)
         return view_scope(self.list_view, self.posts, self.by_path)
+
+    @work(thread=True, exclusive=True, group="facets")
+    def _facets_of_all_results(self, query: str, scope: list[str] | None) -> None:
+        """Every result's path (not only the ranked ones shown), then the facets over them."""
+        try:
+            found = self.index.matching_paths(query, scope)
+        except Exception as err:
+            self._from_thread(self.notify, f"facets: {err}", severity="error", markup=False)
+            return
+        self._from_thread(self._open_facets_over, found)
+
+    def _open_facets_over(self, paths: list[str]) -> None:
+        if not self._searching() or self.app.screen is not self:
+            return  # the search was left (or another dialog opened) meanwhile
+        posts = [self.by_path[p] for p in paths if p in self.by_path]
+        self._push_facets(posts, results_scope(posts, len(posts)))
 
     def action_facets(self) -> None:
         if not self.loaded:
             return
-        base, scope = self._facet_base()
         if self.list_view.plain:
             entry = self.post_list.highlighted
             self._saved_cursor = entry.path if entry else None
+        base = self._facet_base()
+        if base is None:
+            scope = None
+            if self.list_view.facets or self.list_view.view != "all":
+                scope = [p.path for p in self.visible_posts()]
+            self._facets_of_all_results(self.search_panel.query_text, scope)
+            return
+        self._push_facets(*base)
+
+    def _push_facets(self, base: list[Post], scope: str) -> None:
 
         def chosen(result: set[Facet] | None) -> None:
             if result is None:
