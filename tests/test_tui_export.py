@@ -143,6 +143,7 @@ def test_pipe_and_save_in_a_real_terminal(root: Path, tmp_path: Path):
         term.keys("Enter")
         screen = term.wait_for("[Enter: back to newsterm]")
         assert "Some text here." not in screen  # the reader is suspended: the shell's screen
+        assert screen.splitlines()[0] == f"$ tee {piped} | wc -l"  # on a cleared screen
         assert str(POST.count("\n")) in screen.split()  # wc's answer, on the terminal
         assert piped.read_text("utf-8") == POST  # the file as written
         term.keys("Enter")
@@ -152,7 +153,8 @@ def test_pipe_and_save_in_a_real_terminal(root: Path, tmp_path: Path):
         term.wait_for("Pipe the post")
         term.type("exit 3")
         term.keys("Enter")
-        term.wait_for("[exit 3; Enter: back to newsterm]")
+        screen = term.wait_for("[exit 3; Enter: back to newsterm]")
+        assert screen.splitlines()[0] == "$ exit 3" and "wc -l" not in screen
         term.keys("Enter")
         term.wait_for("Some text here.")
 

@@ -184,6 +184,8 @@ class PostCommands:
             text = post_text(self.root, post, plain=False)
             try:
                 with self.app.suspend():
+                    # A clean screen that says what runs (not the last command's output).
+                    print(f"\x1b[H\x1b[2J$ {one_line(command)}", flush=True)
                     done = subprocess.run(command, shell=True, input=text, text=True)
                     status = f"exit {done.returncode}; " if done.returncode else ""
                     input(f"\n[{status}Enter: back to newsterm] ")
