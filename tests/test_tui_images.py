@@ -137,7 +137,7 @@ def _fake_terminal(monkeypatch, chosen: str) -> None:
 
     monkeypatch.setattr(sys, "__stdin__", Tty())
     monkeypatch.setattr(sys, "__stdout__", Tty())
-    monkeypatch.setenv("TERM", "xterm-256color")
+    monkeypatch.setenv("TERM", "xterm-kitty")
     monkeypatch.delenv("NEWSTERM_IMAGES", raising=False)
     monkeypatch.delenv("TMUX", raising=False)
     cls = type("Image", (), {"__module__": f"textual_image.renderable.{chosen}"})
@@ -172,9 +172,10 @@ def test_detect_without_a_terminal_or_when_turned_off(monkeypatch):
     monkeypatch.delenv("NEWSTERM_IMAGES")
     monkeypatch.setenv("TERM", "dumb")
     assert detect(served=False) is None
-    monkeypatch.setenv("TERM", "tmux-256color")  # tmux: half blocks, no probe; served: none
     monkeypatch.delitem(sys.modules, "textual_image.renderable")
-    assert detect(served=False) == "halfcell" and detect(served=True) is None
+    for term in ("tmux-256color", "xterm-256color", "screen"):  # no sign of graphics: no probe
+        monkeypatch.setenv("TERM", term)
+        assert detect(served=False) == "halfcell" and detect(served=True) is None
     assert "textual_image.renderable" not in sys.modules
 
 

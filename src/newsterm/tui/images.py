@@ -1,9 +1,10 @@
 """Images drawn inside the article, with textual-image.
 
 :func:`detect` asks the terminal, once and before Textual starts (textual-image's probes read the
-terminal's answers from stdin, which Textual owns afterwards), what it can draw: the Terminal
-Graphics Protocol (Kitty and others), Sixel, or colour half blocks, which every colour terminal
-shows. A served reader draws only with a real graphics protocol, else it keeps the placeholders.
+terminal's answers from stdin, which Textual owns afterwards), whether it speaks the Terminal
+Graphics Protocol (Kitty, Ghostty; asked only when TERM or the terminal's variables say so);
+else images are colour half blocks, which every colour terminal shows. A served reader draws
+only with the graphics protocol, else it keeps the placeholders.
 
 :class:`ImagePainter` does the rest for the article view. At layout time it says how many rows
 an image needs (from its header alone, so opening a post stays fast) and the core's layout
@@ -58,9 +59,10 @@ def detect(served: bool) -> str | None:
             return None
     except (OSError, ValueError):
         return None
-    if os.environ.get("TMUX") or os.environ.get("TERM", "").startswith(("tmux", "screen")):
-        # tmux and screen pass no graphics protocol through by default: half blocks, without
-        # the probes' wait (0.1 s for the unanswered graphics query)
+    if not _may_speak_graphics():
+        # No sign of a terminal with the graphics protocol (tmux and screen do not pass it
+        # through): half blocks without probing. A probe that gets no answer costs 0.1 s at
+        # every start and may eat a key typed meanwhile (a served reader's first keys too).
         return None if served else "halfcell"
     try:
         from textual_image import renderable  # probes the terminal (bounded waits)
@@ -75,6 +77,20 @@ def detect(served: bool) -> str | None:
     if served:
         return None  # Sixel or half blocks only: a served reader keeps the placeholders
     return "halfcell"
+
+
+def _may_speak_graphics() -> bool:
+    """The terminal says it may be one with the Terminal Graphics Protocol: Kitty or Ghostty
+    (their TERM reaches a served reader over SSH too), or their variables locally."""
+    if os.environ.get("TMUX") or os.environ.get("TERM", "").startswith(("tmux", "screen")):
+        return False
+    term = os.environ.get("TERM", "")
+    program = os.environ.get("TERM_PROGRAM", "").lower()
+    return (
+        term in ("xterm-kitty", "xterm-ghostty")
+        or bool(os.environ.get("KITTY_WINDOW_ID"))
+        or program == "ghostty"
+    )
 
 
 def _cell_size() -> tuple[int, int]:
