@@ -112,3 +112,31 @@ async def test_a_read_post_moved_while_the_reader_was_closed_keeps_its_mark(
         assert all(isinstance(p, PostInfo) for p in app.main.posts)  # no bodies were held for it
         assert state.is_read("moved/renamed.md")
     state.close()
+
+
+async def test_the_look_for_changes_made_before_watching_began_walks_once_after_the_lists_walk(
+    bundled_archive_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # At start the list's walk and the index's check share one walk; the watcher's "look
+    # again: something may have changed before watching began" needs no walk when the list's
+    # walk began after watching did, and one walk (given to the index's next check) otherwise.
+    import time
+
+    app = make_app(bundled_archive_copy, restore=False)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(pilot, lambda: app.loaded)
+        screen = app.main
+        walks: list[int] = []
+        real_walk = Archive.walk
+        monkeypatch.setattr(Archive, "walk", lambda self: walks.append(1) or real_walk(self))
+        screen._walk_began = time.monotonic()  # the list's walk began after watching did
+        await screen._apply_changes(set())
+        assert walks == []
+        screen._walk_began = 0.0
+        await screen._apply_changes(set())  # the same files: nothing came or went
+        assert walks == [1] and screen.index_link._walk is not None
+        new = bundled_archive_copy / "2030-01-01-new.md"
+        new.write_text("---\ntitle: 새로 온 글\ndate: 2030-01-01\n---\n\n본문\n", "utf-8")
+        await screen._apply_changes(set())
+        assert walks == [1, 1]
+        await wait_for(pilot, lambda: "2030-01-01-new.md" in screen.by_path)

@@ -49,7 +49,7 @@ class FakeIndex:
     def needs_build(self) -> bool:
         return not self.built
 
-    def sync(self, archive: Any, progress: Any) -> None:
+    def sync(self, archive: Any, progress: Any, scan: Any = None) -> None:
         self.synced_with.append(archive)
         if self.fail is not None:
             raise self.fail

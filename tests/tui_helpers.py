@@ -100,7 +100,7 @@ class FakeIndex:
     def doc_count(self) -> int:
         return len(self.posts)
 
-    def sync(self, archive, progress=None):
+    def sync(self, archive, progress=None, scan=None):  # SearchIndex.sync's arguments
         posts, _ = archive.load_all()
         self.posts = {p.path: p for p in posts}
         if progress is not None:

@@ -166,7 +166,11 @@ class IndexLink:
                 events.state(progress_label(done, total, changed, built))
 
         try:
-            self.index.sync(self.archive(), progress=progress)
+            shared = self._shared_walk()
+            if shared is not None:
+                self.index.sync(self.archive(), progress=progress, scan=shared)
+            else:
+                self.index.sync(self.archive(), progress=progress)
         except IndexBusyError:
             # Another newsterm (a second window, the SSH server) is updating it: search what is
             # there and try again a little later.
@@ -186,22 +190,29 @@ class IndexLink:
         self._walk_wanted = True
 
     def share_walk(self, scan: Scan | None) -> None:
-        """The walk the list's check made (None: it could not make one)."""
+        """A walk the reader has just made (the list's check, or the look for changes made
+        before watching began): the next check uses it (None: the expected walk failed)."""
         self._walk = None if scan is None else (time.monotonic(), scan)
         self._walk_ready.set()
 
-    def _walk_now(self) -> Scan:
-        """The list's walk when it is expected and fresh, else a walk of our own."""
+    def _shared_walk(self) -> Scan | None:
+        """The walk offered last, if fresh (waiting for the list's when it is expected); each
+        walk serves one check."""
         if self._walk_wanted:
             self._walk_wanted = False
             deadline = time.monotonic() + SHARED_WALK_WAIT
             while not self._walk_ready.wait(0.5):
                 if self.gone.is_set() or time.monotonic() > deadline:
                     break
-            shared, self._walk = self._walk, None
-            if shared is not None and time.monotonic() - shared[0] < SHARED_WALK_FRESH:
-                return shared[1]
-        return self.archive().walk()
+        shared, self._walk = self._walk, None
+        if shared is not None and time.monotonic() - shared[0] < SHARED_WALK_FRESH:
+            return shared[1]
+        return None
+
+    def _walk_now(self) -> Scan:
+        """A shared walk when there is a fresh one, else a walk of our own."""
+        shared = self._shared_walk()
+        return shared if shared is not None else self.archive().walk()
 
     def nothing_changed(self) -> bool:
         """Whether the index is up to date with the files (no Whoosh needed to find out)."""

@@ -143,6 +143,9 @@ class MainScreen(
         self._outline_key: tuple = ()
         self._narrow_outline = False  # narrow windows: the outline shown instead of the article
         self._live: LiveArchive | None = None
+        self._walked_digest: str | None = None  # the digest of the reader's last walk
+        self._walked = threading.Event()  # the list's walk at start is done (or failed)
+        self._walk_began = 0.0  # when it began (time.monotonic())
 
     # What the list shows (kept as the screen's attributes for callers and tests).
     @property

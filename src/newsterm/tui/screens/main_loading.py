@@ -9,6 +9,7 @@ through ``_from_thread``.
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import TYPE_CHECKING, Any
 
 from textual import work
@@ -16,10 +17,13 @@ from textual.worker import get_current_worker
 
 from newsterm.live import LiveArchive
 from newsterm.models import Post, Problem
+from newsterm.tui.index_link import SHARED_WALK_WAIT
 from newsterm.tui.listing import fmt
+from newsterm.watch import START_SIGNAL_MS
 
 if TYPE_CHECKING:
     from newsterm.tui.screens.main import MainScreen
+    from newsterm.walk import Scan
 
 FIRST_CHUNK = 120  # posts shown before the rest of a big archive is read (2 screens at 60 rows)
 
@@ -42,6 +46,7 @@ class ArchiveLoading:
 
         worker = get_current_worker()
         self.index_link.expect_walk()
+        self._walked.clear()
         shared = False
         try:
             archive = Archive(self.root)
@@ -55,7 +60,10 @@ class ArchiveLoading:
             listing = catalog.load()
             if listing is not None and (listing.posts or listing.problems):
                 self._from_thread(self._listed_from_catalog, archive, listing)
+            self._walk_began = time.monotonic()
             scan = archive.walk()
+            self._walked_digest = scan.digest
+            self._walked.set()
             self.index_link.share_walk(scan)
             shared = True
             listing, _changed = refresh(
@@ -75,6 +83,7 @@ class ArchiveLoading:
         except Exception as err:  # the reader stays up and says why, never a traceback
             if not shared:
                 self.index_link.share_walk(None)  # the index's check walks by itself
+                self._walked.set()
             self._from_thread(self._load_failed, f"{type(err).__name__}: {err}")
             return
         if not worker.is_cancelled:
@@ -172,9 +181,8 @@ class ArchiveLoading:
     async def _run_live(self: MainScreen, live: LiveArchive) -> None:
         await live.run()
 
-    def _came_or_went(self: MainScreen) -> set[str]:
-        listed = set(self.archive.iter_paths()) if self.archive is not None else set()
-        return listed ^ (set(self.by_path) | {p.path for p in self.problems})
+    def _came_or_went(self: MainScreen, scan: Scan) -> set[str]:
+        return set(scan.files()) ^ (set(self.by_path) | {p.path for p in self.problems})
 
     def _watch_problem(self: MainScreen, path: str, reason: str) -> None:
         self.notify(f"{path}: {reason}", title="Live updates", severity="warning", markup=False)
@@ -182,8 +190,22 @@ class ArchiveLoading:
     async def _apply_changes(self: MainScreen, rels: set[str]) -> None:
         if self.archive is None:
             return
-        if not rels:  # the watcher failed and started again: posts that came or went
-            rels = await asyncio.to_thread(self._came_or_went)
+        if not rels:
+            # Watching began (or began again after a failure): what changed before it is
+            # looked for with one walk, which the index's check that follows uses too. Not
+            # beside the list's own walk at start (each would take twice as long): after it,
+            # and not at all when that walk began once the folders were watched (the watcher
+            # says it is watching START_SIGNAL_MS after it began).
+            watching_since = time.monotonic() - START_SIGNAL_MS / 1000
+            await asyncio.to_thread(self._walked.wait, SHARED_WALK_WAIT)
+            if self._walk_began >= watching_since:
+                return
+            scan = await asyncio.to_thread(self.archive.walk)
+            self.index_link.share_walk(scan)
+            if scan.digest == self._walked_digest:
+                return  # the very files the list's own walk found: nothing came or went
+            self._walked_digest = scan.digest
+            rels = await asyncio.to_thread(self._came_or_went, scan)
             if not rels:
                 return
         posts, problems = await asyncio.to_thread(
