@@ -252,3 +252,28 @@ def test_snapshot_of_a_post_with_its_image(snap_compare, site: Path, size):
     app = make_app(site, state=ReadingState.in_memory(site), restore=False, images="halfcell")
     app.theme = "textual-dark"
     assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("served", [False, True], ids=["local", "served"])
+async def test_a_remote_image_opens_from_the_link_list_or_is_copied_when_served(
+    site: Path, monkeypatch, served: bool
+):
+    from textual.app import App
+
+    opened: list[str] = []
+    monkeypatch.setattr(App, "open_url", lambda self, url, **kw: opened.append(url))
+    app = make_app(site, state=ReadingState.in_memory(site), restore=False, served=served)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.loaded)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.doc is not None and app.doc.complete)
+        await pilot.press("v")
+        await pilot.pause()
+        rows = [str(o.prompt) for o in app.screen.query_one("#links-list").options]
+        assert rows[1].endswith("https://example.org/logo.png")
+        await pilot.press("2")
+        await pilot.pause()
+        if served:
+            assert opened == [] and app.clipboard == "https://example.org/logo.png"
+        else:
+            assert opened == ["https://example.org/logo.png"]
