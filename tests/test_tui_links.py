@@ -167,3 +167,27 @@ async def test_two_digits_when_there_are_ten_links_or_more(tmp_path: Path, monke
         await pilot.press("v", "7")  # no link 7x: at once
         await pilot.pause()
         assert opened[-1] == "https://example.com/7"
+
+
+async def test_each_link_is_one_row_cut_with_an_ellipsis(tmp_path: Path):
+    """Seen in tmux on a real blog: a long post title plus its link wrapped onto a second row,
+    and the reader's inner post: scheme showed."""
+    root = tmp_path / "a"
+    root.mkdir()
+    title = "A very long title for the linked post that goes on and on " * 2
+    (root / "2024-01-01-b.md").write_text(f"---\ntitle: {title}\n---\n\nB.\n", "utf-8")
+    (root / "2024-01-02-a.md").write_text(
+        "---\ntitle: A\n---\n\n[b]({% post_url 2024-01-01-b %}) and [w](https://example.com)\n",
+        "utf-8",
+    )
+    app = make_app(root, state=ReadingState.in_memory(root), restore=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await _open_a(app, pilot)
+        await pilot.press("v")
+        await pilot.pause()
+        links = app.screen.query_one("#links-list")
+        assert links.size.height == 2
+        rows = ["".join(s.text for s in links.render_line(y)) for y in range(2)]
+        assert rows[0].startswith("  1. → A very long title") and rows[0].rstrip().endswith("…")
+        assert "https://example.com" in rows[1]
+        assert "post:" not in str(links.options[0].prompt)

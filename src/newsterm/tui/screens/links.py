@@ -20,6 +20,13 @@ from newsterm.tui.keys import DIALOG_COMMANDS, LINK_COMMANDS, SCREEN_COMMANDS, b
 _LIST_KEYS = ("links.down", "links.up", "links.first", "links.last", "links.open")
 
 
+def _as_written(href: str) -> str:
+    """A link as the reader knows it: ``{% post_url %}`` links without their inner scheme."""
+    from newsterm.markdown.preprocess import POST_LINK_SCHEME
+
+    return href.removeprefix(POST_LINK_SCHEME)
+
+
 class LinkList(OptionList, inherit_bindings=False):
     BINDINGS = bindings(tuple(c for c in LINK_COMMANDS if c.id in _LIST_KEYS))
 
@@ -51,7 +58,7 @@ class LinksScreen(ModalScreen[str | None], inherit_bindings=False):
                 if title is not None:
                     row.append("→ ", style="bold")
                     row.append(one_line(title), style="bold")
-                    row.append(f"  {one_line(href)}", style="dim")
+                    row.append(f"  {one_line(_as_written(href))}", style="dim")
                 else:
                     row.append(one_line(href))
                 options.append(Option(row, id=f"link-{number}"))
