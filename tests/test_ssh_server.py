@@ -732,20 +732,28 @@ def test_readers_are_forked_and_a_lost_fork_server_is_replaced(world, tmp_path):
         assert one["start"] == "fork" and one["titles"] and one["status"] == 0, one
         assert one["parent"] == server.proc.pid and one["leader"] and one["size"] == (90, 25)
         assert one["term"] == "xterm"
-        # The zygote is killed: the server says so, sessions still get a reader at once (started
-        # the usual way until a new zygote is ready), and the new zygote forks them again.
-        os.kill(first_zygote, signal.SIGKILL)
-        wait_for(lambda: [r for r in server.events("fork-server") if r["status"] == "lost"], 10)
+        # The zygote hangs: a session waits for it 3 s at most, then gets a reader started the
+        # usual way; the server says so, ends the hung zygote and starts another, which forks
+        # the next session's reader again.
+        os.kill(first_zygote, signal.SIGSTOP)
+        t0 = time.monotonic()
         two = asyncio.run(asyncio.wait_for(session("xterm-256color"), 60))
-        assert two["titles"] and two["status"] == 0 and two["start"] in ("fork", "spawn"), two
+        assert two["start"] == "spawn" and two["titles"] and two["status"] == 0, two
+        assert time.monotonic() - t0 < 40
+        (lost,) = [r for r in server.events("fork-server") if r["status"] == "lost"]
+        assert lost["pid"] == first_zygote and lost["fallback"] == "spawn"
+        assert "no answer" in lost["reason"] and lost["waiting"] == 1
         wait_for(lambda: zygote_ready() not in (None, first_zygote), 30)
+        assert proc_state(first_zygote) is None  # killed and reaped
+        # Killed outright, the zygote is replaced the same way (and no session notices).
+        second_zygote = zygote_ready()
+        os.kill(second_zygote, signal.SIGKILL)
+        wait_for(lambda: zygote_ready() not in (None, first_zygote, second_zygote), 30)
         three = asyncio.run(asyncio.wait_for(session("xterm-256color"), 60))
         assert three["start"] == "fork" and three["titles"] and three["status"] == 0, three
         assert server.proc.poll() is None
-        (lost,) = [r for r in server.events("fork-server") if r["status"] == "lost"]
-        assert lost["pid"] == first_zygote and lost["fallback"] == "spawn"
         zygotes = server.zygotes()
-        assert len(zygotes) == 2
+        assert len(zygotes) == 3
     finally:
         assert server.stop() == 0
     assert all(proc_state(p) is None for p in zygotes)  # all ended and reaped at shutdown

@@ -197,6 +197,10 @@ def test_a_killed_zygote_hands_waiting_sessions_back_and_is_restarted(archive, t
         fs.start()
         await until(lambda: fs.ready, 30)
         first = fs.pid()
+        # A reader forked before the zygote dies lives on: it is not the zygote's child.
+        _, got0 = await ask(fs, cmd, build_child_env("xterm", {}))
+        live, live_master = await asyncio.wait_for(got0, 30)
+        await screen_until(live_master, b"Alpha zygote post")
         os.kill(first, signal.SIGSTOP)  # the request stays unanswered ...
         sent, got = await ask(fs, cmd, build_child_env("xterm", {}))
         os.kill(first, signal.SIGKILL)  # ... until the zygote dies
@@ -212,11 +216,15 @@ def test_a_killed_zygote_hands_waiting_sessions_back_and_is_restarted(archive, t
         out = await screen_until(master, b"\n", 20)
         code = await asyncio.to_thread(proc.wait, 20)
         os.close(master)
+        os.write(live_master, b"q")
+        live_code = await asyncio.to_thread(live.wait, 20)
+        os.close(live_master)
         fs.close()
         return {
             "sent": sent, "handed_back": handed_back == (None, None), "after": after,
             "refused": refused, "first_gone": not Path(f"/proc/{first}").exists(),
             "second": fs.pid(), "sent2": sent2, "out": out.decode(), "code": code,
+            "live_code": live_code,
         }  # fmt: skip
 
     out = in_subreaper(scenario)
@@ -225,6 +233,7 @@ def test_a_killed_zygote_hands_waiting_sessions_back_and_is_restarted(archive, t
     assert r["refused"] is False  # no zygote: the caller starts the reader the usual way
     assert r["first_gone"]  # killed and reaped, no zombie
     assert r["sent2"] and "newsterm" in r["out"] and r["code"] == 0
+    assert r["live_code"] == 0  # the reader forked before the zygote died quit normally
     lost = [x for x in out["log"] if x.get("status") == "lost"]
     assert len(lost) == 1 and lost[0]["waiting"] == 1 and lost[0]["fallback"] == "spawn"
     started = [x for x in out["log"] if x.get("status") == "started"]
