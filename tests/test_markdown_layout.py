@@ -254,6 +254,11 @@ def test_an_unknown_shortcode_shows_as_a_dim_placeholder_not_a_link():
     ]
     assert styles and all(Style.parse(str(s)).dim for s in styles)
     assert not any("shortcode:" in link for link in doc.links)
+    # the reader's pictures: a placeholder standing alone in its paragraph is never asked for
+    asked: list[str] = []
+    pictures = Renderer(60, Palette(), image_rows=lambda src: asked.append(src) or 3)
+    doc = pictures.render(body)
+    assert asked == [] and doc.images == [] and "[plotly: chart.json]" in doc.plain()
 
 
 def test_an_html_quote_holding_a_markdown_quote_and_list_shows_every_word():

@@ -577,6 +577,8 @@ class Renderer:
         rows: list[Text] = []
         for tok in images:
             src = str(tok.attrs.get("src", ""))
+            if src.startswith(SHORTCODE_SCHEME):
+                continue  # a shortcode's placeholder is no picture
             height = self.image_rows(src) if src else 0
             if height > 0:
                 alt = " ".join((tok.content or "").split())
