@@ -326,3 +326,58 @@ def test_reap_strays_takes_only_orphans_it_did_not_start():
     r = in_subreaper(scenario)["result"]
     assert len(r["reaped"]) == 1 and r["ours"] not in r["reaped"]
     assert r["ours_code"] == 0  # still there for its own wait()
+
+
+LATE_IMPORTS = """
+import os, select, sys, time
+from newsterm.zygote import preload
+
+preload()
+before = set(sys.modules)
+archive, index_dir, out = sys.argv[1:4]
+pid, fd = os.forkpty()
+if pid == 0:  # the reader, as the zygote would fork it
+    import fcntl, struct, termios
+
+    fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+    import newsterm.cli
+
+    try:
+        newsterm.cli.main(["read", "--served", "--archive", archive, "--index-dir", index_dir])
+    finally:
+        with open(out, "w") as f:
+            f.write("\\n".join(sorted(set(sys.modules) - before)))
+        os._exit(0)
+screen, quit_sent, deadline = b"", False, time.monotonic() + 60
+while time.monotonic() < deadline:
+    ready, _, _ = select.select([fd], [], [], 1.0)
+    if ready:
+        try:
+            data = os.read(fd, 65536)
+        except OSError:
+            break
+        if not data:
+            break
+        screen += data
+    elif b"Alpha zygote post" in screen and not quit_sent:
+        os.write(fd, b"q")  # drawn and quiet for a second: quit
+        quit_sent = True
+os.waitpid(pid, 0)
+"""
+
+
+def test_the_zygote_imports_everything_a_reader_needs_for_its_first_screen(archive, tmp_path):
+    """A module the served reader imports late is imported again by every forked reader (CPU
+    in each session's start and memory not shared): add it to ``newsterm.zygote.PRELOAD``."""
+    from newsterm.search.index import open_index
+
+    index_dir = tmp_path / "index"
+    open_index(archive, index_dir).sync()  # as the server keeps it
+    out = tmp_path / "late.txt"
+    env = {**os.environ, "TERM": "xterm-256color"}
+    subprocess.run(
+        [sys.executable, "-c", LATE_IMPORTS, str(archive), str(index_dir), str(out)],
+        env=env, timeout=120, check=True,
+    )  # fmt: skip
+    late = [m for m in out.read_text().split("\n") if m and m != "__mp_main__"]
+    assert late == [], "\n".join(late)

@@ -27,15 +27,17 @@ PRELOAD = (
     "textual.layouts.horizontal", "textual.layouts.stream", "rich._emoji_codes",
     "concurrent.futures.thread", "queue", "shlex", "tty", "termios", "ipaddress", "gettext",
     "argparse", "multiprocessing", "multiprocessing.reduction",
+    # with an index to search (tests/test_ssh_zygote.py checks that this list is complete)
+    "newsterm.search.matchers", "whoosh.searching", "whoosh.collectors", "whoosh.scoring",
+    "whoosh.sorting", "whoosh.highlight", "whoosh.classify", "textual.pilot",
+    "textual.drivers.headless_driver", "encodings.ascii", "_sha1", "_md5", "platform",
 )  # fmt: skip
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = list(sys.argv[1:] if argv is None else argv)
-    fd, server_pid = int(args[0]), int(args[1])
+def preload() -> None:
+    """Import what a served reader needs before its first screen (the zygote does it once)."""
     import newsterm.cli
-    import newsterm.tui.app  # the slow part, done once for every session
-    from newsterm.ssh.forkserver import serve
+    import newsterm.tui.app  # noqa: F401  (the slow part)
 
     for name in PRELOAD:
         with contextlib.suppress(ImportError):
@@ -44,6 +46,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         from rich.cells import cell_len
 
         cell_len("가")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    fd, server_pid = int(args[0]), int(args[1])
+    preload()
+    import newsterm.cli
+    from newsterm.ssh.forkserver import serve
 
     return serve(fd, server_pid, newsterm.cli.main)
 
