@@ -381,3 +381,35 @@ def test_the_zygote_imports_everything_a_reader_needs_for_its_first_screen(archi
     )  # fmt: skip
     late = [m for m in out.read_text().split("\n") if m and m != "__mp_main__"]
     assert late == [], "\n".join(late)
+
+
+THREADED_ZYGOTE = """
+import json, os, socket, sys, threading, time
+from newsterm.ssh.forkserver import serve
+
+ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+if os.fork() == 0:  # the zygote, with a thread that something it imported started
+    ours.close()
+    threading.Thread(target=time.sleep, args=(30,), daemon=True).start()
+    serve(theirs.fileno(), os.getppid(), lambda argv: 0)
+    os._exit(0)
+theirs.close()
+print(ours.recv(4096).decode())  # ready
+master, slave = os.openpty()
+request = {"id": 1, "argv": ["--version"], "env": {}, "server": os.getpid()}
+socket.send_fds(ours, [json.dumps(request).encode()], [slave])
+print(ours.recv(4096).decode())
+ours.close()
+os.wait()
+"""
+
+
+def test_a_zygote_with_a_second_thread_refuses_to_fork():
+    """fork() copies only the calling thread: locks held by another would never be released
+    in the reader. The zygote says so instead, and the server starts that reader apart."""
+    out = subprocess.run(
+        [sys.executable, "-c", THREADED_ZYGOTE], capture_output=True, text=True, timeout=60
+    )
+    ready, answer = (json.loads(line) for line in out.stdout.splitlines())
+    assert ready["threads"] == 2
+    assert answer["id"] == 1 and "pid" not in answer and "not safe" in answer["error"]

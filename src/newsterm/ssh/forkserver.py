@@ -73,6 +73,9 @@ def serve(fd: int, server_pid: int, run: Callable[[list[str]], int]) -> int:
             reply["id"] = request.get("id")
             if len(fds) != 1:
                 raise ValueError("a request carries exactly one terminal")
+            threads = threading.active_count()
+            if threads != 1:  # a fork copies one thread: another's locks would stay held
+                raise RuntimeError(f"the zygote runs {threads} threads; forking it is not safe")
             reply["pid"] = _fork_reader(request, fds[0], sock, run)
         except Exception as err:  # a bad request or a failed fork: say so, keep serving
             reply["error"] = f"{type(err).__name__}: {err}"
