@@ -64,7 +64,6 @@ from whoosh.filedb.filetables import (  # noqa: E402
 from whoosh.formats import Existence, Positions  # noqa: E402
 from whoosh.matching import ReadTooFar  # noqa: E402
 from whoosh.reading import TermNotFound  # noqa: E402
-from whoosh.system import pack_uint, unpack_uint  # noqa: E402
 from whoosh.util.numeric import byte_to_length, length_to_byte  # noqa: E402
 
 # isort: on
@@ -75,12 +74,15 @@ __all__ = [
     "BigramPositions",
     "BlockLeafMatcher",
     "BlockPostingsWriter",
+    "CompactTermInfo",
     "NewstermCodec",
     "QuickTermsReader",
 ]
 
-FORMAT_VERSION = 2
-"""Bump when the bytes on disk change (1: Whoosh's blocks; 2: the blocks of this module)."""
+FORMAT_VERSION = 3
+"""Bump when the bytes on disk change (1: Whoosh's blocks; 2: the blocks of this module; 3: no
+4-byte count in a post's positions, value lengths instead of 4-byte offsets in a block, and
+inlined lists in a compact binary layout instead of Whoosh's pickle)."""
 
 INLINE_LIMIT = 16
 """Posting lists of at most this many posts live in the term table."""
@@ -128,13 +130,48 @@ _BIG_ENDIAN = array("H", [1]).tobytes() == b"\x00\x01"
 
 
 _TYPECODE_BYTES = {t: t.encode() for t in _ID_TYPES}
-_ONE_B, _ONE_H, _ONE_I = (pack_uint(1) + t.encode() for t in _ID_TYPES)
+_ITEM_SIZE = {ord(t): array(t).itemsize for t in _ID_TYPES}
+_HIGH_BYTES = bytes(range(0x80, 0x100))
+_SMALL = 1 << 14
+_ONE_POSITION = [
+    bytes([p]) if p < 0x80 else bytes([(p & 0x7F) | 0x80, p >> 7]) for p in range(_SMALL)
+]
+"""The value of a single position below 16,384 (the most common values of all)."""
+
+
+def _uvarints(values) -> bytearray:
+    """Unsigned integers as LEB128 varints (7 bits a byte, high bit: more to come)."""
+    out = bytearray()
+    for v in values:
+        while v >= 0x80:
+            out.append((v & 0x7F) | 0x80)
+            v >>= 7
+        out.append(v)
+    return out
+
+
+def _read_uvarints(data, pos: int, n: int) -> tuple[list[int], int]:
+    """``n`` varints from ``data`` at ``pos``, and the position after them."""
+    out = []
+    for _ in range(n):
+        b = data[pos]
+        pos += 1
+        v = b & 0x7F
+        shift = 7
+        while b & 0x80:
+            b = data[pos]
+            pos += 1
+            v |= (b & 0x7F) << shift
+            shift += 7
+        out.append(v)
+    return out, pos
 
 
 class BigramPositions(Positions):
     """Whoosh's Positions format, filled by :func:`term_positions` instead of Token objects,
-    stored as the count (4 bytes, as Whoosh's) then a type code and the position deltas as an
-    array of that type."""
+    stored as the position gaps in varints (a position below 128 in one byte, below 16,384 in
+    two): the count is the number of varints (bytes without the high bit), not stored, where
+    Whoosh stores a 4-byte count and a pickle."""
 
     def word_values(self, value, analyzer, **kwargs):
         fb = self.field_boost
@@ -144,26 +181,92 @@ class BigramPositions(Positions):
 
     def encode(self, poslist):
         # A hot loop of a build (once per term per post; most terms occur once in a post).
-        n = len(poslist)
         first = poslist[0]
-        if n == 1:
-            if first < 0x100:
-                return _ONE_B + first.to_bytes(1, "little")
-            if first < 0x10000:
-                return _ONE_H + first.to_bytes(2, "little")
-            return _ONE_I + first.to_bytes(4, "little")
-        deltas = [first, *map(sub, poslist[1:], poslist)]
-        typecode = _narrowest(deltas)
-        return pack_uint(n) + _TYPECODE_BYTES[typecode] + _array_bytes(typecode, deltas)
+        if len(poslist) == 1 and first < _SMALL:
+            return _ONE_POSITION[first]
+        return bytes(_uvarints([first, *map(sub, poslist[1:], poslist)]))
 
     def decode_positions(self, valuestring):
-        if len(valuestring) <= _INT_SIZE:
-            return []
-        typecode = chr(valuestring[_INT_SIZE])
-        return list(accumulate(_array_from(typecode, valuestring[_INT_SIZE + 1 :])))
+        return list(
+            accumulate(_read_uvarints(valuestring, 0, self.decode_frequency(valuestring))[0])
+        )
 
     def decode_frequency(self, valuestring):
-        return unpack_uint(valuestring[:_INT_SIZE])[0]
+        return len(valuestring.translate(None, _HIGH_BYTES))
+
+
+_INLINED = 2
+"""The term info's flags byte for a compact inlined posting list (Whoosh's pickle: 1)."""
+_FLOAT = struct.Struct("<f")
+
+
+class CompactTermInfo(W3TermInfo):
+    """Whoosh's term info, with an inlined posting list in a compact binary layout instead of
+    a pickle of Python tuples (floats of 9 bytes, values of 3 bytes more each: ~50 bytes a
+    posting, the biggest part of the index before this). A list in the postings file keeps
+    Whoosh's layout.
+
+    Inlined: flags (2), shortest and longest field length (Whoosh's length bytes), the count,
+    the ids (the first, then the gaps), then a weights kind (all 1.0, all one float, or a
+    float each), then the values' lengths and the values; counts and lengths are varints.
+    The totals Whoosh keeps beside them (weight, document frequency, first and last id,
+    highest weight) follow from the postings and are not stored.
+    """
+
+    def to_bytes(self):
+        if self._inlined is None:
+            return super().to_bytes()
+        ids, weights, values = self._inlined
+        n = len(ids)
+        minlength = 0 if self._minlength is None else length_to_byte(self._minlength)
+        out = bytearray((_INLINED, minlength, length_to_byte(self._maxlength)))
+        out += _uvarints([n, ids[0], *map(sub, ids[1:], ids)])
+        w0 = weights[0]
+        if all(w == w0 for w in weights):
+            if w0 == 1.0:
+                out.append(_W_ONES)
+            else:
+                out.append(_W_SAME)
+                out += _FLOAT.pack(w0)
+        else:
+            out.append(_W_ARRAY)
+            out += _array_bytes("f", weights)
+        out += _uvarints(map(len, values))
+        out += b"".join(values)
+        return bytes(out)
+
+    @classmethod
+    def from_bytes(cls, s):
+        if s[0] != _INLINED:
+            return super().from_bytes(s)
+        info = cls()
+        info._minlength = byte_to_length(s[1])
+        info._maxlength = byte_to_length(s[2])
+        (n,), pos = _read_uvarints(s, 3, 1)
+        gaps, pos = _read_uvarints(s, pos, n)
+        ids = tuple(accumulate(gaps))
+        kind = s[pos]
+        pos += 1
+        if kind == _W_ONES:
+            weights = (1.0,) * n
+        elif kind == _W_SAME:
+            weights = _FLOAT.unpack_from(s, pos) * n
+            pos += 4
+        else:
+            weights = tuple(_array_from("f", s[pos : pos + 4 * n]))
+            pos += 4 * n
+        lengths, pos = _read_uvarints(s, pos, n)
+        values = []
+        for length in lengths:
+            values.append(s[pos : pos + length])
+            pos += length
+        info._inlined = (ids, weights, tuple(values))
+        info._weight = float(sum(weights))
+        info._df = n
+        info._maxweight = max(weights)
+        info._minid = ids[0]
+        info._maxid = ids[-1]
+        return info
 
 
 class BlockPostingsWriter(W3PostingsWriter):
@@ -178,6 +281,7 @@ class BlockPostingsWriter(W3PostingsWriter):
         if blocklimit > 0xFFFF:
             raise ValueError("at most 65535 postings per block")
         self._inline_max = inlinelimit
+        self._held = None
 
     def add_posting(self, id_, weight, vbytes, length=None):
         # Whoosh's version without its per-posting type assertions (a hot loop of a build).
@@ -194,6 +298,13 @@ class BlockPostingsWriter(W3PostingsWriter):
             if length > self._maxlength:
                 self._maxlength = length
 
+    def start_postings(self, format_, terminfo):
+        self._held = None
+        super().start_postings(format_, terminfo)
+
+    def written(self):
+        return self._blockcount > 0 or self._held is not None
+
     def finish_postings(self):
         terminfo = self._terminfo
         # Only lists with a value in every posting (positions): Whoosh reads an inlined list
@@ -203,9 +314,67 @@ class BlockPostingsWriter(W3PostingsWriter):
             terminfo.set_inlined(self._ids, self._weights, self._values)
             self._terminfo = None
             return terminfo
-        return super().finish_postings()
+        if self._ids:
+            self._write_held()
+            self._write_block(last=True)
+        else:
+            self._write_held(last=True)
+        terminfo.set_extent(self._startoffset, self._postfile.tell() - self._startoffset)
+        self._terminfo = None
+        return terminfo
+
+    def copy_list(self, postfile, info, base: int) -> None:
+        """Append the posting list ``info`` of another segment written in this layout (in
+        ``postfile``), every post number moved up by ``base``: its blocks are copied as they
+        are, with only the first and last ids of each header changed, nothing decoded. The
+        posts must come after every post added so far (a merge of consecutive segments)."""
+        if self._ids:
+            self._write_held()
+            self._write_block()
+        offset, _length = info.extent()
+        if postfile.get(offset, len(BLOCK_MAGIC)) != BLOCK_MAGIC:
+            raise FileFormatError("not a newsterm posting list")
+        pos = offset + len(BLOCK_MAGIC)
+        while True:
+            head = _HEADER.unpack(postfile.get(pos, _HEADER.size))
+            length = head[0]
+            last = length < 0
+            length = -length if last else length
+            body = postfile.get(pos + _HEADER.size, length - (_HEADER.size - _INT_SIZE))
+            self._write_held()
+            self._held = (length, head[1], head[2] + base, head[3] + base, *head[4:], body)
+            pos += _INT_SIZE + length
+            if last:
+                break
+        ti = self._terminfo
+        ti._weight += info.weight()
+        ti._df += info.doc_frequency()
+        minlength = info.min_length()
+        if ti._minlength is None or (minlength is not None and minlength < ti._minlength):
+            ti._minlength = minlength
+        ti._maxlength = max(ti._maxlength, info.max_length())
+        ti._maxweight = max(ti._maxweight, info.max_weight())
+        if ti._minid is None:
+            ti._minid = info.min_id() + base
+        ti._maxid = info.max_id() + base
+
+    def _write_held(self, last: bool = False) -> None:
+        """Write the block :meth:`copy_list` copied last (held back: the last block of a
+        list says so in its header, and only the writer knows which block ends up last)."""
+        held = self._held
+        if held is None:
+            return
+        self._held = None
+        postfile = self._postfile
+        if not self._blockcount:
+            postfile.write(BLOCK_MAGIC)
+        length, *fields, body = held
+        postfile.write(_HEADER.pack(-length if last else length, *fields))
+        postfile.write(body)
+        self._blockcount += 1
 
     def _write_block(self, last=False):
+        self._write_held()
         postfile = self._postfile
         if not self._blockcount:
             postfile.write(BLOCK_MAGIC)
@@ -238,8 +407,9 @@ class BlockPostingsWriter(W3PostingsWriter):
             vkind, vbytes = _V_FIXED, b"".join(values)
         else:
             vkind = _V_VARIABLE
-            offsets = list(accumulate((len(v) for v in values), initial=0))
-            vbytes = _array_bytes("I", offsets) + b"".join(values)
+            lengths = [len(v) for v in values]
+            lentype = _narrowest(lengths)
+            vbytes = b"".join([_TYPECODE_BYTES[lentype], _array_bytes(lentype, lengths), *values])
         if vkind != _V_NONE and self._compression and len(vbytes) >= _COMPRESS_OVER:
             vkind |= _V_ZLIB
             vbytes = zlib.compress(vbytes, self._compression)
@@ -273,7 +443,7 @@ class _Values:
 
     __slots__ = ("_body", "_offsets")
 
-    def __init__(self, offsets: array, body: bytes) -> None:
+    def __init__(self, offsets: list[int], body: bytes) -> None:
         self._offsets = offsets
         self._body = body
 
@@ -370,9 +540,10 @@ class BlockLeafMatcher(W3LeafMatcher):
         if kind == _V_FIXED:
             size = self._fixedsize
             self._values = tuple(data[i : i + size] for i in range(0, len(data), size))
-        else:
-            head = 4 * (n + 1)
-            self._values = _Values(_array_from("I", data[:head]), data[head:])
+        else:  # the values' lengths (a type code, then an array), then the values
+            head = 1 + n * _ITEM_SIZE[data[0]]
+            lengths = _array_from(chr(data[0]), data[1:head])
+            self._values = _Values(list(accumulate(lengths, initial=0)), data[head:])
 
     def skip_to(self, targetid):
         if not self.is_active():
@@ -442,6 +613,12 @@ class FastFieldWriter(W3FieldWriter):
         super().__init__(codec, storage, segment)
         if self._tindex.hashtype == 0:
             self._tindex.hashfn = _md5_hash
+
+    def start_term(self, btext):
+        if self._postwriter is None:
+            raise Exception("Called start_term before start_field")
+        self._btext = btext
+        self._postwriter.start_postings(self._fieldobj.format, CompactTermInfo())
 
     def add_postings(self, schema, lengths, items):
         lastfn = None
@@ -616,7 +793,7 @@ class QuickTermsReader(W3TermsReader):
         if len(infos) >= TERM_CACHE:
             infos.clear()
         try:
-            info = W3TermInfo.from_bytes(self._tindex[self._keycoder(fieldname, tbytes)])
+            info = CompactTermInfo.from_bytes(self._tindex[self._keycoder(fieldname, tbytes)])
         except KeyError:
             info = None
         infos[key] = info
@@ -624,6 +801,17 @@ class QuickTermsReader(W3TermsReader):
 
     def __contains__(self, term):
         return self._info(*term) is not None
+
+    def items(self):
+        decode = CompactTermInfo.from_bytes
+        keydecoder = self._keydecoder
+        return ((keydecoder(k), decode(v)) for k, v in self._tindex.items())
+
+    def items_from(self, fieldname, prefix):
+        decode = CompactTermInfo.from_bytes
+        keydecoder = self._keydecoder
+        start = self._keycoder(fieldname, prefix)
+        return ((keydecoder(k), decode(v)) for k, v in self._tindex.items_from(start))
 
     def term_info(self, fieldname, tbytes):
         info = self._info(fieldname, tbytes)

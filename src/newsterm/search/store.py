@@ -62,7 +62,7 @@ __all__ = [
     "toc_generation",
 ]
 
-INDEX_VERSIONS = f"1.1.2.{INPUT_VERSION}"
+INDEX_VERSIONS = f"1.1.3.{INPUT_VERSION}"
 """``ANALYZER_VERSION.SCHEMA_VERSION.FORMAT_VERSION.INPUT_VERSION`` of the code (analysis, index,
 codec, input_version; a test keeps them equal): a manifest written by other versions is not
 trusted by :func:`quick_check`."""
@@ -342,6 +342,19 @@ class Manifest:
             con.close()
         if whole:
             os.replace(target, self.path)
+
+    def move_generation(self, old: int, new: int) -> None:
+        """The index's files were merged (Whoosh generation ``old`` became ``new``, with the
+        same posts): the manifest, if it described ``old``, now describes ``new``."""
+        if not self.exists():
+            return
+        con = self._connect()
+        try:
+            con.execute(
+                "UPDATE info SET value = ? WHERE key = 'generation' AND value = ?", (new, old)
+            )
+        finally:
+            con.close()
 
 
 def quick_check(index_dir: Path, scan: Scan) -> list[tuple[str, str]] | None:
