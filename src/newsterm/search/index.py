@@ -533,6 +533,15 @@ class SearchIndex:
             if manifest.stat().st_mtime_ns < as_of_ns:
                 os.utime(manifest, ns=(as_of_ns, as_of_ns))
 
+    def merge_in_background(self) -> threading.Thread | None:
+        """Merge the index's small segments into big ones in a daemon thread (the reader and
+        the server call this after their syncs; one-shot commands never wait for it). A merge
+        that is stopped, or killed with its process, leaves the index as it was
+        (:mod:`newsterm.search.merge`); the thread, None when one is already running."""
+        from newsterm.search.merge import merge_in_background
+
+        return merge_in_background(self.index_dir)
+
     def doc_count(self) -> int:
         if self._ix is None:
             return 0

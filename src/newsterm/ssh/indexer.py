@@ -31,6 +31,7 @@ def _sync_once(root: Path, index_dir: Path, index: list[Any]) -> str:
     archive = Archive(root)
     result = str(index[0].sync(archive))
     keep_catalog(root, index_dir, archive)
+    index[0].merge_in_background()  # the segments a build left, merged meanwhile
     return result
 
 

@@ -132,6 +132,10 @@ class IndexLink:
             # Found without Whoosh (the walk and the manifest's digest): the index opens when a
             # search needs it.
             events.synced()
+            # The segments a build left (`newsterm index`) are merged in the background.
+            from newsterm.search.merge import merge_in_background
+
+            merge_in_background(self.index_dir)
             return "synced"
         if self.index is None:
             try:
@@ -180,6 +184,9 @@ class IndexLink:
             events.state(f"index error: {err}")
             return "error"
         events.synced()
+        # A build leaves many segments: they are merged in the background (never served:
+        # the server does it for its readers).
+        self.index.merge_in_background()
         return "synced"
 
     def expect_walk(self) -> None:
