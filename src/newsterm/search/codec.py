@@ -323,6 +323,32 @@ class BlockPostingsWriter(W3PostingsWriter):
         self._terminfo = None
         return terminfo
 
+    def add_list(self, ids, weights, values, lengths) -> None:
+        """Add a term's whole posting list at once (a build's segment): ``ids`` in order with
+        their ``weights`` and ``values``; ``lengths[id]``, when given, is each post's field
+        length (None or 0: none). The same blocks as :meth:`add_posting` one by one, a block
+        at a time."""
+        n = len(ids)
+        limit = self._blocklimit
+        if n <= self._inline_max or len(self):
+            for i in range(n):
+                self.add_posting(ids[i], weights[i], values[i] or b"", lengths and lengths[ids[i]])
+            return
+        for start in range(0, n, limit):
+            end = min(start + limit, n)
+            chunk = ids[start:end]
+            self._ids = chunk
+            w = weights[start:end]
+            self._weights = w
+            self._values = [v or b"" for v in values[start:end]]
+            self._maxweight = max(w)
+            if lengths is not None:
+                known = [x for x in map(lengths.__getitem__, chunk) if x]
+                self._minlength = min(known) if known else None
+                self._maxlength = max(known) if known else 0
+            if end < n:
+                self._write_block()  # the last block is left for finish_postings
+
     def copy_list(self, postfile, info, base: int) -> None:
         """Append the posting list ``info`` of another segment written in this layout (in
         ``postfile``), every post number moved up by ``base``: its blocks are copied as they

@@ -46,6 +46,7 @@ from newsterm.search.analysis import (
     import_whoosh_query,
     normalize,
 )
+from newsterm.search.builder import BuildFailed
 from newsterm.search.codec import FORMAT_VERSION, BigramPositions, NewstermCodec
 
 # isort: on
@@ -74,6 +75,7 @@ if TYPE_CHECKING:  # the archive module (and its YAML parser) is loaded only whe
 
     from newsterm.archive import Archive
     from newsterm.models import Post, Problem
+    from newsterm.search.builder import Build
     from newsterm.walk import Scan
 
 __all__ = [
@@ -97,10 +99,6 @@ LOCK_NAME = "SYNCLOCK"
 UNDATED_TS = -(2**62)
 
 Notice = Callable[[str], None]
-
-
-class BuildFailed(Exception):
-    """A build's worker process failed; ``str()`` is what it said (one line)."""
 
 
 def _versions() -> str:
@@ -831,8 +829,7 @@ class SearchIndex:
         from newsterm.models import PostInfo
 
         full = not files and self._wix.doc_count() == 0
-        batch_limit = BATCH_BYTES * self._procs * _pool_mb() // LIMIT_MB
-        batch_bytes = 0
+        batch_limit = BATCH_BYTES * _pool_mb() // LIMIT_MB
 
         stats = scan.files() if part is None else scan.files_in(part)
         removed = [p for p in files if p not in stats]
@@ -856,6 +853,19 @@ class SearchIndex:
         ]
         total = len(todo)
         writer = None
+        build: Build | None = None
+        stage = LOOKING
+        if full:
+            from newsterm.search.builder import Build
+
+            procs = self._procs if total >= MP_THRESHOLD else 1
+
+            def writing_here() -> None:  # a batch is written by this process: say so
+                nonlocal stage
+                stage = WRITING
+                _phase(progress, stage)
+
+            build = Build(self._wix, procs, max(1, batch_limit), on_write=writing_here, tied=tied)
         gone_by_rename: set[str] = set()
         changed: list[str] = []
         # The reader's list (newsterm.catalog) learns every post parsed here: after
@@ -871,17 +881,10 @@ class SearchIndex:
         def get_writer() -> Any:
             nonlocal writer
             if writer is None:
-                writer = self._writer(full, total)
+                writer = self._writer()
             return writer
 
-        def commit(w: Any, **kwargs: Any) -> None:
-            w.commit(**kwargs)
-            failed = [t.exitcode for t in getattr(w, "tasks", ()) if t.exitcode]
-            if failed:  # Whoosh commits without the segments of a worker that failed
-                raise BuildFailed(tied.reason() or f"a build process failed ({failed[0]})")
-
         try:
-            stage = LOOKING
             for n, rel in enumerate(todo, 1):
                 if stage != READING:
                     stage = READING
@@ -925,15 +928,8 @@ class SearchIndex:
                     texts.store(shown)
                     shown = []
                 doc = _doc(post, mtime_ns, size, sha1)
-                w = get_writer()
-                if full:
-                    w.add_document(**doc)
-                    batch_bytes += size
-                    # An empty index is built in batches that each fit in memory: Whoosh
-                    # spilling postings to disk and merging them back costs much more.
-                    batch_full = batch_bytes >= batch_limit
-                else:
-                    w.update_document(**doc)
+                if build is None:
+                    get_writer().update_document(**doc)
                 if old is None:
                     src = by_hash.pop(sha1, None) if old is None else None
                     if src is not None:
@@ -948,12 +944,10 @@ class SearchIndex:
                 files[rel] = [mtime_ns, size, sha1, None]
                 if progress:
                     progress(n, total)
-                if full and batch_full:  # (after the count: the post is read)
-                    stage = WRITING
-                    _phase(progress, stage)
-                    commit(w, merge=False)
-                    writer = None
-                    batch_bytes = 0
+                if build is not None:  # (after the count: the post is read)
+                    # An empty index is built in batches that each fit in memory, a segment
+                    # each, written by worker processes while this one reads on.
+                    build.add(doc, size)
             for p in removed:
                 was_indexed = not files[p][3]
                 del files[p]
@@ -961,27 +955,21 @@ class SearchIndex:
                     get_writer().delete_by_term("path", p)
                     if p not in gone_by_rename:
                         result.removed += 1
+            if build is not None:
+                _phase(progress, WRITING)  # the last batches
+                build.finish()
             if writer is not None:
                 # Never Whoosh's default merge policy: with the segments of a batched build it
                 # decides to rewrite nearly the whole index in one process.
                 _phase(progress, WRITING)
                 w, writer = writer, None
-                commit(w, mergetype=merge_small_segments)
+                w.commit(mergetype=merge_small_segments)
         except BaseException:
+            if build is not None:
+                build.close()  # ends the workers
             if writer is not None:
                 with contextlib.suppress(Exception):
                     writer.cancel()
-                for task in getattr(writer, "tasks", ()):  # multi-process build: end workers
-                    # (a worker whose start the interrupt cut short has no process yet)
-                    with contextlib.suppress(AttributeError, OSError):
-                        task.terminate()
-                for name in ("jobqueue", "resultqueue"):
-                    # Jobs still buffered for the ended workers must not keep this process
-                    # waiting at exit for a queue nobody reads any more.
-                    q = getattr(writer, name, None)
-                    if q is not None:
-                        with contextlib.suppress(Exception):
-                            q.cancel_join_thread()
             raise
         self._save_manifest(files, None if result.rebuilt else changed, removed, scan)
         catalog.store(listed, removed, complete=True if full else None)
@@ -1005,28 +993,13 @@ class SearchIndex:
         hashed: str = known[2]
         return sha1_hex(data) != hashed
 
-    def _writer(self, full: bool, total: int) -> Any:
+    def _writer(self) -> Any:
+        """Whoosh's writer, for the updates of a sync (a build from nothing is written by
+        :class:`~newsterm.search.builder.Build`)."""
         from whoosh.writing import LockError
 
         codec = NewstermCodec()  # type: ignore[no-untyped-call]  # (codec: not strict yet)
         try:
-            if full and self._procs > 1 and total >= MP_THRESHOLD:
-                # The workers are forked with Ctrl+C blocked (a terminal sends it to the whole
-                # process group): the parent stops them, and they print no tracebacks of their
-                # own. In the parent a Ctrl+C during the fork is only held back, not lost.
-                import signal
-
-                blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-                try:
-                    return self._wix.writer(
-                        procs=self._procs,
-                        multisegment=True,
-                        limitmb=_pool_mb(),
-                        codec=codec,
-                        compound=False,
-                    )
-                finally:
-                    signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
             return self._wix.writer(
                 limitmb=_pool_mb(), timeout=LOCK_WAIT, delay=0.05, codec=codec, compound=False
             )

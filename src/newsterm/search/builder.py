@@ -1,0 +1,238 @@
+"""Writing one segment of a build from nothing: a batch of posts in, Whoosh segment files out.
+
+Whoosh's writer puts every posting of a batch into a sorting pool as a 5-tuple, sorts them
+all, then hands them one by one to the codec: at 2,000 posts that was 2 million tuples and
+more than half of a build's time (``cProfile``: the pool's ``add``, its sort and the field
+writer's loop). Here each field keeps a dict of term -> (posts, weights, values) lists,
+filled straight from :func:`~newsterm.search.analysis.term_positions` for the text fields;
+only the terms are sorted, and each posting list goes to the codec a block at a time
+(:meth:`~newsterm.search.codec.BlockPostingsWriter.add_list`). The segment written is the one
+Whoosh's writer would write (the same terms, postings, stored fields, lengths and columns).
+
+:func:`write_segment` runs in a build's worker processes (:mod:`newsterm.search.index` hands
+each a batch of posts, as ``(docs, name)``) or in the building process itself.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# isort: off
+# newsterm.search.analysis first: it imports Whoosh without Whoosh's slow eager urllib import.
+from newsterm.search.analysis import term_positions
+from newsterm.search.codec import BigramPositions, BlockPostingsWriter, NewstermCodec
+
+# isort: on
+
+__all__ = ["Build", "BuildFailed", "write_segment"]
+
+
+class BuildFailed(Exception):
+    """A build's worker process failed; ``str()`` is what it said (one line)."""
+
+
+_WEIGHTS: dict[float, list[float]] = {}
+
+
+def _weights_for(boost: float) -> list[float]:
+    """``count * boost`` for counts up to 255, made once: one float object each, shared by
+    every posting that has it (memory: a batch holds millions of postings)."""
+    table = _WEIGHTS.get(boost)
+    if table is None:
+        table = _WEIGHTS[boost] = [n * boost for n in range(256)]
+    return table
+
+
+def write_segment(storage: Any, schema: Any, docs: list[dict[str, Any]]) -> Any:
+    """Write ``docs`` (field name -> value, as Whoosh's ``add_document`` takes them) as a new
+    segment in ``storage``; the segment (not yet in any table of contents)."""
+    codec = NewstermCodec()  # type: ignore[no-untyped-call]
+    segment = codec.new_segment(storage, "MAIN")
+    pdw = codec.per_document_writer(storage, segment)
+    postings: dict[str, dict[Any, tuple[list[int], list[float], list[bytes]]]] = {}
+    fields = {name: schema[name] for name in schema.names()}
+    for docnum, doc in enumerate(docs):
+        pdw.start_doc(docnum)
+        for name in sorted(doc):
+            value = doc[name]
+            if value is None or name.startswith("_"):
+                continue
+            field = fields[name]
+            length = 0
+            if field.indexed:
+                terms = postings.get(name)
+                if terms is None:
+                    terms = postings[name] = {}
+                fmt = field.format
+                if type(fmt) is BigramPositions:
+                    weights = _weights_for(fmt.field_boost)
+                    encode = fmt.encode
+                    for term, poslist in term_positions(value).items():
+                        n = len(poslist)
+                        lists = terms.get(term)
+                        if lists is None:
+                            lists = terms[term] = ([], [], [])
+                        lists[0].append(docnum)
+                        lists[1].append(weights[n] if n < 256 else n * fmt.field_boost)
+                        lists[2].append(encode(poslist))
+                        length += n
+                else:
+                    scorable = field.scorable
+                    for tbytes, freq, weight, vbytes in field.index(value):
+                        lists = terms.get(tbytes)
+                        if lists is None:
+                            lists = terms[tbytes] = ([], [], [])
+                        lists[0].append(docnum)
+                        lists[1].append(weight)
+                        lists[2].append(vbytes)
+                        if scorable:
+                            length += freq
+            pdw.add_field(name, field, value if field.stored else None, length)
+            column = field.column_type
+            if column:
+                pdw.add_column_value(name, column, field.to_column_value(value))
+        pdw.finish_doc()
+    pdw.close()
+    segment.set_doc_count(len(docs))
+
+    pdr = codec.per_document_reader(storage, segment)
+    fw = codec.field_writer(storage, segment)
+    for name in sorted(postings):
+        terms = postings.pop(name)
+        fw.start_field(name, fields[name])
+        lengths = pdr.field_lengths(name)
+        pw = fw._postwriter
+        assert isinstance(pw, BlockPostingsWriter)
+        for term in sorted(terms):
+            ids, weights, values = terms[term]
+            fw.start_term(term.encode("utf-8") if isinstance(term, str) else term)
+            pw.add_list(ids, weights, values, lengths)
+            fw.finish_term()
+        fw.finish_field()
+    fw.close()
+    pdr.close()
+    return segment
+
+
+# --------------------------------------------------------------------------- a whole build
+
+_CONTEXT: dict[str, Any] = {}
+"""What a forked worker writes into: the storage and the schema (set before the fork)."""
+
+
+def _write_in_worker(docs: list[dict[str, Any]]) -> Any:
+    return write_segment(_CONTEXT["storage"], _CONTEXT["schema"], docs)
+
+
+class Build:
+    """A build from nothing, batch by batch: :meth:`add` each post's fields; every
+    ``batch_bytes`` of posts becomes a segment, written by one of ``procs`` worker processes
+    (forked: only from a program that may fork, the command line) or, with one, by this
+    process. Each finished segment is committed at once (Whoosh's next table of contents), so a
+    build that is stopped keeps what it committed. :meth:`finish` waits for the last batches.
+
+    ``on_write`` is called before this process writes a batch itself (the progress phase)."""
+
+    def __init__(
+        self,
+        ix: Any,
+        procs: int,
+        batch_bytes: int,
+        on_write: Any = None,
+        tied: Any = None,
+    ) -> None:
+        self.ix = ix
+        self.storage = ix.storage
+        self.schema = ix.schema
+        self.batch_bytes = batch_bytes
+        self.on_write = on_write
+        self.batch: list[dict[str, Any]] = []
+        self.size = 0
+        self.pending: list[Any] = []
+        self.procs = procs
+        self.pool: Any = None
+        self.tied = tied  # (newsterm.children.TiedChildren: what a failed worker said)
+        self.workers: set[int] = set()
+        if procs > 1:
+            import multiprocessing
+            import signal
+
+            _CONTEXT.update(storage=self.storage, schema=self.schema)
+            # Workers are forked with Ctrl+C blocked (a terminal sends it to the whole process
+            # group): this process stops them; they print no tracebacks of their own.
+            blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+            try:
+                self.pool = multiprocessing.get_context("fork").Pool(procs)
+            finally:
+                signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+            self.workers = {p.pid for p in self.pool._pool}
+
+    def add(self, doc: dict[str, Any], size: int) -> None:
+        self.batch.append(doc)
+        self.size += size
+        if self.size >= self.batch_bytes:
+            self.flush()
+
+    def flush(self) -> None:
+        """Hand the batch so far to a worker (or write it here)."""
+        if not self.batch:
+            return
+        docs, self.batch, self.size = self.batch, [], 0
+        if self.pool is None:
+            if self.on_write is not None:
+                self.on_write()
+            self._commit(write_segment(self.storage, self.schema, docs))
+            return
+        # At most one batch waits per worker: reading never runs far ahead of indexing, and
+        # memory stays bounded.
+        while len(self.pending) >= 2 * self.procs:
+            self._collect(wait=True)
+        self.pending.append(self.pool.apply_async(_write_in_worker, (docs,)))
+        self._collect(wait=False)
+
+    def _collect(self, wait: bool) -> None:
+        """Commit the segments the workers have finished (the oldest first)."""
+        while self.pending and (wait or self.pending[0].ready()):
+            job = self.pending[0]
+            while not job.ready():
+                job.wait(0.5)
+                # A worker that dies (killed, out of memory) never answers: Pool starts
+                # another in its place, and the batch it had would be waited for forever.
+                if {p.pid for p in self.pool._pool} != self.workers:
+                    said = self.tied.reason() if self.tied is not None else ""
+                    raise BuildFailed(said or "a build process ended unexpectedly")
+            self.pending.pop(0)
+            try:
+                segment = job.get()
+            except OSError:
+                raise  # a full disk: said as the sync says it
+            except Exception as err:
+                raise BuildFailed(f"{type(err).__name__}: {err}") from None
+            self._commit(segment)
+            wait = False
+
+    def _commit(self, segment: Any) -> None:
+        from whoosh.index import TOC
+
+        toc = TOC.read(self.storage, "MAIN")
+        generation = toc.generation + 1
+        TOC(self.schema, [*toc.segments, segment], generation).write(self.storage, "MAIN")
+        import contextlib
+
+        with contextlib.suppress(OSError):
+            self.storage.delete_file(TOC._filename("MAIN", toc.generation))
+
+    def finish(self) -> None:
+        """Write the last batch and wait for every worker's segment."""
+        self.flush()
+        while self.pending:
+            self._collect(wait=True)
+        self.close()
+
+    def close(self) -> None:
+        """End the workers (at once: after :meth:`finish`, or when the build is stopped)."""
+        if self.pool is not None:
+            pool, self.pool = self.pool, None
+            pool.terminate()
+            pool.join()
+        _CONTEXT.clear()
