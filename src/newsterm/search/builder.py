@@ -20,7 +20,13 @@ from typing import Any
 # isort: off
 # newsterm.search.analysis first: it imports Whoosh without Whoosh's slow eager urllib import.
 from newsterm.search.analysis import term_positions
-from newsterm.search.codec import BigramPositions, BlockPostingsWriter, NewstermCodec
+from newsterm.search.codec import (
+    _ONE_POSITION,
+    _SMALL,
+    BigramPositions,
+    BlockPostingsWriter,
+    NewstermCodec,
+)
 
 # isort: on
 
@@ -67,15 +73,22 @@ def write_segment(storage: Any, schema: Any, docs: list[dict[str, Any]]) -> Any:
                 if type(fmt) is BigramPositions:
                     weights = _weights_for(fmt.field_boost)
                     encode = fmt.encode
+                    one = weights[1]
                     for term, poslist in term_positions(value).items():
-                        n = len(poslist)
+                        # (the hot loop of a build: once per term of each post)
                         lists = terms.get(term)
                         if lists is None:
                             lists = terms[term] = ([], [], [])
                         lists[0].append(docnum)
-                        lists[1].append(weights[n] if n < 256 else n * fmt.field_boost)
-                        lists[2].append(encode(poslist))
-                        length += n
+                        if len(poslist) == 1 and poslist[0] < _SMALL:
+                            lists[1].append(one)
+                            lists[2].append(_ONE_POSITION[poslist[0]])
+                            length += 1
+                        else:
+                            n = len(poslist)
+                            lists[1].append(weights[n] if n < 256 else n * fmt.field_boost)
+                            lists[2].append(encode(poslist))
+                            length += n
                 else:
                     scorable = field.scorable
                     for tbytes, freq, weight, vbytes in field.index(value):

@@ -81,8 +81,8 @@ __all__ = [
 
 FORMAT_VERSION = 3
 """Bump when the bytes on disk change (1: Whoosh's blocks; 2: the blocks of this module; 3: no
-4-byte count in a post's positions, value lengths instead of 4-byte offsets in a block, and
-inlined lists in a compact binary layout instead of Whoosh's pickle)."""
+4-byte count in a post's positions, value lengths instead of 4-byte offsets in a block, whole
+weights as bytes, and inlined lists in a compact binary layout instead of Whoosh's pickle)."""
 
 INLINE_LIMIT = 16
 """Posting lists of at most this many posts live in the term table."""
@@ -95,7 +95,7 @@ BLOCK_MAGIC = b"NTB2"
 # type, weights kind, values kind, bytes of ids, bytes of weights
 _HEADER = struct.Struct("<iHIIfBBBBBII")
 _ID_TYPES = "BHI"
-_W_ONES, _W_SAME, _W_ARRAY, _W_ZARRAY = range(4)
+_W_ONES, _W_SAME, _W_ARRAY, _W_ZARRAY, _W_BYTES = range(5)
 _V_NONE, _V_FIXED, _V_VARIABLE = range(3)
 _V_ZLIB = 0x80
 _COMPRESS_OVER = 64
@@ -421,9 +421,15 @@ class BlockPostingsWriter(W3PostingsWriter):
             else:
                 wkind, wbytes = _W_SAME, struct.pack("<f", w0)
         else:
-            wkind, wbytes = _W_ARRAY, _array_bytes("f", weights)
-            if self._compression and len(wbytes) >= _COMPRESS_OVER:
-                wkind, wbytes = _W_ZARRAY, zlib.compress(wbytes, self._compression)
+            counts = [int(w) for w in weights]
+            if min(counts) >= 0 and max(counts) < 0x100 and counts == list(weights):
+                # whole numbers (a term's count in the post times a whole field boost): a byte
+                # each instead of a float
+                wkind, wbytes = _W_BYTES, bytes(counts)
+            else:
+                wkind, wbytes = _W_ARRAY, _array_bytes("f", weights)
+                if self._compression and len(wbytes) >= _COMPRESS_OVER:
+                    wkind, wbytes = _W_ZARRAY, zlib.compress(wbytes, self._compression)
 
         fixedsize = self._format.fixed_value_size()
         values = self._values
@@ -548,6 +554,8 @@ class BlockLeafMatcher(W3LeafMatcher):
         data = self._postfile.get(self._dataoffset + self._idlen, self._wlen)
         if kind == _W_SAME:
             self._weights = array("f", struct.unpack("<f", data)) * n
+        elif kind == _W_BYTES:
+            self._weights = array("f", list(data))
         else:
             if kind == _W_ZARRAY:
                 data = zlib.decompress(data)

@@ -219,8 +219,9 @@ class SearchResults(Record):
 
 LIMIT_MB = 512
 """Memory (MB, Whoosh's estimate) a writer process may use for postings before spilling."""
-BATCH_BYTES = 6 * 1024 * 1024
-"""Post bytes per process in one batch of a build from scratch (fits in LIMIT_MB)."""
+BATCH_BYTES = 12 * 1024 * 1024
+"""Post bytes in one batch (one segment) of a build from scratch: ~150 MB in the process
+that writes it (search.builder), ~2,000 posts of the generated archives."""
 
 
 def _text_field(boost: float, stored: bool = False) -> Any:
