@@ -45,6 +45,7 @@ class FakeIndex:
         self.fail = fail
         self.synced_with: list[Any] = []
         self.gone = False
+        self.merges = 0
 
     def needs_build(self) -> bool:
         return not self.built
@@ -59,6 +60,9 @@ class FakeIndex:
 
     def is_gone(self) -> bool:
         return self.gone
+
+    def merge_in_background(self) -> None:
+        self.merges += 1
 
 
 def _link(index: FakeIndex, events: Events, **kwargs: Any) -> IndexLink:
@@ -83,6 +87,7 @@ def test_a_first_build_reports_indexing_then_synced():
         ("state", "indexing 2/2"),
         ("synced", None),
     ]
+    assert index.merges == 1  # the segments the build left are merged in the background
 
 
 def test_an_earlier_index_answers_at_once_while_changes_are_looked_for():
@@ -98,9 +103,11 @@ def test_an_earlier_index_answers_at_once_while_changes_are_looked_for():
 
 def test_another_writer_is_reported_and_retried_later():
     events = Events()
-    link = _link(FakeIndex(built=True, fail=IndexBusyError("held")), events)
+    busy = FakeIndex(built=True, fail=IndexBusyError("held"))
+    link = _link(busy, events)
     with pytest.raises(IndexBusyError):
         link.sync()
+    assert busy.merges == 0  # no merge while another process writes
     assert events.seen[-1] == ("busy", True)
     assert link.retry_after(IndexBusyError("held")) == INDEX_RETRY
     assert link.retry_after(OSError("disk")) is None
