@@ -13,6 +13,7 @@ import newsterm.search.merge as merge_mod
 from newsterm.search import store
 from newsterm.search.index import open_index
 from newsterm.search.merge import merge_all, plan
+from newsterm.walk import scan_archive
 from test_index import write_post
 
 WORDS = [
@@ -112,7 +113,7 @@ def test_merging_gives_one_segment_and_the_same_results(many_segments):
     assert _results(after_ix) == before  # the same posts, order and scores
     assert _results(ix) == before  # an index opened before the merge sees it too
     # the manifest follows the merge: a no-change sync is the quick one, not a rebuild
-    assert store.quick_check(idx, ix.archive.scan()) == []
+    assert store.quick_check(idx, scan_archive(root)) == []
     result = after_ix.sync(after_ix.archive)
     assert not result.changed and not result.rebuilt
     assert not [p for p in store.current_dir(idx).iterdir() if p.name.startswith("MERGE")]

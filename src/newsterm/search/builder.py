@@ -24,7 +24,6 @@ from newsterm.search.codec import (
     _ONE_POSITION,
     _SMALL,
     BigramPositions,
-    BlockPostingsWriter,
     NewstermCodec,
 )
 
@@ -52,7 +51,7 @@ def _weights_for(boost: float) -> list[float]:
 def write_segment(storage: Any, schema: Any, docs: list[dict[str, Any]]) -> Any:
     """Write ``docs`` (field name -> value, as Whoosh's ``add_document`` takes them) as a new
     segment in ``storage``; the segment (not yet in any table of contents)."""
-    codec = NewstermCodec()  # type: ignore[no-untyped-call]
+    codec: Any = NewstermCodec()  # type: ignore[no-untyped-call]  # (Whoosh: untyped)
     segment = codec.new_segment(storage, "MAIN")
     pdw = codec.per_document_writer(storage, segment)
     postings: dict[str, dict[Any, tuple[list[int], list[float], list[bytes]]]] = {}
@@ -72,7 +71,7 @@ def write_segment(storage: Any, schema: Any, docs: list[dict[str, Any]]) -> Any:
                 fmt = field.format
                 if type(fmt) is BigramPositions:
                     weights = _weights_for(fmt.field_boost)
-                    encode = fmt.encode
+                    encode: Any = fmt.encode
                     one = weights[1]
                     for term, poslist in term_positions(value).items():
                         # (the hot loop of a build: once per term of each post)
@@ -114,8 +113,7 @@ def write_segment(storage: Any, schema: Any, docs: list[dict[str, Any]]) -> Any:
         terms = postings.pop(name)
         fw.start_field(name, fields[name])
         lengths = pdr.field_lengths(name)
-        pw = fw._postwriter
-        assert isinstance(pw, BlockPostingsWriter)
+        pw: Any = fw._postwriter
         for term in sorted(terms):
             ids, weights, values = terms[term]
             fw.start_term(term.encode("utf-8") if isinstance(term, str) else term)
