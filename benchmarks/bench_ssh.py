@@ -27,7 +27,7 @@ changes every figure but the CPU and memory ones. Prints a table and writes
 commit's, for a before/after in the same run style).
 
     .venv/bin/python benchmarks/bench_ssh.py [--archive DIR | --posts N] [--seconds S]
-        [--fork-server | --no-fork-server] [--python VENV/bin/python]
+        [--fork-server | --no-fork-server] [--python VENV/bin/python] [--index-dir DIR]
 """
 
 from __future__ import annotations
@@ -64,6 +64,7 @@ MEMORY_TARGET_MB = 60.0  # PSS per session with 30 open
 KEY_TIMEOUT = 5.0
 QUIET = 1.0  # s without output after which a connecting client's screen counts as drawn
 DATE = re.compile(r"\d{4}-\d\d-\d\d")
+POSTS = re.compile(rb"\d posts")  # the status line's count (raw output, before the terminal)
 
 
 # -- the server ---------------------------------------------------------------------------------
@@ -116,7 +117,11 @@ def server_python(given: str | None = None) -> str:
 
 
 def start_server(
-    archive: Path, home: Path, fork_server: bool | None = True, python: str | None = None
+    archive: Path,
+    home: Path,
+    fork_server: bool | None = True,
+    python: str | None = None,
+    index_dir: Path | None = None,
 ) -> Server:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("XDG_", "NEWSTERM"))}
     for var in ("XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME"):
@@ -128,7 +133,7 @@ def start_server(
         # 30 visitors from one address stand for 30 people: no per-address limit may refuse them
         "--max-sessions", "200", "--max-per-ip", "200", "--rate-per-ip", "100000",
         "--per-source-max-startups", "200",
-        *fork,
+        *fork, *(["--index-dir", str(index_dir)] if index_dir else []),
     ]  # fmt: skip
     log_path = home / "server.log"
     with open(log_path, "w") as log:
@@ -165,6 +170,7 @@ class Reader:
     first_screen: float | None = None
     pump_task: asyncio.Task | None = None
     recording: bool = False
+    posts_seen: bool = False
     t0: float = 0.0
     chunks: list[tuple[float, bytes]] = field(default_factory=list)
 
@@ -208,8 +214,8 @@ class Reader:
                 await asyncio.wait_for(self.changed.wait(), quiet)
 
     def _drawn(self) -> bool:
-        """Cheap, without a terminal: enough output has come for a first screen."""
-        return sum(len(d) for _, d in self.chunks) > 2000
+        """Cheap, without a terminal: the status line's post count has been sent."""
+        return self.posts_seen
 
     def replay(self) -> float | None:
         """Feed what was recorded into the terminal; when its first full screen arrived."""
@@ -229,6 +235,8 @@ class Reader:
                 return
             if self.recording:
                 self.chunks.append((time.perf_counter(), data))
+                tail = self.chunks[-2][1][-16:] if len(self.chunks) > 1 else b""
+                self.posts_seen = self.posts_seen or bool(POSTS.search(tail + data))
             else:
                 self.stream.feed(data)
             self.changed.set()
@@ -569,6 +577,9 @@ def main() -> int:
         help="the server's --fork-server / --no-fork-server (default: the server's default)",
     )
     parser.add_argument("--python", help="the Python (venv) that runs the server and readers")
+    parser.add_argument(
+        "--index-dir", type=Path, help="the server's --index-dir (a copy of a built index)"
+    )
     parser.add_argument("--out", default="bench_ssh.json")
     args = parser.parse_args()
     if args.posts:
@@ -578,7 +589,7 @@ def main() -> int:
     home = Path(tempfile.mkdtemp(prefix="bench-ssh-"))
     load_start = [round(x, 2) for x in os.getloadavg()]
     print(f"serving {archive} ... (load average {load_start})", file=sys.stderr)
-    server = start_server(archive, home, args.fork_server, args.python)
+    server = start_server(archive, home, args.fork_server, args.python, args.index_dir)
     try:
         results = asyncio.run(measure(server.port, server, args))
         server_rss = memory_of([server.proc.pid])
