@@ -205,7 +205,9 @@ async def _pilot(root: Path, index_dir: Path, opens: int, keys: int, nwords: int
         out["open_post_cpu_ms"] = cpu  # CPU the process spent (all threads): load-independent
 
         # search as you type, rare words: last keystroke to the frame showing the results
-        words = _rare_words(app.index, app.main.archive, app.main.posts, nwords)
+        # An index found up to date is opened when a search needs it (not yet, here).
+        index = app.index if app.index is not None else app.main.index_link.searchable()
+        words = _rare_words(index, app.main.archive, app.main.posts, nwords)
         out["search_words"] = words
         times, engine = [], []
         for word in words:
