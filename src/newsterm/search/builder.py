@@ -51,7 +51,7 @@ def _weights_for(boost: float) -> list[float]:
 def write_segment(storage: Any, schema: Any, docs: list[dict[str, Any]]) -> Any:
     """Write ``docs`` (field name -> value, as Whoosh's ``add_document`` takes them) as a new
     segment in ``storage``; the segment (not yet in any table of contents)."""
-    codec: Any = NewstermCodec()  # type: ignore[no-untyped-call]  # (Whoosh: untyped)
+    codec: Any = NewstermCodec()
     segment = codec.new_segment(storage, "MAIN")
     pdw = codec.per_document_writer(storage, segment)
     postings: dict[str, dict[Any, tuple[list[int], list[float], list[bytes]]]] = {}

@@ -29,9 +29,10 @@ import struct
 import zlib
 from array import array
 from bisect import bisect_left
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import accumulate, pairwise
 from operator import sub
+from typing import Any
 
 # isort: off
 # newsterm.search.analysis first: it imports Whoosh without Whoosh's slow eager urllib import.
@@ -87,6 +88,13 @@ weights as bytes, and inlined lists in a compact binary layout instead of Whoosh
 INLINE_LIMIT = 16
 """Posting lists of at most this many posts live in the term table."""
 
+# Whoosh 2.7.4 has no types: its objects that pass through here are named for what they are.
+WhooshFile = Any  # whoosh.filedb.structfile.StructFile (get, write, tell, seek, read_int, ...)
+Storage = Any  # whoosh.filedb.filestore.Storage
+Segment = Any  # whoosh.codec.whoosh3.W3Segment
+FieldFormat = Any  # whoosh.formats.Format (a field's posting format)
+Postings = tuple[Sequence[int], Sequence[float], Sequence[bytes]]  # ids, weights, values
+
 BLOCK_MAGIC = b"NTB2"
 """Starts every posting list in the postings file (Whoosh's own lists start with b"W3Bl")."""
 
@@ -102,7 +110,7 @@ _COMPRESS_OVER = 64
 """Value parts shorter than this are stored uncompressed."""
 
 
-def _narrowest(values) -> str:
+def _narrowest(values: Sequence[int]) -> str:
     top = max(values, default=0)
     if top < 0x100:
         return "B"
@@ -111,14 +119,14 @@ def _narrowest(values) -> str:
     return "I"
 
 
-def _array_bytes(typecode: str, values) -> bytes:
+def _array_bytes(typecode: str, values: Iterable[int] | Iterable[float]) -> bytes:
     a = array(typecode, values)
     if a.itemsize > 1 and _BIG_ENDIAN:
         a.byteswap()
     return a.tobytes()
 
 
-def _array_from(typecode: str, data) -> array:
+def _array_from(typecode: str, data: bytes) -> array[Any]:
     a = array(typecode)
     a.frombytes(data)
     if a.itemsize > 1 and _BIG_ENDIAN:
@@ -139,7 +147,7 @@ _ONE_POSITION = [
 """The value of a single position below 16,384 (the most common values of all)."""
 
 
-def _uvarints(values) -> bytearray:
+def _uvarints(values: Iterable[int]) -> bytearray:
     """Unsigned integers as LEB128 varints (7 bits a byte, high bit: more to come)."""
     out = bytearray()
     for v in values:
@@ -150,9 +158,9 @@ def _uvarints(values) -> bytearray:
     return out
 
 
-def _read_uvarints(data, pos: int, n: int) -> tuple[list[int], int]:
+def _read_uvarints(data: bytes, pos: int, n: int) -> tuple[list[int], int]:
     """``n`` varints from ``data`` at ``pos``, and the position after them."""
-    out = []
+    out: list[int] = []
     for _ in range(n):
         b = data[pos]
         pos += 1
@@ -173,25 +181,27 @@ class BigramPositions(Positions):
     two): the count is the number of varints (bytes without the high bit), not stored, where
     Whoosh stores a 4-byte count and a pickle."""
 
-    def word_values(self, value, analyzer, **kwargs):
+    def word_values(
+        self, value: str, analyzer: object, **kwargs: object
+    ) -> Iterator[tuple[str, int, float, bytes]]:
         fb = self.field_boost
         encode = self.encode
         for term, poslist in term_positions(value).items():
             yield term, len(poslist), len(poslist) * fb, encode(poslist)
 
-    def encode(self, poslist):
+    def encode(self, poslist: Sequence[int]) -> bytes:
         # A hot loop of a build (once per term per post; most terms occur once in a post).
         first = poslist[0]
         if len(poslist) == 1 and first < _SMALL:
             return _ONE_POSITION[first]
         return bytes(_uvarints([first, *map(sub, poslist[1:], poslist)]))
 
-    def decode_positions(self, valuestring):
+    def decode_positions(self, valuestring: bytes) -> list[int]:
         return list(
             accumulate(_read_uvarints(valuestring, 0, self.decode_frequency(valuestring))[0])
         )
 
-    def decode_frequency(self, valuestring):
+    def decode_frequency(self, valuestring: bytes) -> int:
         return len(valuestring.translate(None, _HIGH_BYTES))
 
 
@@ -213,9 +223,20 @@ class CompactTermInfo(W3TermInfo):
     highest weight) follow from the postings and are not stored.
     """
 
-    def to_bytes(self):
+    # Set by Whoosh's W3TermInfo and by from_bytes below.
+    _inlined: Postings | None
+    _minlength: int | None
+    _maxlength: int
+    _weight: float
+    _df: int
+    _maxweight: float
+    _minid: int | None
+    _maxid: int
+
+    def to_bytes(self) -> bytes:
         if self._inlined is None:
-            return super().to_bytes()
+            whoosh_bytes: bytes = super().to_bytes()
+            return whoosh_bytes
         ids, weights, values = self._inlined
         n = len(ids)
         minlength = 0 if self._minlength is None else length_to_byte(self._minlength)
@@ -236,9 +257,10 @@ class CompactTermInfo(W3TermInfo):
         return bytes(out)
 
     @classmethod
-    def from_bytes(cls, s):
+    def from_bytes(cls, s: bytes) -> CompactTermInfo:
         if s[0] != _INLINED:
-            return super().from_bytes(s)
+            whoosh_info: CompactTermInfo = super().from_bytes(s)
+            return whoosh_info
         info = cls()
         info._minlength = byte_to_length(s[1])
         info._maxlength = byte_to_length(s[2])
@@ -247,6 +269,7 @@ class CompactTermInfo(W3TermInfo):
         ids = tuple(accumulate(gaps))
         kind = s[pos]
         pos += 1
+        weights: tuple[float, ...]
         if kind == _W_ONES:
             weights = (1.0,) * n
         elif kind == _W_SAME:
@@ -256,7 +279,7 @@ class CompactTermInfo(W3TermInfo):
             weights = tuple(_array_from("f", s[pos : pos + 4 * n]))
             pos += 4 * n
         lengths, pos = _read_uvarints(s, pos, n)
-        values = []
+        values: list[bytes] = []
         for length in lengths:
             values.append(s[pos : pos + length])
             pos += length
@@ -272,7 +295,30 @@ class CompactTermInfo(W3TermInfo):
 class BlockPostingsWriter(W3PostingsWriter):
     """Writes posting lists in the block layout of this module (see the module's docstring)."""
 
-    def __init__(self, postfile, blocklimit, byteids=False, compression=3, inlinelimit=0):
+    # Set by Whoosh's W3PostingsWriter (start_postings, _new_block) and by this class.
+    _postfile: WhooshFile
+    _format: FieldFormat
+    _terminfo: CompactTermInfo | None  # None between lists
+    _blocklimit: int
+    _compression: int
+    _startoffset: int
+    _blockcount: int
+    _ids: list[int]
+    _weights: list[float]
+    _values: list[bytes]
+    _maxweight: float
+    _minlength: int | None
+    _maxlength: int
+    _held: tuple[Any, ...] | None  # a copied block not written yet: (length, *header, body)
+
+    def __init__(
+        self,
+        postfile: WhooshFile,
+        blocklimit: int,
+        byteids: bool = False,
+        compression: int = 3,
+        inlinelimit: int = 0,
+    ) -> None:
         # Whoosh's own inlining (limit > 1) calls a method that does not exist: keep it off.
         # Here lists of at most ``inlinelimit`` postings are inlined (0: none).
         super().__init__(postfile, blocklimit, byteids, compression, inlinelimit=1)
@@ -283,7 +329,9 @@ class BlockPostingsWriter(W3PostingsWriter):
         self._inline_max = inlinelimit
         self._held = None
 
-    def add_posting(self, id_, weight, vbytes, length=None):
+    def add_posting(
+        self, id_: int, weight: float, vbytes: bytes | None, length: int | None = None
+    ) -> None:
         # Whoosh's version without its per-posting type assertions (a hot loop of a build).
         if len(self._ids) >= self._blocklimit:
             self._write_block()
@@ -298,15 +346,16 @@ class BlockPostingsWriter(W3PostingsWriter):
             if length > self._maxlength:
                 self._maxlength = length
 
-    def start_postings(self, format_, terminfo):
+    def start_postings(self, format_: FieldFormat, terminfo: CompactTermInfo) -> None:
         self._held = None
         super().start_postings(format_, terminfo)
 
-    def written(self):
+    def written(self) -> bool:
         return self._blockcount > 0 or self._held is not None
 
-    def finish_postings(self):
+    def finish_postings(self) -> CompactTermInfo:
         terminfo = self._terminfo
+        assert terminfo is not None, "finish_postings before start_postings"
         # Only lists with a value in every posting (positions): Whoosh reads an inlined list
         # without values back with str values, which its segment merging rejects.
         if not self.written() and len(self) <= self._inline_max and all(self._values):
@@ -323,7 +372,13 @@ class BlockPostingsWriter(W3PostingsWriter):
         self._terminfo = None
         return terminfo
 
-    def add_list(self, ids, weights, values, lengths) -> None:
+    def add_list(
+        self,
+        ids: list[int],
+        weights: list[float],
+        values: list[bytes | None],
+        lengths: list[int | None] | None,
+    ) -> None:
         """Add a term's whole posting list at once (a build's segment): ``ids`` in order with
         their ``weights`` and ``values``; ``lengths[id]``, when given, is each post's field
         length (None or 0: none). The same blocks as :meth:`add_posting` one by one, a block
@@ -332,7 +387,8 @@ class BlockPostingsWriter(W3PostingsWriter):
         limit = self._blocklimit
         if n <= self._inline_max or len(self):
             for i in range(n):
-                self.add_posting(ids[i], weights[i], values[i] or b"", lengths and lengths[ids[i]])
+                length = lengths[ids[i]] if lengths else None
+                self.add_posting(ids[i], weights[i], values[i] or b"", length)
             return
         for start in range(0, n, limit):
             end = min(start + limit, n)
@@ -349,7 +405,7 @@ class BlockPostingsWriter(W3PostingsWriter):
             if end < n:
                 self._write_block()  # the last block is left for finish_postings
 
-    def copy_list(self, postfile, info, base: int) -> None:
+    def copy_list(self, postfile: WhooshFile, info: CompactTermInfo, base: int) -> None:
         """Append the posting list ``info`` of another segment written in this layout (in
         ``postfile``), every post number moved up by ``base``: its blocks are copied as they
         are, with only the first and last ids of each header changed, nothing decoded. The
@@ -373,6 +429,7 @@ class BlockPostingsWriter(W3PostingsWriter):
             if last:
                 break
         ti = self._terminfo
+        assert ti is not None, "copy_list before start_postings"
         ti._weight += info.weight()
         ti._df += info.doc_frequency()
         minlength = info.min_length()
@@ -399,11 +456,12 @@ class BlockPostingsWriter(W3PostingsWriter):
         postfile.write(body)
         self._blockcount += 1
 
-    def _write_block(self, last=False):
+    def _write_block(self, last: bool = False) -> None:
         self._write_held()
         postfile = self._postfile
         if not self._blockcount:
             postfile.write(BLOCK_MAGIC)
+        assert self._terminfo is not None, "a block outside a posting list"
         self._terminfo.add_block(self)
 
         ids = self._ids
@@ -495,14 +553,42 @@ class BlockLeafMatcher(W3LeafMatcher):
     first asked for. ``skip_to`` bisects inside a block (Whoosh steps one posting at a time).
     """
 
-    def _read_header(self):
+    # Set by Whoosh's W3LeafMatcher and by _goto (the block in hand); the parts of a block are
+    # None until decoded.
+    _postfile: WhooshFile
+    _startoffset: int
+    _baseoffset: int
+    _fixedsize: int | None
+    _data: None
+    _ids: Sequence[int] | None
+    _weights: array[float] | None
+    _values: Sequence[bytes | None] | _Values | None
+    _i: int
+    _blocklength: int
+    _minid: int
+    _maxid: int
+    _maxweight: float
+    _minlength: int | None
+    _maxlength: int
+    _wkind: int
+    _vkind: int
+    _idlen: int
+    _wlen: int
+    _idtype: str
+    _compression: int
+    _lastblock: bool
+    _nextoffset: int
+    _dataoffset: int
+    scorer: Any  # a Whoosh scorer (newsterm's BM25F one: see matchers.py)
+
+    def _read_header(self) -> None:
         postfile = self._postfile
         magic = postfile.get(self._startoffset, len(BLOCK_MAGIC))
         if magic != BLOCK_MAGIC:
             raise FileFormatError(f"not a newsterm posting list: {magic!r}")
         self._baseoffset = self._startoffset + len(BLOCK_MAGIC)
 
-    def _goto(self, position):
+    def _goto(self, position: int) -> None:
         self._data = None
         self._ids = None
         self._weights = None
@@ -535,33 +621,39 @@ class BlockLeafMatcher(W3LeafMatcher):
         self._minlength = byte_to_length(mnlen)
         self._maxlength = byte_to_length(mxlen)
 
-    def block_min_id(self):
+    def block_min_id(self) -> int:
         return self._minid
 
-    def _read_ids(self):
+    def _read_ids(self) -> Sequence[int]:
+        ids: Sequence[int]
         if self._blocklength == 1:
-            self._ids = (self._minid,)
-            return
-        deltas = _array_from(self._idtype, self._postfile.get(self._dataoffset, self._idlen))
-        self._ids = tuple(accumulate(deltas, initial=self._minid))
+            ids = (self._minid,)
+        else:
+            deltas = _array_from(self._idtype, self._postfile.get(self._dataoffset, self._idlen))
+            ids = tuple(accumulate(deltas, initial=self._minid))
+        self._ids = ids
+        return ids
 
-    def _read_weights(self):
+    def _read_weights(self) -> array[float]:
         kind = self._wkind
         n = self._blocklength
+        weights: array[float]
         if kind == _W_ONES:
-            self._weights = array("f", [1.0]) * n
-            return
-        data = self._postfile.get(self._dataoffset + self._idlen, self._wlen)
-        if kind == _W_SAME:
-            self._weights = array("f", struct.unpack("<f", data)) * n
-        elif kind == _W_BYTES:
-            self._weights = array("f", list(data))
+            weights = array("f", [1.0]) * n
         else:
-            if kind == _W_ZARRAY:
-                data = zlib.decompress(data)
-            self._weights = _array_from("f", data)
+            data = self._postfile.get(self._dataoffset + self._idlen, self._wlen)
+            if kind == _W_SAME:
+                weights = array("f", struct.unpack("<f", data)) * n
+            elif kind == _W_BYTES:
+                weights = array("f", list(data))
+            else:
+                if kind == _W_ZARRAY:
+                    data = zlib.decompress(data)
+                weights = _array_from("f", data)
+        self._weights = weights
+        return weights
 
-    def _read_values(self):
+    def _read_values(self) -> None:
         kind = self._vkind & ~_V_ZLIB
         n = self._blocklength
         if kind == _V_NONE:
@@ -573,13 +665,14 @@ class BlockLeafMatcher(W3LeafMatcher):
             data = zlib.decompress(data)
         if kind == _V_FIXED:
             size = self._fixedsize
+            assert size, "fixed-size values have a size"
             self._values = tuple(data[i : i + size] for i in range(0, len(data), size))
         else:  # the values' lengths (a type code, then an array), then the values
             head = 1 + n * _ITEM_SIZE[data[0]]
             lengths = _array_from(chr(data[0]), data[1:head])
             self._values = _Values(list(accumulate(lengths, initial=0)), data[head:])
 
-    def skip_to(self, targetid):
+    def skip_to(self, targetid: int) -> None:
         if not self.is_active():
             raise ReadTooFar
         if targetid <= self.id():
@@ -592,8 +685,7 @@ class BlockLeafMatcher(W3LeafMatcher):
                 return
         ids = self._ids
         if ids is None:
-            self._read_ids()
-            ids = self._ids
+            ids = self._read_ids()
         i = bisect_left(ids, targetid, self._i, self._blocklength)
         if i >= self._blocklength:  # not after a block skip: the block's last id is its max
             self._i = self._blocklength - 1
@@ -601,16 +693,15 @@ class BlockLeafMatcher(W3LeafMatcher):
         else:
             self._i = i
 
-    def id(self):
+    def id(self) -> int:
         if self._i == 0:
             return self._minid
         ids = self._ids
         if ids is None:
-            self._read_ids()
-            ids = self._ids
+            ids = self._read_ids()
         return ids[self._i]
 
-    def score_into(self, scores: array, offset: int, limit: int, boost: float) -> bool:
+    def score_into(self, scores: array[float], offset: int, limit: int, boost: float) -> bool:
         """Add ``score * boost`` of each post before ``limit`` to ``scores[post - offset]`` and
         move past them, a block at a time; False (nothing done) when the scorer cannot score
         a block at once (see ``scores_of``)."""
@@ -618,16 +709,17 @@ class BlockLeafMatcher(W3LeafMatcher):
         if scores_of is None:
             return False
         while self.is_active():
-            if self._ids is None:
-                self._read_ids()
-            if self._weights is None:
-                self._read_weights()
             ids = self._ids
+            if ids is None:
+                ids = self._read_ids()
+            weights = self._weights
+            if weights is None:
+                weights = self._read_weights()
             start, n = self._i, self._blocklength
             end = bisect_left(ids, limit, start, n)
             if end > start:
                 part = ids[start:end]
-                block = scores_of(part, self._weights[start:end])
+                block = scores_of(part, weights[start:end])
                 for doc, score in zip(part, block, strict=True):
                     scores[doc - offset] += score * boost
             if end < n:
@@ -643,23 +735,35 @@ class FastFieldWriter(W3FieldWriter):
     and terms hashed for the term table with :func:`_md5_hash` (the same values; Whoosh's
     goes through hashlib, stood in for searches: see ``import_lean`` above)."""
 
-    def __init__(self, codec, storage, segment):
+    _postwriter: BlockPostingsWriter | None  # None outside a field
+    _tindex: Any  # Whoosh's term-table writer
+    _fieldobj: Any  # the Whoosh field being written
+    _btext: bytes
+
+    def __init__(self, codec: NewstermCodec, storage: Storage, segment: Segment) -> None:
         super().__init__(codec, storage, segment)
         if self._tindex.hashtype == 0:
             self._tindex.hashfn = _md5_hash
 
-    def start_term(self, btext):
+    def start_term(self, btext: bytes) -> None:
         if self._postwriter is None:
             raise Exception("Called start_term before start_field")
         self._btext = btext
         self._postwriter.start_postings(self._fieldobj.format, CompactTermInfo())
 
-    def add_postings(self, schema, lengths, items):
-        lastfn = None
-        lasttext = None
+    def add_postings(
+        self,
+        schema: Any,
+        lengths: Any,
+        items: Iterable[tuple[str, bytes, int, float, bytes | None]],
+    ) -> None:
+        """Whoosh's loop over a segment's sorted postings (``schema``, the per-document
+        reader ``lengths`` and ``(field, term, post, weight, value)`` items, as Whoosh's)."""
+        lastfn: str | None = None
+        lasttext: bytes | None = None
         known: dict[int, int] = {}
         dfl = lengths.doc_field_length if lengths else None
-        add = None
+        add: Callable[[int, float, bytes | None, int | None], None] = _no_term_yet
         for fieldname, btext, docnum, weight, value in items:
             if fieldname != lastfn:
                 if lasttext is not None:
@@ -677,6 +781,7 @@ class FastFieldWriter(W3FieldWriter):
                     self.finish_term()
                 self.start_term(btext)
                 lasttext = btext
+                assert self._postwriter is not None  # (start_term checked it)
                 add = self._postwriter.add_posting
             length = known.get(docnum)
             if length is None:
@@ -686,6 +791,10 @@ class FastFieldWriter(W3FieldWriter):
             self.finish_term()
         if lastfn is not None:
             self.finish_field()
+
+
+def _no_term_yet(*_posting: object) -> None:
+    raise AssertionError("a posting before its term")
 
 
 try:
@@ -706,7 +815,18 @@ class QuickHashReader(OrderedHashReader):
     reads it entry by entry: 256 reads for every segment each time an index is opened) and
     looking keys up with ``os.pread``."""
 
-    def __init__(self, dbfile, length=None, magic=b"HSH3", startoffset=0):
+    dbfile: WhooshFile
+    hashfn: Callable[[bytes], int]
+    tables: list[tuple[int, int]]  # per first hash byte: (where its slots start, how many)
+    _fd: int | None  # the table file's descriptor (None: not a plain file)
+
+    def __init__(
+        self,
+        dbfile: WhooshFile,
+        length: int | None = None,
+        magic: bytes = b"HSH3",
+        startoffset: int = 0,
+    ) -> None:
         # As HashReader.__init__ (Whoosh 2.7.4) but for the directory loop.
         self.dbfile = dbfile
         self.startoffset = startoffset
@@ -747,7 +867,8 @@ class QuickHashReader(OrderedHashReader):
         query term in every segment: ~23 -> ~10 us a look-up."""
         fd = self._fd
         if fd is None:  # not a plain file (a compound segment): Whoosh's way
-            return super().__getitem__(key)
+            value: bytes = super().__getitem__(key)
+            return value
         keyhash = self.hashfn(key)
         tablestart, numslots = self.tables[keyhash & 255]
         if not numslots:
@@ -782,7 +903,7 @@ _READ_AHEAD = 256
 """Value bytes read with an item's key (a term's info is ~30 bytes, more with inlined posts)."""
 
 
-def _fileno(dbfile) -> int | None:
+def _fileno(dbfile: WhooshFile) -> int | None:
     """The descriptor of a Whoosh file that is a plain file on disk, else None."""
     try:
         fd = dbfile.file.fileno()
@@ -806,18 +927,24 @@ class QuickTermsReader(W3TermsReader):
     hashes the key and reads the table. A segment never changes, so its answers are kept.
     """
 
-    def __init__(self, codec, dbfile, length, postfile):
+    def __init__(
+        self, codec: NewstermCodec, dbfile: WhooshFile, length: int, postfile: WhooshFile
+    ) -> None:
         self._codec = codec
         self._dbfile = dbfile
         self._tindex = QuickHashReader(dbfile, length)
         self._fieldmap = self._tindex.extras["fieldmap"]
         self._postfile = postfile
-        self._fieldunmap = [None] * len(self._fieldmap)
+        self._fieldunmap: list[str | None] = [None] * len(self._fieldmap)
         for fieldname, num in self._fieldmap.items():
             self._fieldunmap[num] = fieldname
-        self._infos: dict = {}
+        self._infos: dict[tuple[str, bytes], CompactTermInfo | None] = {}
 
-    def _info(self, fieldname, tbytes):
+    # Whoosh's key coders (W3TermsReader): (field, term bytes) <-> the table's key.
+    _keycoder: Callable[[str, bytes], bytes]
+    _keydecoder: Callable[[bytes], tuple[str, bytes]]
+
+    def _info(self, fieldname: str, tbytes: bytes) -> CompactTermInfo | None:
         key = (fieldname, tbytes)
         infos = self._infos
         try:
@@ -826,6 +953,7 @@ class QuickTermsReader(W3TermsReader):
             pass
         if len(infos) >= TERM_CACHE:
             infos.clear()
+        info: CompactTermInfo | None
         try:
             info = CompactTermInfo.from_bytes(self._tindex[self._keycoder(fieldname, tbytes)])
         except KeyError:
@@ -833,49 +961,53 @@ class QuickTermsReader(W3TermsReader):
         infos[key] = info
         return info
 
-    def __contains__(self, term):
+    def __contains__(self, term: tuple[str, bytes]) -> bool:
         return self._info(*term) is not None
 
-    def items(self):
+    def items(self) -> Iterator[tuple[tuple[str, bytes], CompactTermInfo]]:
         decode = CompactTermInfo.from_bytes
         keydecoder = self._keydecoder
         return ((keydecoder(k), decode(v)) for k, v in self._tindex.items())
 
-    def items_from(self, fieldname, prefix):
+    def items_from(
+        self, fieldname: str, prefix: bytes
+    ) -> Iterator[tuple[tuple[str, bytes], CompactTermInfo]]:
         decode = CompactTermInfo.from_bytes
         keydecoder = self._keydecoder
         start = self._keycoder(fieldname, prefix)
         return ((keydecoder(k), decode(v)) for k, v in self._tindex.items_from(start))
 
-    def term_info(self, fieldname, tbytes):
+    def term_info(self, fieldname: str, tbytes: bytes) -> CompactTermInfo:
         info = self._info(fieldname, tbytes)
         if info is None:
             raise TermNotFound(f"No term {fieldname}:{tbytes!r}")
         return info
 
-    def frequency(self, fieldname, tbytes):
+    def frequency(self, fieldname: str, tbytes: bytes) -> float:
         info = self._info(fieldname, tbytes)
         if info is None:
             raise KeyError(tbytes)
-        return info.weight()
+        weight: float = info.weight()
+        return weight
 
-    def doc_frequency(self, fieldname, tbytes):
+    def doc_frequency(self, fieldname: str, tbytes: bytes) -> int:
         info = self._info(fieldname, tbytes)
         if info is None:
             raise KeyError(tbytes)
-        return info.doc_frequency()
+        count: int = info.doc_frequency()
+        return count
 
     def posting_ids(self, info: W3TermInfo) -> Sequence[int]:
         """Every document number in a term's posting list (deleted posts included), read in
         bulk: one array per block, no weights or positions."""
         if info.is_inlined():
-            return info.inlined_postings()[0]
+            inlined: Sequence[int] = info.inlined_postings()[0]
+            return inlined
         offset, length = info.extent()
         blocks = BlockLeafMatcher(self._postfile, offset, length, _NO_VALUES)
         out: list[int] = []
         while True:
-            blocks._read_ids()
-            out.extend(blocks._ids)
+            out.extend(blocks._read_ids())
             if blocks._lastblock:
                 return out
             blocks._goto(blocks._nextoffset)
@@ -893,11 +1025,14 @@ class QuickPerDocReader(W3PerDocReader):
     20,000 posts. Here the column (a byte per post) is read whole the first time.
     """
 
-    def __init__(self, storage, segment):
-        super().__init__(storage, segment)
-        self._length_lists: dict[str, list | None] = {}
+    _doccount: int
+    _colfiles: dict[str, tuple[WhooshFile, int, int]]  # Whoosh's open column files
 
-    def field_lengths(self, fieldname: str) -> list | None:
+    def __init__(self, storage: Storage, segment: Segment) -> None:
+        super().__init__(storage, segment)
+        self._length_lists: dict[str, list[int | None] | None] = {}
+
+    def field_lengths(self, fieldname: str) -> list[int | None] | None:
         """Every post's length in ``fieldname`` (None for a length byte of 0, as Whoosh's
         ``doc_field_length`` says), indexed by post number; None without a length column.
         Read once per field: every look-up and every term's scorer in the segment share it."""
@@ -906,7 +1041,7 @@ class QuickPerDocReader(W3PerDocReader):
         except KeyError:
             pass
         lenfield = f"_{fieldname}_len"  # whoosh3's _lenfield
-        out = None
+        out: list[int | None] | None = None
         if self.has_column(lenfield):
             if lenfield not in self._colfiles:
                 self._colfiles[lenfield] = self._get_column_file(lenfield)
@@ -917,7 +1052,7 @@ class QuickPerDocReader(W3PerDocReader):
         self._length_lists[fieldname] = out
         return out
 
-    def doc_field_length(self, docnum, fieldname, default=0):
+    def doc_field_length(self, docnum: int, fieldname: str, default: int | None = 0) -> int | None:
         # As W3PerDocReader.doc_field_length: the default without a column, None for 0.
         if docnum > self._doccount:
             raise IndexError(f"Asked for docnum {docnum!r} of {self._doccount}")
@@ -934,29 +1069,46 @@ class NewstermCodec(W3Codec):
     """Whoosh's default codec with this module's posting lists, term-table reader and field
     writer."""
 
-    def __init__(self, blocklimit=128, compression=3, inlinelimit=INLINE_LIMIT):
+    _blocklimit: int
+    _compression: int
+    _inlinelimit: int
+    TERMS_EXT: str
+    POSTS_EXT: str
+
+    def __init__(
+        self, blocklimit: int = 128, compression: int = 3, inlinelimit: int = INLINE_LIMIT
+    ) -> None:
         super().__init__(blocklimit=blocklimit, compression=compression, inlinelimit=inlinelimit)
 
-    def per_document_reader(self, storage, segment):
+    def per_document_reader(self, storage: Storage, segment: Segment) -> QuickPerDocReader:
         return QuickPerDocReader(storage, segment)
 
-    def terms_reader(self, storage, segment):
+    def terms_reader(self, storage: Storage, segment: Segment) -> QuickTermsReader:
         tiname = segment.make_filename(self.TERMS_EXT)
         tilen = storage.file_length(tiname)
         tifile = storage.open_file(tiname)
         postfile = segment.open_file(storage, self.POSTS_EXT)
         return QuickTermsReader(self, tifile, tilen, postfile)
 
-    def postings_reader(self, dbfile, terminfo, format_, term=None, scorer=None):
+    def postings_reader(
+        self,
+        dbfile: WhooshFile,
+        terminfo: CompactTermInfo,
+        format_: FieldFormat,
+        term: tuple[str, bytes] | None = None,
+        scorer: Any = None,
+    ) -> Any:
+        """A matcher over a term's postings: Whoosh's list matcher for an inlined list, else a
+        :class:`BlockLeafMatcher`."""
         if terminfo.is_inlined():
             return super().postings_reader(dbfile, terminfo, format_, term=term, scorer=scorer)
         offset, length = terminfo.extent()
         return BlockLeafMatcher(dbfile, offset, length, format_, term=term, scorer=scorer)
 
-    def field_writer(self, storage, segment):
+    def field_writer(self, storage: Storage, segment: Segment) -> FastFieldWriter:
         return FastFieldWriter(self, storage, segment)
 
-    def postings_writer(self, dbfile, byteids=False):
+    def postings_writer(self, dbfile: WhooshFile, byteids: bool = False) -> BlockPostingsWriter:
         return BlockPostingsWriter(
             dbfile,
             blocklimit=self._blocklimit,

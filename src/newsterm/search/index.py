@@ -999,7 +999,7 @@ class SearchIndex:
         :class:`~newsterm.search.builder.Build`)."""
         from whoosh.writing import LockError
 
-        codec = NewstermCodec()  # type: ignore[no-untyped-call]  # (codec: not strict yet)
+        codec = NewstermCodec()
         try:
             return self._wix.writer(
                 limitmb=_pool_mb(), timeout=LOCK_WAIT, delay=0.05, codec=codec, compound=False

@@ -105,7 +105,7 @@ def write_merged(storage: Any, schema: Any, segments: list[Any]) -> tuple[Any, l
 
     from newsterm.search.codec import NewstermCodec
 
-    codec: Any = NewstermCodec()  # type: ignore[no-untyped-call]  # (Whoosh: untyped)
+    codec: Any = NewstermCodec()
     newseg = codec.new_segment(storage, TEMP_NAME)
     readers = [SegmentReader(storage, schema, seg) for seg in segments]
     try:
