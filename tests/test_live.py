@@ -91,3 +91,32 @@ def test_a_change_is_reported_with_its_path_then_synced(tmp_path: Path):
     asyncio.run(go())
     assert {"2024-01-02-b.md"} in changes
     assert synced[0] == 0 and synced[1] >= 1
+
+
+def test_a_named_change_starts_the_sync_while_the_front_rereads_it(tmp_path: Path):
+    # At 100,000 posts re-reading the list takes a moment: the index's sync does not wait
+    # for it. (After a rescan, an empty set, the sync comes after: the front may share its
+    # walk with it.)
+    pytest.importorskip("watchfiles")
+    (tmp_path / "2024-01-01-a.md").write_text("---\ntitle: A\n---\nx\n", "utf-8")
+    synced: list[int] = []
+    seen_during: list[list[int]] = []
+
+    async def on_change(rels: set[str]) -> None:
+        if rels:
+            await _until(lambda: any(n >= 1 for n in synced), 5)  # held until it syncs
+            seen_during.append(list(synced))
+
+    async def go() -> None:
+        live = LiveArchive(tmp_path, sync=synced.append, on_change=on_change, debounce_ms=50)
+        stop = asyncio.Event()
+        task = asyncio.ensure_future(live.run(stop))
+        await asyncio.wait_for(live.ready.wait(), 5)
+        await asyncio.sleep(0.4)  # let the watcher start
+        (tmp_path / "2024-01-02-b.md").write_text("---\ntitle: B\n---\ny\n", "utf-8")
+        await _until(lambda: bool(seen_during), 10)
+        stop.set()
+        await asyncio.wait_for(task, 5)
+
+    asyncio.run(go())
+    assert seen_during and any(n >= 1 for n in seen_during[0])

@@ -161,8 +161,13 @@ class LiveArchive:
             on_problem=self._on_problem,
         ):
             # An empty set: the watcher failed and started again, so something may have
-            # changed unseen: ``on_change`` looks again, the index sync finds out.
+            # changed unseen: ``on_change`` looks again, the index sync finds out (after it:
+            # the front may hand the sync the walk it made). Files named: the sync starts at
+            # once, while the front re-reads them (a big archive's list takes a moment).
+            syncs = self._sync is not None and self._sync_on_change
+            if rels and syncs:
+                self.request(len(rels))
             if self._on_change is not None:
                 await self._on_change(rels)
-            if self._sync is not None and self._sync_on_change:
-                self.request(len(rels))
+            if not rels and syncs:
+                self.request(0)
