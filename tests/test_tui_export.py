@@ -162,9 +162,10 @@ def test_pipe_and_save_in_a_real_terminal(root: Path, tmp_path: Path):
         screen = term.wait_for("Save the post")
         assert "~/newsterm-saved/2024-01-01-saved.md" in screen
         term.keys("Enter")
-        term.wait_for("2024-01-01-saved.md")  # the toast "Saved ~/newsterm-saved/2024-…"
+        _wait_file(home / "newsterm-saved" / "2024-01-01-saved.md")  # (the prompt shows the name)
         assert (home / "newsterm-saved" / "2024-01-01-saved.md").read_text("utf-8") == POST
-        term.wait_gone("2024-01-01-saved.md")
+        term.wait_gone("Save the post")
+        term.wait_gone("2024-01-01-saved.md")  # the toast "Saved …/2024-01-01-saved.md" went
 
         term.type("s")
         term.wait_for("Save the post")
