@@ -337,3 +337,18 @@ import newsterm.tui.app
 
 def _first_post() -> str:
     return str(sorted(p for p in ARCHIVE.rglob("*.md") if p.name != "README.md")[0])
+
+
+def test_a_folder_alone_opens_the_reader_on_it(tmp_path: Path):
+    """glow's habit: `newsterm ~/blog` is `newsterm read ~/blog` (a command of that name wins)."""
+    (tmp_path / "2024-01-01-a.md").write_text("---\ntitle: A\n---\nbody\n", encoding="utf-8")
+    # no terminal here: the reader's own refusal shows where the command line went
+    proc = run(str(tmp_path))
+    assert proc.returncode == 1 and proc.stdout == ""
+    assert proc.stderr.strip() == (
+        "newsterm: the reader needs a terminal; to print posts use newsterm list, show or search"
+    )
+    line = assert_one_line_error(run(str(tmp_path / "missing")))
+    assert "invalid choice" in line
+    proc = run("list", "--archive", str(tmp_path), "--format", "paths")
+    assert proc.stdout == "2024-01-01-a.md\n"

@@ -444,6 +444,15 @@ def _negations_as_words(argv: list[str]) -> list[str]:
     return [*head, *opts, "--", *words]
 
 
+def _folder_as_read(argv: list[str]) -> list[str]:
+    """``newsterm ~/blog`` (glow's habit) is ``newsterm read ~/blog``: a first word that is no
+    command but an existing folder opens the reader on it. A command of that name wins."""
+    first = argv[0] if argv else ""
+    if first and first not in COMMANDS and not first.startswith("-"):
+        return ["read", *argv] if os.path.isdir(os.path.expanduser(first)) else argv
+    return argv
+
+
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     """The command-line parser. Given ``argv``, only the commands named in it get their
     arguments (setting up the others is a visible part of a one-shot search); the rest
@@ -651,7 +660,7 @@ def main(argv: Sequence[str] | None = None, exit_when_done: bool = False) -> int
     argv = list(sys.argv[1:] if argv is None else argv)
     args: argparse.Namespace | SimpleNamespace | None = _quick_search_args(argv)
     if args is None:
-        argv = _negations_as_words(argv)
+        argv = _negations_as_words(_folder_as_read(argv))
         parser = build_parser(argv)
         try:
             args = parser.parse_args(argv)
