@@ -679,3 +679,10 @@ def test_show_pages_through_real_less_in_a_real_terminal(archive: Path, tmp_path
     finally:
         term.close()
     assert b"\x1b[1m" in raw.read_bytes() or b"\x1b[1;" in raw.read_bytes()  # styles passed
+
+
+def test_piped_show_names_an_unknown_shortcode_without_a_fake_image_link(tmp_path: Path):
+    write(tmp_path, "c.md", '---\ntitle: C\n---\n앞\n\n{{< plotly json="chart.json" >}}\n\n뒤\n')
+    out = run("show", "c", "--archive", str(tmp_path)).stdout
+    assert "*\\[plotly: chart.json\\]*" in out
+    assert "shortcode:" not in out and "![" not in out

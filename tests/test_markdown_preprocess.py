@@ -203,3 +203,18 @@ def test_an_unknown_shortcode_leaves_a_placeholder_naming_it():
     )
     # shortcodes that only lay out the page still go
     assert pp("{{< toc >}}\n{{< br >}}") == "\n"
+
+
+def test_markdown_for_export_names_an_unknown_shortcode_in_words_not_a_fake_image():
+    from markdown_it import MarkdownIt
+
+    out = preprocess('차트:\n\n{{< plotly json="/d/chart_1*.json" >}}\n\n끝.', export=True)
+    assert out == "차트:\n\n*\\[plotly: chart\\_1\\*.json\\]*\n\n끝."
+    assert "shortcode:" not in out and "![" not in out
+    # any CommonMark tool (pandoc too) shows the words as they were, in italics
+    html = MarkdownIt("commonmark").render(out)
+    assert "<em>[plotly: chart_1*.json]</em>" in html and "<img" not in html
+    assert preprocess('Zola {{ chart(file="y.csv") }} here', export=True) == (
+        "Zola *\\[chart: y.csv\\]* here"
+    )
+    assert preprocess("{{< toc >}}", export=True) == ""

@@ -523,7 +523,8 @@ def cmd_show(args: argparse.Namespace) -> int:
     else:
         # Piped: still Markdown (for pandoc and friends), with the template dialects (Liquid,
         # shortcodes, kramdown attribute lists) already turned into plain Markdown.
-        _show_plain(post, outline.promote_headings(preprocess(post.body, post_link=post_link)))
+        shown = preprocess(post.body, post_link=post_link, export=True)
+        _show_plain(post, outline.promote_headings(shown))
     return 0
 
 

@@ -61,8 +61,12 @@ _LAYOUT_ONLY = frozenset(
 )
 
 
-def _placeholder(name: str, args: _Args) -> str:
-    """``![name: what](shortcode:name)`` for an unknown shortcode (see SHORTCODE_SCHEME)."""
+def _placeholder(st: _State, name: str, args: _Args) -> str:
+    """``![name: what](shortcode:name)`` for an unknown shortcode (see SHORTCODE_SCHEME); in
+    Markdown for export (``newsterm show`` piped), ``*\\[name: what\\]*``: the words in
+    italics, in brackets, which every Markdown tool (pandoc to HTML, PDF, plain text...) shows
+    as they are, where an image of a made-up URL would be a broken image, and an HTML comment
+    would vanish from every output but HTML."""
     if name.lower() in _LAYOUT_ONLY:
         return ""
     what = args.get("title", "caption", "alt", "name", "src", "file", "json", "data", "url", "id")
@@ -70,7 +74,13 @@ def _placeholder(name: str, args: _Args) -> str:
     what = what.rstrip("/").rsplit("/", 1)[-1]
     what = what if len(what) <= 40 else what[:39] + "…"
     label = f"{name}: {what}" if what else name
+    if st.export:
+        words = _MD_SPECIAL.sub(r"\\\g<0>", " ".join(label.split()))
+        return "*\\[" + words + "\\]*"
     return f"![{_md_text(label)}]({SHORTCODE_SCHEME}{_md_url(name)})"
+
+
+_MD_SPECIAL = re.compile(r"[\\`*_\[\]<>!&|$~^]")
 
 
 def default_post_link(name: str) -> str:
@@ -311,8 +321,9 @@ def _media(name: str, args: _Args) -> str | None:
 
 
 class _State:
-    def __init__(self, body: str, post_link: PostLink) -> None:
+    def __init__(self, body: str, post_link: PostLink, export: bool = False) -> None:
         self.post_link = post_link
+        self.export = export
         self.lines: list[str] = []  # finished output lines
         self.cur: list[str] = []  # pieces of the output line being built
         self.mode = ""  # "", "raw", "comment", "kcomment", "code"
@@ -510,7 +521,7 @@ def _hugo_tag(st: _State, closing: bool, name: str, rest: str, pos: int) -> str:
             if title:
                 return f"**{_md_text(title)}**"
         return ""
-    return _media(lname, args) or _placeholder(name, args)
+    return _media(lname, args) or _placeholder(st, name, args)
 
 
 def _output_tag(st: _State, inner: str) -> str:
@@ -518,7 +529,7 @@ def _output_tag(st: _State, inner: str) -> str:
     zola = re.fullmatch(r"([\w-]+)\s*(\(.*\))", inner, re.S)
     if zola:
         args = _parse_args(zola.group(2))
-        return _media(zola.group(1), args) or _placeholder(zola.group(1), args)
+        return _media(zola.group(1), args) or _placeholder(st, zola.group(1), args)
     m = _URL_STRING.match(inner)
     if m and ("/" in m.group(2) or "." in m.group(2)):
         return m.group(2)
@@ -660,13 +671,15 @@ def _complete(text: str) -> bool:
     return True
 
 
-def preprocess(body: str, *, post_link: PostLink | None = None) -> str:
+def preprocess(body: str, *, post_link: PostLink | None = None, export: bool = False) -> str:
     """``body`` with Liquid, Hugo/Zola shortcodes and kramdown extensions turned into plain
     Markdown (see the module's docstring). ``post_link(name)`` gives the link target of another
-    post (``{% post_url NAME %}``); by default ``post:NAME``."""
+    post (``{% post_url NAME %}``); by default ``post:NAME``. ``export``: Markdown for other
+    tools (``newsterm show`` piped), where an unknown shortcode is italic words, not an image
+    of the reader's own ``shortcode:`` scheme (see :func:`_placeholder`)."""
     if not any(o in body for o in _OPENERS) and "*[" not in body:
         return body
-    st = _State(body, post_link or default_post_link)
+    st = _State(body, post_link or default_post_link, export)
     lines = body.split("\n")
     offsets = []
     total = 0
