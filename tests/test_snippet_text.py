@@ -99,3 +99,100 @@ def test_a_cold_search_after_a_sync_never_imports_the_markdown_parser(tmp_path):
     )
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def _kept(ixdir: Path) -> set[str]:
+    return SnippetTexts(ixdir).paths()
+
+
+def _old_index(tmp_path: Path, n: int) -> tuple[Path, Path]:
+    """An archive of ``n`` posts and its index as newsterm made it before it kept texts."""
+    root = tmp_path / "arch"
+    for i in range(n):
+        _post(root, f"p{i:03}.md", f"글 {i}", MARKUP_BODY + f"\n넷플릭스 {i}번째 글.\n")
+    ixdir = tmp_path / "ix"
+    open_index(root, ixdir).sync()
+    SnippetTexts(ixdir).discard()
+    return root, ixdir
+
+
+def test_index_fills_the_texts_of_an_index_made_before_they_were_kept(tmp_path, capsys):
+    from newsterm.cli import main
+
+    root, ixdir = _old_index(tmp_path, 5)
+    args = ["index", "--archive", str(root), "--index-dir", str(ixdir)]
+    assert main(args) == 0
+    out, err = capsys.readouterr()
+    assert out.startswith("index up to date: 5 posts") and err == ""  # a small fill: silent
+    assert _kept(ixdir) == {f"p{i:03}.md" for i in range(5)}
+    assert SnippetTexts(ixdir).filled()
+    hit = open_index(root, ixdir).search("넷플릭스 3번째").hits[0]
+    assert hit.path == "p003.md" and "**" not in hit.snippet
+
+
+def test_a_big_fill_says_so_in_one_line_and_only_once(tmp_path, capsys, monkeypatch):
+    import newsterm.search.snippet_text as snippet_text
+    from newsterm.cli import main
+
+    monkeypatch.setattr(snippet_text, "BIG_FILL", 3)
+    root, ixdir = _old_index(tmp_path, 4)
+    args = ["index", "--archive", str(root), "--index-dir", str(ixdir)]
+    assert main(args) == 0
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "keeping the shown text of 4 posts" in err
+    assert len(_kept(ixdir)) == 4
+    assert main(args) == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_a_filled_store_is_not_compared_with_the_manifest_again(tmp_path, monkeypatch):
+    from newsterm.search import snippet_text, store
+
+    root, ixdir = _old_index(tmp_path, 3)
+    assert snippet_text.missing_texts(ixdir) == ["p000.md", "p001.md", "p002.md"]
+    assert snippet_text.fill_missing(ixdir, open_index(root, ixdir).archive, ["p000.md"]) == 1
+    assert SnippetTexts(ixdir).filled()  # it was given every path it had to fill
+
+    def no_manifest(*_a: object) -> None:
+        raise AssertionError("the manifest was read")
+
+    monkeypatch.setattr(store.Manifest, "load", no_manifest)
+    assert snippet_text.missing_texts(ixdir) is None
+
+
+def test_a_full_build_marks_the_store_filled_and_a_rebuild_keeps_it(tmp_path):
+    root, ixdir = _old_index(tmp_path, 2)
+    assert not SnippetTexts(ixdir).filled()
+    open_index(root, ixdir).sync(rebuild=True)
+    assert SnippetTexts(ixdir).filled() and len(_kept(ixdir)) == 2
+
+
+def test_a_stopped_fill_keeps_its_batches_and_is_not_marked_filled(tmp_path, monkeypatch):
+    from newsterm.search import snippet_text
+
+    monkeypatch.setattr(snippet_text, "FILL_BATCH", 2)
+    root, ixdir = _old_index(tmp_path, 5)
+    asked = []
+
+    def stop() -> bool:
+        asked.append(1)
+        return len(asked) > 2
+
+    archive = open_index(root, ixdir).archive
+    missing = snippet_text.missing_texts(ixdir)
+    assert snippet_text.fill_missing(ixdir, archive, missing, stop=stop) == 4
+    assert len(_kept(ixdir)) == 4 and not SnippetTexts(ixdir).filled()
+    assert snippet_text.missing_texts(ixdir) == ["p004.md"]
+
+
+def test_a_removed_or_renamed_post_loses_its_kept_text_at_the_next_sync(tmp_path):
+    root = tmp_path / "arch"
+    for i in range(3):
+        _post(root, f"d{i}/p.md", f"글 {i}", f"넷플릭스 {i}\n")
+    ixdir = tmp_path / "ix"
+    ix = open_index(root, ixdir)
+    ix.sync()
+    (root / "d0/p.md").unlink()
+    (root / "d1/p.md").rename(root / "d1/q.md")
+    ix.sync()
+    assert _kept(ixdir) == {"d1/q.md", "d2/p.md"}

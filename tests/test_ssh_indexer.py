@@ -195,3 +195,20 @@ def test_the_real_sync_builds_an_index_readers_can_search(tmp_path: Path):
     reader = open_index(archive, tmp_path / "ix")
     assert not reader.needs_build()
     assert [h.title for h in reader.search("pangolins").hits] == ["Pangolin notes"]
+
+
+def test_the_servers_sync_fills_the_texts_an_older_index_lacks(tmp_path: Path):
+    from newsterm.search.index import open_index
+    from newsterm.search.snippet_text import SnippetTexts, start_fill
+    from newsterm.ssh.indexer import _sync_once
+
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    for i in range(3):
+        (archive / f"p{i}.md").write_text(f"---\ntitle: t{i}\n---\n**bold** {i}\n", "utf-8")
+    ixdir = tmp_path / "ix"
+    open_index(archive, ixdir).sync()
+    SnippetTexts(ixdir).discard()
+    _sync_once(archive, ixdir, [])
+    start_fill(ixdir, archive).join(20)  # (the fill the sync started, still running or done)
+    assert SnippetTexts(ixdir).paths() == {"p0.md", "p1.md", "p2.md"}

@@ -208,3 +208,22 @@ def test_an_index_that_cannot_answer_when_first_opened_asks_for_a_sync(tmp_path:
     meta.write_text(meta.read_text("utf-8").replace('"input_version"', '"x"'), "utf-8")
     link.searchable()
     assert ("needs_sync", None) in events.seen
+
+
+def test_after_its_sync_the_reader_fills_the_texts_an_older_index_lacks(tmp_path: Path):
+    from newsterm.archive import Archive
+    from newsterm.search.snippet_text import SnippetTexts
+
+    root = tmp_path / "arch"
+    root.mkdir()
+    for i in range(3):
+        (root / f"p{i}.md").write_text(f"---\ntitle: 글 {i}\n---\n**굵게** {i}\n", "utf-8")
+    ixdir = tmp_path / "ix"
+    open_index(root, ixdir).sync()
+    SnippetTexts(ixdir).discard()  # an index made before newsterm kept them
+    link = IndexLink(root, ixdir, Events(), lambda: Archive(root))  # type: ignore[arg-type]
+    assert link.sync() == "synced"
+    assert link._filling is not None
+    link._filling.join(20)
+    assert SnippetTexts(ixdir).paths() == {"p0.md", "p1.md", "p2.md"}
+    assert SnippetTexts(ixdir).filled()

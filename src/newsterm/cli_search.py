@@ -389,10 +389,12 @@ def cmd_index(args: argparse.Namespace) -> int:
         if unchanged is not None:
             posts, problems = unchanged
             _index_report("up to date", posts, 0, 0, 0, 0, problems, time.monotonic() - started)
+            _keep_snippet_texts(args, None, quiet)
             return 0
     _root, ix = _open(args)
     result = _sync(ix, quiet=quiet, rebuild=rebuild, scan=scan)
     ix.close()
+    _keep_snippet_texts(args, ix, quiet)
     took = time.monotonic() - started
     posts = result.unchanged + result.added + result.updated + result.renamed
     verb = "rebuilt" if result.rebuilt else "updated" if result.changed else "up to date"
@@ -401,6 +403,39 @@ def cmd_index(args: argparse.Namespace) -> int:
         verb, posts, result.added, result.updated, result.removed, result.renamed, problems, took
     )
     return 0
+
+
+def _keep_snippet_texts(args: argparse.Namespace, ix: Any, quiet: bool) -> None:
+    """Give the indexed posts that have none their shown text for search snippets
+    (search.snippet_text): an index made before newsterm kept them, or posts a sync could not
+    keep. Once every post has one this is a single small read; a fill of many posts (once, on
+    an old index) says so in one line."""
+    from newsterm.search.snippet_text import BIG_FILL, fill_missing, missing_texts
+
+    if ix is None:
+        from newsterm.archive import Archive
+        from newsterm.paths import index_dir_for, resolve_archive
+
+        root = resolve_archive(getattr(args, "archive", None))
+        given = getattr(args, "index_dir", None)
+        index_dir = Path(given).expanduser() if given else index_dir_for(root)
+        archive = Archive(root)
+    else:
+        index_dir, archive = ix.index_dir, ix.archive
+    missing = missing_texts(index_dir)
+    if missing is None:
+        return
+    if len(missing) >= BIG_FILL and not quiet:
+        print(
+            f"newsterm: keeping the shown text of {len(missing)} posts for search snippets "
+            "(once, for an index made before newsterm kept it)",
+            file=sys.stderr,
+        )
+    progress = _Progress("keeping snippet texts", enabled=not quiet)
+    try:
+        fill_missing(index_dir, archive, missing, progress=progress)
+    finally:
+        progress.close()
 
 
 def _nothing_changed(

@@ -281,15 +281,10 @@ def _doc(post: Post, mtime_ns: int, size: int, sha1: str) -> dict[str, Any]:
 
 
 def _shown_text(post: Post) -> tuple[str, str, str] | None:
-    """``(path, body, text)``: the body a search reads for a snippet and its plain text (None
-    when it cannot be rendered: its snippet is then made at search time, as before)."""
-    from newsterm.markdown.plain import plain_text
+    """``(path, body, text)`` for the snippet text store (:func:`snippet_text.shown_text`)."""
+    from newsterm.search.snippet_text import shown_text
 
-    body = strip_controls(post.body)
-    try:
-        return post.path, body, plain_text(body)
-    except Exception:
-        return None
+    return shown_text(post)
 
 
 def sha1_hex(data: bytes) -> str:
@@ -974,7 +969,7 @@ class SearchIndex:
             raise
         self._save_manifest(files, None if result.rebuilt else changed, removed, scan)
         catalog.store(listed, removed, complete=True if full else None)
-        texts.store(shown, removed)
+        texts.store(shown, removed, filled=full)
         problems = self._problems(files) if part is None else self._manifest_problems()
         result.problems = len(problems)
         result.problem_list = problems

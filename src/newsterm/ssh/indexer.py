@@ -32,7 +32,19 @@ def _sync_once(root: Path, index_dir: Path, index: list[Any]) -> str:
     result = str(index[0].sync(archive))
     keep_catalog(root, index_dir, archive)
     index[0].merge_in_background()  # the segments a build left, merged meanwhile
+    keep_snippet_texts(root, index_dir)
     return result
+
+
+def keep_snippet_texts(root: Path, index_dir: Path) -> None:
+    """Posts indexed before newsterm kept their shown text for search snippets get it, in a
+    background thread batch by batch (once; then a small read per sync)."""
+    from newsterm.search.snippet_text import start_fill
+
+    try:
+        start_fill(index_dir, root)
+    except Exception as err:  # searches render what is not kept
+        log_event("snippet-texts", status="failed", error=f"{type(err).__name__}: {err}"[:300])
 
 
 def keep_catalog(root: Path, index_dir: Path, archive: Any) -> None:

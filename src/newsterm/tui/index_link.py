@@ -96,6 +96,7 @@ class IndexLink:
         self._walk_wanted = False  # the list's check is walking the files: wait for its walk
         self._walk_ready = threading.Event()
         self._walk: tuple[float, Scan] | None = None
+        self._filling: threading.Thread | None = None
 
     def _open(self) -> Any:
         from newsterm.search.index import open_index
@@ -136,6 +137,7 @@ class IndexLink:
             from newsterm.search.merge import merge_in_background
 
             merge_in_background(self.index_dir)
+            self._fill_texts()
             return "synced"
         if self.index is None:
             try:
@@ -187,7 +189,21 @@ class IndexLink:
         # A build leaves many segments: they are merged in the background (never served:
         # the server does it for its readers).
         self.index.merge_in_background()
+        self._fill_texts()
         return "synced"
+
+    def _fill_texts(self) -> None:
+        """After the first sync, in a thread of its own and batch by batch: posts indexed
+        before newsterm kept their shown text for search snippets get it (an older index;
+        search.snippet_text). Once filled, this is one small read per reader."""
+        if self._filling is not None:
+            return
+        try:
+            from newsterm.search.snippet_text import start_fill
+
+            self._filling = start_fill(self.index_dir, self.root, stop=self.gone.is_set)
+        except Exception:  # a cache: searches render what is not kept
+            return
 
     def expect_walk(self) -> None:
         """The reader's list is about to walk the files for its own check: the index's first
