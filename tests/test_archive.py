@@ -761,3 +761,24 @@ def test_a_link_to_itself_is_a_problem_line(tmp_path: Path):
         name: "symbolic link loops back on itself; nothing to read"
         for name in ("ring-a", "ring-b", "self.md")
     }
+
+
+@pytest.mark.parametrize(
+    ("value", "shown", "iso"),
+    [
+        ("2019-01-01T00:00:00Z", "2019-01-01", "2019-01-01T00:00:00+00:00"),
+        ("2019-01-01T00:00:00+09:00", "2019-01-01", "2019-01-01T00:00:00+09:00"),
+        ('"2019-01-01 00:00:00"', "2019-01-01", "2019-01-01T00:00:00"),
+        ("2019-01-01T00:00:01Z", "2019-01-01 00:00 +0000", "2019-01-01T00:00:01+00:00"),
+        ("2019-01-01T12:00:00Z", "2019-01-01 12:00 +0000", "2019-01-01T12:00:00+00:00"),
+    ],
+)
+def test_a_midnight_timestamp_is_shown_as_its_day_and_json_keeps_it(
+    tmp_path: Path, value: str, shown: str, iso: str
+):
+    from newsterm.archive import date_iso, date_time_text
+
+    write(tmp_path, "content/post/a.md", f"---\ntitle: A\ndate: {value}\n---\nbody\n")
+    post = Archive(tmp_path).read("content/post/a.md")
+    assert date_time_text(post) == shown
+    assert date_iso(post) == iso  # list --json: the instant as written

@@ -642,6 +642,12 @@ def test_show_prints_no_made_up_time_or_offset(tmp_path: Path):
     write(tmp_path, "_config.yml", "timezone: Asia/Seoul\n")
     zoned = run("show", "naive", "--archive", str(tmp_path)).stdout.splitlines()
     assert zoned[1] == "2019-08-14 22:39 +0900 · 1 min read"
+    write(tmp_path, "hugo.md", "---\ntitle: H\ndate: 2019-01-01T00:00:00Z\n---\nbody\n")
+    assert run("show", "hugo", "--archive", str(tmp_path)).stdout.splitlines()[1] == (
+        "2019-01-01 · 1 min read"
+    )
+    listed = json.loads(run("list", "--json", "--archive", str(tmp_path)).stdout)
+    assert {p["path"]: p["date"] for p in listed}["hugo.md"] == "2019-01-01T00:00:00+00:00"
 
 
 @pytest.mark.slow
