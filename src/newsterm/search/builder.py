@@ -194,9 +194,10 @@ class Build:
                 self.on_write()
             self._commit(write_segment(self.storage, self.schema, docs))
             return
-        # At most one batch waits per worker: reading never runs far ahead of indexing, and
-        # memory stays bounded.
-        while len(self.pending) >= 2 * self.procs:
+        # One batch in each worker and one waiting: reading never runs far ahead of indexing
+        # (the progress count is of posts read; what is left when reading ends is the last
+        # phase, "writing the index"), and memory stays bounded.
+        while len(self.pending) > self.procs:
             self._collect(wait=True)
         self.pending.append(self.pool.apply_async(_write_in_worker, (docs,)))
         self._collect(wait=False)
