@@ -116,6 +116,8 @@ def test_merging_gives_one_segment_and_the_same_results(many_segments):
     assert store.quick_check(idx, scan_archive(root)) == []
     result = after_ix.sync(after_ix.archive)
     assert not result.changed and not result.rebuilt
+    left = [p.name for p in store.current_dir(idx).iterdir() if p.name.endswith(".tmp")]
+    assert not left  # (no temporary folder of the build's or the merge's writers)
     assert not [p for p in store.current_dir(idx).iterdir() if p.name.startswith("MERGE")]
     assert merge_all(idx) == 0  # nothing more to do
 

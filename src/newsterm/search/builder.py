@@ -242,9 +242,14 @@ class Build:
         self.close()
 
     def close(self) -> None:
-        """End the workers (at once: after :meth:`finish`, or when the build is stopped)."""
+        """End the workers (at once: after :meth:`finish`, or when the build is stopped) and
+        remove the folder Whoosh's per-post writers keep their columns in while they write."""
+        import shutil
+        from pathlib import Path
+
         if self.pool is not None:
             pool, self.pool = self.pool, None
             pool.terminate()
             pool.join()
         _CONTEXT.clear()
+        shutil.rmtree(Path(self.storage.folder) / "MAIN.tmp", ignore_errors=True)
