@@ -1201,3 +1201,33 @@ def test_matching_paths_gives_every_match_unranked(arch, ixdir):
         "notes/undated.md"
     ]
     assert ix.matching_paths("nosuchwordanywhere") == []
+
+
+def test_a_build_by_worker_processes_counts_posts_indexed_up_to_the_total(tmp_path, monkeypatch):
+    # Issue 12: the count of a two-process build follows the workers (the slow part), never
+    # goes back, reaches the total, and only then does the bar say "writing the index".
+    from newsterm.search.index import LOOKING, READING, WRITING
+
+    arch = tmp_path / "a"
+    for n in range(40):
+        write_post(arch, f"p{n:02d}.md", f"글 {n}", f"타조 {n} 이야기 " * 50)
+    (arch / "broken.md").write_bytes(b"---\ntitle: [unclosed\n---\nbody\n")
+    monkeypatch.setattr(index_mod, "MP_THRESHOLD", 1)
+    monkeypatch.setattr(index_mod, "BATCH_BYTES", 4000)  # several batches
+    calls: list[tuple] = []
+
+    class Recorder:
+        def __call__(self, done: int, total: int) -> None:
+            calls.append(("count", done, total))
+
+        def phase(self, name: str) -> None:
+            calls.append(("phase", name))
+
+    ix = open_index(arch, tmp_path / "ix")
+    ix.sync(progress=Recorder(), procs=2)
+    phases = [c[1] for c in calls if c[0] == "phase"]
+    assert phases[:2] == [LOOKING, READING] and phases[-1] == WRITING
+    counts = [c[1] for c in calls if c[0] == "count"]
+    assert counts == sorted(counts) and counts[-1] == 41
+    assert calls.index(("phase", WRITING)) > calls.index(("count", 41, 41))
+    assert ix.doc_count() == 40

@@ -48,9 +48,12 @@ def _weights_for(boost: float) -> list[float]:
     return table
 
 
-def write_segment(storage: Any, schema: Any, docs: list[dict[str, Any]]) -> Any:
+def write_segment(
+    storage: Any, schema: Any, docs: list[dict[str, Any]], counter: Any = None
+) -> Any:
     """Write ``docs`` (field name -> value, as Whoosh's ``add_document`` takes them) as a new
-    segment in ``storage``; the segment (not yet in any table of contents)."""
+    segment in ``storage``; the segment (not yet in any table of contents). ``counter`` (a
+    shared ``multiprocessing.Value``) counts the posts indexed so far, for the progress bar."""
     codec: Any = NewstermCodec()
     segment = codec.new_segment(storage, "MAIN")
     pdw = codec.per_document_writer(storage, segment)
@@ -104,6 +107,9 @@ def write_segment(storage: Any, schema: Any, docs: list[dict[str, Any]]) -> Any:
             if column:
                 pdw.add_column_value(name, column, field.to_column_value(value))
         pdw.finish_doc()
+        if counter is not None:
+            with counter.get_lock():
+                counter.value += 1
     pdw.close()
     segment.set_doc_count(len(docs))
 
@@ -132,7 +138,7 @@ _CONTEXT: dict[str, Any] = {}
 
 
 def _write_in_worker(docs: list[dict[str, Any]]) -> Any:
-    return write_segment(_CONTEXT["storage"], _CONTEXT["schema"], docs)
+    return write_segment(_CONTEXT["storage"], _CONTEXT["schema"], docs, _CONTEXT["counter"])
 
 
 class Build:
@@ -164,11 +170,15 @@ class Build:
         self.pool: Any = None
         self.tied = tied  # (newsterm.children.TiedChildren: what a failed worker said)
         self.workers: set[int] = set()
+        self.counter: Any = None
+        self.handed = 0  # posts handed to the workers
+        self.batches = 0
         if procs > 1:
             import multiprocessing
             import signal
 
-            _CONTEXT.update(storage=self.storage, schema=self.schema)
+            self.counter = multiprocessing.get_context("fork").Value("q", 0)
+            _CONTEXT.update(storage=self.storage, schema=self.schema, counter=self.counter)
             # Workers are forked with Ctrl+C blocked (a terminal sends it to the whole process
             # group): this process stops them; they print no tracebacks of their own.
             blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
@@ -178,10 +188,21 @@ class Build:
                 signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
             self.workers = {p.pid for p in self.pool._pool}
 
+    def indexed(self) -> int:
+        """How many of the posts handed to the workers they have indexed (all of them without
+        workers: this process writes each batch when it is handed)."""
+        if self.counter is None:
+            return self.handed
+        return int(self.counter.value)
+
     def add(self, doc: dict[str, Any], size: int) -> None:
+        self.handed += 1
         self.batch.append(doc)
         self.size += size
-        if self.size >= self.batch_bytes:
+        # The first batch of each worker is smaller: the workers start while this process is
+        # still reading, instead of waiting for a whole batch each.
+        first = self.pool is not None and self.batches < self.procs
+        if self.size >= (self.batch_bytes // 4 if first else self.batch_bytes):
             self.flush()
 
     def flush(self) -> None:
@@ -189,6 +210,7 @@ class Build:
         if not self.batch:
             return
         docs, self.batch, self.size = self.batch, [], 0
+        self.batches += 1
         if self.pool is None:
             if self.on_write is not None:
                 self.on_write()
@@ -202,12 +224,14 @@ class Build:
         self.pending.append(self.pool.apply_async(_write_in_worker, (docs,)))
         self._collect(wait=False)
 
-    def _collect(self, wait: bool) -> None:
+    def _collect(self, wait: bool, progress: Any = None) -> None:
         """Commit the segments the workers have finished (the oldest first)."""
         while self.pending and (wait or self.pending[0].ready()):
             job = self.pending[0]
             while not job.ready():
                 job.wait(0.5)
+                if progress is not None:
+                    progress()
                 # A worker that dies (killed, out of memory) never answers: Pool starts
                 # another in its place, and the batch it had would be waited for forever.
                 if {p.pid for p in self.pool._pool} != self.workers:
@@ -234,11 +258,12 @@ class Build:
         with contextlib.suppress(OSError):
             self.storage.delete_file(TOC._filename("MAIN", toc.generation))
 
-    def finish(self) -> None:
-        """Write the last batch and wait for every worker's segment."""
+    def finish(self, progress: Any = None) -> None:
+        """Write the last batch and wait for every worker's segment; ``progress()`` is called
+        every half second meanwhile (the workers' count moves on)."""
         self.flush()
         while self.pending:
-            self._collect(wait=True)
+            self._collect(wait=True, progress=progress)
         self.close()
 
     def close(self) -> None:

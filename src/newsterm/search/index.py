@@ -874,6 +874,13 @@ class SearchIndex:
         if full:
             texts.store((), fresh=True)
 
+        def count(n: int) -> int:
+            """What the progress count says after ``n`` posts read: in a build by worker
+            processes, the posts indexed (read posts that need no indexing count at once)."""
+            if build is None or build.pool is None:
+                return n
+            return n - build.handed + build.indexed()
+
         def get_writer() -> Any:
             nonlocal writer
             if writer is None:
@@ -895,13 +902,13 @@ class SearchIndex:
                     files[rel] = [*stats[rel], "", str(err)]
                     listed.append((rel, stats[rel], None, str(err)))
                     if progress:
-                        progress(n, total)
+                        progress(count(n), total)
                     continue
                 sha1 = sha1_hex(data)
                 if old is not None and old[2] == sha1 and not old[3]:
                     files[rel] = [mtime_ns, size, sha1, None]  # touched, not changed
                     if progress:
-                        progress(n, total)
+                        progress(count(n), total)
                     continue
                 try:
                     post = parse_post(
@@ -913,7 +920,7 @@ class SearchIndex:
                     files[rel] = [mtime_ns, size, sha1, str(err)]
                     listed.append((rel, stats[rel], None, str(err)))
                     if progress:
-                        progress(n, total)
+                        progress(count(n), total)
                     continue
                 listed.append((rel, stats[rel], PostInfo.of(post), None))
                 if (text := _shown_text(post)) is not None:
@@ -938,12 +945,20 @@ class SearchIndex:
                 else:
                     result.updated += 1
                 files[rel] = [mtime_ns, size, sha1, None]
-                if progress:
-                    progress(n, total)
-                if build is not None:  # (after the count: the post is read)
-                    # An empty index is built in batches that each fit in memory, a segment
-                    # each, written by worker processes while this one reads on.
+                if build is None:
+                    if progress:
+                        progress(n, total)
+                elif build.pool is None:  # one process: a batch is written when it is full
+                    if progress:
+                        progress(n, total)  # (before: the post is read)
                     build.add(doc, size)
+                else:
+                    # An empty index is built in batches that each fit in memory, a segment
+                    # each, written by worker processes while this one reads on: the count is
+                    # of posts indexed, not read (the workers are the slower part).
+                    build.add(doc, size)
+                    if progress:
+                        progress(count(n), total)
             for p in removed:
                 was_indexed = not files[p][3]
                 del files[p]
@@ -952,8 +967,20 @@ class SearchIndex:
                     if p not in gone_by_rename:
                         result.removed += 1
             if build is not None:
-                _phase(progress, WRITING)  # the last batches
-                build.finish()
+                if build.pool is not None and progress:
+                    # the workers go on indexing what was read: their count goes on too
+                    skipped = total - build.handed
+
+                    def indexed() -> None:
+                        done = skipped + build.indexed()
+                        progress(done, total)
+                        if done >= total:
+                            _phase(progress, WRITING)  # the last term tables
+
+                    build.finish(indexed)
+                else:
+                    _phase(progress, WRITING)  # the last batch
+                    build.finish()
             if writer is not None:
                 # Never Whoosh's default merge policy: with the segments of a batched build it
                 # decides to rewrite nearly the whole index in one process.
