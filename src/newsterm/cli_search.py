@@ -413,18 +413,22 @@ def _keep_snippet_texts(args: argparse.Namespace, ix: Any, quiet: bool) -> None:
     from newsterm.search.snippet_text import BIG_FILL, fill_missing, missing_texts
 
     if ix is None:
-        from newsterm.archive import Archive
         from newsterm.paths import index_dir_for, resolve_archive
 
         root = resolve_archive(getattr(args, "archive", None))
         given = getattr(args, "index_dir", None)
         index_dir = Path(given).expanduser() if given else index_dir_for(root)
-        archive = Archive(root)
     else:
-        index_dir, archive = ix.index_dir, ix.archive
+        root, index_dir = ix.root, ix.index_dir
     missing = missing_texts(index_dir)
     if missing is None:
-        return
+        return  # (the usual case: nothing more is imported than this look)
+    if ix is None:
+        from newsterm.archive import Archive
+
+        archive = Archive(root)
+    else:
+        archive = ix.archive
     if len(missing) >= BIG_FILL and not quiet:
         print(
             f"newsterm: keeping the shown text of {len(missing)} posts for search snippets "
