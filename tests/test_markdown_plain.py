@@ -60,3 +60,11 @@ def test_the_plain_text_version_moves_with_the_rules():
     assert PLAIN_DIGESTS.get(PLAIN_TEXT_VERSION) == digest, (
         f"the plain text changed: bump PLAIN_TEXT_VERSION and record {digest!r}"
     )
+
+
+def test_an_end_tag_with_attributes_shows_as_text_as_kramdown_shows_it():
+    # `</pre class="prettyprint">` (a real blog's typo for `<pre …>`) is neither a start tag
+    # nor an end tag to kramdown: its text is shown, and the code after it runs on as a
+    # paragraph; the `</pre>` that closes nothing is dropped. The reader shows what the blog did.
+    body = '</pre class="prettyprint">\nimport a;\nimport b;\n\nclass A {\n}\n</pre>\n\n끝.\n'
+    assert plain_text(body) == '</pre class="prettyprint"> import a; import b; class A { } 끝.'
