@@ -188,3 +188,33 @@ def test_refresh_checks_against_a_walk_it_is_given_and_walks_no_more(
     paths = [p.path for p in newer.posts]
     assert "2025/2025-05-05-third.md" in paths and "far.md" not in paths
     assert newer.posts == _expected(archive_root)[0]
+
+
+def test_a_preloaded_catalog_is_shared_until_the_catalog_is_written(
+    tmp_path: Path, archive_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The SSH server's zygote reads the catalog once; every reader forked from it gets that
+    # listing (copy-on-write) while the file is unchanged, and reads anew once the server wrote.
+    import newsterm.catalog as catalog_module
+
+    monkeypatch.setattr(catalog_module, "_PRELOADED", {})
+    index_dir = tmp_path / "index"
+    writer = Catalog.beside(index_dir, archive_root)
+    refresh(Archive(archive_root), writer, writer.load())
+    assert catalog_module.preload(index_dir, archive_root) is True
+    assert catalog_module.preload(index_dir, archive_root) is False  # unchanged: two stats
+    reader = Catalog.beside(index_dir, archive_root, writable=False)
+    shared = reader.load()
+    assert shared is not None and reader.load() is shared
+    assert [p.path for p in reader.load(limit=2).posts] == [p.path for p in shared.posts[:2]]
+    # Another archive's reader with the same index folder never gets it.
+    other = tmp_path / "other"
+    other.mkdir()
+    assert Catalog.beside(index_dir, other, writable=False).load() is None
+    # The server adds a post: the stamp moves, the reader reads the file again.
+    _post(archive_root, "2030-01-01-new.md", "New", "2030-01-01")
+    refresh(Archive(archive_root), writer, writer.load())
+    fresh = reader.load()
+    assert fresh is not shared and fresh.posts[0].path == "2030-01-01-new.md"
+    assert catalog_module.preload(index_dir, archive_root) is True
+    assert reader.load().posts[0].path == "2030-01-01-new.md"

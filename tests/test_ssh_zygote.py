@@ -413,3 +413,69 @@ def test_a_zygote_with_a_second_thread_refuses_to_fork():
     ready, answer = (json.loads(line) for line in out.stdout.splitlines())
     assert ready["threads"] == 2
     assert answer["id"] == 1 and "pid" not in answer and "not safe" in answer["error"]
+
+
+PRELOADING_ZYGOTE = """
+import json, os, socket, sys
+from newsterm import catalog, zygote
+from newsterm.ssh.forkserver import serve
+from newsterm.ssh.zygote import become_subreaper
+
+archive, index_dir, out = sys.argv[1:4]
+
+
+def run(argv):  # in the forked reader: what its list would get from the catalog
+    c = catalog.Catalog.beside(index_dir, archive, writable=False)
+    held = catalog._PRELOADED.get((str(c.path), c.root))
+    listing = c.load()
+    with open(out, "a") as f:
+        shared = held is not None and listing is held[1]
+        f.write(json.dumps({"shared": shared, "posts": [p.path for p in listing.posts]}) + "\\n")
+    return 0
+
+
+assert become_subreaper()
+ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+if os.fork() == 0:
+    ours.close()
+    serve(theirs.fileno(), os.getppid(), run, zygote.prepare)
+    os._exit(0)
+theirs.close()
+ours.recv(4096)  # ready
+argv = ["read", "--served", "--archive", archive, "--index-dir", index_dir]
+for n in (1, 2):
+    if n == 2:  # the server's sync writes a new post into the catalog
+        from newsterm.archive import Archive
+        path = os.path.join(archive, "2024-06-01-beta.md")
+        with open(path, "w") as f:
+            f.write("---\\ntitle: Beta\\ndate: 2024-06-01\\n---\\n\\nMore.\\n")
+        writer = catalog.Catalog.beside(index_dir, archive)
+        catalog.refresh(Archive(archive), writer, writer.load())
+    master, slave = os.openpty()
+    request = {"id": n, "argv": argv, "env": {}, "server": os.getpid()}
+    socket.send_fds(ours, [json.dumps(request).encode()], [slave])
+    os.close(slave)
+    pid = json.loads(ours.recv(4096))["pid"]
+    os.waitpid(pid, 0)
+    os.close(master)
+ours.close()
+os.wait()
+"""
+
+
+def test_readers_forked_by_the_zygote_share_the_catalog_it_read(archive, tmp_path):
+    """The zygote reads the archive's catalog before forking (once, and again after the server
+    wrote it): every forked reader gets that listing instead of reading 20,000 rows itself."""
+    from newsterm.archive import Archive
+    from newsterm.catalog import Catalog, refresh
+
+    index_dir, out = tmp_path / "index", tmp_path / "readers.jsonl"
+    catalog = Catalog.beside(index_dir, archive)
+    refresh(Archive(archive), catalog, catalog.load())  # as the server keeps it
+    subprocess.run(
+        [sys.executable, "-c", PRELOADING_ZYGOTE, str(archive), str(index_dir), str(out)],
+        timeout=60, check=True,
+    )  # fmt: skip
+    first, second = (json.loads(line) for line in out.read_text().splitlines())
+    assert first == {"shared": True, "posts": ["2024-05-01-alpha.md"]}
+    assert second == {"shared": True, "posts": ["2024-06-01-beta.md", "2024-05-01-alpha.md"]}

@@ -48,6 +48,21 @@ def preload() -> None:
         cell_len("가")
 
 
+def prepare(argv: Sequence[str]) -> bool:
+    """Before a fork: the catalog of the reader's archive, read once for all its readers
+    (refreshed when the server's sync wrote it); True when it was read anew."""
+    args = list(argv)
+    values = {}
+    for flag in ("--archive", "--index-dir"):
+        if flag in args[:-1]:
+            values[flag] = args[args.index(flag) + 1]
+    if len(values) != 2:
+        return False
+    from newsterm.catalog import preload as preload_catalog
+
+    return preload_catalog(values["--index-dir"], values["--archive"])
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     fd, server_pid = int(args[0]), int(args[1])
@@ -55,7 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     import newsterm.cli
     from newsterm.ssh.forkserver import serve
 
-    return serve(fd, server_pid, newsterm.cli.main)
+    return serve(fd, server_pid, newsterm.cli.main, prepare)
 
 
 if __name__ == "__main__":

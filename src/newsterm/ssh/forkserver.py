@@ -43,10 +43,18 @@ EXIT_SETUP_FAILED = 70  # a reader that could not be set up for its session (EX_
 # -- the zygote's loop ---------------------------------------------------------------------------
 
 
-def serve(fd: int, server_pid: int, run: Callable[[list[str]], int]) -> int:
+def serve(
+    fd: int,
+    server_pid: int,
+    run: Callable[[list[str]], int],
+    prepare: Callable[[list[str]], bool] | None = None,
+) -> int:
     """Answer the server's requests on socket ``fd`` until it closes; returns an exit status.
 
     ``run(argv)`` is what a reader runs (``newsterm.cli.main``) once it is set up.
+    ``prepare(argv)``, called before each fork, loads what every reader of those arguments
+    would load for itself (the archive's catalog) so that they share it; True when it read
+    something new. Its failure never stops a fork (the reader then loads it itself).
     """
     sock = socket.socket(fileno=fd)
     # Die with the server (SIGKILL: the zygote holds nothing worth saving).
@@ -73,6 +81,8 @@ def serve(fd: int, server_pid: int, run: Callable[[list[str]], int]) -> int:
             reply["id"] = request.get("id")
             if len(fds) != 1:
                 raise ValueError("a request carries exactly one terminal")
+            if prepare is not None:
+                _prepare(prepare, [str(a) for a in request.get("argv") or []])
             threads = threading.active_count()
             if threads != 1:  # a fork copies one thread: another's locks would stay held
                 raise RuntimeError(f"the zygote runs {threads} threads; forking it is not safe")
@@ -83,6 +93,16 @@ def serve(fd: int, server_pid: int, run: Callable[[list[str]], int]) -> int:
             for received in fds:
                 os.close(received)
         _send(sock, reply)
+
+
+def _prepare(prepare: Callable[[list[str]], bool], argv: list[str]) -> None:
+    try:
+        fresh = prepare(argv)
+    except Exception:
+        return
+    if fresh:  # what was read stays shared: the readers' collectors never walk it
+        gc.collect()
+        gc.freeze()
 
 
 def _send(sock: socket.socket, message: dict[str, object]) -> None:

@@ -146,6 +146,11 @@ class MainScreen(
         self._walked_digest: str | None = None  # the digest of the reader's last walk
         self._walked = threading.Event()  # the list's walk at start is done (or failed)
         self._walk_began = 0.0  # when it began (time.monotonic())
+        # Served: the server's catalog, followed instead of the files (see main_loading)
+        self._catalog: Any = None
+        self._catalog_stamp: tuple | None = None
+        self._catalog_follow: Timer | None = None
+        self._catalog_reading = False
 
     # What the list shows (kept as the screen's attributes for callers and tests).
     @property

@@ -26,6 +26,33 @@ if TYPE_CHECKING:
     from newsterm.walk import Scan
 
 FIRST_CHUNK = 120  # posts shown before the rest of a big archive is read (2 screens at 60 rows)
+CATALOG_POLL = 1.0  # s between a served reader's looks at the server's catalog (two stats)
+
+
+def _shown(post: Any) -> tuple[Any, ...]:
+    return (
+        post.title,
+        post.date,
+        tuple(post.categories),
+        tuple(post.tags),
+        getattr(post, "size", None),
+        getattr(post, "digest", None),
+    )
+
+
+def changed_paths(posts: list[Any], problems: list[Problem], listing: Any) -> set[str]:
+    """The paths whose post or problem differs between a shown list and a catalog listing."""
+    before = {p.path: _shown(p) for p in posts}
+    after = {p.path: _shown(p) for p in listing.posts}
+    changed = {path for path in before.keys() | after.keys() if before.get(path) != after.get(path)}
+    bad_before = {p.path: p.reason for p in problems}
+    bad_after = {p.path: p.reason for p in listing.problems}
+    changed |= {
+        path
+        for path in bad_before.keys() | bad_after.keys()
+        if bad_before.get(path) != bad_after.get(path)
+    }
+    return changed
 
 
 class ArchiveLoading:
@@ -57,7 +84,16 @@ class ArchiveLoading:
                 # A screenful first: the whole list of a big archive takes a moment longer.
                 total = catalog.count()
                 self._from_thread(self._loaded_first, archive, top.posts, FIRST_CHUNK, total)
+            stamp = catalog.stamp()
             listing = catalog.load()
+            if self.served and listing is not None and listing.complete:
+                # The server walks, watches and keeps this catalog for every session: a served
+                # reader shows it as it is and follows its changes (no walk of its own).
+                self.index_link.share_walk(None)
+                self._walked.set()
+                self._catalog, self._catalog_stamp = catalog, stamp
+                self._from_thread(self._loaded, archive, listing.posts, listing.problems)
+                return
             if listing is not None and (listing.posts or listing.problems):
                 self._from_thread(self._listed_from_catalog, archive, listing)
             self._walk_began = time.monotonic()
@@ -162,16 +198,26 @@ class ArchiveLoading:
 
     # -- live archive ------------------------------------------------------------------------
     def _start_live(self: MainScreen, sync_now: bool = False) -> None:
-        """Follow the archive: re-read changed posts, keep the index in step (core service)."""
+        """Follow the archive: re-read changed posts, keep the index in step (core service).
+
+        Served, the server watches the archive and keeps the catalog for every session: the
+        reader polls the catalog instead of watching the files itself."""
         if self._live is not None:
             return
+        if self.served and self._catalog_follow is None:
+            from newsterm.catalog import Catalog
+
+            if self._catalog is None:
+                self._catalog = Catalog.beside(self.index_dir, self.root, writable=False)
+                self._catalog_stamp = None  # read once it has one (the list came from files)
+            self._catalog_follow = self.set_interval(CATALOG_POLL, self._poll_catalog)
         self._live = LiveArchive(
             self.root,
             sync=self.index_link.sync,
             on_change=self._apply_changes,
             on_failed=self.index_link.retry_after,
             on_problem=self._watch_problem,
-            watch=self.watch_enabled,
+            watch=self.watch_enabled and not self.served,
             initial_sync=self.sync_enabled or sync_now,
             sync_on_change=self.sync_enabled,
         )
@@ -211,6 +257,38 @@ class ArchiveLoading:
         posts, problems = await asyncio.to_thread(
             self.archive.reread, rels, self.posts, self.problems
         )
+        self._show_changes(posts, problems, rels)
+
+    # -- a served reader follows the server's catalog ---------------------------------------------
+    def _poll_catalog(self: MainScreen) -> None:
+        """Served: two stats a poll; the catalog is read again only when the server wrote it."""
+        if self._catalog is None or self._catalog_reading or self.archive is None:
+            return
+        stamp = self._catalog.stamp()
+        if stamp == self._catalog_stamp:
+            return
+        self._catalog_reading = True
+        self._reread_catalog(stamp)
+
+    @work(thread=True, exclusive=True, group="catalog")
+    def _reread_catalog(self: MainScreen, stamp: tuple) -> None:
+        try:
+            listing = self._catalog.load() if self._catalog is not None else None
+            if listing is None or not listing.complete:
+                return  # the server is still writing it: its next commit changes the stamp
+            rels = changed_paths(self.posts, self.problems, listing)
+            self._catalog_stamp = stamp
+            if rels:
+                self._from_thread(self._show_changes, listing.posts, listing.problems, rels)
+        except Exception:  # the list stays as it was; the next poll tries again
+            pass
+        finally:
+            self._catalog_reading = False
+
+    def _show_changes(
+        self: MainScreen, posts: list[Post], problems: list[Problem], rels: set[str]
+    ) -> None:
+        """The list (and the open post) after the files ``rels`` changed, came or went."""
         keep = self.post_list.highlighted.path if self.post_list.highlighted else None
         self._set_posts(posts, problems)
         self.reading.reconcile(self.by_path, [p.path for p in problems])
