@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import heapq
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -50,6 +51,8 @@ MOSTLY_DELETED = 0.3
 MERGE_LOCK = "MERGELOCK"
 TEMP_NAME = "MERGE"
 INDEX_NAME = "MAIN"
+MERGE_NICE = 10
+"""The background merge thread's nice value (Linux)."""
 LOCK_WAIT = 30.0
 """Seconds a finished merge waits for a sync to end before it gives up (and is redone)."""
 
@@ -271,6 +274,10 @@ def merge_in_background(index_dir: Path) -> threading.Thread | None:
     index_dir = Path(index_dir)
 
     def run() -> None:
+        # This thread only (Linux schedules threads as tasks): the reader's screen and the
+        # server's sessions come first.
+        with contextlib.suppress(AttributeError, OSError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), MERGE_NICE)
         with contextlib.suppress(Exception):
             merge_all(index_dir)
 
