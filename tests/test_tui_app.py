@@ -396,6 +396,26 @@ async def test_scroll_position_restored_at_start():
         assert again.post_list.highlighted.path == SEED
 
 
+async def test_a_relayout_before_the_restored_place_is_reached_keeps_it():
+    # CI saw a restored post land at its top: the post was laid out again (a live update, a
+    # new width, a theme) after it was opened at its saved line but before the view, which
+    # scrolls only after a refresh, had got there; the re-layout took the top for the place.
+    app = make_app(ARCHIVE, restore=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: SEED in app.screen.by_path)
+        screen = app.screen
+        screen.open_post(SEED, scroll_line=21, focus=False)
+        screen.theme_changed()  # in the same moment, before any refresh
+        screen.theme_changed()
+        await pilot.pause()
+        await pilot.pause()
+        assert app.article.top_line() == 21
+        # and leaving in that moment keeps the place too
+        screen.open_post(SEED, scroll_line=30, focus=False)
+        screen._remember_scroll()
+        assert screen.reading.scroll_of(SEED) == 30
+
+
 async def test_live_change_of_the_open_post_keeps_the_place(bundled_archive_copy: Path):
     app = make_app(bundled_archive_copy, watch=True, restore=False)
     async with app.run_test(size=SIZE) as pilot:

@@ -119,6 +119,9 @@ class MainScreen(
         self.outline_visible = True
         self.list_visible = True
         self._pending_scroll: int | None = None
+        # The line a new layout of the open post is about to be scrolled to (after a refresh):
+        # until it is, the view's own top line is not where the reader is.
+        self._unplaced_line: int | None = None
         # search (``index`` lets a caller supply its own, already opened)
         self._gone = threading.Event()  # set when the screen goes: threads stop waiting
         self.index_link = IndexLink(
@@ -303,7 +306,7 @@ class MainScreen(
     def theme_changed(self) -> None:
         """The app's theme changed: draw the article and the list marks in its colours."""
         if self.current is not None:
-            self._render_current(keep_line=self.article.top_line())
+            self._render_current(keep_line=self._place_line())
         self.post_list.refresh_marks()
 
     def _state_notice(self, message: str) -> None:

@@ -308,4 +308,4 @@ class ArchiveLoading:
                 self.sections = capped_sections(extract_outline(shown_body(updated.body)[0]))[0]
                 self.outline.set_sections(self.sections)
                 self._outline_key = (id(self.sections), ())
-                self._render_current(keep_line=self.article.top_line())
+                self._render_current(keep_line=self._place_line())

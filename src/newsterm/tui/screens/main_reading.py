@@ -72,6 +72,7 @@ class PostReading:
     ) -> None:
         path = post.path
         self._remember_scroll()
+        self._unplaced_line = None
         if record:
             self.history.record(path)
         self.current = post
@@ -211,11 +212,16 @@ class PostReading:
             self._outline_key = outline_key
         pending_scroll = self._pending_scroll
         self._pending_scroll = None
+        if keep_line is not None:
+            self._unplaced_line = keep_line
+        else:
+            self._unplaced_line = pending_scroll if pending_scroll and not hits else None
 
         def place() -> None:
             # After a refresh: the view must know its new height before it can scroll there.
             if self.doc is not doc:
                 return
+            self._unplaced_line = None
             if keep_line is not None:
                 article.scroll_to_line(keep_line)
             elif hits:
@@ -243,7 +249,17 @@ class PostReading:
 
     def _remember_scroll(self: MainScreen) -> None:
         if self.current is not None and self.doc is not None:
-            self.reading.set_scroll(self.current.path, self.article.top_line())
+            self.reading.set_scroll(self.current.path, self._place_line())
+
+    def _place_line(self: MainScreen) -> int:
+        """The body line the reader is at. Right after a layout, before the view has scrolled
+        there (that waits for a refresh), it is the line the view is going to: a re-layout or a
+        quit in that moment must not take the top of the page for the reader's place."""
+        if self._unplaced_line is not None:
+            return self._unplaced_line
+        if self.doc is None and self._pending_scroll:
+            return self._pending_scroll
+        return self.article.top_line()
 
     def _section_starts(self: MainScreen) -> list[int]:
         return [] if self.doc is None else section_starts(self.doc, self.sections)
@@ -275,4 +291,4 @@ class PostReading:
             return
         doc = self.doc
         if self.current is not None and doc is not None and doc.width != article.text_width():
-            self._render_current(keep_line=article.top_line())
+            self._render_current(keep_line=self._place_line())
