@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from newsterm.state import ReadingState
-from tui_helpers import make_app, wait_for
+from tui_helpers import make_app, type_at_once, wait_for
 
 pytestmark = pytest.mark.anyio
 SIZE = (120, 40)
@@ -136,6 +136,25 @@ async def test_a_links_number_picks_it(tmp_path: Path, monkeypatch):
         assert type(app.screen).__name__ == "LinksScreen" and len(opened) == 1
         await pilot.press("2")  # link 2, the permalink to post B
         await wait_for(pilot, lambda: app.current.path == "2024-01-01-b.md")
+
+
+async def test_a_number_typed_with_v_picks_the_link(tmp_path: Path, monkeypatch):
+    """`v3` in one go (tmux send-keys, a fast typist) opens link 3, as `v` then `3` does."""
+    from textual.app import App
+
+    root = _archive(tmp_path)
+    app = make_app(root, state=ReadingState.in_memory(root), restore=False)
+    opened: list[str] = []
+    monkeypatch.setattr(App, "open_url", lambda self, url, **kw: opened.append(url))
+    async with app.run_test(size=SIZE) as pilot:
+        await _open_a(app, pilot)
+        type_at_once(app, "v3")
+        await wait_for(pilot, lambda: opened == ["https://example.com/page"])
+        await pilot.pause()
+        assert type(app.screen).__name__ == "MainScreen"
+        type_at_once(app, "vjj")  # the list has the keys: the third link is highlighted
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "LinksScreen")
+        await wait_for(pilot, lambda: app.screen.query_one("#links-list").highlighted == 2)
 
 
 async def test_two_digits_when_there_are_ten_links_or_more(tmp_path: Path, monkeypatch):

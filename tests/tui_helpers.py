@@ -156,3 +156,12 @@ class FakeIndex:
             if p.path != path and set(p.categories) & set(me.categories)
         ]
         return FakeResults(hits[:limit], len(hits))
+
+
+def type_at_once(app, keys: str) -> None:
+    """Keys as a terminal delivers a paste or tmux send-keys: all queued before any is handled."""
+    from textual import events
+
+    names = {"/": "slash", " ": "space", "|": "vertical_line", "-": "minus", ".": "full_stop"}
+    for ch in keys:
+        app.post_message(events.Key(names.get(ch, ch), ch))

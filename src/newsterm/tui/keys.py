@@ -64,9 +64,11 @@ G_ARTICLE = "In the article"
 
 # Screen-level commands (the list and article widgets add their own movement keys below).
 COMMANDS: tuple[Command, ...] = (
-    # / and t are checked before the focused widget's keys (priority), so that the words typed
-    # in the same instant (a paste, a fast typist, tmux send-keys) land in the box they open
-    # instead of in the list they leave; in a text box they are typed (MainScreen.check_action).
+    # The keys that open a box to type in (/, t, s, |, and v's link numbers) are checked
+    # before the focused widget's keys (priority): the app handles them before it reads the
+    # next key, so the words typed in the same instant (a paste, a fast typist, tmux
+    # send-keys) land in the box they open instead of in the list they leave (MainScreen's
+    # focus_now and open_dialog). In a text box they are typed (MainScreen.check_action).
     Command(
         "search",
         "slash",
@@ -120,11 +122,25 @@ COMMANDS: tuple[Command, ...] = (
     Command("list_pane", "backslash", "toggle_list", "Show / hide the post list", G_READ),
     Command("focus_next", "tab", "focus_pane(1)", "Next pane", G_NAV, palette=False),
     Command("focus_prev", "shift+tab", "focus_pane(-1)", "Previous pane", G_NAV, palette=False),
-    Command("links", "v", "links", "List the post's links, open one", G_READ),
+    Command("links", "v", "links", "List the post's links, open one", G_READ, priority=True),
     Command(
-        "save", "s", "save", "Save the post (.md as written, .txt as shown)", G_READ, served=False
+        "save",
+        "s",
+        "save",
+        "Save the post (.md as written, .txt as shown)",
+        G_READ,
+        served=False,
+        priority=True,
     ),
-    Command("pipe", "vertical_line", "pipe", "Pipe the post to a command", G_READ, served=False),
+    Command(
+        "pipe",
+        "vertical_line",
+        "pipe",
+        "Pipe the post to a command",
+        G_READ,
+        served=False,
+        priority=True,
+    ),
     Command("copy_path", "y", "copy_path", "Copy the post's path (OSC 52)", G_READ),
     Command("copy_link", "Y", "copy_permalink", "Copy the post's permalink (OSC 52)", G_READ),
     Command("edit", "e", "edit", "Open the post in $EDITOR", G_READ, served=False),
@@ -319,6 +335,9 @@ ALL_COMMANDS: tuple[Command, ...] = (
     + INPUT_COMMANDS
 )
 KNOWN_IDS = frozenset(c.binding_id for c in ALL_COMMANDS)
+OPENS_A_BOX = frozenset(c.action for c in COMMANDS if c.priority)
+"""The screen's actions checked before the focused widget's keys (they open a box to type in);
+while a text box has focus their keys are typed instead."""
 
 
 def commands_for(served: bool) -> tuple[Command, ...]:

@@ -26,6 +26,7 @@ from textual.content import Content
 from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import ContentSwitcher, Input, Static
 
 from newsterm.live import LiveArchive
@@ -36,7 +37,7 @@ from newsterm.tui.hangul import TitleIndex
 from newsterm.tui.history import History
 from newsterm.tui.index_link import IndexLink
 from newsterm.tui.keys import COMMANDS as READER_COMMANDS
-from newsterm.tui.keys import SCREEN_COMMANDS, bindings
+from newsterm.tui.keys import OPENS_A_BOX, SCREEN_COMMANDS, bindings
 from newsterm.tui.listing import ListView, results_scope, view_scope
 from newsterm.tui.render import Matcher, RenderedDoc
 from newsterm.tui.screens.facets import FacetScreen
@@ -234,8 +235,26 @@ class MainScreen(
         return self.query_one("#posts", PostList)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """/ and t (priority keys, see keys.py) are plain letters while a text box has focus."""
-        return not (action in ("search", "title_filter") and isinstance(self.focused, Input))
+        """/, t, s, | and v (priority keys, see keys.py) are typed while a text box has focus."""
+        return not (action in OPENS_A_BOX and isinstance(self.focused, Input))
+
+    # -- keys typed in the same instant as the one that opens a box --------------------------
+    # The keys of OPENS_A_BOX are priority bindings: the app runs their action before it reads
+    # the next key. Each action gives the box the focus before it returns, so the keys that
+    # came with it (a paste, tmux send-keys, a fast typist) are read into the box.
+    def focus_now(self, widget: Widget) -> None:
+        """Focus ``widget`` of this screen now (``focus()`` waits for the next idle)."""
+        self.set_focus(widget)
+
+    async def open_dialog(
+        self, screen: Screen[Any], answered: Callable[[Any], None] | None = None
+    ) -> None:
+        """Show ``screen`` with its ``AUTO_FOCUS`` widget focused once this returns (its widgets
+        are mounted first; meanwhile the keys typed after wait in the app's queue)."""
+        await self.app.push_screen(screen, answered)
+        if screen.AUTO_FOCUS:
+            with contextlib.suppress(NoMatches):
+                screen.set_focus(screen.query(screen.AUTO_FOCUS).first())
 
     @property
     def article(self) -> ArticleView:
@@ -580,7 +599,7 @@ class MainScreen(
             self._set_reading(False)
         flt = self.query_one("#title-filter", Input)
         flt.display = True
-        self.set_focus(flt)  # now: letters typed with the t must land there
+        self.focus_now(flt)  # letters typed with the t must land there
 
     @on(Input.Changed, "#title-filter")
     def _title_changed(self, event: Input.Changed) -> None:

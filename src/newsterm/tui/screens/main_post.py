@@ -58,7 +58,7 @@ class PostCommands:
 
         return link_target(href, self.current.path if self.current else None, self.by_path)
 
-    def action_links(self: MainScreen) -> None:
+    async def action_links(self: MainScreen) -> None:
         if self.current is None or self.doc is None:
             self.notify("Open a post first")
             return
@@ -77,7 +77,7 @@ class PostCommands:
             if href is not None:
                 self.action_open_link(href)
 
-        self.app.push_screen(LinksScreen(rows, self.app.keymap), chosen)
+        await self.open_dialog(LinksScreen(rows, self.app.keymap), chosen)
 
     # -- copying ----------------------------------------------------------------------------
     def action_copy_path(self: MainScreen) -> None:
@@ -138,7 +138,7 @@ class PostCommands:
         line = self.article.reading_line() if self.doc is not None else 1
         return self.current.body_line + section_line(self.sections, line) - 1
 
-    def action_save(self: MainScreen) -> None:
+    async def action_save(self: MainScreen) -> None:
         if self.served:
             self.notify("Saving is not available in this session")
             return
@@ -162,9 +162,9 @@ class PostCommands:
             self.notify(f"Saved {saved}", title="Saved", markup=False)
 
         note = "Save as (a folder, a .md file as written, or a .txt file as shown):"
-        self.app.push_screen(PromptScreen("Save the post", note, default), answered)
+        await self.open_dialog(PromptScreen("Save the post", note, default), answered)
 
-    def action_pipe(self: MainScreen) -> None:
+    async def action_pipe(self: MainScreen) -> None:
         if self.served:
             self.notify("Piping is not available in this session")
             return
@@ -193,4 +193,4 @@ class PostCommands:
                 self.notify(f"{command}: {err.strerror}", title="Pipe", severity="error")
 
         note = "The post's Markdown goes to this command's input (less, wc -w, pbcopy, …):"
-        self.app.push_screen(PromptScreen("Pipe the post", note, ""), answered)
+        await self.open_dialog(PromptScreen("Pipe the post", note, ""), answered)

@@ -39,7 +39,7 @@ class SearchCommands:
             self.list_visible = True
             self._apply_panes()
         self._show_left("search")
-        self.set_focus(self.search_panel.input)  # now: keys typed with the / must land there
+        self.focus_now(self.search_panel.input)  # keys typed with the / must land there
         self.call_after_refresh(self.search_panel.relayout)  # the pane may have changed width
         self._search_status_idle()
         if self.index is None and self.index_ready:
