@@ -277,3 +277,54 @@ async def test_a_remote_image_opens_from_the_link_list_or_is_copied_when_served(
             assert opened == [] and app.clipboard == "https://example.org/logo.png"
         else:
             assert opened == ["https://example.org/logo.png"]
+
+
+async def test_a_local_image_picked_from_the_links_opens_in_the_image_view(site: Path):
+    """`v`, then the local picture's number: the picture fills an image view (never bigger
+    than its own size); Esc closes it. The broken one is said, not shown."""
+    app = make_app(site, state=ReadingState.in_memory(site), restore=False, images="halfcell")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.loaded)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.doc is not None and app.doc.complete)
+        await pilot.press("v")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "LinksScreen")
+        rows = [str(o.prompt) for o in app.screen.query_one("#links-list").options]
+        assert rows[0].endswith("/assets/img/sun.png")
+        await pilot.press("1")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "ImageScreen")
+        picture = app.screen.query_one("Picture")
+        # 320x160 pixels at 8x16 per cell: 40 columns, 10 rows (it fits: not grown)
+        assert (picture.cols, picture.rows) == (40, 10)
+        await wait_for(pilot, lambda: picture.ready)
+        await pilot.pause()
+        drawn = ["".join(s.text for s in picture.render_line(y)) for y in range(picture.rows)]
+        assert all(row == "▀" * 40 for row in drawn), drawn
+        yellow = {str(s.style.color.triplet) for s in picture.render_line(5) if s.style.color}
+        assert any("240" in c and "200" in c for c in yellow)
+        where = str(app.screen.query_one("#image-path").render())
+        assert where.endswith("assets/img/sun.png")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "MainScreen" and app.current is not None
+
+
+@pytest.mark.parametrize("served", [False, True], ids=["images-off", "served"])
+async def test_without_graphics_a_picked_image_says_where_it_is(site: Path, served: bool):
+    app = make_app(site, state=ReadingState.in_memory(site), restore=False, served=served)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.loaded)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.doc is not None and app.doc.complete)
+        await pilot.press("v")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "LinksScreen")
+        await pilot.press("1")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "MainScreen"
+        real = str((site.parent / "assets" / "img" / "sun.png").resolve())
+        # served: the picture's place in the site, never the server's folders
+        expected = "assets/img/sun.png" if served else real
+        assert app.clipboard == expected
+        notes = [str(n.message) for n in app._notifications]
+        assert any(f"the picture is {expected}" in n for n in notes), notes
+        assert not any(real in n for n in notes) or not served

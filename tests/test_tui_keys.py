@@ -114,11 +114,16 @@ async def test_every_widget_on_every_screen_has_only_registry_keys(tmp_path: Pat
     """Textual's own widgets used as they are (containers, lists) count too: walk the DOM of the
     main screen and of each dialog, and the app's bindings (the palette key is added at run
     time)."""
+    from textual.geometry import Size
+
+    from newsterm.tui.images import ImagePainter
     from newsterm.tui.screens.facets import FacetScreen
     from newsterm.tui.screens.help import HelpScreen
+    from newsterm.tui.screens.image import ImageScreen
     from newsterm.tui.screens.links import LinksScreen
     from newsterm.tui.screens.prompt import PromptScreen
 
+    room = Size(*SIZE)
     app = make_app(ARCHIVE, restore=False)
     async with app.run_test(size=SIZE) as pilot:
         await open_seed(app, pilot)
@@ -128,6 +133,9 @@ async def test_every_widget_on_every_screen_has_only_registry_keys(tmp_path: Pat
             FacetScreen(Counter({("year", "2025"): 1}), set(), {}, "all posts"),
             LinksScreen([("https://example.com/", None)], {}),
             PromptScreen("Save the post", "Save as:", "x.md"),
+            ImageScreen(
+                ImagePainter(ARCHIVE, "halfcell"), tmp_path / "x.png", "x.png", "x.png", {}, room
+            ),
         ]
         seen: set[str] = set()
         for screen in [app.main, *dialogs]:

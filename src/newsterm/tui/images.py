@@ -103,15 +103,22 @@ def _cell_size() -> tuple[int, int]:
         return 10, 20
 
 
-def fit(pixels: tuple[int, int], cell: tuple[int, int], columns: int) -> tuple[int, int]:
+def fit(
+    pixels: tuple[int, int],
+    cell: tuple[int, int],
+    columns: int,
+    max_rows: int = MAX_ROWS,
+    max_columns: int = MAX_COLUMNS,
+) -> tuple[int, int]:
     """Columns and rows for a picture of ``pixels`` (width, height): its own size on a terminal
-    of ``cell``-pixel cells, scaled down (never up) to ``columns`` and :data:`MAX_ROWS`."""
+    of ``cell``-pixel cells, scaled down (never up) to ``columns`` (at most ``max_columns``)
+    and ``max_rows``."""
     width, height = pixels
     if width <= 0 or height <= 0:
         return 0, 0
     cols = max(1, math.ceil(width / cell[0]))
     rows = max(1, math.ceil(height / cell[1]))
-    scale = min(1.0, min(columns, MAX_COLUMNS) / cols, MAX_ROWS / rows)
+    scale = min(1.0, min(columns, max_columns) / cols, max(1, max_rows) / rows)
     return max(1, round(cols * scale)), max(1, round(rows * scale))
 
 
@@ -172,11 +179,25 @@ class ImagePainter:
             self._sizes[key] = known
         return known[1]
 
+    def whole(self, path: Path, columns: int, rows: int) -> tuple[int, int]:
+        """Columns and rows to show the picture at ``path`` whole in ``columns`` x ``rows``
+        cells (the image view), never bigger than its own size; (0, 0) if it cannot be read."""
+        pixels = _header_size(path)
+        if pixels is None:
+            return 0, 0
+        natural = self.cell if self.kind == "tgp" else (8, 16)
+        return fit(pixels, natural, columns, max_rows=rows, max_columns=columns)
+
     # -- pixels (when first on screen, in the background) ----------------------------------
     def row(self, post_path: str, src: str, width: int, index: int) -> list[Segment] | None:
         path, (cols, rows) = self._sizes.get((post_path, src, width), (None, (0, 0)))
         if path is None or not rows:
             return None
+        return self.picture_row(path, cols, rows, index)
+
+    def picture_row(self, path: Path, cols: int, rows: int, index: int) -> list[Segment] | None:
+        """Row ``index`` of the picture at ``path`` drawn in ``cols`` x ``rows`` cells; None
+        until it is decoded (in the background, then ``on_ready``) or if it cannot be."""
         key = (path, cols, rows)
         with self._lock:
             if key in self._rows:

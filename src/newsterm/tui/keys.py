@@ -236,6 +236,10 @@ LINK_COMMANDS: tuple[Command, ...] = (
     Command("links.open", "enter,l", "select", "Open the link", G_LINKS, palette=False),
     Command("links.close", "escape,q,v", "close", "Close", G_LINKS, palette=False),
 )
+G_IMAGE = "In the image view"
+IMAGE_COMMANDS: tuple[Command, ...] = (
+    Command("image.close", "escape,q,enter", "close", "Close", G_IMAGE, palette=False),
+)
 G_PROMPT = "In a question"
 PROMPT_COMMANDS: tuple[Command, ...] = (
     Command("prompt.cancel", "escape", "cancel", "Cancel", G_PROMPT, palette=False),
@@ -327,6 +331,7 @@ ALL_COMMANDS: tuple[Command, ...] = (
     + RESULTS_COMMANDS
     + FACET_COMMANDS
     + LINK_COMMANDS
+    + IMAGE_COMMANDS
     + PROMPT_COMMANDS
     + HELP_COMMANDS
     + HELP_BODY_COMMANDS

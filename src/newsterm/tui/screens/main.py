@@ -143,6 +143,7 @@ class MainScreen(
         self.last_render_ms = 0.0
         self.last_search_ms = 0.0
         self._site: Any = None
+        self._image_files: Any = None  # newsterm.images.ImageFiles, made when a link needs it
         self._partial = ""  # "reading 400/20,000…" while a big archive loads
         self._outline_key: tuple = ()
         self._narrow_outline = False  # narrow windows: the outline shown instead of the article
@@ -266,6 +267,9 @@ class MainScreen(
             self.article.images_ready()
         except NoMatches:  # the screen has gone
             pass
+        shown = getattr(self.app.screen, "images_ready", None)  # the image view (v)
+        if shown is not None and self.app.screen is not self:
+            shown()
 
     @property
     def outline(self) -> Outline:

@@ -34,6 +34,8 @@ class PostCommands:
         if name is not None:  # {% post_url %} and friends that name no post here
             self.notify(f"No post named {name} here", title="Link", markup=False)
             return
+        if self._show_image(href):
+            return
         if not is_web_link(href):
             # a post's file:, javascript: or ssh: link is shown, never handed to a browser
             what = (
@@ -47,6 +49,34 @@ class PostCommands:
             self.copy_link(href, "Links are not opened in this session")
             return
         self.app.open_url(href)  # the app copies it instead when there is no browser
+
+    def _show_image(self: MainScreen, href: str) -> bool:
+        """A local image of the site (as the layout finds it: beside the post, or from the
+        site's root): shown in the image view; where images cannot be drawn (served to a
+        terminal without graphics, images off), where the file is is said and copied."""
+        if self.current is None:
+            return False
+        from newsterm.images import ImageFiles
+
+        if self._image_files is None:
+            self._image_files = ImageFiles(self.root)
+        files = self._image_files
+        path = files.file(self.current.path, href)
+        if path is None:
+            return False
+        # A served reader is told the file's place in the site, never the server's folders.
+        where = path.relative_to(files.site).as_posix() if self.served else str(path)
+        painter = self.image_painter
+        if painter is not None:
+            from newsterm.tui.screens.image import ImageScreen
+
+            screen = ImageScreen(painter, path, href, where, self.app.keymap, self.app.size)
+            self.app.push_screen(screen)
+            return True
+        why = "Images are not shown in this session" if self.served else "Images are off"
+        self.app.copy_to_clipboard(where)
+        self.notify(f"{why}; the picture is {where} (copied)", title="Image", markup=False)
+        return True
 
     def copy_link(self: MainScreen, href: str, why: str) -> None:
         """Put a web link on the reader's clipboard (OSC 52: the terminal's, also over SSH)."""
