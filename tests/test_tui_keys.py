@@ -149,6 +149,42 @@ async def test_every_widget_on_every_screen_has_only_registry_keys(tmp_path: Pat
                 app.pop_screen()
                 await pilot.pause()
         assert {"TextBox", "FilterInput", "SearchInput", "HelpBody", "FacetList"} <= seen
+        # Textual's own screens the reader opens: the command palette (ctrl+p) and the theme
+        # picker (T), with every widget in them.
+        for key, placeholder in (("ctrl+p", "Search for commands"), ("T", "Search for themes")):
+            await pilot.press(key)
+            await wait_for(pilot, lambda: app.screen.has_class("--textual-command-palette"))
+            screen = app.screen
+            assert str(screen.query_one("#--input Input").placeholder).startswith(placeholder)
+            for node in screen.walk_children(with_self=True):
+                seen.add(type(node).__name__)
+                assert _unknown_bindings(type(node)) == [], (key, node)
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: app.screen is app.main)
+
+
+async def test_the_command_palettes_keys_can_be_remapped(tmp_path: Path):
+    config = _config(tmp_path, '[keymap]\n"palette.close" = "ctrl+g"\n"palette.down" = "ctrl+n"\n')
+    app = make_app(ARCHIVE, config=config, restore=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.loaded)
+        await pilot.press("ctrl+p")
+        await wait_for(pilot, lambda: app.screen.has_class("--textual-command-palette"))
+        palette = app.screen
+        await pilot.press(*"post")
+        listed = palette.query_one("CommandList")
+        await wait_for(pilot, lambda: listed.option_count > 1)
+        at = listed.highlighted
+        await pilot.press("down")  # no longer moves
+        await pilot.pause()
+        assert listed.highlighted == at
+        await pilot.press("ctrl+n")
+        await wait_for(pilot, lambda: listed.highlighted != at)
+        await pilot.press("escape")  # no longer closes
+        await pilot.pause()
+        assert app.screen is palette
+        await pilot.press("ctrl+g")
+        await wait_for(pilot, lambda: app.screen is app.main)
 
 
 async def test_text_box_and_app_keys_can_be_remapped(tmp_path: Path):
@@ -172,7 +208,7 @@ async def test_text_box_and_app_keys_can_be_remapped(tmp_path: Path):
         assert box.value == "" and app.focused is app.post_list
         await pilot.press("ctrl+o")
         await pilot.pause()
-        assert type(app.screen).__name__ == "CommandPalette"
+        assert app.screen.has_class("--textual-command-palette")  # Textual's, our keys
 
 
 def test_ids_are_unique():

@@ -81,6 +81,22 @@ class NewstermApp(App[int], inherit_bindings=False):
             painter.call_from_thread = self.call_from_thread
             self.main.image_painter = painter
 
+    # -- Textual's command palette and theme picker, with the keymap's keys ----------------
+    def action_command_palette(self) -> None:
+        from textual.command import CommandPalette
+
+        from newsterm.tui.commands import ReaderPalette
+
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(ReaderPalette(id="--command-palette"))
+
+    def search_themes(self) -> None:
+        from textual.theme import ThemeProvider
+
+        from newsterm.tui.commands import ReaderPalette
+
+        self.push_screen(ReaderPalette(providers=[ThemeProvider], placeholder="Search for themes…"))
+
     def get_default_screen(self) -> Screen:
         return self.main
 

@@ -1,14 +1,36 @@
-"""Command palette providers: every reader command from the command table, by name, and every
-post of the archive by title (open it)."""
+"""The command palette: its providers (every reader command from the command table, by name,
+and every post of the archive by title, to open it), and Textual's palette screen with its keys
+from the keymap (:class:`ReaderPalette`, also the theme picker)."""
 
 from __future__ import annotations
 
 from functools import partial
 
-from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.app import ComposeResult
+from textual.command import (
+    CommandInput,
+    CommandList,
+    CommandPalette,
+    DiscoveryHit,
+    Hit,
+    Hits,
+    Provider,
+    SearchIcon,
+)
+from textual.containers import Horizontal, Vertical
 from textual.markup import escape
+from textual.widgets import Button, LoadingIndicator
 
-from newsterm.tui.keys import commands_for, effective_keys, pretty_keys
+from newsterm.tui.keys import (
+    DIALOG_COMMANDS,
+    INPUT_COMMANDS,
+    PALETTE_COMMANDS,
+    SCREEN_COMMANDS,
+    bindings,
+    commands_for,
+    effective_keys,
+    pretty_keys,
+)
 
 
 class ReaderCommands(Provider):
@@ -67,3 +89,37 @@ class PostCommands(Provider):
                 found += 1
                 if found >= self.LIMIT:
                     return
+
+
+class PaletteInput(CommandInput, inherit_bindings=False):
+    """The palette's query box, with the editing keys of every text box of the reader."""
+
+    BINDINGS = bindings(INPUT_COMMANDS)
+
+
+class PaletteList(CommandList, inherit_bindings=False):
+    """The palette's list never has the focus (the palette moves it with its own keys): no keys
+    of its own, so none escapes the keymap."""
+
+    BINDINGS = []
+
+
+class ReaderPalette(CommandPalette, inherit_bindings=False):
+    """Textual's command palette with its keys from the keymap (``palette.*`` ids): Textual's own
+    bindings have no ids, and a keymap can only remap a binding by its id. Its look and
+    behaviour are Textual's (the same layout, with these two widgets in place of Textual's)."""
+
+    BINDINGS = bindings(PALETTE_COMMANDS + SCREEN_COMMANDS + DIALOG_COMMANDS)
+    AUTO_FOCUS = "PaletteInput"
+
+    def compose(self) -> ComposeResult:
+        # As CommandPalette.compose, with PaletteInput and PaletteList.
+        with Vertical(id="--container"):
+            with Horizontal(id="--input"):
+                yield SearchIcon()
+                yield PaletteInput(placeholder=self._placeholder, select_on_focus=False)
+                if not self.run_on_select:
+                    yield Button("\u25b6")
+            with Vertical(id="--results"):
+                yield PaletteList()
+                yield LoadingIndicator()

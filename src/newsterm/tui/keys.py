@@ -273,6 +273,36 @@ APP_COMMANDS: tuple[Command, ...] = (
     ),
     Command("quit_hint", "ctrl+c", "help_quit", "Say how to quit", G_APP, palette=False),
 )
+G_PALETTE = "In the command palette (and the theme picker)"
+# Textual's command palette, with these ids in place of its own keys (which have none, so that
+# Textual's keymap could not reach them): newsterm.tui.commands.ReaderPalette.
+PALETTE_COMMANDS: tuple[Command, ...] = (
+    Command("palette.down", "down", "cursor_down", "Next command", G_PALETTE, palette=False),
+    Command("palette.up", "up", "command_list('cursor_up')", "Previous command", G_PALETTE, False),
+    Command(
+        "palette.page_down", "pagedown", "command_list('page_down')", "Next page", G_PALETTE, False
+    ),
+    Command(
+        "palette.page_up", "pageup", "command_list('page_up')", "Previous page", G_PALETTE, False
+    ),
+    Command(
+        "palette.first",
+        "ctrl+home,shift+home",
+        "command_list('first')",
+        "First command",
+        G_PALETTE,
+        palette=False,
+    ),
+    Command(
+        "palette.last",
+        "ctrl+end,shift+end",
+        "command_list('last')",
+        "Last command",
+        G_PALETTE,
+        palette=False,
+    ),
+    Command("palette.close", "escape", "escape", "Close the palette", G_PALETTE, palette=False),
+)
 G_DIALOG = "In a dialog"
 # Every screen: copy the text selected with the mouse; dialogs also move the focus with tab.
 SCREEN_COMMANDS: tuple[Command, ...] = (
@@ -335,6 +365,7 @@ ALL_COMMANDS: tuple[Command, ...] = (
     + PROMPT_COMMANDS
     + HELP_COMMANDS
     + HELP_BODY_COMMANDS
+    + PALETTE_COMMANDS
     + SCREEN_COMMANDS
     + DIALOG_COMMANDS
     + INPUT_COMMANDS
