@@ -14,7 +14,8 @@ thread, then drawn; an image that cannot be read stays a placeholder. Remote ima
 fetched: their placeholder opens them (link list, click) like any link.
 
 Sixel needs a widget of its own in Textual (its pixels are not cells); where the terminal
-offers only Sixel the local reader draws half blocks and a served one keeps the placeholders.
+offers only Sixel the local reader draws half blocks and a served one keeps the placeholders
+(why: docs/architecture.md, "Why the reader draws no Sixel").
 """
 
 from __future__ import annotations
