@@ -193,7 +193,7 @@ def test_pipe_and_save_in_a_real_terminal(root: Path, tmp_path: Path):
         screen = term.wait_for("Save the post")
         assert "~/newsterm-saved/2024-01-01-saved.md" in screen
         term.keys("Enter")
-        _wait_file(home / "newsterm-saved" / "2024-01-01-saved.md")  # (the prompt shows the name)
+        _wait_saved(term, home / "newsterm-saved" / "2024-01-01-saved.md")
         assert (home / "newsterm-saved" / "2024-01-01-saved.md").read_text("utf-8") == POST
         term.wait_gone("Save the post")
         term.wait_gone("2024-01-01-saved.md")  # the toast "Saved …/2024-01-01-saved.md" went
@@ -202,8 +202,7 @@ def test_pipe_and_save_in_a_real_terminal(root: Path, tmp_path: Path):
         term.wait_for("Save the post")
         _wait_typed(term, "post.txt")
         term.keys("Enter")
-        _wait_file(tmp_path / "out" / "post.txt")
-        assert any(row.rstrip().endswith("▌ Saved") for row in term.screen().splitlines())
+        _wait_saved(term, tmp_path / "out" / "post.txt")
         text = (tmp_path / "out" / "post.txt").read_text("utf-8")
         assert text.startswith("Saved post\n") and "Some text here." in text and "*" not in text
 
@@ -222,12 +221,18 @@ def test_pipe_and_save_in_a_real_terminal(root: Path, tmp_path: Path):
         term.close()
 
 
-def _wait_file(path: Path, timeout: float = 30.0) -> None:
+def _wait_saved(term: Tmux, path: Path, timeout: float = 60.0) -> None:
+    """``path`` is written and the reader says so: its "Saved" toast is on the screen (the
+    reader shows it once the file is written whole; a fixed pause raced it under load)."""
     deadline = time.monotonic() + timeout
-    while not path.exists():
-        assert time.monotonic() < deadline, f"{path} never written"
+    screen = ""
+    while True:
+        screen = term.screen()
+        toast = any(row.rstrip().endswith("▌ Saved") for row in screen.splitlines())
+        if toast and path.exists():
+            return
+        assert time.monotonic() < deadline, f"{path} not saved, or no toast:\n{screen}"
         time.sleep(0.2)
-    time.sleep(0.5)  # written whole (one write_text) and the toast drawn
 
 
 def _wait_typed(term: Tmux, end: str) -> None:

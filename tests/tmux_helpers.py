@@ -62,7 +62,7 @@ class Tmux:
     def screen(self) -> str:
         return self.run("capture-pane", "-p")
 
-    def wait_for(self, text: str, timeout: float = 30.0) -> str:
+    def wait_for(self, text: str, timeout: float = 60.0) -> str:
         """The screen once it shows ``text``; an AssertionError with the screen otherwise."""
         deadline = time.monotonic() + timeout
         screen = ""
@@ -73,7 +73,7 @@ class Tmux:
             time.sleep(0.2)
         raise AssertionError(f"{text!r} never shown:\n{screen}")
 
-    def wait_gone(self, text: str, timeout: float = 30.0) -> str:
+    def wait_gone(self, text: str, timeout: float = 60.0) -> str:
         deadline = time.monotonic() + timeout
         screen = ""
         while time.monotonic() < deadline:
