@@ -47,7 +47,11 @@ async def _collect(root: Path, actions, problems: list, timeout: float = 8.0) ->
 
     task = asyncio.ensure_future(consume())
     try:
-        await asyncio.sleep(0.5)
+        # watching has begun: the watcher says so with an empty set (a fixed pause raced it)
+        deadline = asyncio.get_running_loop().time() + 60
+        while set() not in got:
+            assert asyncio.get_running_loop().time() < deadline, (got, problems)
+            await asyncio.sleep(0.05)
         for act, until in actions:
             act()
             deadline = asyncio.get_running_loop().time() + timeout
