@@ -51,8 +51,18 @@ async def test_each_result_title_is_one_line_cut_with_an_ellipsis(tmp_path: Path
         await wait_for(pilot, lambda: app.loaded and app.index_ready)
         await pilot.press("slash", *"반도체")
         await wait_for(pilot, lambda: len(app.search_panel.hits) == count)
-        await pilot.pause(0.3)  # the scrollbar (if any) has appeared and the list is laid out
         results = app.search_panel.results
+        # laid out, with its scrollbar if it needs one (waited for: under load a fixed pause
+        # ended before the layout)
+        scrolls = count == 20
+        await wait_for(
+            pilot,
+            lambda: (
+                (results.max_scroll_y > 0) == scrolls and results.show_vertical_scrollbar == scrolls
+            ),
+            timeout=60,
+        )
+        await pilot.pause(0.3)
         assert (results.max_scroll_y > 0) == (count == 20)
         width = results.scrollable_content_region.width
         rows = _rows(results)

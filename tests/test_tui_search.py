@@ -152,8 +152,7 @@ async def test_search_says_index_building_until_ready():
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: app.loaded)
         await pilot.press("slash", "a", "i")
-        await pilot.pause(0.2)
-        assert "index building" in _status(app)
+        await wait_for(pilot, lambda: "index building" in _status(app), timeout=60)
         assert app.search_panel.hits == []
         app.main.sync_index()
         await wait_for(pilot, lambda: app.search_panel.query_text == "ai", timeout=5)
@@ -216,7 +215,8 @@ async def test_one_character_waits_for_more_unless_enter():
     async with app.run_test(size=SIZE) as pilot:
         await _ready(app, pilot)
         await pilot.press("slash", "반")
-        await pilot.pause(0.2)
+        await wait_for(pilot, lambda: "keep typing" in _status(app), timeout=60)
+        await pilot.pause(0.2)  # past the debounce: a search would have started by now
         assert index.calls == []
         assert "keep typing" in _status(app)
         await pilot.press("enter")
