@@ -233,6 +233,21 @@ class CompactTermInfo(W3TermInfo):
     _minid: int | None
     _maxid: int
 
+    def add_block(self, block: Any) -> None:
+        """Whoosh's, except a block with no field length (a field without lengths, or posts
+        added one by one in a merge) keeps the shortest length known so far: Whoosh's
+        ``min(int, None)`` failed when such a block followed a list copied by a merge."""
+        self._weight += sum(block._weights)
+        self._df += len(block)
+        shortest = block.min_length()
+        if self._minlength is None or (shortest is not None and shortest < self._minlength):
+            self._minlength = shortest
+        self._maxlength = max(self._maxlength, block.max_length())
+        self._maxweight = max(self._maxweight, block.max_weight())
+        if self._minid is None:
+            self._minid = block.min_id()
+        self._maxid = block.max_id()
+
     def to_bytes(self) -> bytes:
         if self._inlined is None:
             whoosh_bytes: bytes = super().to_bytes()

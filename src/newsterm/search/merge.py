@@ -152,7 +152,8 @@ def write_merged(storage: Any, schema: Any, segments: list[Any]) -> tuple[Any, l
                 total = perdoc.field_length(name)
                 if reader.has_deletions():
                     total -= sum(
-                        perdoc.doc_field_length(d, name) or 0 for d in reader.deleted_docs()
+                        perdoc.doc_field_length(d, name) or 0
+                        for d in reader.segment().deleted_docs()
                     )
                 totals[name] = totals.get(name, 0) + total
         newseg._fieldlengths.clear()
