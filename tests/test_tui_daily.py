@@ -130,6 +130,15 @@ async def test_the_palette_has_one_theme_command_and_opens_posts_by_title():
         await pilot.pause()
         for ch in "드라마 제작":
             await pilot.press(ch if ch != " " else "space")
+        from textual.command import CommandList
+
+        # the palette's hits are listed and one highlighted (a fixed pause raced the search)
+        hits_list = app.screen.query_one(CommandList)
+        await wait_for(
+            pilot,
+            lambda: hits_list.option_count > 0 and hits_list.highlighted is not None,
+            timeout=60,
+        )
         await pilot.pause(0.5)
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.current is not None)

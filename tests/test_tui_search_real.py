@@ -86,8 +86,8 @@ async def test_a_word_found_only_after_a_live_change(bundled_archive_copy: Path,
         (bundled_archive_copy / "2030-02-02-zyxq.md").write_text(
             "---\ntitle: 새 글\ndate: 2030-02-02\n---\n\nzyxquuxword 가 나온다.\n", "utf-8"
         )
-        await wait_for(pilot, lambda: "2030-02-02-zyxq.md" in app.by_path, timeout=5)
-        await wait_for(pilot, lambda: app.index.search("zyxquuxword").total == 1, timeout=30)
+        await wait_for(pilot, lambda: "2030-02-02-zyxq.md" in app.by_path, timeout=60)
+        await wait_for(pilot, lambda: app.index.search("zyxquuxword").total == 1, timeout=60)
         await pilot.press("slash")
         await _type(app, pilot, "zyxquuxword")
         assert [h.path for h in app.search_panel.hits] == ["2030-02-02-zyxq.md"]
