@@ -268,6 +268,30 @@ def test_a_zygote_that_stops_answering_is_replaced(archive, tmp_path, monkeypatc
     assert "no answer" in lost["reason"]
 
 
+def test_a_busy_zygote_that_answers_others_keeps_its_waiting_sessions():
+    """30 visitors at once on a loaded machine: the zygote answers late but answers. Only a
+    zygote that has answered nothing for the whole wait is replaced (and its sessions handed
+    back to be started from nothing)."""
+
+    async def scenario() -> list[str]:
+        fs = ForkServer({}, lambda: None)
+        lost: list[str] = []
+        fs._lost = lost.append  # type: ignore[method-assign]
+        loop = asyncio.get_running_loop()
+        handed: list[object] = []
+        timer = loop.call_later(100, lambda: None)
+        fs._pending[7] = zygote._Pending(-1, lambda p, m: handed.append(p), timer)
+        fs._last_answer = time.monotonic()  # it has just answered another session
+        fs._timed_out(7, 0.3)
+        assert lost == [] and 7 in fs._pending  # busy, not hung: the session waits on
+        await asyncio.sleep(0.6)  # and then nothing more from it for the whole wait
+        fs._pending[7].timer.cancel()
+        return lost
+
+    lost = asyncio.run(scenario())
+    assert len(lost) == 1 and "no answer" in lost[0]
+
+
 STAND_IN_SERVER = """
 import asyncio, os, sys
 from newsterm.ssh.env import build_child_env

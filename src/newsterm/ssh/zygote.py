@@ -37,7 +37,7 @@ from newsterm.ssh.log import log_event
 from newsterm.ssh.pty_child import ExitWatch, set_winsize
 
 PR_SET_CHILD_SUBREAPER = 36
-ANSWER_TIMEOUT = 3.0  # seconds a ready zygote has to answer (a fork takes milliseconds)
+ANSWER_TIMEOUT = 3.0  # seconds a ready zygote may go without answering while a session waits
 STARTING_TIMEOUT = 15.0  # the same while it is still importing the reader
 RESTART_DELAYS = (0.5, 2.0, 10.0, 60.0)  # after the 1st, 2nd, 3rd, later failure in a row
 STEADY_AFTER = 60.0  # a zygote that served this long resets the failure count
@@ -128,6 +128,7 @@ class ForkServer:
         self._next_id = 1
         self._failures = 0
         self._started_at = 0.0
+        self._last_answer = 0.0  # when the zygote last answered anything (monotonic)
         self._restart: asyncio.TimerHandle | None = None
         self.ready = False
         self.closed = False
@@ -169,6 +170,7 @@ class ForkServer:
         ours.setblocking(False)
         self.proc, self._sock, self.ready = proc, ours, False
         self._started_at = time.monotonic()
+        self._last_answer = 0.0  # (not the answers of a zygote before it)
         loop.add_reader(ours.fileno(), self._readable)
         self._watch = ExitWatch(loop, proc, lambda code: self._lost(f"exited ({code})"))
         log_event("fork-server", status="started", pid=proc.pid)
@@ -276,8 +278,18 @@ class ForkServer:
         return True
 
     def _timed_out(self, rid: int, wait: float) -> None:
-        if rid in self._pending:
-            self._lost(f"no answer in {wait:.0f} s")
+        entry = self._pending.get(rid)
+        if entry is None:
+            return
+        # A zygote that keeps answering other sessions is busy (30 visitors at once on a
+        # loaded machine), not hung: this session waits on. Replacing it would hand every
+        # waiting session a reader started from nothing, several times the CPU of a fork.
+        quiet = time.monotonic() - self._last_answer
+        if quiet < wait:
+            loop = asyncio.get_running_loop()
+            entry.timer = loop.call_later(wait - quiet, self._timed_out, rid, wait)
+            return
+        self._lost(f"no answer in {wait:.0f} s")
 
     def _readable(self) -> None:
         sock = self._sock
@@ -299,6 +311,7 @@ class ForkServer:
                 return
 
     def _answer(self, msg: bytes) -> None:
+        self._last_answer = time.monotonic()
         try:
             reply = json.loads(msg.decode("utf-8"))
         except ValueError:
