@@ -45,8 +45,9 @@ def make_app(
     )
 
 
-async def wait_for(pilot, condition: Callable[[], bool], timeout: float = 10.0) -> None:
-    """Let the app run until ``condition()`` holds; fail after ``timeout`` seconds."""
+async def wait_for(pilot, condition: Callable[[], bool], timeout: float = 60.0) -> None:
+    """Let the app run until ``condition()`` holds; fail after ``timeout`` seconds (a deadline
+    for a loaded CI machine: at load 30 an app took more than 10 s to load and open its index)."""
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
