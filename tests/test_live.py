@@ -56,7 +56,10 @@ def test_a_failure_is_retried_only_when_asked(tmp_path: Path):
         stop = asyncio.Event()
         task = asyncio.ensure_future(live.run(stop))
         await asyncio.wait_for(live.ready.wait(), 5)
-        await asyncio.sleep(0.35)
+        if retry is None:
+            await asyncio.sleep(0.35)  # three retries' time: none may come
+        else:
+            await _until(lambda: len(calls) >= 3, 60)  # (a fixed 0.35 s saw 2 under load)
         stop.set()
         await asyncio.wait_for(task, 5)
         return live
