@@ -292,6 +292,29 @@ def test_a_busy_zygote_that_answers_others_keeps_its_waiting_sessions():
     assert len(lost) == 1 and "no answer" in lost[0]
 
 
+def test_a_zygote_reading_a_catalog_for_a_request_is_given_the_starting_time(monkeypatch):
+    monkeypatch.setattr(zygote, "STARTING_TIMEOUT", 1.0)
+
+    async def scenario() -> tuple[list[str], list[str]]:
+        fs = ForkServer({}, lambda: None)
+        lost: list[str] = []
+        fs._lost = lost.append  # type: ignore[method-assign]
+        loop = asyncio.get_running_loop()
+        timer = loop.call_later(100, lambda: None)
+        fs._pending[7] = zygote._Pending(-1, lambda p, m: None, timer)
+        fs._answer(json.dumps({"busy": 7}).encode())  # "reading the catalog first"
+        await asyncio.sleep(0.4)
+        fs._timed_out(7, 0.3)  # past the answer time, within the starting time
+        during = list(lost)
+        await asyncio.sleep(1.0)  # nothing more: now it is hung
+        fs._pending[7].timer.cancel()
+        return during, lost
+
+    during, lost = asyncio.run(scenario())
+    assert during == []
+    assert len(lost) == 1 and "no answer" in lost[0]
+
+
 STAND_IN_SERVER = """
 import asyncio, os, sys
 from newsterm.ssh.env import build_child_env
@@ -479,7 +502,10 @@ for n in (1, 2):
     request = {"id": n, "argv": argv, "env": {}, "server": os.getpid()}
     socket.send_fds(ours, [json.dumps(request).encode()], [slave])
     os.close(slave)
-    pid = json.loads(ours.recv(4096))["pid"]
+    reply = json.loads(ours.recv(4096))
+    while "busy" in reply:  # the zygote says it reads the catalog first
+        reply = json.loads(ours.recv(4096))
+    pid = reply["pid"]
     os.waitpid(pid, 0)
     os.close(master)
 ours.close()

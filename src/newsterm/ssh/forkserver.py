@@ -82,6 +82,9 @@ def serve(
             if len(fds) != 1:
                 raise ValueError("a request carries exactly one terminal")
             if prepare is not None:
+                # Reading a catalog anew (100,000 posts at load 30: seconds) is work, not a
+                # hang: say so first, so the server does not replace this zygote meanwhile.
+                _send(sock, {"busy": request.get("id")})
                 _prepare(prepare, [str(a) for a in request.get("argv") or []])
             threads = threading.active_count()
             if threads != 1:  # a fork copies one thread: another's locks would stay held

@@ -129,6 +129,7 @@ class ForkServer:
         self._failures = 0
         self._started_at = 0.0
         self._last_answer = 0.0  # when the zygote last answered anything (monotonic)
+        self._busy_until = 0.0  # a zygote reading a catalog for a request waits this long
         self._restart: asyncio.TimerHandle | None = None
         self.ready = False
         self.closed = False
@@ -171,6 +172,7 @@ class ForkServer:
         self.proc, self._sock, self.ready = proc, ours, False
         self._started_at = time.monotonic()
         self._last_answer = 0.0  # (not the answers of a zygote before it)
+        self._busy_until = 0.0
         loop.add_reader(ours.fileno(), self._readable)
         self._watch = ExitWatch(loop, proc, lambda code: self._lost(f"exited ({code})"))
         log_event("fork-server", status="started", pid=proc.pid)
@@ -284,10 +286,11 @@ class ForkServer:
         # A zygote that keeps answering other sessions is busy (30 visitors at once on a
         # loaded machine), not hung: this session waits on. Replacing it would hand every
         # waiting session a reader started from nothing, several times the CPU of a fork.
-        quiet = time.monotonic() - self._last_answer
-        if quiet < wait:
+        now = time.monotonic()
+        more = max(wait - (now - self._last_answer), self._busy_until - now)
+        if more > 0:
             loop = asyncio.get_running_loop()
-            entry.timer = loop.call_later(wait - quiet, self._timed_out, rid, wait)
+            entry.timer = loop.call_later(more, self._timed_out, rid, wait)
             return
         self._lost(f"no answer in {wait:.0f} s")
 
@@ -316,6 +319,9 @@ class ForkServer:
             reply = json.loads(msg.decode("utf-8"))
         except ValueError:
             self._lost("an answer that is not JSON")
+            return
+        if "busy" in reply:  # reading what a request needs first (see forkserver.serve)
+            self._busy_until = self._last_answer + STARTING_TIMEOUT
             return
         if "ready" in reply:
             self.ready = True
