@@ -218,3 +218,29 @@ def test_a_preloaded_catalog_is_shared_until_the_catalog_is_written(
     assert fresh is not shared and fresh.posts[0].path == "2030-01-01-new.md"
     assert catalog_module.preload(index_dir, archive_root) is True
     assert reader.load().posts[0].path == "2030-01-01-new.md"
+
+
+def test_readers_reading_do_not_move_the_stamp(tmp_path):
+    """A served reader polls the stamp to learn of the server's writes: other readers' reads,
+    overlapping or not, must not look like writes."""
+    from newsterm.archive import Archive
+    from newsterm.catalog import Catalog, refresh
+
+    root = tmp_path / "archive"
+    root.mkdir()
+    (root / "2024-05-01-a.md").write_text("---\ntitle: A\ndate: 2024-05-01\n---\n\nx\n")
+    writer = Catalog.beside(tmp_path / "index", root)
+    refresh(Archive(root), writer, writer.load())
+    reader = Catalog.beside(tmp_path / "index", root, writable=False)
+    assert reader.load() is not None  # the first read
+    before = reader.stamp()
+    other = Catalog.beside(tmp_path / "index", root, writable=False)._connect(create=False)
+    assert other is not None
+    other.execute("SELECT count(*) FROM posts").fetchone()  # another reader, mid-read
+    assert reader.stamp() == before
+    assert [p.path for p in reader.load().posts] == ["2024-05-01-a.md"]
+    other.close()  # its read ends
+    assert reader.stamp() == before
+    (root / "2024-06-01-b.md").write_text("---\ntitle: B\ndate: 2024-06-01\n---\n\ny\n")
+    refresh(Archive(root), writer, writer.load())  # a write is still seen
+    assert reader.stamp() != before

@@ -174,7 +174,9 @@ class Catalog:
             return None
         if create:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        con = sqlite3.connect(self.path, timeout=BUSY_MS / 1000, isolation_level=None)
+        con = self._read_only() if not self.writable and not create else None
+        if con is None:
+            con = sqlite3.connect(self.path, timeout=BUSY_MS / 1000, isolation_level=None)
         try:
             con.execute(f"PRAGMA busy_timeout = {BUSY_MS}")
             version = con.execute("PRAGMA user_version").fetchone()[0]
@@ -196,6 +198,19 @@ class Catalog:
                 return None
             self._discard()
             return self._connect_fresh()
+
+    def _read_only(self) -> sqlite3.Connection | None:
+        """A read-only connection (a served reader's): closing it never checkpoints or removes
+        the WAL journal, so readers reading do not move :meth:`stamp` (an ordinary connection,
+        the last one to close, removes the journal: 30 readers starting at once each saw the
+        others' reads as the server's writes and read the whole catalog again)."""
+        try:
+            uri = f"{self.path.resolve().as_uri()}?mode=ro"
+            con = sqlite3.connect(uri, uri=True, timeout=BUSY_MS / 1000, isolation_level=None)
+            con.execute("PRAGMA user_version").fetchone()
+            return con
+        except (sqlite3.Error, ValueError):
+            return None  # (no -shm file and no right to make one: an ordinary connection)
 
     def _reset(self, con: sqlite3.Connection) -> None:
         con.execute("PRAGMA journal_mode = WAL")
@@ -293,6 +308,8 @@ class Catalog:
                 marks.append((st.st_mtime_ns, st.st_size))
             except OSError:
                 marks.append((0, -1))
+        if marks[1][1] <= 0:  # an empty journal holds nothing: made or removed by a reader
+            marks[1] = (0, 0)
         return tuple(marks)
 
     def count(self) -> int:
