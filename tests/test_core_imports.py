@@ -156,3 +156,28 @@ def test_a_search_on_a_terminal_does_not_import_rich(tmp_path: Path):
         {**os.environ, "TERM": "xterm"},
     )
     assert done.returncode == 0, done.stderr
+
+
+def test_a_cold_search_never_imports_typing(tmp_path: Path):
+    # `typing` costs ~6 ms of a one-shot search's start (issue 14's before/after found it): the
+    # search path keeps its annotations for the type checker only.
+    env = {
+        **os.environ,
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+    }
+    args = [sys.executable, "-m", "newsterm", "search", "넷플릭스", "--archive", str(ARCHIVE)]
+    subprocess.run(args, capture_output=True, timeout=300, env=env, check=True)  # builds the index
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", *args[1:]],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "넷플릭스" in done.stdout
+    loaded = [line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines()]
+    assert "newsterm.search.index" in loaded
+    assert "typing" not in loaded

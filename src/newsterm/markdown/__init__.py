@@ -13,7 +13,11 @@ so that ``newsterm search`` can use the parser without it).
 
 from __future__ import annotations
 
-from typing import Any
+# `typing` stays off the one-shot search's import path (snippets load this package): Any is
+# for the type checker only.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = [
     "POST_LINK_SCHEME",

@@ -32,7 +32,6 @@ from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import accumulate, pairwise
 from operator import sub
-from typing import Any
 
 # isort: off
 # newsterm.search.analysis first: it imports Whoosh without Whoosh's slow eager urllib import.
@@ -67,6 +66,12 @@ from whoosh.matching import ReadTooFar  # noqa: E402
 from whoosh.reading import TermNotFound  # noqa: E402
 from whoosh.util.numeric import byte_to_length, length_to_byte  # noqa: E402
 
+# `typing` stays off the one-shot search's import path (~6 ms cold): Any is for the type checker
+# only, and this module's annotations are never evaluated.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
 # isort: on
 
 __all__ = [
@@ -89,10 +94,11 @@ INLINE_LIMIT = 16
 """Posting lists of at most this many posts live in the term table."""
 
 # Whoosh 2.7.4 has no types: its objects that pass through here are named for what they are.
-WhooshFile = Any  # whoosh.filedb.structfile.StructFile (get, write, tell, seek, read_int, ...)
-Storage = Any  # whoosh.filedb.filestore.Storage
-Segment = Any  # whoosh.codec.whoosh3.W3Segment
-FieldFormat = Any  # whoosh.formats.Format (a field's posting format)
+if TYPE_CHECKING:
+    WhooshFile = Any  # whoosh.filedb.structfile.StructFile (get, write, tell, seek, read_int, ...)
+    Storage = Any  # whoosh.filedb.filestore.Storage
+    Segment = Any  # whoosh.codec.whoosh3.W3Segment
+    FieldFormat = Any  # whoosh.formats.Format (a field's posting format)
 Postings = tuple[Sequence[int], Sequence[float], Sequence[bytes]]  # ids, weights, values
 
 BLOCK_MAGIC = b"NTB2"
