@@ -369,3 +369,25 @@ def test_an_inlined_list_reads_back_as_written(ids, weights_kind, values, length
     assert (back.min_length(), back.max_length()) == (stored, stored)
     # ~2 bytes a posting plus the values, where Whoosh's pickle took ~50
     assert len(data) <= 8 + 4 * n + sum(len(v or b"x") + 2 for v in values[:n]) + 4 * n
+
+
+def test_the_single_position_table_is_built_on_first_use_and_encodes_as_varints():
+    # Building the table at import cost every cold one-shot search a few ms (issue 14's A/B);
+    # only writers use it. Its values must be what the general varint path gives.
+    import subprocess
+    import sys
+
+    from newsterm.search import codec
+
+    probe = (
+        "import newsterm.search.codec as c; print(len(c._ONE_POSITION)); "
+        "c.one_position_table(); print(len(c._ONE_POSITION))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert out == ["0", str(codec._SMALL)]
+    fmt = codec.BigramPositions()
+    for p in (0, 1, 127, 128, 300, codec._SMALL - 1, codec._SMALL, 70_000):
+        assert fmt.encode([p]) == bytes(codec._uvarints([p]))
+        assert fmt.decode_positions(fmt.encode([p])) == [p]

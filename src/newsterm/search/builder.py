@@ -19,10 +19,10 @@ from __future__ import annotations
 # newsterm.search.analysis first: it imports Whoosh without Whoosh's slow eager urllib import.
 from newsterm.search.analysis import term_positions
 from newsterm.search.codec import (
-    _ONE_POSITION,
     _SMALL,
     BigramPositions,
     NewstermCodec,
+    one_position_table,
 )
 
 # `typing` stays off the one-shot search's import path (~6 ms cold): Any is for the type checker
@@ -63,6 +63,7 @@ def write_segment(
     pdw = codec.per_document_writer(storage, segment)
     postings: dict[str, dict[Any, tuple[list[int], list[float], list[bytes]]]] = {}
     fields = {name: schema[name] for name in schema.names()}
+    one_position = one_position_table()
     for docnum, doc in enumerate(docs):
         pdw.start_doc(docnum)
         for name in sorted(doc):
@@ -88,7 +89,7 @@ def write_segment(
                         lists[0].append(docnum)
                         if len(poslist) == 1 and poslist[0] < _SMALL:
                             lists[1].append(one)
-                            lists[2].append(_ONE_POSITION[poslist[0]])
+                            lists[2].append(one_position[poslist[0]])
                             length += 1
                         else:
                             n = len(poslist)

@@ -147,10 +147,19 @@ _TYPECODE_BYTES = {t: t.encode() for t in _ID_TYPES}
 _ITEM_SIZE = {ord(t): array(t).itemsize for t in _ID_TYPES}
 _HIGH_BYTES = bytes(range(0x80, 0x100))
 _SMALL = 1 << 14
-_ONE_POSITION = [
-    bytes([p]) if p < 0x80 else bytes([(p & 0x7F) | 0x80, p >> 7]) for p in range(_SMALL)
-]
-"""The value of a single position below 16,384 (the most common values of all)."""
+_ONE_POSITION: list[bytes] = []
+"""The value of a single position below 16,384 (the most common values of all), filled by
+:func:`one_position_table` on first use: only writers need it, and building it costs a cold
+one-shot search a few milliseconds."""
+
+
+def one_position_table() -> list[bytes]:
+    """The encoded value of each single position below ``_SMALL`` (built once, on first use)."""
+    if not _ONE_POSITION:
+        _ONE_POSITION.extend(
+            bytes([p]) if p < 0x80 else bytes([(p & 0x7F) | 0x80, p >> 7]) for p in range(_SMALL)
+        )
+    return _ONE_POSITION
 
 
 def _uvarints(values: Iterable[int]) -> bytearray:
@@ -199,7 +208,7 @@ class BigramPositions(Positions):
         # A hot loop of a build (once per term per post; most terms occur once in a post).
         first = poslist[0]
         if len(poslist) == 1 and first < _SMALL:
-            return _ONE_POSITION[first]
+            return (_ONE_POSITION or one_position_table())[first]
         return bytes(_uvarints([first, *map(sub, poslist[1:], poslist)]))
 
     def decode_positions(self, valuestring: bytes) -> list[int]:

@@ -50,7 +50,6 @@ from newsterm.search.builder import BuildFailed
 from newsterm.search.codec import FORMAT_VERSION, BigramPositions, NewstermCodec
 
 # isort: on
-from newsterm.children import TiedChildren
 from newsterm.errors import IndexBusyError, NewstermError
 from newsterm.input_version import INPUT_VERSION
 from newsterm.postfile import Unreadable, read_post_bytes
@@ -74,6 +73,7 @@ if TYPE_CHECKING:  # the archive module (and its YAML parser) is loaded only whe
     from typing import Any
 
     from newsterm.archive import Archive
+    from newsterm.children import TiedChildren
     from newsterm.models import Post, Problem
     from newsterm.search.builder import Build
     from newsterm.walk import Scan
@@ -779,6 +779,9 @@ class SearchIndex:
                     result.rebuilt = True
             else:
                 files, part = loaded
+        # (imported here: it loads `signal`, which a one-shot search that updates nothing skips)
+        from newsterm.children import TiedChildren
+
         try:
             with TiedChildren() as tied:
                 self._update(archive, progress, scan, files, part, result, tied)
