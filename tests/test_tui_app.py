@@ -767,3 +767,33 @@ async def test_archive_text_in_status_and_view_title_is_not_markup(tmp_path: Pat
         app.main._rebuild_list()
         await pilot.pause()
         assert "[red]cat[/red]" in str(app.query_one("#view-title").render())
+
+
+async def test_reports_that_arrive_while_the_reader_quits_are_dropped():
+    # Seen once: `q`, then a worker's report (index state, list counts) ran after the screen's
+    # widgets were removed and failed on the missing status line (NoMatches '#status').
+    import threading
+
+    app = make_app(ARCHIVE, restore=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.loaded)
+        main = app.main
+        await main.query_one("#status").remove()
+        main._update_status()  # no status line: nothing to show, no error
+        ran: list[str] = []
+        done = threading.Event()
+
+        def report() -> None:
+            main._from_thread(ran.append, "late")
+            done.set()
+
+        main._gone.set()  # the screen is going: a report queued now must not run
+        thread = threading.Thread(target=report)
+        thread.start()
+        await wait_for(pilot, done.is_set)
+        thread.join()
+        await pilot.pause()
+        assert ran == []
+        main._gone.clear()
+        threading.Thread(target=main._from_thread, args=(ran.append, "live")).start()
+        await wait_for(pilot, lambda: ran == ["live"])

@@ -208,8 +208,13 @@ class MainScreen(
         the screen is gone)."""
         if self._gone.is_set():
             return
+
+        def run() -> None:
+            if not self._gone.is_set():  # (it may have gone while this waited in the queue)
+                fn(*args, **kwargs)
+
         with contextlib.suppress(RuntimeError):  # the app has stopped meanwhile
-            self.app.call_from_thread(fn, *args, **kwargs)
+            self.app.call_from_thread(run)
 
     # -- layout ---------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -375,7 +380,9 @@ class MainScreen(
             index=self.index_state,
             served=self.served,
         )
-        self.query_one("#status", StatusLine).show(status)
+        # A worker's report can arrive while the app quits and the line is already removed.
+        for line in self.query("#status").results(StatusLine):
+            line.show(status)
 
     @on(PostList.Opened)
     def _list_opened(self, event: PostList.Opened) -> None:
