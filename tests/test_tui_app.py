@@ -317,6 +317,46 @@ async def test_big_post_opens_without_freezing(bundled_archive_copy: Path):
         await wait_for(pilot, lambda: app.article.scroll_offset.y > 10_000, timeout=60)
 
 
+async def test_reading_a_big_post_while_it_renders_keeps_the_place(bundled_archive_copy: Path):
+    # The first part of a big post is shown while the rest renders. Scrolling in it used to be
+    # undone when the rest came (back to the top), and `G` went to the end of the first part.
+    seed = (bundled_archive_copy / SEED).read_text("utf-8")
+    head, body = seed.split("---\n", 2)[1:]
+    big = "---\n" + head.replace("title:", "title: BIG") + "---\n" + body * 55
+    (bundled_archive_copy / "2031-01-01-big.md").write_text(big, "utf-8")
+    app = make_app(bundled_archive_copy, restore=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.loaded)
+        app.post_list.select_path("2031-01-01-big.md")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.article.doc is not None, timeout=120)
+        app.article.focus()
+        await pilot.press("space", "space")
+        await wait_for(pilot, lambda: app.doc is not None and app.doc.complete, timeout=120)
+        await pilot.pause()
+        await pilot.pause()
+        page = app.article.scrollable_content_region.height - 2
+        assert round(app.article.scroll_offset.y) == 2 * page  # not back at the top
+        assert app.article.max_scroll_y > 10_000
+
+    app = make_app(bundled_archive_copy, restore=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.loaded)
+        app.post_list.select_path("2031-01-01-big.md")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.article.doc is not None, timeout=120)
+        app.article.focus()
+        await pilot.press("G")
+        await wait_for(pilot, lambda: app.doc is not None and app.doc.complete, timeout=120)
+        # at the end of the whole post, not of the part drawn when G was pressed
+        await wait_for(
+            pilot,
+            lambda: app.article.max_scroll_y > 10_000
+            and app.article.scroll_offset.y == app.article.max_scroll_y,
+            timeout=60,
+        )
+
+
 async def test_copy_path_uses_clipboard():
     app = make_app(ARCHIVE)
     async with app.run_test(size=SIZE) as pilot:

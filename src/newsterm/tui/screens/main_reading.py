@@ -145,8 +145,7 @@ class PostReading:
         if cut:
             body += cut_marker(cut)
         big = len(body.encode("utf-8")) > BIG_POST
-        if self.doc is None or self.doc is not None:
-            self.article.show_placeholder("Rendering…" if big else "")
+        self.article.show_placeholder("Rendering…" if big else "")
         started = time.perf_counter()
         if not big:
             # Typical posts render in a few milliseconds: do it now, no flicker.
@@ -201,8 +200,12 @@ class PostReading:
         article = self.article
         # A re-wrap (new width, theme) keeps the hit the reader had stepped to with n/N.
         first_hit = article.hit_index if keep_line is not None else (self._pending_hit or 0)
-        article.set_doc(doc, keep_scroll=False, images=self._post_images(path, doc.width))
         hits: list[HitPos] = find_hits(doc, self.matcher) if self.matcher else []
+        pending_scroll = self._pending_scroll
+        # The first part of a big post was shown (the same doc, grown since): where the reader
+        # scrolled to in it meanwhile stays, unless a saved place or a hit decides.
+        continued = article.doc is doc and keep_line is None and not hits and not pending_scroll
+        article.set_doc(doc, keep_scroll=continued, images=self._post_images(path, doc.width))
         article.set_hits(hits, first_hit if 0 <= first_hit < len(hits) else 0)
         hit_lines = [doc.line_of_y(h.y) for h in hits]
         outline_key = (id(self.sections), tuple(hit_lines))
@@ -210,7 +213,6 @@ class PostReading:
             # Only when the hits moved: a re-wrap for a new width keeps the same tree.
             self.outline.set_sections(self.sections, hit_lines)
             self._outline_key = outline_key
-        pending_scroll = self._pending_scroll
         self._pending_scroll = None
         if keep_line is not None:
             self._unplaced_line = keep_line

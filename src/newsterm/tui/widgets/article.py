@@ -106,6 +106,8 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
         self._slot_ys: list[int] = []
         self._version = 0
         self._last_line = 0
+        # `G` while a big post is still being rendered: go on to the end as the rest comes in.
+        self._follow_end = False
 
     # -- layout -----------------------------------------------------------------------
     def text_width(self) -> int:
@@ -133,7 +135,11 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
         height = len(doc.lines) if doc else 0
         self.virtual_size = Size(self.size.width, height + 1)
         if not keep_scroll:
+            self._follow_end = False
             self.scroll_to(y=0, animate=False, immediate=True)
+        elif self._follow_end and doc is not None:
+            self._follow_end = not doc.complete
+            self.call_after_refresh(self._to_end)
 
     def show_placeholder(self, text: str) -> None:
         self.placeholder = text
@@ -202,28 +208,37 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
     def _page(self) -> int:
         return max(1, (self.scrollable_content_region.height or 10) - 2)
 
+    def _scroll_by(self, rows: int) -> None:
+        self._follow_end = False
+        self.scroll_relative(y=rows, animate=False)
+
     def action_scroll_down(self) -> None:
-        self.scroll_relative(y=1, animate=False)
+        self._scroll_by(1)
 
     def action_scroll_up(self) -> None:
-        self.scroll_relative(y=-1, animate=False)
+        self._scroll_by(-1)
 
     def action_half_down(self) -> None:
-        self.scroll_relative(y=self._page() // 2, animate=False)
+        self._scroll_by(self._page() // 2)
 
     def action_half_up(self) -> None:
-        self.scroll_relative(y=-(self._page() // 2), animate=False)
+        self._scroll_by(-(self._page() // 2))
 
     def action_page_down(self) -> None:
-        self.scroll_relative(y=self._page(), animate=False)
+        self._scroll_by(self._page())
 
     def action_page_up(self) -> None:
-        self.scroll_relative(y=-self._page(), animate=False)
+        self._scroll_by(-self._page())
 
     def action_scroll_home(self) -> None:
+        self._follow_end = False
         self.scroll_to(y=0, animate=False)
 
     def action_scroll_end(self) -> None:
+        self._follow_end = self.doc is not None and not self.doc.complete
+        self._to_end()
+
+    def _to_end(self) -> None:
         self.scroll_to(y=self.max_scroll_y, animate=False)
 
     def action_leave(self) -> None:
