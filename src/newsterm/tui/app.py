@@ -74,10 +74,16 @@ class NewstermApp(App[int], inherit_bindings=False):
             restore=restore,
             index=index,
         )
-        if images is not None:  # "tgp" or "halfcell", from tui.images.detect()
+        if images is not None:  # "tgp", "sixel" or "halfcell", from tui.images.detect()
             from newsterm.tui.images import ImagePainter
 
-            painter = ImagePainter(self.root, images, on_ready=self.main.article_images_ready)
+            painter = ImagePainter(
+                self.root,
+                images,
+                on_ready=self.main.article_images_ready,
+                # served: the article draws only with the graphics protocol (Sixel: the view)
+                inline=not (served and images == "sixel"),
+            )
             painter.call_from_thread = self.call_from_thread
             self.main.image_painter = painter
 

@@ -13,15 +13,19 @@ pixels are decoded and scaled only when those rows first come on screen, in a ba
 thread, then drawn; an image that cannot be read stays a placeholder. Remote images are never
 fetched: their placeholder opens them (link list, click) like any link.
 
-Sixel needs a widget of its own in Textual (its pixels are not cells); where the terminal
-offers only Sixel the local reader draws half blocks and a served one keeps the placeholders
-(why: docs/architecture.md, "Why the reader draws no Sixel").
+Where the terminal answers the probe with Sixel (DA1 listing 4: xterm ``-ti vt340``, foot,
+mlterm, WezTerm...) the image view (``screens/image.py``, which does not scroll) draws the picture
+as Sixel, one Sixel image per row of cells (:meth:`ImagePainter.picture_sixel`), encoded in the
+background. The article stays half blocks locally and placeholders when served: Sixel pixels are
+not cells, and a scrolling view would have to erase and repaint them at every step (why:
+docs/architecture.md, "Sixel: the image view only").
 """
 
 from __future__ import annotations
 
 import math
 import os
+import re
 import sys
 import threading
 from collections.abc import Callable
@@ -29,7 +33,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from rich.segment import Segment
+from rich.segment import ControlType, Segment
 from rich.style import Style
 from textual.strip import Strip
 
@@ -43,13 +47,20 @@ MAX_ROWS = 20
 MAX_COLUMNS = 100
 MAX_PIXELS = 40_000_000  # a bigger picture is not decoded (a decompression bomb)
 
-GRAPHICS = ("tgp", "halfcell")
+GRAPHICS = ("tgp", "sixel", "halfcell")
+
+# Terminals whose TERM this names may speak Sixel (the probe asks; TERM is what reaches a served
+# reader): xterm (and the many that call themselves xterm: WezTerm, Konsole, mintty, Windows
+# Terminal), foot, mlterm, contour, WezTerm's own entry, yaft.
+_SIXEL_TERMS = ("xterm", "foot", "mlterm", "contour", "wezterm", "mintty", "yaft", "vt340")
+_PROBE_WAIT = 0.1  # s for the terminal's answer, as textual-image's own probes
 
 
 def detect(served: bool) -> str | None:
-    """``"tgp"`` or ``"halfcell"``: how this terminal can draw images; None: it cannot (no
-    terminal, ``TERM=dumb``, ``NEWSTERM_IMAGES=off``, or served without a graphics protocol).
-    Call before the App runs."""
+    """``"tgp"``, ``"sixel"`` or ``"halfcell"``: how this terminal can draw images; None: it
+    cannot (no terminal, ``TERM=dumb``, ``NEWSTERM_IMAGES=off``, or served without a graphics
+    protocol). ``"sixel"``: the image view draws Sixel, the article half blocks (placeholders
+    when served). Call before the App runs."""
     if os.environ.get("NEWSTERM_IMAGES", "").lower() in ("off", "0", "no", "false"):
         return None
     if os.environ.get("TERM", "dumb") in ("", "dumb"):
@@ -60,30 +71,64 @@ def detect(served: bool) -> str | None:
             return None
     except (OSError, ValueError):
         return None
-    if not _may_speak_graphics():
-        # No sign of a terminal with the graphics protocol (tmux and screen do not pass it
-        # through): half blocks without probing. A probe that gets no answer costs 0.1 s at
-        # every start and may eat a key typed meanwhile (a served reader's first keys too).
-        return None if served else "halfcell"
+    fallback = None if served else "halfcell"  # a served reader keeps the placeholders
+    if _may_speak_graphics():
+        kind = _ask_kitty()
+        return fallback if kind == "halfcell" else kind
+    if _may_speak_sixel():
+        # One question (DA1), answered at once by the terminals this TERM names; no graphics
+        # protocol query (they would not answer it: 0.1 s lost at every start).
+        return "sixel" if _ask_sixel() else fallback
+    # No sign of a terminal with graphics (tmux and screen pass neither through): no probe. A
+    # probe that gets no answer costs 0.1 s at every start and may eat a key typed meanwhile
+    # (a served reader's first keys too).
+    return fallback
+
+
+def _ask_kitty() -> str | None:
+    """textual-image's probes (DA1, then the graphics protocol's query if no Sixel): ``"tgp"``,
+    ``"sixel"``, ``"halfcell"`` for neither, None if the probe failed. The graphics protocol
+    comes first: a terminal that claims Kitty and answers DA1 with Sixel is asked about it."""
     try:
         from textual_image import renderable  # probes the terminal (bounded waits)
         from textual_image._terminal import get_cell_size
 
         get_cell_size()  # asked now, cached: it cannot be asked once Textual reads the keys
+        chosen = renderable.Image.__module__
+        if chosen.endswith(".tgp"):
+            return "tgp"
+        if chosen.endswith(".sixel"):
+            from textual_image.renderable import tgp
+
+            return "tgp" if tgp.query_terminal_support() else "sixel"
     except Exception:  # an odd terminal, a missing library: placeholders, never a crash
         return None
-    chosen = renderable.Image.__name__, renderable.Image.__module__
-    if chosen[1].endswith(".tgp"):
-        return "tgp"
-    if served:
-        return None  # Sixel or half blocks only: a served reader keeps the placeholders
     return "halfcell"
+
+
+def _ask_sixel() -> bool:
+    """Ask the terminal's primary device attributes (DA1); Sixel if the answer lists 4. Then the
+    cell's size in pixels (the pty's, else asked), as it cannot be asked once Textual runs."""
+    try:
+        from textual_image._terminal import capture_terminal_response, get_cell_size
+
+        stdout = sys.__stdout__
+        assert stdout is not None
+        with capture_terminal_response("\x1b[?", "c", _PROBE_WAIT) as answer:
+            stdout.write("\x1b[c")
+            stdout.flush()
+        if "4" not in answer.sequence[3:-1].split(";"):
+            return False
+        get_cell_size()
+        return True
+    except Exception:  # no answer in time, an odd one, a missing library: no Sixel
+        return False
 
 
 def _may_speak_graphics() -> bool:
     """The terminal says it may be one with the Terminal Graphics Protocol: Kitty or Ghostty
     (their TERM reaches a served reader over SSH too), or their variables locally."""
-    if os.environ.get("TMUX") or os.environ.get("TERM", "").startswith(("tmux", "screen")):
+    if _multiplexed():
         return False
     term = os.environ.get("TERM", "")
     program = os.environ.get("TERM_PROGRAM", "").lower()
@@ -92,6 +137,18 @@ def _may_speak_graphics() -> bool:
         or bool(os.environ.get("KITTY_WINDOW_ID"))
         or program == "ghostty"
     )
+
+
+def _may_speak_sixel() -> bool:
+    """The terminal's TERM names one that may speak Sixel (see ``_SIXEL_TERMS``); not inside
+    tmux or screen (tmux passes Sixel from 3.4 only; not tried here)."""
+    if _multiplexed():
+        return False
+    return os.environ.get("TERM", "").split("-")[0] in _SIXEL_TERMS
+
+
+def _multiplexed() -> bool:
+    return bool(os.environ.get("TMUX")) or os.environ.get("TERM", "").startswith(("tmux", "screen"))
 
 
 def _cell_size() -> tuple[int, int]:
@@ -142,27 +199,42 @@ class PostImages:
 
 
 class ImagePainter:
-    """Sizes, decodes and draws the reader's images (one per reader; see the module text)."""
+    """Sizes, decodes and draws the reader's images (one per reader; see the module text).
+    ``kind`` is what :func:`detect` said; ``inline=False`` draws nothing in the article (its
+    placeholders stay), only in the image view (a served reader with Sixel)."""
 
-    def __init__(self, root: Path, kind: str, on_ready: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        kind: str,
+        on_ready: Callable[[], None] | None = None,
+        *,
+        inline: bool = True,
+    ) -> None:
         if kind not in GRAPHICS:
             raise ValueError(kind)
         self.files = ImageFiles(root)
         self.kind = kind
-        self.cell = _cell_size() if kind == "tgp" else (1, 2)  # half blocks: 1x2 pixels
+        self.inline = inline
+        # Sixel is for the image view; the article draws half blocks
+        self.inline_kind = "halfcell" if kind == "sixel" else kind
+        # the terminal's cell in pixels (half blocks: 1x2 pixels)
+        self.cell = _cell_size() if kind in ("tgp", "sixel") else (1, 2)
         self.on_ready = on_ready
         self.call_from_thread: Callable[..., Any] | None = None
         self._sizes: dict[tuple[str, str, int], tuple[Path | None, tuple[int, int]]] = {}
-        # The rows of each image once drawn (None: it cannot be); for the Terminal Graphics
-        # Protocol first the scaled picture, turned into rows on the reader's own thread (that
-        # sends the pixels to the terminal, which must not happen beside Textual's output).
-        self._rows: dict[tuple[Path, int, int], Any] = {}
-        self._pending: set[tuple[Path, int, int]] = set()
+        # The rows of each image once drawn (None: it cannot be), by (file, columns, rows,
+        # how); for the Terminal Graphics Protocol first the scaled picture, turned into rows on
+        # the reader's own thread (that sends the pixels to the terminal, which must not happen
+        # beside Textual's output).
+        self._rows: dict[tuple[Path, int, int, str], Any] = {}
+        self._pending: set[tuple[Path, int, int, str]] = set()
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsterm-images")
 
-    def for_post(self, post_path: str, width: int) -> PostImages:
-        return PostImages(self, post_path, width)
+    def for_post(self, post_path: str, width: int) -> PostImages | None:
+        """The article's images (None: the article keeps its placeholders)."""
+        return PostImages(self, post_path, width) if self.inline else None
 
     # -- sizes (at layout time: the header only) -------------------------------------------
     def size(self, post_path: str, src: str, width: int) -> tuple[int, int]:
@@ -174,7 +246,7 @@ class ImagePainter:
             if path is not None:
                 pixels = _header_size(path)
                 if pixels is not None:
-                    natural = self.cell if self.kind == "tgp" else (8, 16)
+                    natural = self.cell if self.inline_kind == "tgp" else (8, 16)
                     cells = fit(pixels, natural, width)
             known = (path if cells[1] else None, cells)
             self._sizes[key] = known
@@ -186,7 +258,7 @@ class ImagePainter:
         pixels = _header_size(path)
         if pixels is None:
             return 0, 0
-        natural = self.cell if self.kind == "tgp" else (8, 16)
+        natural = self.cell if self.kind in ("tgp", "sixel") else (8, 16)
         return fit(pixels, natural, columns, max_rows=rows, max_columns=columns)
 
     # -- pixels (when first on screen, in the background) ----------------------------------
@@ -197,9 +269,10 @@ class ImagePainter:
         return self.picture_row(path, cols, rows, index)
 
     def picture_row(self, path: Path, cols: int, rows: int, index: int) -> list[Segment] | None:
-        """Row ``index`` of the picture at ``path`` drawn in ``cols`` x ``rows`` cells; None
-        until it is decoded (in the background, then ``on_ready``) or if it cannot be."""
-        key = (path, cols, rows)
+        """Row ``index`` of the picture at ``path`` drawn in ``cols`` x ``rows`` cells (half
+        blocks or the graphics protocol's placeholders); None until it is decoded (in the
+        background, then ``on_ready``) or if it cannot be."""
+        key = (path, cols, rows, self.inline_kind)
         with self._lock:
             if key in self._rows:
                 done = self._rows[key]
@@ -210,16 +283,32 @@ class ImagePainter:
                         done = None
                     self._rows[key] = done
                 return done[index] if done is not None and index < len(done) else None
-            if key in self._pending:
-                return None
-            self._pending.add(key)
-        self._pool.submit(self._load, key)
+        self._start(key)
         return None
 
-    def _load(self, key: tuple[Path, int, int]) -> None:
-        path, cols, rows = key
+    def picture_sixel(self, path: Path, cols: int, rows: int) -> list[str] | None:
+        """The picture at ``path`` in ``cols`` x ``rows`` cells as Sixel (only for ``kind``
+        "sixel"): one image a row of cells, each a whole control string (``ESC P ... q ...
+        ESC \\``) to send at the row's left edge; None until encoded (in the background,
+        then ``on_ready``) or if it cannot be."""
+        key = (path, cols, rows, "sixel")
+        with self._lock:
+            if key in self._rows:
+                done: list[str] | None = self._rows[key]
+                return done
+        self._start(key)
+        return None
+
+    def _start(self, key: tuple[Path, int, int, str]) -> None:
+        with self._lock:
+            if key in self._pending or key in self._rows:
+                return
+            self._pending.add(key)
+        self._pool.submit(self._load, key)
+
+    def _load(self, key: tuple[Path, int, int, str]) -> None:
         try:
-            drawn = self._draw(path, cols, rows)
+            drawn = self._draw(*key)
         except Exception:  # unreadable, truncated, a bomb: the placeholder stays
             drawn = None
         with self._lock:
@@ -234,13 +323,13 @@ class ImagePainter:
             else:
                 self.on_ready()
 
-    def _draw(self, path: Path, cols: int, rows: int) -> Any:
+    def _draw(self, path: Path, cols: int, rows: int, how: str) -> Any:
         from PIL import Image
 
         with Image.open(path) as image:
             if image.width * image.height > MAX_PIXELS:
                 raise ValueError("too many pixels")
-            if self.kind == "halfcell":
+            if how == "halfcell":
                 target = (cols, rows * 2)
             else:
                 target = (cols * self.cell[0], rows * self.cell[1])
@@ -248,8 +337,10 @@ class ImagePainter:
             small = image.convert("RGBA").resize(target)
         flat = Image.new("RGB", small.size, (0, 0, 0))
         flat.paste(small, mask=small.getchannel("A"))
-        if self.kind == "halfcell":
+        if how == "halfcell":
             return _half_blocks(flat, cols, rows)
+        if how == "sixel":
+            return sixel_rows(flat, rows, self.cell[1])
         return flat  # made into rows by row(), on the reader's thread
 
     def close(self) -> None:
@@ -294,6 +385,53 @@ def _tgp_rows(image: Any, cols: int, rows: int) -> list[list[Segment]]:
     options = console.options.update(width=cols, height=rows)
     lines = console.render_lines(TGPImage(image, width=cols, height=rows), options, pad=False)
     return [list(line) for line in lines[:rows]]
+
+
+# A Sixel control string: its start (the DCS, the raster attributes) and a colour definition.
+_SIXEL_START = re.compile(r'\x1bP[0-9;]*q("[0-9;]*)?')
+_SIXEL_COLOUR = re.compile(r"#([0-9]+);2;[0-9]+;[0-9]+;[0-9]+")
+# The segment's control codes say to Rich and Textual that it takes no cells (never sent).
+_NO_CELLS = ((ControlType.CURSOR_FORWARD, 0),)
+
+
+def sixel_rows(image: Any, rows: int, cell_height: int) -> list[str]:
+    """The RGB ``image`` (``rows`` cells high) as Sixel, one image a row of cells: each row is
+    drawn, and drawn again, on its own when Textual writes that row (text written over Sixel
+    pixels erases them, cell by cell). One palette for the whole picture, so the rows match."""
+    from PIL import Image
+    from textual_image._sixel import image_to_sixels  # the encoder (no terminal probe)
+
+    # 256 colours chosen for the picture, then dithered: a photo's gradients, not patches
+    palette = image.quantize(256, method=Image.Quantize.MEDIANCUT)
+    paletted = image.quantize(palette=palette, dither=Image.Dither.FLOYDSTEINBERG)
+    return [
+        _colours_first(
+            image_to_sixels(
+                paletted.crop((0, row * cell_height, paletted.width, (row + 1) * cell_height))
+            )
+        )
+        for row in range(rows)
+    ]
+
+
+def _colours_first(data: str) -> str:
+    """``data`` with every colour defined at its start and P2=1. Seen in xterm (-ti vt340):
+    a colour register defined after pixels were drawn (as the encoder writes it, at first use)
+    gives stray pixels of wrong colours; defined first, the picture is right. P2=1: pixels
+    not drawn keep what is there (the last six-pixel band may reach below the row)."""
+    start = _SIXEL_START.match(data)
+    if start is None:
+        raise ValueError("not a Sixel image")
+    body = data[start.end() :]
+    colours = "".join(m.group(0) for m in _SIXEL_COLOUR.finditer(body))
+    body = _SIXEL_COLOUR.sub(lambda m: "#" + m.group(1), body)
+    return f"\x1bP0;1;0q{start.group(1) or ''}{colours}{body}"
+
+
+def sixel_segment(data: str, cols: int) -> Segment:
+    """A segment to put after the ``cols`` cells of a row: the cursor kept (DECSC/DECRC),
+    moved back to the row's left edge, the Sixel image ``data`` drawn there."""
+    return Segment(f"\x1b7\x1b[{cols}D{data}\x1b8", None, _NO_CELLS)
 
 
 def strip_for(segments: list[Segment], margin: int, width: int, base: Style) -> Strip:

@@ -1,6 +1,10 @@
 """One local image of the open post, as big as the screen allows (never bigger than its own
 size): picked from the links list (``v``). Drawn by the reader's :class:`ImagePainter` (Kitty
-graphics or colour half blocks), decoded in the background; Esc or q closes it."""
+graphics, Sixel or colour half blocks), decoded in the background; Esc or q closes it.
+
+Sixel pixels are not cells: each row of the picture is written as blank cells followed by that
+row's Sixel image, sent from the row's left edge. Whenever Textual writes a row again it sends
+its pixels again, and closing the view writes the screen below over them, which erases them."""
 
 from __future__ import annotations
 
@@ -17,7 +21,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from newsterm.text import one_line
-from newsterm.tui.images import ImagePainter
+from newsterm.tui.images import ImagePainter, sixel_segment
 from newsterm.tui.keys import IMAGE_COMMANDS, SCREEN_COMMANDS, bindings, hint
 
 # the dialog's border, padding and the line under the picture, in cells
@@ -44,7 +48,17 @@ class Picture(Widget):
 
     def render_line(self, y: int) -> Strip:
         base = self.rich_style
-        segments = self.painter.picture_row(self.path, self.cols, self.rows, y)
+        if self.painter.kind == "sixel":
+            sixels = self.painter.picture_sixel(self.path, self.cols, self.rows)
+            if sixels is not None and y < len(sixels):
+                blank = Segment(" " * self.cols, base)
+                if self.app.screen is not self.screen:
+                    # under another screen (the palette): pixels would be drawn over it
+                    return Strip([blank], self.cols)
+                return Strip([blank, sixel_segment(sixels[y], self.cols)], self.cols)
+            segments = None
+        else:
+            segments = self.painter.picture_row(self.path, self.cols, self.rows, y)
         if segments is None:
             if y == self.rows // 2:
                 text = "decoding…".center(self.cols)[: self.cols]
@@ -54,6 +68,8 @@ class Picture(Widget):
 
     @property
     def ready(self) -> bool:
+        if self.painter.kind == "sixel":
+            return self.painter.picture_sixel(self.path, self.cols, self.rows) is not None
         return self.painter.picture_row(self.path, self.cols, self.rows, 0) is not None
 
 
@@ -91,6 +107,10 @@ class ImageScreen(ModalScreen[None], inherit_bindings=False):
             else:
                 yield Static("This picture cannot be read.", id="image-broken")
             yield Static(self.where, id="image-path", markup=False)
+
+    def on_screen_resume(self) -> None:
+        """Back on top (the palette closed): the picture's rows again, with their pixels."""
+        self.images_ready()
 
     def images_ready(self) -> None:
         """A picture was decoded in the background (the painter's ``on_ready``)."""
