@@ -3,7 +3,14 @@ background; placeholders for remote and unreadable images, and when served witho
 
 from __future__ import annotations
 
+import fcntl
+import os
+import re
+import select
+import struct
+import subprocess
 import sys
+import termios
 import time
 import types
 from pathlib import Path
@@ -101,9 +108,9 @@ async def test_images_are_decoded_only_when_they_come_on_screen(site: Path):
         painter = app.main.image_painter
         real = painter._draw
 
-        def draw(path, cols, rows):
+        def draw(path, *how):
             loaded.append(path)
-            return real(path, cols, rows)
+            return real(path, *how)
 
         painter._draw = draw
         await pilot.press("enter")
@@ -128,8 +135,9 @@ async def test_without_graphics_images_stay_placeholders(site: Path):
         assert rows[at + 1].strip() == "" and rows[at + 2].strip().startswith("After it")
 
 
-def _fake_terminal(monkeypatch, chosen: str) -> None:
-    """A terminal on stdin/stdout whose textual-image probe chose ``chosen``."""
+def _fake_terminal(monkeypatch, chosen: str, kitty_query: bool = False) -> None:
+    """A terminal on stdin/stdout whose textual-image probe chose ``chosen`` (and whose answer to
+    the graphics protocol's own query is ``kitty_query``)."""
 
     class Tty:
         def isatty(self) -> bool:
@@ -143,7 +151,11 @@ def _fake_terminal(monkeypatch, chosen: str) -> None:
     cls = type("Image", (), {"__module__": f"textual_image.renderable.{chosen}"})
     fake = types.ModuleType("textual_image.renderable")
     fake.Image = cls
+    tgp = types.ModuleType("textual_image.renderable.tgp")
+    tgp.query_terminal_support = lambda: kitty_query
+    fake.tgp = tgp
     monkeypatch.setitem(sys.modules, "textual_image.renderable", fake)
+    monkeypatch.setitem(sys.modules, "textual_image.renderable.tgp", tgp)
     package = sys.modules.get("textual_image") or types.ModuleType("textual_image")
     monkeypatch.setattr(package, "renderable", fake, raising=False)
     monkeypatch.setitem(sys.modules, "textual_image", package)
@@ -153,13 +165,18 @@ def _fake_terminal(monkeypatch, chosen: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("chosen", "local", "served"),
-    [("tgp", "tgp", "tgp"), ("sixel", "halfcell", None), ("halfcell", "halfcell", None)],
+    ("chosen", "kitty_query", "local", "served"),
+    [
+        ("tgp", False, "tgp", "tgp"),
+        ("sixel", False, "sixel", "sixel"),  # a Sixel terminal calling itself Kitty
+        ("sixel", True, "tgp", "tgp"),  # both: the graphics protocol first
+        ("halfcell", False, "halfcell", None),
+    ],
 )
 def test_detect_served_readers_draw_only_with_a_graphics_protocol(
-    monkeypatch, chosen: str, local: str, served: str | None
+    monkeypatch, chosen: str, kitty_query: bool, local: str, served: str | None
 ):
-    _fake_terminal(monkeypatch, chosen)
+    _fake_terminal(monkeypatch, chosen, kitty_query)
     assert detect(served=False) == local
     assert detect(served=True) == served
 
@@ -173,10 +190,83 @@ def test_detect_without_a_terminal_or_when_turned_off(monkeypatch):
     monkeypatch.setenv("TERM", "dumb")
     assert detect(served=False) is None
     monkeypatch.delitem(sys.modules, "textual_image.renderable")
-    for term in ("tmux-256color", "xterm-256color", "screen"):  # no sign of graphics: no probe
+    for term in ("tmux-256color", "screen", "linux"):  # no sign of graphics: no probe
         monkeypatch.setenv("TERM", term)
         assert detect(served=False) == "halfcell" and detect(served=True) is None
     assert "textual_image.renderable" not in sys.modules
+
+
+XTERM_VT340 = b"\x1b[?63;1;2;4;6;9;15;16;22;28c"  # xterm -ti vt340's answer to DA1 (4: Sixel)
+XTERM_PLAIN = b"\x1b[?64;1;2;6;9;15;16;17;18;21;22;28c"  # xterm's own, without Sixel
+
+
+def _detect_in_a_terminal(term: str, answer: bytes | None, served: bool) -> tuple[str, bytes]:
+    """``detect(served)`` in a process on a pseudo-terminal whose other end answers DA1 with
+    ``answer`` (None: never answers). Returns what detect said and all it sent."""
+    master, slave = os.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 1200, 800))
+    env = {k: v for k, v in os.environ.items() if k not in _GRAPHICS_VARIABLES}
+    env["TERM"] = term
+    code = f"from newsterm.tui.images import detect; print('KIND=%r' % detect(served={served}))"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code], stdin=slave, stdout=slave, stderr=subprocess.PIPE, env=env
+    )
+    os.close(slave)
+    sent = b""
+    deadline = time.monotonic() + 30
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.2)
+            if ready:
+                try:
+                    chunk = os.read(master, 4096)
+                except OSError:  # the process has gone and closed its end
+                    break
+                if not chunk:
+                    break
+                if answer is not None and b"\x1b[c" in chunk and b"\x1b[c" not in sent:
+                    os.write(master, answer)
+                sent += chunk
+            elif proc.poll() is not None:
+                break
+        proc.wait(timeout=30)
+    finally:
+        os.close(master)
+    assert proc.returncode == 0, proc.stderr.read() if proc.stderr else ""
+    said = re.search(rb"KIND=(\S+)", sent)
+    assert said is not None, sent
+    return said.group(1).decode(), sent
+
+
+_GRAPHICS_VARIABLES = ("TMUX", "NEWSTERM_IMAGES", "TERM_PROGRAM", "KITTY_WINDOW_ID")
+
+
+@pytest.mark.parametrize(
+    ("term", "answer", "local", "served"),
+    [
+        ("xterm", XTERM_VT340, "'sixel'", "'sixel'"),
+        ("xterm-256color", XTERM_PLAIN, "'halfcell'", "None"),
+        ("xterm-256color", None, "'halfcell'", "None"),  # no answer: 0.1 s, then no Sixel
+        ("foot", b"\x1b[?62;4;22c", "'sixel'", "'sixel'"),
+    ],
+    ids=["vt340", "xterm-plain", "silent", "foot"],
+)
+def test_detect_asks_an_xterm_like_terminal_for_sixel_and_nothing_else(
+    term: str, answer: bytes | None, local: str, served: str
+):
+    """One question, DA1, to a terminal whose TERM may speak Sixel (a served reader's TERM is
+    the client's): Sixel if the answer lists 4. No graphics protocol query (xterm would not
+    answer it: 0.1 s at every start)."""
+    said, sent = _detect_in_a_terminal(term, answer, served=False)
+    assert said == local
+    assert sent.count(b"\x1b[c") == 1 and b"\x1b_G" not in sent
+    said, _ = _detect_in_a_terminal(term, answer, served=True)
+    assert said == served
+
+
+def test_detect_asks_nothing_inside_tmux():
+    said, sent = _detect_in_a_terminal("tmux-256color", XTERM_VT340, served=True)
+    assert said == "None" and b"\x1b[" not in sent
 
 
 def test_kitty_graphics_rows_are_unicode_placeholders(site: Path, capfd):
@@ -300,6 +390,7 @@ async def test_a_local_image_picked_from_the_links_opens_in_the_image_view(site:
         await pilot.pause()
         drawn = ["".join(s.text for s in picture.render_line(y)) for y in range(picture.rows)]
         assert all(row == "▀" * 40 for row in drawn), drawn
+        assert not any(s.control for y in range(10) for s in picture.render_line(y))  # no Sixel
         yellow = {str(s.style.color.triplet) for s in picture.render_line(5) if s.style.color}
         assert any("240" in c and "200" in c for c in yellow)
         where = str(app.screen.query_one("#image-path").render())
@@ -328,3 +419,141 @@ async def test_without_graphics_a_picked_image_says_where_it_is(site: Path, serv
         notes = [str(n.message) for n in app._notifications]
         assert any(f"the picture is {expected}" in n for n in notes), notes
         assert not any(real in n for n in notes) or not served
+
+
+def _decode_sixel(data: str) -> dict[tuple[int, int], tuple[int, int, int]]:
+    """The pixels a Sixel image sets, by (x, y), in 0-255 RGB (the colours as defined, by the
+    time they are used)."""
+    body = data[data.index("q") + 1 : data.rindex("\x1b\\")]
+    colours: dict[int, tuple[int, int, int]] = {}
+    pixels: dict[tuple[int, int], tuple[int, int, int]] = {}
+    colour, x, band = (0, 0, 0), 0, 0
+    for m in re.finditer(
+        r'"[0-9;]*|#([0-9]+)(;2;([0-9]+);([0-9]+);([0-9]+))?|!([0-9]+)(.)|[$-]|([?-~])', body
+    ):
+        if m.group(1) is not None:
+            if m.group(2):
+                colours[int(m.group(1))] = tuple(
+                    round(int(v) * 255 / 100) for v in m.group(3, 4, 5)
+                )
+            colour = colours[int(m.group(1))]
+        elif m.group(0) == "$":
+            x = 0
+        elif m.group(0) == "-":
+            x, band = 0, band + 1
+        elif m.group(0).startswith('"'):
+            continue
+        else:
+            count, char = (int(m.group(6)), m.group(7)) if m.group(6) else (1, m.group(8))
+            bits = ord(char) - 63
+            for dx in range(count):
+                for b in range(6):
+                    if bits >> b & 1:
+                        pixels[(x + dx, band * 6 + b)] = colour
+            x += count
+    return pixels
+
+
+def _near(got: tuple[int, int, int], want: tuple[int, int, int], by: int = 16) -> bool:
+    return all(abs(a - b) <= by for a, b in zip(got, want, strict=True))
+
+
+def _sixel_rows(picture) -> list[str | None]:
+    """Each row's Sixel control string as the view writes it (None: a row without one)."""
+    out = []
+    for y in range(picture.rows):
+        strip = picture.render_line(y)
+        assert strip.cell_length == picture.cols
+        controls = [segment.text for segment in strip if segment.control]
+        assert len(controls) <= 1
+        out.append(controls[0] if controls else None)
+    return out
+
+
+async def _open_image_view(app, pilot) -> None:
+    await wait_for(pilot, lambda: app.loaded)
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: app.doc is not None and app.doc.complete)
+    await pilot.press("v")
+    await wait_for(pilot, lambda: type(app.screen).__name__ == "LinksScreen")
+    await pilot.press("1")
+    await wait_for(pilot, lambda: type(app.screen).__name__ == "ImageScreen")
+
+
+async def test_with_sixel_the_image_view_sends_each_row_as_a_sixel_image(site: Path):
+    """A terminal that answered the probe with Sixel: each row of the image view is its blank
+    cells, then that row's Sixel image sent from the row's left edge (the cursor kept), 320
+    pixels wide and a cell (20 pixels) high; together the picture, sun and all. Colours are
+    defined before any pixel (xterm draws stray colours otherwise). The article stays half
+    blocks; Esc closes the view."""
+    app = make_app(site, state=ReadingState.in_memory(site), restore=False, images="sixel")
+    app.main.image_painter.cell = (10, 20)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _open_image_view(app, pilot)
+        picture = app.screen.query_one("Picture")
+        assert (picture.cols, picture.rows) == (32, 8)  # 320x160 pixels at 10x20: its own size
+        await wait_for(pilot, lambda: picture.ready)
+        rows = _sixel_rows(picture)
+        pixels: dict[tuple[int, int], tuple[int, int, int]] = {}
+        for y, row in enumerate(rows):
+            assert row is not None
+            assert row.startswith("\x1b7\x1b[32D\x1bP") and row.endswith("\x1b\\\x1b8"), row[:40]
+            sixel = row[len("\x1b7\x1b[32D") : -len("\x1b8")]
+            start = re.match(r'\x1bP0;1;0q"1;1;320;20((#[0-9]+;2;[0-9]+;[0-9]+;[0-9]+)+)', sixel)
+            assert start is not None, sixel[:60]
+            assert ";2;" not in sixel[start.end() :]  # every colour defined up front
+            for (x, y_in_row), colour in _decode_sixel(sixel).items():
+                if y_in_row < 20:
+                    pixels[(x, y * 20 + y_in_row)] = colour
+        assert len(pixels) == 320 * 160  # every pixel drawn, none below the rows
+        assert _near(pixels[(160, 80)], (240, 200, 40))  # the sun
+        assert _near(pixels[(5, 5)], (30, 60, 160)) and _near(pixels[(315, 155)], (30, 60, 160))
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "MainScreen")
+        await wait_for(pilot, lambda: "▀" * 40 in "".join(_rows_of(app)))  # half blocks
+
+
+async def test_the_palette_over_the_image_view_gets_no_sixel_pixels(site: Path):
+    """Sixel pixels would be painted over a screen on top of the view: while the command
+    palette is open the rows carry none; back on top, the view sends them again."""
+    app = make_app(site, state=ReadingState.in_memory(site), restore=False, images="sixel")
+    app.main.image_painter.cell = (10, 20)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _open_image_view(app, pilot)
+        view = app.screen
+        picture = view.query_one("Picture")
+        await wait_for(pilot, lambda: picture.ready)
+        assert all(_sixel_rows(picture))
+        await pilot.press("ctrl+p")
+        await wait_for(pilot, lambda: app.screen is not view)
+        assert not any(_sixel_rows(picture))
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is view)
+        assert all(_sixel_rows(picture))
+
+
+async def test_a_served_reader_with_sixel_keeps_placeholders_and_shows_sixel_in_the_view(
+    site: Path,
+):
+    app = make_app(
+        site, state=ReadingState.in_memory(site), restore=False, served=True, images="sixel"
+    )
+    app.main.image_painter.cell = (10, 20)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.loaded)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.doc is not None and app.doc.complete)
+        await pilot.pause(0.3)
+        shown = "\n".join(_rows_of(app))
+        assert "[image: a sun over a field]" in shown and "▀" not in shown
+        assert [s.height for s in app.doc.images] in ([], [0])  # no rows left for pixels
+        await pilot.press("v")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "LinksScreen")
+        await pilot.press("1")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "ImageScreen")
+        picture = app.screen.query_one("Picture")
+        await wait_for(pilot, lambda: picture.ready)
+        rows = _sixel_rows(picture)
+        assert len(rows) == 8 and all(r is not None and '"1;1;320;20' in r for r in rows)
+        where = str(app.screen.query_one("#image-path").render())
+        assert where == "assets/img/sun.png"  # the site's path, never the server's folders

@@ -108,10 +108,6 @@ class ImageScreen(ModalScreen[None], inherit_bindings=False):
                 yield Static("This picture cannot be read.", id="image-broken")
             yield Static(self.where, id="image-path", markup=False)
 
-    def on_screen_resume(self) -> None:
-        """Back on top (the palette closed): the picture's rows again, with their pixels."""
-        self.images_ready()
-
     def images_ready(self) -> None:
         """A picture was decoded in the background (the painter's ``on_ready``)."""
         for picture in self.query(Picture):
