@@ -205,7 +205,10 @@ def test_a_preloaded_catalog_is_shared_until_the_catalog_is_written(
     assert catalog_module.preload(index_dir, archive_root) is False  # unchanged: two stats
     reader = Catalog.beside(index_dir, archive_root, writable=False)
     shared = reader.load()
-    assert shared is not None and reader.load() is shared
+    assert shared is not None and reader.load() is shared and reader.held() is shared
+    # Its posts by path were made by the preload (before a fork), not by each reader.
+    assert shared._by_path is not None and shared.by_path is shared._by_path
+    assert shared.by_path == {p.path: p for p in shared.posts}
     assert [p.path for p in reader.load(limit=2).posts] == [p.path for p in shared.posts[:2]]
     # Another archive's reader with the same index folder never gets it.
     other = tmp_path / "other"
@@ -214,10 +217,14 @@ def test_a_preloaded_catalog_is_shared_until_the_catalog_is_written(
     # The server adds a post: the stamp moves, the reader reads the file again.
     _post(archive_root, "2030-01-01-new.md", "New", "2030-01-01")
     refresh(Archive(archive_root), writer, writer.load())
+    assert reader.held() is None
     fresh = reader.load()
     assert fresh is not shared and fresh.posts[0].path == "2030-01-01-new.md"
+    assert "2030-01-01-new.md" in fresh.by_path and "2030-01-01-new.md" not in shared.by_path
     assert catalog_module.preload(index_dir, archive_root) is True
-    assert reader.load().posts[0].path == "2030-01-01-new.md"
+    again = reader.held()
+    assert again is not None and again.posts[0].path == "2030-01-01-new.md"
+    assert again._by_path is not None and "2030-01-01-new.md" in again.by_path
 
 
 def test_readers_reading_do_not_move_the_stamp(tmp_path):

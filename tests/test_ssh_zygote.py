@@ -529,3 +529,107 @@ def test_readers_forked_by_the_zygote_share_the_catalog_it_read(archive, tmp_pat
     first, second = (json.loads(line) for line in out.read_text().splitlines())
     assert first == {"shared": True, "posts": ["2024-05-01-alpha.md"]}
     assert second == {"shared": True, "posts": ["2024-06-01-beta.md", "2024-05-01-alpha.md"]}
+
+
+SHARING_READER = """
+import gc, json, os, select, sys, time
+from pathlib import Path
+from newsterm import catalog, zygote
+
+archive, index_dir, out = sys.argv[1:4]
+zygote.preload()
+argv = ["read", "--served", "--archive", archive, "--index-dir", index_dir]
+assert zygote.prepare(argv)
+gc.collect()
+gc.freeze()  # as newsterm.ssh.forkserver.serve does before forking
+c = catalog.Catalog.beside(index_dir, archive, writable=False)
+held = catalog._PRELOADED[(str(c.path), c.root)][1]
+pid, fd = os.forkpty()
+if pid == 0:  # the reader, as the zygote forks it
+    import fcntl, struct, termios
+
+    fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+    from newsterm.state import ReadingState
+    from newsterm.tui.app import NewstermApp
+    from newsterm.tui.screens.main_loading import ArchiveLoading
+    from newsterm.tui.widgets.post_list import Rows
+
+    from newsterm.tui.screens.main import MainScreen
+
+    workers, facts = [], {}
+    real_load = ArchiveLoading.load_archive
+    ArchiveLoading.load_archive = lambda self: workers.append(1) or real_load(self)
+    made_before_fork = held._by_path is not None
+    real_quit = MainScreen.action_quit
+
+    def quit_and_tell(main):  # (q: what the screen holds, before it goes)
+        entries = main.post_list.entries
+        facts.update({
+            "by_path_made_before_fork": made_before_fork,
+            "posts_shared": main.posts is held.posts,
+            "by_path_shared": main.by_path is held.by_path,
+            "rows_over_shared_posts": isinstance(entries, Rows) and entries.posts is held.posts,
+            "title_index_built": main._titles is not None,
+            "catalog_read_by_a_worker": bool(workers),
+            "shown": [e.path for e in entries],
+        })
+        real_quit(main)
+
+    MainScreen.action_quit = quit_and_tell
+    app = NewstermApp(
+        Path(archive), index_dir=Path(index_dir), state=ReadingState.in_memory(Path(archive)),
+        served=True,
+    )  # fmt: skip
+    try:
+        app.run()
+    finally:
+        with open(out, "w") as f:
+            f.write(json.dumps(facts))
+        os._exit(0)
+screen, quit_sent, deadline = b"", False, time.monotonic() + 60
+while time.monotonic() < deadline:
+    ready, _, _ = select.select([fd], [], [], 1.0)
+    if ready:
+        try:
+            data = os.read(fd, 65536)
+        except OSError:
+            break
+        if not data:
+            break
+        screen += data
+    elif b"Alpha zygote post" in screen and not quit_sent:
+        os.write(fd, b"q")  # drawn and quiet for a second: quit
+        quit_sent = True
+os.waitpid(pid, 0)
+"""
+
+
+def test_a_forked_reader_shows_the_zygotes_list_without_rebuilding_it(archive, tmp_path):
+    """The zygote reads the catalog and makes its ``by_path`` before forking; the forked reader
+    shows that very list (no worker reading the catalog, no copy, no row per post, no title
+    index until a title is typed): a reader that walked every post would copy the zygote's
+    pages into its own memory (100,000 posts: tens of MB a session)."""
+    from newsterm.archive import Archive
+    from newsterm.catalog import Catalog, refresh
+
+    (archive / "2024-04-01-older.md").write_text(
+        "---\ntitle: An older post\ndate: 2024-04-01\n---\n\nMore.\n", encoding="utf-8"
+    )
+    index_dir, out = tmp_path / "index", tmp_path / "facts.json"
+    catalog = Catalog.beside(index_dir, archive)
+    refresh(Archive(archive), catalog, catalog.load())  # as the server keeps it
+    env = {**os.environ, "TERM": "xterm-256color"}
+    subprocess.run(
+        [sys.executable, "-c", SHARING_READER, str(archive), str(index_dir), str(out)],
+        env=env, timeout=120, check=True,
+    )  # fmt: skip
+    facts = json.loads(out.read_text())
+    assert facts == {
+        "by_path_made_before_fork": True,
+        "posts_shared": True,
+        "by_path_shared": True,
+        "rows_over_shared_posts": True,
+        "title_index_built": False,
+        "catalog_read_by_a_worker": False,
+        "shown": ["2024-05-01-alpha.md", "2024-04-01-older.md"],
+    }

@@ -140,3 +140,53 @@ async def test_the_look_for_changes_made_before_watching_began_walks_once_after_
         await screen._apply_changes(set())
         assert walks == [1, 1]
         await wait_for(pilot, lambda: "2030-01-01-new.md" in screen.by_path)
+
+
+async def test_a_served_reader_shows_the_preloaded_list_at_once_and_follows_the_servers_writes(
+    bundled_archive_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As a reader the SSH server's zygote forked: the catalog was read (and its by_path made)
+    # before; the reader shows that very list from its first frame, without a worker reading
+    # the catalog, and reads the catalog itself once the server wrote it.
+    from newsterm.state import ReadingState
+    from newsterm.tui.screens.main_loading import ArchiveLoading
+    from newsterm.tui.widgets.post_list import Rows
+
+    root = bundled_archive_copy
+    cat = _fill_catalog(root)
+    monkeypatch.setattr(catalog_module, "_PRELOADED", {})
+    assert catalog_module.preload(cat.path.parent, root)
+    held = Catalog.beside(cat.path.parent, root, writable=False).held()
+    assert held is not None
+    workers: list[int] = []
+    real_load = ArchiveLoading.load_archive
+    monkeypatch.setattr(
+        ArchiveLoading, "load_archive", lambda self: workers.append(1) or real_load(self)
+    )
+    app = make_app(root, served=True, state=ReadingState.in_memory(root), restore=False)
+    async with app.run_test(size=(120, 30)) as pilot:
+        assert app.loaded and workers == []  # mounted with its list
+        assert app.main.posts is held.posts and app.by_path is held.by_path
+        entries = app.post_list.entries
+        assert isinstance(entries, Rows) and entries.posts is held.posts
+        assert [e.path for e in entries] == [p.path for p in held.posts] + [
+            p.path for p in held.problems
+        ]
+        assert f"{len(held.posts)} posts" in _status(app)
+        # The title filter makes its index when a title is typed, and narrows the list.
+        assert app.main._titles is None
+        word = held.posts[-1].title.split()[0]
+        await pilot.press("t", *word)
+        wanted = [p.path for p in held.posts if word.casefold() in p.title.casefold()]
+        await wait_for(pilot, lambda: [e.path for e in app.post_list.entries] == wanted)
+        assert app.main._titles is not None
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: len(app.post_list.entries) == len(entries))
+        # The server writes a new post into the catalog: the reader's poll shows it.
+        new = root / "2030-01-01-server-news.md"
+        new.write_text("---\ntitle: 서버 소식\ndate: 2030-01-01\n---\n\n본문\n", "utf-8")
+        refresh(Archive(root), cat, cat.load())
+        await wait_for(pilot, lambda: "2030-01-01-server-news.md" in app.by_path, timeout=10)
+        assert app.post_list.entries[0].path == "2030-01-01-server-news.md"
+        assert "2030-01-01-server-news.md" not in held.by_path  # the shared one is untouched
+    assert workers == []

@@ -55,3 +55,28 @@ def test_facet_counts_name_what_they_count():
     assert results_scope(POSTS[:1], 1) == "1 search result"
     assert results_scope(POSTS[:2], 2) == "2 search results"
     assert results_scope(POSTS, 1234) == "the 3 results shown (of 1,234)"
+
+
+def test_the_unnarrowed_list_is_the_screens_own_not_a_copy():
+    # A copy touches every post: a served reader would copy the pages it shares with its zygote.
+    assert ListView().posts(POSTS, BY_PATH) is POSTS
+    narrowed = ListView(title_query="극장").posts(POSTS, BY_PATH)
+    assert narrowed is not POSTS and _paths(narrowed) == ["b.md"]
+
+
+def test_rows_stand_for_every_post_then_every_problem():
+    import pytest
+
+    from newsterm.models import Problem
+    from newsterm.tui.widgets.post_list import Entry, Rows
+
+    problems = [Problem("bad.md", "no front matter")]
+    rows = Rows(POSTS, problems)
+    expected = [Entry(post=p) for p in POSTS] + [Entry(problem=p) for p in problems]
+    assert len(rows) == 4 and list(rows) == expected
+    assert [rows[i] for i in range(4)] == expected and rows[-1] == expected[-1]
+    assert rows[1:3] == expected[1:3]
+    with pytest.raises(IndexError):
+        rows[4]
+    assert [rows.index_of(p) for p in ("a.md", "c.md", "bad.md", "gone.md")] == [0, 2, 3, None]
+    assert not Rows([], []) and rows  # (the list widget tests "no rows" so)

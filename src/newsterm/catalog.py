@@ -92,7 +92,7 @@ class Listing:
     stopped): the rows are right, but files may be missing until :func:`refresh` has run.
     """
 
-    __slots__ = ("complete", "posts", "problems")
+    __slots__ = ("_by_path", "complete", "posts", "problems")
 
     def __init__(
         self, posts: list[PostInfo], problems: list[Problem], complete: bool = True
@@ -100,6 +100,19 @@ class Listing:
         self.posts = posts
         self.problems = problems
         self.complete = complete
+        self._by_path: dict[str, PostInfo] | None = None
+
+    @property
+    def by_path(self) -> dict[str, PostInfo]:
+        """Each post by its path, made once per listing (never change it: it may be shared).
+
+        :func:`preload` makes it before the SSH server's zygote forks, so that every served
+        reader uses that one instead of building its own: a reader that built it would touch
+        every post (their reference counts), which copies the zygote's shared pages into it.
+        """
+        if self._by_path is None:
+            self._by_path = {p.path: p for p in self.posts}
+        return self._by_path
 
 
 def info_sort_key(post: PostInfo | Post) -> tuple[int, float, str]:
@@ -243,11 +256,8 @@ class Catalog:
         ``limit``: only the newest posts (and no problems), for a first screen (an index
         keeps them in order: a few milliseconds at any size).
         """
-        held = _PRELOADED.get((str(self.path), self.root))
-        if held is not None and held[0] == self.stamp():
-            # Read by the process this one was forked from (the SSH server's zygote), shared
-            # copy-on-write with every reader forked since.
-            whole = held[1]
+        whole = self.held()
+        if whole is not None:
             if limit is None:
                 return whole
             return Listing(whole.posts[:limit], [], whole.complete)
@@ -282,6 +292,18 @@ class Catalog:
             if was_enabled:
                 gc.enable()
         return Listing(posts, [Problem(p, r) for p, r in bad], complete is not None)
+
+    def held(self) -> Listing | None:
+        """The whole listing as :func:`preload` read it, while the catalog file is as it was
+        then (two stats); None when this process holds none.
+
+        Read by the process this one was forked from (the SSH server's zygote), it is shared
+        copy-on-write with every reader forked since: use it as it is, never change it.
+        """
+        held = _PRELOADED.get((str(self.path), self.root))
+        if held is not None and held[0] == self.stamp():
+            return held[1]
+        return None
 
     def stats(self) -> dict[str, FileStat]:
         """``path -> (mtime_ns, size)`` of every row (posts and problems)."""
@@ -382,6 +404,7 @@ def preload(index_dir: str | os.PathLike[str], root: str | os.PathLike[str]) -> 
     listing = catalog.load()
     if listing is None or not listing.complete:
         return held is not None
+    listing.by_path  # noqa: B018  (made now, once, to be shared: see Listing.by_path)
     _PRELOADED[key] = (stamp, listing)
     return True
 

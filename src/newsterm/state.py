@@ -532,7 +532,13 @@ class ReadingState:
             return result
         self._scanned = posts
         now = time.time() if now is None else now
-        present = set(posts).union(problems)
+        # Membership only: a set of every path would touch each post's path (100,000 posts:
+        # a served reader would copy the pages it shares with the zygote that forked it).
+        unreadable = set(problems)
+
+        def present(path: str) -> bool:
+            return path in posts or path in unreadable
+
         changes: dict[str, dict[str, Any]] = {}
         for path, row in self._rows.items():
             post = posts.get(path)
@@ -540,14 +546,14 @@ class ReadingState:
                 digest, length = self._digest_of(path, post)
                 if (row.digest, row.length) != (digest, length):
                     changes.setdefault(path, {}).update(digest=digest, length=length)
-            if path in present and row.missing_since is not None:
+            if present(path) and row.missing_since is not None:
                 changes.setdefault(path, {})["missing_since"] = None
                 result.returned.append(path)
         for path, values in changes.items():
             for column, value in values.items():
                 setattr(self._rows[path], column, value)
             self._dirty.setdefault(path, set()).update(values)
-        missing = sorted(p for p in self._rows if p not in present)
+        missing = sorted(p for p in self._rows if not present(p))
         if missing:
             self._follow_moves(posts, missing, result)
             for _old, new in result.moved:

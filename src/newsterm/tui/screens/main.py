@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -53,7 +53,7 @@ from newsterm.tui.widgets.article import ArticleHeader, ArticleView
 from newsterm.tui.widgets.filter import FilterInput
 from newsterm.tui.widgets.keybar import KeyBar
 from newsterm.tui.widgets.outline import Outline
-from newsterm.tui.widgets.post_list import Entry, PostList
+from newsterm.tui.widgets.post_list import Entry, PostList, Rows
 from newsterm.tui.widgets.search import MAX_QUERY, SearchPanel
 from newsterm.tui.widgets.status import StatusLine
 
@@ -301,7 +301,8 @@ class MainScreen(
         if self.served:
             for widget in self.query(Input):
                 widget.cursor_blink = False
-        self.load_archive()
+        if not self.list_held():
+            self.load_archive()
 
     def on_resize(self) -> None:
         # Later: this handler runs before Textual's own App._on_resize stores the new size.
@@ -349,14 +350,19 @@ class MainScreen(
         return self._titles[1]
 
     def visible_posts(self) -> list[Post]:
-        """Posts of the current view after facets and the title filter."""
-        return self.list_view.posts(self.posts, self.by_path, self._title_index())
+        """Posts of the current view after facets and the title filter (the screen's own list
+        when nothing narrows it: never change it)."""
+        # The title index only once a title is typed: made for every list, it touched every post.
+        titles = self._title_index() if self.list_view.title_query.strip() else None
+        return self.list_view.posts(self.posts, self.by_path, titles)
 
     def _rebuild_list(self, keep_path: str | None = None) -> None:
         view = self.list_view
-        entries = [Entry(post=p) for p in self.visible_posts()]
+        entries: Sequence[Entry]
         if view.view == "all" and not view.facets and not view.title_query.strip():
-            entries += [Entry(problem=p) for p in self.problems]
+            entries = Rows(self.posts, self.problems)  # every post: no row objects made
+        else:
+            entries = [Entry(post=p) for p in self.visible_posts()]
         self.post_list.set_entries(entries, keep_path=keep_path)
         title = self.query_one("#view-title", Static)
         line = view.title(len(entries))

@@ -59,6 +59,37 @@ class ArchiveLoading:
     """Reading the archive into the screen, and following it."""
 
     # -- loading ----------------------------------------------------------------------------
+    def list_held(self: MainScreen) -> bool:
+        """Served: show the whole list as the zygote this reader was forked from read it,
+        before the first frame; False when this process holds none (:meth:`load_archive`
+        reads the catalog then).
+
+        The list (and its ``by_path``) is the zygote's, shared copy-on-write: the screen
+        neither copies nor walks it, and draws its first frame once, with the list in it, not
+        once empty and again when a worker has read the catalog.
+        """
+        if not self.served:
+            return False
+        from newsterm.archive import Archive
+        from newsterm.catalog import Catalog
+
+        catalog = Catalog.beside(self.index_dir, self.root, writable=False)
+        stamp = catalog.stamp()
+        listing = catalog.held()
+        if listing is None:
+            return False
+        try:
+            archive = Archive(self.root)
+        except Exception:  # (a folder gone since the fork) the worker says why
+            return False
+        # The server walks, watches and keeps the catalog for every session: no walk here.
+        self.index_link.expect_walk()
+        self.index_link.share_walk(None)
+        self._walked.set()
+        self._catalog, self._catalog_stamp = catalog, stamp
+        self._loaded(archive, listing.posts, listing.problems, listing.by_path)
+        return True
+
     @work(thread=True, exclusive=True, group="load")
     def load_archive(self: MainScreen) -> None:
         """Show the list from the catalog at once, then check it against the files.
@@ -79,20 +110,27 @@ class ArchiveLoading:
             archive = Archive(self.root)
             # Served, the server keeps the catalog (its index syncs write it): readers only read.
             catalog = Catalog.beside(self.index_dir, self.root, writable=not self.served)
-            top = catalog.load(limit=FIRST_CHUNK)
-            if top is not None and top.complete and len(top.posts) == FIRST_CHUNK:
-                # A screenful first: the whole list of a big archive takes a moment longer.
-                total = catalog.count()
-                self._from_thread(self._loaded_first, archive, top.posts, FIRST_CHUNK, total)
             stamp = catalog.stamp()
-            listing = catalog.load()
+            # Served: the whole list as the zygote this reader was forked from read it (shared
+            # with it, by_path too): at once, so no first screenful before it.
+            listing = catalog.held() if self.served else None
+            if listing is None:
+                top = catalog.load(limit=FIRST_CHUNK)
+                if top is not None and top.complete and len(top.posts) == FIRST_CHUNK:
+                    # A screenful first: the whole list of a big archive takes a moment longer.
+                    total = catalog.count()
+                    self._from_thread(self._loaded_first, archive, top.posts, FIRST_CHUNK, total)
+                stamp = catalog.stamp()
+                listing = catalog.load()
             if self.served and listing is not None and listing.complete:
                 # The server walks, watches and keeps this catalog for every session: a served
                 # reader shows it as it is and follows its changes (no walk of its own).
                 self.index_link.share_walk(None)
                 self._walked.set()
                 self._catalog, self._catalog_stamp = catalog, stamp
-                self._from_thread(self._loaded, archive, listing.posts, listing.problems)
+                self._from_thread(
+                    self._loaded, archive, listing.posts, listing.problems, listing.by_path
+                )
                 return
             if listing is not None and (listing.posts or listing.problems):
                 self._from_thread(self._listed_from_catalog, archive, listing)
@@ -160,7 +198,14 @@ class ArchiveLoading:
         self._partial = f"reading {fmt(done)}/{fmt(total)}…"
         self._update_status()
 
-    def _loaded(self: MainScreen, archive: Any, posts: list[Post], problems: list[Problem]) -> None:
+    def _loaded(
+        self: MainScreen,
+        archive: Any,
+        posts: list[Post],
+        problems: list[Problem],
+        by_path: dict[str, Post] | None = None,
+    ) -> None:
+        """The whole list (``by_path``: its posts by path, when the caller has it made)."""
         restored = self.current is not None
         self.archive = archive
         self._partial = ""
@@ -171,7 +216,7 @@ class ArchiveLoading:
         keep = entry.path if entry is not None and moved else None
         unchanged = posts is self.posts and problems == self.problems
         if not unchanged:
-            self._set_posts(posts, problems)
+            self._set_posts(posts, problems, by_path)
         # Marks follow moved posts; a missing post keeps its marks (see newsterm.state).
         self.reading.reconcile(self.by_path, [p.path for p in problems])
         self.loaded = True
@@ -184,10 +229,15 @@ class ArchiveLoading:
             self._restore()
         self._start_live()
 
-    def _set_posts(self: MainScreen, posts: list[Post], problems: list[Problem]) -> None:
+    def _set_posts(
+        self: MainScreen,
+        posts: list[Post],
+        problems: list[Problem],
+        by_path: dict[str, Post] | None = None,
+    ) -> None:
         self.posts = posts
         self.problems = problems
-        self.by_path = {p.path: p for p in posts}
+        self.by_path = by_path if by_path is not None else {p.path: p for p in posts}
         self._titles = None
 
     def _restore(self: MainScreen) -> None:
@@ -279,18 +329,25 @@ class ArchiveLoading:
             rels = changed_paths(self.posts, self.problems, listing)
             self._catalog_stamp = stamp
             if rels:
-                self._from_thread(self._show_changes, listing.posts, listing.problems, rels)
+                by_path = listing.by_path  # made here, in the worker
+                self._from_thread(
+                    self._show_changes, listing.posts, listing.problems, rels, by_path
+                )
         except Exception:  # the list stays as it was; the next poll tries again
             pass
         finally:
             self._catalog_reading = False
 
     def _show_changes(
-        self: MainScreen, posts: list[Post], problems: list[Problem], rels: set[str]
+        self: MainScreen,
+        posts: list[Post],
+        problems: list[Problem],
+        rels: set[str],
+        by_path: dict[str, Post] | None = None,
     ) -> None:
         """The list (and the open post) after the files ``rels`` changed, came or went."""
         keep = self.post_list.highlighted.path if self.post_list.highlighted else None
-        self._set_posts(posts, problems)
+        self._set_posts(posts, problems, by_path)
         self.reading.reconcile(self.by_path, [p.path for p in problems])
         if self.list_view.view == "bookmarks":
             self.list_view.paths = self.reading.bookmarks(self.by_path)
