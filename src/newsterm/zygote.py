@@ -31,6 +31,9 @@ PRELOAD = (
     "newsterm.search.matchers", "whoosh.searching", "whoosh.collectors", "whoosh.scoring",
     "whoosh.sorting", "whoosh.highlight", "whoosh.classify", "textual.pilot",
     "textual.drivers.headless_driver", "encodings.ascii", "_sha1", "_md5", "platform",
+    # a terminal whose TERM may speak Sixel is asked DA1 (tui.images.detect); importing these
+    # asks nothing (the questions are asked by calls, in the reader)
+    "textual_image", "textual_image._terminal",
 )  # fmt: skip
 
 
