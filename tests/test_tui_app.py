@@ -351,8 +351,10 @@ async def test_reading_a_big_post_while_it_renders_keeps_the_place(bundled_archi
         # at the end of the whole post, not of the part drawn when G was pressed
         await wait_for(
             pilot,
-            lambda: app.article.max_scroll_y > 10_000
-            and app.article.scroll_offset.y == app.article.max_scroll_y,
+            lambda: (
+                app.article.max_scroll_y > 10_000
+                and app.article.scroll_offset.y == app.article.max_scroll_y
+            ),
             timeout=60,
         )
 
