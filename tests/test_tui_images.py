@@ -508,6 +508,17 @@ async def test_with_sixel_the_image_view_sends_each_row_as_a_sixel_image(site: P
         assert len(pixels) == 320 * 160  # every pixel drawn, none below the rows
         assert _near(pixels[(160, 80)], (240, 200, 40))  # the sun
         assert _near(pixels[(5, 5)], (30, 60, 160)) and _near(pixels[(315, 155)], (30, 60, 160))
+        # What Textual writes to the terminal for the whole screen: each row's image, whole.
+        sent = app.screen._compositor.render_update(full=True).render_segments(app.console)
+        assert [sent.count(row) for row in rows] == [1] * 8
+        assert sent.count("\x1bP") == 8 and sent.count("\x1b\\") == 8
+        # Cut anywhere (an overlay, a partial update), after Textual's colour filter took its
+        # control mark away, a row keeps its image whole or leaves it out: never a piece.
+        for line in (picture.render_line(0), *picture.render_lines(picture.region.reset_offset)):
+            for k in range(33):
+                for piece in (line.crop(0, k), *line.divide([k, 32])):
+                    text = "".join(segment.text for segment in piece)
+                    assert text.count("\x1bP") == text.count("\x1b\\") <= 1
         await pilot.press("escape")
         await wait_for(pilot, lambda: type(app.screen).__name__ == "MainScreen")
         await wait_for(pilot, lambda: "▀" * 40 in "".join(_rows_of(app)))  # half blocks

@@ -429,8 +429,15 @@ def _colours_first(data: str) -> str:
 
 
 def sixel_segment(data: str, cols: int) -> Segment:
-    """A segment to put after the ``cols`` cells of a row: the cursor kept (DECSC/DECRC),
-    moved back to the row's left edge, the Sixel image ``data`` drawn there."""
+    """A segment to put last in a row of ``cols`` cells (a strip of exactly that length): the
+    cursor kept (DECSC/DECRC), moved back to the row's left edge, the Sixel image ``data``
+    drawn there.
+
+    Last in a strip of its own length, because Textual's colour filter (ANSIToTruecolor) drops
+    the segment's control mark, and from then on a crop or a cut counts its characters as
+    cells: there it is kept whole, or left out whole when the row is cut (an overlay, a
+    smaller screen), never split (a split control string would eat the screen's next
+    bytes)."""
     return Segment(f"\x1b7\x1b[{cols}D{data}\x1b8", None, _NO_CELLS)
 
 
