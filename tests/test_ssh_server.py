@@ -1019,3 +1019,72 @@ def test_sigterm_tells_sessions_and_reaps_children(world, tmp_path, tmux):
         assert server.events("stopped")
     finally:
         server.stop()
+
+
+def _site_with_a_picture(root: Path) -> Path:
+    """A Jekyll site whose one post shows a local picture (320x160 pixels, a sun on blue)."""
+    from PIL import Image, ImageDraw
+
+    (root / "_posts").mkdir(parents=True)
+    (root / "assets").mkdir()
+    (root / "_config.yml").write_text("title: t\n")
+    picture = Image.new("RGB", (320, 160), (30, 60, 160))
+    ImageDraw.Draw(picture).ellipse((100, 20, 220, 140), fill=(240, 200, 40))
+    picture.save(root / "assets" / "sun.png")
+    (root / "_posts" / "2024-06-01-sun.md").write_text(
+        "---\ntitle: Sun ssh post\ndate: 2024-06-01\n---\n\n![a sun](/assets/sun.png)\n\nEnd.\n"
+    )
+    return root / "_posts"
+
+
+def test_a_sixel_client_sees_the_picture_as_sixel_and_a_plain_one_is_told_where(tmp_path):
+    """Served: a client whose terminal answers DA1 with Sixel (4) and the cell-size query gets
+    the image view (v, 1) drawn as Sixel, a row of cells per image; one whose terminal answers
+    without Sixel gets the article's placeholder and, for v 1, only where the picture is."""
+    asyncssh = pytest.importorskip("asyncssh")
+    server = start_server(tmp_path / "home", _site_with_a_picture(tmp_path / "site"))
+
+    async def session(da1: bytes) -> bytes:
+        opts = dict(known_hosts=None, username="x", client_keys=None, config=None, encoding=None)
+        async with asyncssh.connect("127.0.0.1", server.port, **opts) as conn:
+            proc = await conn.create_process(term_type="xterm-256color", term_size=(100, 30))
+            out = b""
+
+            async def until(what: bytes, timeout: float = 30) -> None:
+                nonlocal out
+                deadline = time.monotonic() + timeout
+                while what not in out and time.monotonic() < deadline:
+                    with contextlib.suppress(TimeoutError):
+                        chunk = await asyncio.wait_for(proc.stdout.read(65536), 0.5)
+                        if b"\x1b[c" in chunk:
+                            proc.stdin.write(da1)  # the terminal's answer to DA1
+                        if b"\x1b[16t" in chunk:
+                            proc.stdin.write(b"\x1b[6;20;10t")  # cells of 10x20 pixels
+                        out += chunk
+                assert what in out, out[-2000:]
+
+            await until(b"Sun ssh post")
+            proc.stdin.write(b"\r")
+            await until(b"[image: a sun]")
+            proc.stdin.write(b"v")
+            await until(b"/assets/sun.png")
+            proc.stdin.write(b"1")
+            await until(b"\x1b\\" if b";4;" in da1 else b"Images are not shown")
+            await asyncio.sleep(0.5)
+            proc.stdin.write(b"\x1bq")  # leave the view, then quit
+            with contextlib.suppress(TimeoutError):
+                out += await asyncio.wait_for(proc.stdout.read(65536), 2)
+            proc.close()
+            return out
+
+    try:
+        sixel = asyncio.run(asyncio.wait_for(session(b"\x1b[?63;1;2;4;6;9;15;16;22;28c"), 90))
+        plain = asyncio.run(asyncio.wait_for(session(b"\x1b[?64;1;2;6;9;15;16;22;28c"), 90))
+    finally:
+        assert server.stop() == 0
+    # 320x160 pixels at 10x20 per cell: 8 rows of cells, each a Sixel image 320x20 pixels.
+    images = re.findall(rb'\x1bP0;1;0q"1;1;(\d+);(\d+)', sixel)
+    assert images[:8] == [(b"320", b"20")] * 8, images
+    assert b"\xe2\x96\x80" not in sixel  # the article keeps its placeholder (no half blocks)
+    assert b"\x1bP" not in plain and b"\xe2\x96\x80" not in plain
+    assert b"assets/sun.png" in plain
