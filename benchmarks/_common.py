@@ -211,8 +211,10 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
 
 
 def write_json(name: str, data: dict) -> Path:
-    OUT.mkdir(parents=True, exist_ok=True)
-    path = OUT / name
+    """Write ``data`` to ``benchmarks/out/NAME``, or to ``NAME`` itself when it names a folder
+    (``--out results/x.json``, ``--out /tmp/x.json``)."""
+    path = Path(name) if os.sep in name else OUT / name
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return path
 

@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
             "results": results,
         },
     )
-    print(f"wrote {path.relative_to(c.REPO)}", file=sys.stderr)
+    print(f"wrote {path}", file=sys.stderr)
     return 0
 
 

@@ -443,7 +443,7 @@ def main(argv: list[str] | None = None) -> int:
         if len(results) < len(args.posts):  # partial results survive an interrupted run
             print(text, file=sys.stderr)
     print(text)
-    print(f"wrote {path.relative_to(c.REPO)}", file=sys.stderr)
+    print(f"wrote {path}", file=sys.stderr)
     return 0
 
 

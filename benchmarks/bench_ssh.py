@@ -65,6 +65,8 @@ KEY_TIMEOUT = 5.0
 QUIET = 1.0  # s without output after which a connecting client's screen counts as drawn
 DATE = re.compile(r"\d{4}-\d\d-\d\d")
 POSTS = re.compile(rb"\d posts")  # the status line's count (raw output, before the terminal)
+DA1_QUERY = re.compile(rb"\x1b\[0?c")
+DA1_ANSWER = b"\x1b[?62;22c"  # VT220 with colour, as xterm answers without Sixel
 
 
 # -- the server ---------------------------------------------------------------------------------
@@ -233,6 +235,10 @@ class Reader:
             data = await self.proc.stdout.read(65536)
             if not data:
                 return
+            if DA1_QUERY.search(data):
+                # A real terminal answers at once (this as an xterm without Sixel); a reader
+                # whose TERM may speak Sixel asks, and would wait out its probe for nothing.
+                self.proc.stdin.write(DA1_ANSWER)
             if self.recording:
                 self.chunks.append((time.perf_counter(), data))
                 tail = self.chunks[-2][1][-16:] if len(self.chunks) > 1 else b""
@@ -689,7 +695,7 @@ def main() -> int:
         **results,
     }
     path = write_json(args.out, data)
-    print(f"\nwrote {path.relative_to(REPO)}")
+    print(f"\nwrote {path}")
     return 0
 
 
