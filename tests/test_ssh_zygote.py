@@ -556,7 +556,11 @@ if pid == 0:  # the reader, as the zygote forks it
 
     from newsterm.tui.screens.main import MainScreen
 
-    workers, facts = [], {}
+    from textual.css.stylesheet import Stylesheet
+
+    workers, facts, parsed = [], {}, []
+    real_parse = Stylesheet._parse_rules
+    Stylesheet._parse_rules = lambda self, *a, **k: parsed.append(1) or real_parse(self, *a, **k)
     real_load = ArchiveLoading.load_archive
     ArchiveLoading.load_archive = lambda self: workers.append(1) or real_load(self)
     made_before_fork = held._by_path is not None
@@ -572,6 +576,7 @@ if pid == 0:  # the reader, as the zygote forks it
             "title_index_built": main._titles is not None,
             "catalog_read_by_a_worker": bool(workers),
             "shown": [e.path for e in entries],
+            "stylesheet_sources_parsed": len(parsed),
         })
         real_quit(main)
 
@@ -608,7 +613,8 @@ def test_a_forked_reader_shows_the_zygotes_list_without_rebuilding_it(archive, t
     """The zygote reads the catalog and makes its ``by_path`` before forking; the forked reader
     shows that very list (no worker reading the catalog, no copy, no row per post, no title
     index until a title is typed): a reader that walked every post would copy the zygote's
-    pages into its own memory (100,000 posts: tens of MB a session)."""
+    pages into its own memory (100,000 posts: tens of MB a session). Its stylesheet's sources
+    were parsed by the zygote too."""
     from newsterm.archive import Archive
     from newsterm.catalog import Catalog, refresh
 
@@ -632,4 +638,5 @@ def test_a_forked_reader_shows_the_zygotes_list_without_rebuilding_it(archive, t
         "title_index_built": False,
         "catalog_read_by_a_worker": False,
         "shown": ["2024-05-01-alpha.md", "2024-04-01-older.md"],
+        "stylesheet_sources_parsed": 0,  # the zygote parsed them (newsterm.tui.styles)
     }

@@ -49,6 +49,11 @@ def preload() -> None:
         from rich.cells import cell_len
 
         cell_len("가")
+    with contextlib.suppress(Exception):  # the reader's stylesheet, parsed once for all readers
+        from newsterm.tui.app import NewstermApp
+        from newsterm.tui.styles import warm
+
+        warm(NewstermApp)
 
 
 def prepare(argv: Sequence[str]) -> bool:

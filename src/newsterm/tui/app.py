@@ -22,6 +22,7 @@ from newsterm.state import ReadingState
 from newsterm.tui.commands import PostCommands, ReaderCommands
 from newsterm.tui.keys import APP_COMMANDS, Config, bindings, load_config
 from newsterm.tui.screens.main import MainScreen
+from newsterm.tui.styles import SharedStylesheet
 
 if TYPE_CHECKING:
     from newsterm.models import Post
@@ -56,6 +57,8 @@ class NewstermApp(App[int], inherit_bindings=False):
         images: str | None = None,
     ) -> None:
         super().__init__()
+        # Sources the zygote parsed before forking this reader are not parsed again (styles.py).
+        self.stylesheet = SharedStylesheet(variables=self.theme_variables)
         self.root = Path(root)
         self.reading = state if state is not None else ReadingState.in_memory(self.root)
         self.reading.posts_lookup = lambda path: self.main.by_path.get(path)
