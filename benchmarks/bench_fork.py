@@ -14,8 +14,12 @@ nothing measurable). For each reader it records, from ``/proc``:
   copied or made after the fork) and PSS.
 
 ``--profile FILE`` runs the first reader under cProfile from the fork to its first screen and
-writes pstats to FILE (print it with ``python -m pstats FILE``). No SSH, no server: what it
-measures is the reader's own work after the fork, the part a 30-client burst pays 30 times.
+writes pstats to FILE (print it with ``python -m pstats FILE``); ``--probe`` prints the CPU each
+reader spent inside a few of Textual's steps (stylesheet parse and apply, layout, rendering), and
+with ``BENCH_FORK_TIMELINE=1`` when each began (CPU ms since the fork). A DA1 question
+(``tui.images.detect``) is answered as xterm answers it (no Sixel), as a real terminal would.
+No SSH, no server: what it measures is the reader's own work after the fork, the part a
+30-client burst pays 30 times.
 
     .venv/bin/python benchmarks/bench_fork.py --archive A --index-dir I [--runs 5]
         [--profile out.pstats]
@@ -117,7 +121,7 @@ def fork_reader(argv: list[str], profile: str | None) -> Child:
         os.environ.update(env)
         import newsterm.cli
 
-        if os.environ.get("BENCH_FORK_PROBE") or PROBE:
+        if PROBE:
             _probe()
         if profile:
             import cProfile
@@ -220,6 +224,8 @@ def watch(child: Child, quiet: float, timeout: float = 60.0) -> tuple[float, flo
             if not data:
                 break
             last = now
+            if b"\x1b[c" in data:  # DA1 (tui.images.detect): answer as xterm does, no Sixel
+                os.write(child.master, b"\x1b[?64;1;2;6;9;15;18;21;22c")
             if not counted:
                 seen = (seen + data)[-4096:]
                 counted = bool(POSTS.search(seen))

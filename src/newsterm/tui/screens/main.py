@@ -76,6 +76,9 @@ class MainScreen(
     """The reader's one working screen. ``watch``/``sync_index`` off make it deterministic."""
 
     BINDINGS = bindings(READER_COMMANDS + SCREEN_COMMANDS)
+    # The list has the focus from the start: Textual's default ("*") focused the title filter
+    # (the first focusable widget), which on_mount hid and blurred again (three restylings).
+    AUTO_FOCUS = "#posts"
 
     def __init__(
         self,

@@ -52,7 +52,8 @@ class KeyBar(Static):
 
     def show_keys(self, keymap: dict[str, str], served: bool) -> None:
         self._keys = (keymap, served)
-        self.update(keybar_markup(keymap, served, self.size.width - 2 or 1000))
+        markup = keybar_markup(keymap, served, self.size.width - 2 or 1000)
+        self.update(markup, layout=False)  # one row (height 1): no layout of the whole screen
 
     def on_resize(self) -> None:
         self.show_keys(*self._keys)

@@ -10,5 +10,12 @@ from newsterm.tui.status import Status
 class StatusLine(Static):
     """One line: the archive, its posts and unread count, the index's state."""
 
+    _shown: str | None = None
+
     def show(self, status: Status) -> None:
-        self.update(status.markup())
+        markup = status.markup()
+        if markup == self._shown:
+            return
+        self._shown = markup
+        # One row whatever it says (height 1 in the stylesheet): no layout of the whole screen.
+        self.update(markup, layout=False)
