@@ -61,3 +61,31 @@ async def test_another_theme_is_parsed_with_its_own_colours(
     styles.warm(NewstermApp)
     assert await _screen(root, "textual-light") == cold
     assert await _screen(root) != cold
+
+
+async def test_the_screen_is_not_restyled_whole_at_start_but_is_on_a_later_resume(
+    bundled_archive_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # At start every widget was styled as it was mounted: Textual's restyling of the whole
+    # screen on its first resume changed nothing (~7 ms of every served reader's start).
+    from textual import events
+
+    from newsterm.tui.screens.main import MainScreen
+
+    restyled: list[int] = []
+    real = MainScreen.update_node_styles
+
+    def counting(self, *args, **kwargs):
+        restyled.append(1)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(MainScreen, "update_node_styles", counting)
+    root = bundled_archive_copy
+    app = make_app(root, served=True, state=ReadingState.in_memory(root), restore=False)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(pilot, lambda: app.loaded)
+        await pilot.pause()
+        assert restyled == []
+        # A later resume that asks for it (as Textual's own screen switches may) restyles.
+        app.main.post_message(events.ScreenResume())
+        await wait_for(pilot, lambda: restyled == [1])

@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
@@ -159,6 +159,7 @@ class MainScreen(
         self._catalog_stamp: tuple | None = None
         self._catalog_follow: Timer | None = None
         self._catalog_reading = False
+        self._resumed = False  # the first ScreenResume (see on_screen_resume)
 
     # What the list shows (kept as the screen's attributes for callers and tests).
     @property
@@ -306,6 +307,15 @@ class MainScreen(
                 widget.cursor_blink = False
         if not self.list_held():
             self.load_archive()
+
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
+        # (Runs before Screen's own handler.) The first time, at the app's start, every widget
+        # was styled as it was mounted and what on_mount changed restyled what it touched:
+        # restyling the whole screen again (~7 ms of every served reader's start) changes
+        # nothing. Later resumes (back from a dialog) restyle as Textual does.
+        if not self._resumed:
+            self._resumed = True
+            event.refresh_styles = False
 
     def on_resize(self) -> None:
         # Later: this handler runs before Textual's own App._on_resize stores the new size.
