@@ -568,3 +568,31 @@ async def test_a_served_reader_with_sixel_keeps_placeholders_and_shows_sixel_in_
         assert len(rows) == 8 and all(r is not None and '"1;1;320;20' in r for r in rows)
         where = str(app.screen.query_one("#image-path").render())
         assert where == "assets/img/sun.png"  # the site's path, never the server's folders
+
+
+@pytest.mark.parametrize(
+    ("said", "used"),
+    [((9, 19), (9, 19)), ((500, 900), (10, 20)), ((1, 1), (10, 20)), ((64, 128), (64, 128))],
+)
+def test_a_cell_size_beyond_belief_is_not_used(site: Path, monkeypatch, said, used):
+    """The cell's size in pixels is the terminal's word (a served reader's: its client's); one
+    that would make pictures of hundreds of millions of pixels is not believed."""
+    import textual_image._terminal as terminal
+
+    monkeypatch.setattr(terminal, "get_cell_size", lambda: terminal.CellSize(*said))
+    painter = ImagePainter(site, "sixel")
+    assert painter.cell == used
+    painter.close()
+
+
+def test_a_picture_is_not_scaled_to_more_pixels_than_a_screen(site: Path):
+    painter = ImagePainter(site, "sixel")
+    painter.cell = (64, 128)
+    path = site.parent / "assets" / "img" / "sun.png"
+    assert painter.picture_sixel(path, 500, 200) is None
+    deadline = time.monotonic() + 10
+    while (path, 500, 200, "sixel") not in painter._rows and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert painter._rows[(path, 500, 200, "sixel")] is None  # 32000x25600: not drawn
+    assert painter.picture_sixel(path, 500, 200) is None
+    painter.close()

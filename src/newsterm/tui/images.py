@@ -46,6 +46,8 @@ MAX_ROWS = 20
 """The most rows an image takes (it is scaled down to fit, keeping its shape)."""
 MAX_COLUMNS = 100
 MAX_PIXELS = 40_000_000  # a bigger picture is not decoded (a decompression bomb)
+MAX_CELL = (64, 128)  # pixels: a terminal cell said to be bigger is not believed
+MAX_DRAWN = 16_000_000  # pixels: a picture is not scaled to more (a screen of 4000x4000)
 
 GRAPHICS = ("tgp", "sixel", "halfcell")
 
@@ -156,9 +158,13 @@ def _cell_size() -> tuple[int, int]:
         from textual_image._terminal import get_cell_size
 
         size = get_cell_size()
-        return max(1, size.width), max(1, size.height)
     except Exception:
         return 10, 20
+    # The terminal's (or a served client's) word: a cell of 1x1 or 500x900 pixels would make
+    # pictures of nothing, or of hundreds of millions of pixels, to encode.
+    if not (2 <= size.width <= MAX_CELL[0] and 4 <= size.height <= MAX_CELL[1]):
+        return 10, 20
+    return size.width, size.height
 
 
 def fit(
@@ -333,6 +339,8 @@ class ImagePainter:
                 target = (cols, rows * 2)
             else:
                 target = (cols * self.cell[0], rows * self.cell[1])
+            if target[0] * target[1] > MAX_DRAWN:
+                raise ValueError("too many pixels to draw")
             image.draft("RGB", target)  # JPEG: decode at a fraction of the size
             small = image.convert("RGBA").resize(target)
         flat = Image.new("RGB", small.size, (0, 0, 0))
