@@ -6,7 +6,13 @@ import argparse
 
 import pytest
 
-from newsterm.ssh.limits import ConnectionLimiter, Limits, clamp_size, parse_max_startups
+from newsterm.ssh.limits import (
+    ConnectionLimiter,
+    Limits,
+    clamp_pixels,
+    clamp_size,
+    parse_max_startups,
+)
 
 
 class Clock:
@@ -154,3 +160,16 @@ def test_limits_from_args_and_problems():
     assert limits.problems() == []
     assert Limits(max_per_ip=0).problems() == ["--max-per-ip must be at least 1"]
     assert Limits(memory_limit_mb=10).problems() == ["--memory-limit-mb must be at least 64"]
+
+
+@pytest.mark.parametrize(
+    ("asked", "pixels", "expected"),
+    [
+        ((100, 30), (1000, 600), (1000, 600)),  # as the client sent it: the reader's cells
+        ((100, 30), (0, 0), (0, 0)),  # unknown stays unknown (the reader may ask)
+        ((1000, 30), (9000, 600), (0, 0)),  # cells clamped to 500: the pixels no longer fit
+        ((100, 30), (70000, 600), (0, 0)),  # more than a pty can hold
+    ],
+)
+def test_window_pixels_are_kept_only_where_they_fit_the_cells(asked, pixels, expected):
+    assert clamp_pixels(asked, clamp_size(*asked), pixels) == expected

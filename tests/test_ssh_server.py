@@ -1038,16 +1038,18 @@ def _site_with_a_picture(root: Path) -> Path:
 
 
 def test_a_sixel_client_sees_the_picture_as_sixel_and_a_plain_one_is_told_where(tmp_path):
-    """Served: a client whose terminal answers DA1 with Sixel (4) and the cell-size query gets
-    the image view (v, 1) drawn as Sixel, a row of cells per image; one whose terminal answers
-    without Sixel gets the article's placeholder and, for v 1, only where the picture is."""
+    """Served: a client whose terminal answers DA1 with Sixel (4) gets the image view (v, 1)
+    drawn as Sixel, a row of cells per image, sized by the window's pixels its client sent (the
+    reader's pty has them: no cell-size query, which xterm does not answer); one whose terminal
+    answers without Sixel gets the article's placeholder and, for v 1, only where it is."""
     asyncssh = pytest.importorskip("asyncssh")
     server = start_server(tmp_path / "home", _site_with_a_picture(tmp_path / "site"))
 
     async def session(da1: bytes) -> bytes:
         opts = dict(known_hosts=None, username="x", client_keys=None, config=None, encoding=None)
         async with asyncssh.connect("127.0.0.1", server.port, **opts) as conn:
-            proc = await conn.create_process(term_type="xterm-256color", term_size=(100, 30))
+            size = (100, 30, 1000, 600)  # cells of 10x20 pixels
+            proc = await conn.create_process(term_type="xterm-256color", term_size=size)
             out = b""
 
             async def until(what: bytes, timeout: float = 30) -> None:
@@ -1058,8 +1060,6 @@ def test_a_sixel_client_sees_the_picture_as_sixel_and_a_plain_one_is_told_where(
                         chunk = await asyncio.wait_for(proc.stdout.read(65536), 0.5)
                         if b"\x1b[c" in chunk:
                             proc.stdin.write(da1)  # the terminal's answer to DA1
-                        if b"\x1b[16t" in chunk:
-                            proc.stdin.write(b"\x1b[6;20;10t")  # cells of 10x20 pixels
                         out += chunk
                 assert what in out, out[-2000:]
 
@@ -1085,6 +1085,7 @@ def test_a_sixel_client_sees_the_picture_as_sixel_and_a_plain_one_is_told_where(
     # 320x160 pixels at 10x20 per cell: 8 rows of cells, each a Sixel image 320x20 pixels.
     images = re.findall(rb'\x1bP0;1;0q"1;1;(\d+);(\d+)', sixel)
     assert images[:8] == [(b"320", b"20")] * 8, images
+    assert sixel.count(b"\x1b[c") == 1 and b"\x1b[16t" not in sixel  # one question
     assert b"\xe2\x96\x80" not in sixel  # the article keeps its placeholder (no half blocks)
     assert b"\x1bP" not in plain and b"\xe2\x96\x80" not in plain
     assert b"assets/sun.png" in plain

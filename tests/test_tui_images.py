@@ -200,16 +200,19 @@ XTERM_VT340 = b"\x1b[?63;1;2;4;6;9;15;16;22;28c"  # xterm -ti vt340's answer to 
 XTERM_PLAIN = b"\x1b[?64;1;2;6;9;15;16;17;18;21;22;28c"  # xterm's own, without Sixel
 
 
-def _detect_in_a_terminal(term: str, answer: bytes | None, served: bool) -> tuple[str, bytes]:
-    """``detect(served)`` in a process on a pseudo-terminal whose other end answers DA1 with
-    ``answer`` (None: never answers). Returns what detect said and all it sent."""
+def _detect_in_a_terminal(
+    term: str, answer: bytes | None, served: bool, pixels: tuple[int, int] = (1200, 800)
+) -> tuple[str, bytes]:
+    """``detect(served)`` in a process on a pseudo-terminal (of ``pixels``) whose other end
+    answers DA1 with ``answer`` (None: never answers) and nothing else. Returns what detect
+    said and all it sent."""
     master, slave = os.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 1200, 800))
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, *pixels))
     env = {k: v for k, v in os.environ.items() if k not in _GRAPHICS_VARIABLES}
     env["TERM"] = term
     code = f"from newsterm.tui.images import detect; print('KIND=%r' % detect(served={served}))"
     proc = subprocess.Popen(
-        [sys.executable, "-c", code], stdin=slave, stdout=slave, stderr=subprocess.PIPE, env=env
+        [sys.executable, "-c", code], stdin=slave, stdout=slave, stderr=slave, env=env
     )
     os.close(slave)
     sent = b""
@@ -232,7 +235,7 @@ def _detect_in_a_terminal(term: str, answer: bytes | None, served: bool) -> tupl
         proc.wait(timeout=30)
     finally:
         os.close(master)
-    assert proc.returncode == 0, proc.stderr.read() if proc.stderr else ""
+    assert proc.returncode == 0, sent
     said = re.search(rb"KIND=(\S+)", sent)
     assert said is not None, sent
     return said.group(1).decode(), sent
@@ -262,6 +265,15 @@ def test_detect_asks_an_xterm_like_terminal_for_sixel_and_nothing_else(
     assert sent.count(b"\x1b[c") == 1 and b"\x1b_G" not in sent
     said, _ = _detect_in_a_terminal(term, answer, served=True)
     assert said == served
+
+
+def test_a_terminal_that_does_not_say_its_cell_size_gets_no_traceback():
+    """A pty without a pixel size (a served reader's, or a terminal that leaves it 0): the cell
+    size is asked, xterm does not answer it; the reader goes on with a guess, and nothing of
+    textual-image's warning reaches the terminal."""
+    said, sent = _detect_in_a_terminal("xterm", XTERM_VT340, served=True, pixels=(0, 0))
+    assert said == "'sixel'" and b"\x1b[16t" in sent
+    assert b"Traceback" not in sent and b"cell size" not in sent
 
 
 def test_detect_asks_nothing_inside_tmux():

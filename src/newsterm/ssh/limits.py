@@ -69,6 +69,17 @@ def clamp_size(cols: int, rows: int) -> tuple[int, int]:
     return cols, rows
 
 
+def clamp_pixels(
+    asked: tuple[int, int], size: tuple[int, int], pixels: tuple[int, int]
+) -> tuple[int, int]:
+    """A client's window size in pixels, kept only where it fits the window's cells as they
+    are (``size``, the clamp of ``asked``): else 0x0, unknown (the reader may ask)."""
+    width, height = pixels
+    if asked != size or not (0 < width <= 65535 and 0 < height <= 65535):
+        return 0, 0
+    return width, height
+
+
 PENALTIES = {"login-timeout": 20.0, "auth-failed": 5.0, "no-auth": 1.0, "refused": 1.0}
 """Seconds of penalty an address earns per kind of failure (OpenSSH's PerSourcePenalties:
 grace-exceeded:20 authfail:5 noauth:1); refused connections count as ``noauth``."""

@@ -31,9 +31,10 @@ class ChildProcess(Protocol):
     def send_signal(self, sig: int) -> None: ...
 
 
-def set_winsize(fd: int, cols: int, rows: int) -> None:
-    """Set a terminal's size (rows, columns) on ``fd``; the kernel tells the foreground group."""
-    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+def set_winsize(fd: int, cols: int, rows: int, pixels: tuple[int, int] = (0, 0)) -> None:
+    """Set a terminal's size (rows, columns; ``pixels``: its width and height in pixels, 0 if
+    unknown) on ``fd``; the kernel tells the foreground group."""
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, pixels[0], pixels[1]))
 
 
 def get_winsize(fd: int) -> tuple[int, int]:
@@ -49,6 +50,7 @@ def spawn_in_pty(
     rows: int,
     preexec: Callable[[], None],
     cwd: str = "/",
+    pixels: tuple[int, int] = (0, 0),
 ) -> tuple[subprocess.Popen[bytes], int]:
     """Start ``argv`` on a new pty of the given size; returns the process and the master fd.
 
@@ -57,7 +59,7 @@ def spawn_in_pty(
     """
     master, slave = os.openpty()
     try:
-        set_winsize(slave, cols, rows)
+        set_winsize(slave, cols, rows, pixels)
         proc = subprocess.Popen(
             list(argv),
             stdin=slave,

@@ -25,7 +25,7 @@ import asyncssh
 from newsterm.search.store import BEING_BUILT, index_present
 from newsterm.ssh.commands import CommandRefused, parse_exec
 from newsterm.ssh.env import build_child_env
-from newsterm.ssh.limits import child_preexec, clamp_size
+from newsterm.ssh.limits import child_preexec, clamp_pixels, clamp_size
 from newsterm.ssh.log import log_event, monotonic, vis
 from newsterm.ssh.pty_child import (
     ChildProcess,
@@ -144,6 +144,7 @@ class ServedSession(asyncssh.SSHServerSession):
         self._pty = False
         self._term: str | None = None
         self._cols, self._rows = clamp_size(0, 0)
+        self._pixels = (0, 0)  # the client's window in pixels (0: unknown), for the pty
         self._mode: str | None = None
         self._command: str | None = None
         self._proc: ChildProcess | None = None
@@ -189,6 +190,8 @@ class ServedSession(asyncssh.SSHServerSession):
         self._pty = True
         self._term = term_type
         self._cols, self._rows = clamp_size(term_size[0], term_size[1])
+        asked = (term_size[0], term_size[1])
+        self._pixels = clamp_pixels(asked, (self._cols, self._rows), term_size[2:4])
         return True
 
     def shell_requested(self) -> bool:
@@ -240,10 +243,13 @@ class ServedSession(asyncssh.SSHServerSession):
 
     def terminal_size_changed(self, width: int, height: int, pixwidth: int, pixheight: int) -> None:
         self._cols, self._rows = clamp_size(width, height)
+        self._pixels = clamp_pixels(
+            (width, height), (self._cols, self._rows), (pixwidth, pixheight)
+        )
         self._conn.size = (self._cols, self._rows)
         if self._master is not None:
             with contextlib.suppress(OSError):
-                set_winsize(self._master, self._cols, self._rows)
+                set_winsize(self._master, self._cols, self._rows, self._pixels)
 
     def pause_writing(self) -> None:
         self._paused = True
@@ -300,6 +306,7 @@ class ServedSession(asyncssh.SSHServerSession):
             app.reader_limits(),
             self._forked,
             cmdline=argv,
+            pixels=self._pixels,
         )
         if forking:
             self._starting = True  # the zygote answers soon (_forked); input waits till then
@@ -329,7 +336,7 @@ class ServedSession(asyncssh.SSHServerSession):
         preexec = child_preexec(app.limits.memory_limit_mb, app.limits.cpu_limit, True)
         try:
             self._proc, self._master = spawn_in_pty(
-                self._argv, self._env, self._cols, self._rows, preexec
+                self._argv, self._env, self._cols, self._rows, preexec, pixels=self._pixels
             )
         except OSError as err:
             log_event("error", address=c.address, what="spawn", error=str(err))
@@ -353,7 +360,7 @@ class ServedSession(asyncssh.SSHServerSession):
             start="fork" if forked else "spawn",
         )
         with contextlib.suppress(OSError):  # the window may have changed while it started
-            set_winsize(self._master, self._cols, self._rows)
+            set_winsize(self._master, self._cols, self._rows, self._pixels)
         self._start_reading()
         self._flush_input()
         self._watch = ExitWatch(self._loop, self._proc, self._on_reader_exit)

@@ -247,6 +247,7 @@ class ForkServer:
         limits: dict[str, int],
         done: Done,
         cmdline: Sequence[str] = (),
+        pixels: tuple[int, int] = (0, 0),
     ) -> bool:
         """Ask for a reader running ``newsterm READER_ARGS`` on a new pty; see the class."""
         if self.proc is None or self._sock is None:
@@ -261,7 +262,7 @@ class ForkServer:
         ).encode("utf-8")  # fmt: skip
         master, slave = os.openpty()
         try:
-            set_winsize(slave, cols, rows)
+            set_winsize(slave, cols, rows, pixels)
             socket.send_fds(self._sock, [payload], [slave])
         except BlockingIOError:  # a full socket (a zygote far behind): start this one apart
             os.close(master)

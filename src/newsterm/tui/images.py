@@ -23,6 +23,7 @@ docs/architecture.md, "Sixel: the image view only").
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import re
@@ -74,6 +75,9 @@ def detect(served: bool) -> str | None:
     except (OSError, ValueError):
         return None
     fallback = None if served else "halfcell"  # a served reader keeps the placeholders
+    # textual-image logs a terminal that does not answer (the cell-size query: xterm's default)
+    # as a warning with its traceback, which Python would print on the reader's terminal.
+    logging.getLogger("textual_image").addHandler(logging.NullHandler())
     if _may_speak_graphics():
         kind = _ask_kitty()
         return fallback if kind == "halfcell" else kind
