@@ -460,6 +460,8 @@ class LocalReader(Reader):
         if not data:
             asyncio.get_running_loop().remove_reader(self.master)
             return
+        if DA1_QUERY.search(data):
+            self.send(DA1_ANSWER)  # as the SSH clients do
         self.stream.feed(data)
         self.changed.set()
 
