@@ -608,3 +608,20 @@ def test_a_picture_is_not_scaled_to_more_pixels_than_a_screen(site: Path):
     assert painter._rows[(path, 500, 200, "sixel")] is None  # 32000x25600: not drawn
     assert painter.picture_sixel(path, 500, 200) is None
     painter.close()
+
+
+async def test_the_image_view_fits_the_picture_again_when_the_terminal_changes_size(site: Path):
+    """A smaller terminal: the picture is fitted again (not cut, which would leave its Sixel
+    rows out), and its rows are drawn again at the new size."""
+    app = make_app(site, state=ReadingState.in_memory(site), restore=False, images="sixel")
+    app.main.image_painter.cell = (10, 20)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _open_image_view(app, pilot)
+        picture = app.screen.query_one("Picture")
+        assert (picture.cols, picture.rows) == (32, 8)
+        await pilot.resize_terminal(30, 10)  # room for 26x6 cells
+        await wait_for(pilot, lambda: (picture.cols, picture.rows) == (24, 6))
+        await wait_for(pilot, lambda: picture.ready)
+        rows = _sixel_rows(picture)
+        assert len(rows) == 6 and all(r is not None and '"1;1;240;20' in r for r in rows)
+        assert picture.size == (24, 6)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from rich.segment import Segment
 from rich.style import Style
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.geometry import Size
@@ -94,9 +95,12 @@ class ImageScreen(ModalScreen[None], inherit_bindings=False):
         self.shown = one_line(shown)
         self.where = one_line(where)
         self.keymap = keymap
+        self.cells = self._fit(room)
+
+    def _fit(self, room: Size) -> tuple[int, int]:
         columns = max(1, room.width - _FRAME_COLUMNS)
         rows = max(1, room.height - _FRAME_ROWS)
-        self.cells = painter.whole(path, columns, rows)
+        return self.painter.whole(self.path, columns, rows)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="image-body") as body:
@@ -107,6 +111,17 @@ class ImageScreen(ModalScreen[None], inherit_bindings=False):
             else:
                 yield Static("This picture cannot be read.", id="image-broken")
             yield Static(self.where, id="image-path", markup=False)
+
+    def on_resize(self, event: events.Resize) -> None:
+        """The terminal changed size: the picture fitted again (a picture cut by a smaller
+        screen would lose its Sixel rows whole), decoded again for the new size."""
+        cells = self._fit(event.size)
+        if cells == self.cells or not cells[1]:
+            return
+        self.cells = cells
+        for picture in self.query(Picture):
+            picture.cols, picture.rows = cells
+            picture.refresh(layout=True)
 
     def images_ready(self) -> None:
         """A picture was decoded in the background (the painter's ``on_ready``)."""
