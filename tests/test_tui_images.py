@@ -496,8 +496,7 @@ async def test_with_sixel_the_image_view_sends_each_row_as_a_sixel_image(site: P
     """A terminal that answered the probe with Sixel: each row of the image view is its blank
     cells, then that row's Sixel image sent from the row's left edge (the cursor kept), 320
     pixels wide and a cell (20 pixels) high; together the picture, sun and all. Colours are
-    defined before any pixel (xterm draws stray colours otherwise). The article stays half
-    blocks; Esc closes the view."""
+    defined before any pixel (xterm draws stray colours otherwise). Esc closes the view."""
     app = make_app(site, state=ReadingState.in_memory(site), restore=False, images="sixel")
     app.main.image_painter.cell = (10, 20)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -533,7 +532,6 @@ async def test_with_sixel_the_image_view_sends_each_row_as_a_sixel_image(site: P
                     assert text.count("\x1bP") == text.count("\x1b\\") <= 1
         await pilot.press("escape")
         await wait_for(pilot, lambda: type(app.screen).__name__ == "MainScreen")
-        await wait_for(pilot, lambda: "▀" * 40 in "".join(_rows_of(app)))  # half blocks
 
 
 async def test_the_palette_over_the_image_view_gets_no_sixel_pixels(site: Path):
@@ -625,3 +623,55 @@ async def test_the_image_view_fits_the_picture_again_when_the_terminal_changes_s
         rows = _sixel_rows(picture)
         assert len(rows) == 6 and all(r is not None and '"1;1;240;20' in r for r in rows)
         assert picture.size == (24, 6)
+
+
+SENT = re.compile(r'\x1b7\x1b\[(\d+);(\d+)H(\x1bP0;1;0q"1;1;(\d+);(\d+)[^\x1b]*\x1b\\)\x1b8')
+
+
+async def test_with_sixel_the_article_sends_its_visible_image_rows_after_each_update(site: Path):
+    """Inline Sixel: an image's rows in the article are blank cells, and after every update
+    Textual writes, the visible rows' Sixel images are sent at their screen places (a scroll
+    moves them; rows scrolled off are not sent). Under a dialog nothing is sent."""
+    body = "\n\n".join(f"Line {i}." for i in range(40))
+    post = POST.replace("The end.", body)
+    (site / "2024-06-01-sun.md").write_text(post, encoding="utf-8")
+    app = make_app(site, state=ReadingState.in_memory(site), restore=False, images="sixel")
+    app.main.image_painter.cell = (10, 20)
+    async with app.run_test(size=(120, 40)) as pilot:
+        sent: list[str] = []
+        app._driver.write = sent.append
+        await wait_for(pilot, lambda: app.loaded)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.doc is not None and app.doc.complete)
+        article = app.article
+        await wait_for(pilot, lambda: len(article.sixel_rows()) == 8)
+        await wait_for(pilot, lambda: any(SENT.search(x) for x in sent))
+        placed = [SENT.match(m.group(0)).groups() for m in SENT.finditer(sent[-1])]
+        assert [(w, h) for *_, w, h in placed] == [("320", "20")] * 8
+        ys = [int(y) for y, *_ in placed]
+        assert ys == list(range(ys[0], ys[0] + 8)) and len({x for _, x, *_ in placed}) == 1
+        rows = _rows_of(app)
+        at = next(i for i, row in enumerate(rows) if "[image: a sun over a field]" in row)
+        assert all(not row.strip() for row in rows[at + 1 : at + 9])  # blank cells under them
+        assert ys[0] == article.region.y + at + 1 + 1  # 1-based, the row under the alt line
+        painter = app.main.image_painter
+        path = site.parent / "assets" / "img" / "sun.png"
+        whole = painter.picture_sixel(path, 32, 8)
+        assert [data for *_, data, _w, _h in placed] == whole
+        # Scrolled five rows: the picture moves up five rows, its first rows go off the top.
+        article.focus()
+        await wait_for(pilot, lambda: app.focused is article)
+        sent.clear()
+        for _ in range(at + 3):
+            await pilot.press("j")
+        await wait_for(pilot, lambda: article.scroll_offset.y == at + 3)
+        await pilot.pause(0.2)
+        last = [SENT.match(m.group(0)).groups() for m in SENT.finditer(sent[-1])]
+        assert [data for *_, data, _w, _h in last] == whole[2:]
+        assert int(last[0][0]) == article.region.y + 1
+        # A dialog on top: nothing to send.
+        await pilot.press("v")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "LinksScreen")
+        sent.clear()
+        await pilot.pause(0.3)
+        assert article.sixel_rows() == [] and not any("\x1bP" in x for x in sent)

@@ -84,7 +84,8 @@ class NewstermApp(App[int], inherit_bindings=False):
                 self.root,
                 images,
                 on_ready=self.main.article_images_ready,
-                # served: the article draws only with the graphics protocol (Sixel: the view)
+                # served: Sixel in the image view only (the article's pixels would be sent
+                # again at every scroll step)
                 inline=not (served and images == "sixel"),
             )
             painter.call_from_thread = self.call_from_thread

@@ -14,11 +14,12 @@ thread, then drawn; an image that cannot be read stays a placeholder. Remote ima
 fetched: their placeholder opens them (link list, click) like any link.
 
 Where the terminal answers the probe with Sixel (DA1 listing 4: xterm ``-ti vt340``, foot,
-mlterm, WezTerm...) the image view (``screens/image.py``, which does not scroll) draws the picture
-as Sixel, one Sixel image per row of cells (:meth:`ImagePainter.picture_sixel`), encoded in the
-background. The article stays half blocks locally and placeholders when served: Sixel pixels are
-not cells, and a scrolling view would have to erase and repaint them at every step (why:
-docs/architecture.md, "Sixel: the image view only").
+mlterm, WezTerm...) pictures are Sixel, one Sixel image per row of cells
+(:meth:`ImagePainter.picture_sixel`), encoded once in the background. Sixel pixels are not
+cells: the image view (``screens/image.py``) puts each row's image last in that row; the article
+leaves blank cells and sends the visible rows' images after each screen update
+(``widgets/article.py``). A served reader shows Sixel in the image view only (the article would
+send a screenful of pixels at every scroll step); docs/architecture.md, "Sixel".
 """
 
 from __future__ import annotations
@@ -62,8 +63,8 @@ _PROBE_WAIT = 0.1  # s for the terminal's answer, as textual-image's own probes
 def detect(served: bool) -> str | None:
     """``"tgp"``, ``"sixel"`` or ``"halfcell"``: how this terminal can draw images; None: it
     cannot (no terminal, ``TERM=dumb``, ``NEWSTERM_IMAGES=off``, or served without a graphics
-    protocol). ``"sixel"``: the image view draws Sixel, the article half blocks (placeholders
-    when served). Call before the App runs."""
+    protocol). ``"sixel"``: Sixel (served: in the image view only, the article keeps its
+    placeholders). Call before the App runs."""
     if os.environ.get("NEWSTERM_IMAGES", "").lower() in ("off", "0", "no", "false"):
         return None
     if os.environ.get("TERM", "dumb") in ("", "dumb"):
@@ -202,6 +203,14 @@ class PostImages:
         """The layout's hook: rows to leave for ``src`` (0 for a remote or missing image)."""
         return lambda src: self.painter.size(self.post_path, src, self.width)[1]
 
+    @property
+    def sixel(self) -> bool:
+        """The article sends these pictures' pixels itself (Sixel), after its rows."""
+        return self.painter.inline_kind == "sixel"
+
+    def sixel_row(self, slot: ImageSlot, index: int) -> str | None:
+        return self.painter.row_sixel(self.post_path, slot.src, self.width, index)
+
     def strip(self, slot: ImageSlot, index: int) -> list[Segment] | None:
         """Row ``index`` of the image in ``slot``; None until its pixels are ready (then the
         view is refreshed), or when it cannot be drawn."""
@@ -226,8 +235,7 @@ class ImagePainter:
         self.files = ImageFiles(root)
         self.kind = kind
         self.inline = inline
-        # Sixel is for the image view; the article draws half blocks
-        self.inline_kind = "halfcell" if kind == "sixel" else kind
+        self.inline_kind = kind
         # the terminal's cell in pixels (half blocks: 1x2 pixels)
         self.cell = _cell_size() if kind in ("tgp", "sixel") else (1, 2)
         self.on_ready = on_ready
@@ -256,7 +264,7 @@ class ImagePainter:
             if path is not None:
                 pixels = _header_size(path)
                 if pixels is not None:
-                    natural = self.cell if self.inline_kind == "tgp" else (8, 16)
+                    natural = self.cell if self.inline_kind in ("tgp", "sixel") else (8, 16)
                     cells = fit(pixels, natural, width)
             known = (path if cells[1] else None, cells)
             self._sizes[key] = known
@@ -276,7 +284,18 @@ class ImagePainter:
         path, (cols, rows) = self._sizes.get((post_path, src, width), (None, (0, 0)))
         if path is None or not rows:
             return None
+        if self.inline_kind == "sixel":  # blank cells; the article sends the pixels after them
+            ready = self.picture_sixel(path, cols, rows)
+            return [Segment(" " * cols)] if ready is not None and index < len(ready) else None
         return self.picture_row(path, cols, rows, index)
+
+    def row_sixel(self, post_path: str, src: str, width: int, index: int) -> str | None:
+        """Row ``index`` of an article's picture as a Sixel image (None: not ready, or none)."""
+        path, (cols, rows) = self._sizes.get((post_path, src, width), (None, (0, 0)))
+        if path is None or not rows or self.inline_kind != "sixel":
+            return None
+        ready = self.picture_sixel(path, cols, rows)
+        return ready[index] if ready is not None and index < len(ready) else None
 
     def picture_row(self, path: Path, cols: int, rows: int, index: int) -> list[Segment] | None:
         """Row ``index`` of the picture at ``path`` drawn in ``cols`` x ``rows`` cells (half
@@ -455,4 +474,5 @@ def sixel_segment(data: str, cols: int) -> Segment:
 
 def strip_for(segments: list[Segment], margin: int, width: int, base: Style) -> Strip:
     """An image row placed like the text (after the margin), cut or padded to ``width``."""
-    return Strip([Segment(" " * margin, base), *segments]).adjust_cell_length(width, base)
+    cells = [Segment(s.text, s.style or base) for s in segments]
+    return Strip([Segment(" " * margin, base), *cells]).adjust_cell_length(width, base)

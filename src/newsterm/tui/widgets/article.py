@@ -16,7 +16,7 @@ from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.cache import LRUCache
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widgets import Static
@@ -108,6 +108,7 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
         self._last_line = 0
         # `G` while a big post is still being rendered: go on to the end as the rest comes in.
         self._follow_end = False
+        self._sixel_due = False  # pixels to send once Textual has written the rows
 
     # -- layout -----------------------------------------------------------------------
     def text_width(self) -> int:
@@ -294,6 +295,63 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
     def images_ready(self) -> None:
         """An image's pixels are ready: draw again."""
         self._bump()
+
+    # -- Sixel: the pixels, sent once Textual has written the rows --------------------
+    # Sixel pixels are not cells, and a row's control string cannot travel inside Textual's
+    # strips here (a colour filter drops its control mark; the scrollbar's cut at the last
+    # column and partial updates would then drop or split it: docs/architecture.md). So an
+    # image row is blank cells, and after every screen update that wrote the article (blank
+    # cells and text erase the Sixel pixels under them, cell by cell) the visible image rows
+    # are sent again, each at its row's place on the screen.
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        strips = super().render_lines(crop)
+        sixel = self.images is not None and self.images.sixel and self._slot_ys
+        if sixel and not self._sixel_due:
+            self._sixel_due = True
+            self.call_after_refresh(self._send_sixels)
+        return strips
+
+    def _send_sixels(self) -> None:
+        self._sixel_due = False
+        out = self.sixel_rows()
+        driver = self.app._driver
+        if out and driver is not None:
+            driver.write("".join(out))
+            driver.flush()
+
+    def sixel_rows(self) -> list[str]:
+        """What to send now: each visible image row's Sixel image at its place (the cursor
+        kept); none while another screen is on top or a widget covers the row."""
+        images, doc = self.images, self.doc
+        if images is None or doc is None or not images.sixel or self.app.screen is not self.screen:
+            return []
+        region = self.scrollable_content_region
+        left = region.x + self._margin()
+        out: list[str] = []
+        for y in range(region.height):
+            row = self.scroll_offset.y + y
+            at = bisect.bisect_right(self._slot_ys, row) - 1
+            if at < 0:
+                continue
+            slot = doc.images[at]
+            if not slot.y <= row < slot.y + slot.height:
+                continue
+            data = images.sixel_row(slot, row - slot.y)
+            cols = images.painter.size(images.post_path, slot.src, images.width)[0]
+            if data is None or not self._uncovered(left, region.y + y, cols):
+                continue
+            out.append(f"\x1b7\x1b[{region.y + y + 1};{left + 1}H{data}\x1b8")
+        return out
+
+    def _uncovered(self, x: int, y: int, cols: int) -> bool:
+        """The article is what shows at the row's cells (every fourth and the last): no toast,
+        no scrollbar, nothing over it."""
+        at = self.screen.get_widget_at
+        try:
+            return all(at(cx, y)[0] is self for cx in (*range(x, x + cols, 4), x + cols - 1))
+        except Exception:  # off the screen: nothing there
+            return False
 
     def _render_row(
         self, row: int, width: int, base: Style, line_hits: list[tuple[int, int, int]] | None
