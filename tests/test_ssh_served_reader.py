@@ -293,6 +293,44 @@ async def test_served_reader_follows_the_servers_catalog_without_walking_or_watc
         (archive / "2024-01-02-b.md").unlink()
         await asyncio.to_thread(server_sync)
         await until(pilot, lambda: "2024-01-02-b.md" not in app.main.by_path)
-        assert [h.title for h in app.index.search("wombats").hits] == ["Wombat notes"]
+        # (The server's index, as the reader's search opens it: at its first search.)
+        index = app.main.index_link.searchable()
+        assert [h.title for h in index.search("wombats").hits] == ["Wombat notes"]
     assert walks == []
     assert watches == []
+
+
+async def test_served_reader_opens_the_servers_index_at_its_first_search_not_at_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    # Every session opening the index as it starts cost each its CPU and memory (100,000
+    # posts: tenths of a second and MBs a session); the server's finished index is found
+    # without Whoosh and opened by the reader's first search.
+    pytest.importorskip("newsterm.search.index")
+    from newsterm.search import index as index_module
+    from newsterm.search.index import open_index
+
+    archive, index_dir = tmp_path / "archive", tmp_path / "index"
+    write_post(archive, "2024-01-01-a.md", "Pangolin notes", "all about pangolins")
+    open_index(archive, index_dir).sync()  # as the server keeps it
+    opened: list[int] = []
+    real_open = index_module.SearchIndex._open
+    monkeypatch.setattr(
+        index_module.SearchIndex, "_open", lambda self: opened.append(1) or real_open(self)
+    )
+    app = NewstermApp(
+        archive,
+        index_dir=index_dir,
+        state=ReadingState.in_memory(archive),
+        served=True,
+        watch=False,
+        sync_index=True,
+        restore=False,
+    )
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(pilot, lambda: app.index_ready and "up to date" in status(app))
+        await asyncio.sleep(0.3)
+        assert opened == [] and app.index is None
+        await pilot.press("slash", *"pangolins")
+        await until(pilot, lambda: [h.title for h in app.search_panel.hits] == ["Pangolin notes"])
+        assert opened == [1]

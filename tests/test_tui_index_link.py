@@ -227,3 +227,23 @@ def test_after_its_sync_the_reader_fills_the_texts_an_older_index_lacks(tmp_path
     link._filling.join(20)
     assert SnippetTexts(ixdir).paths() == {"p0.md", "p1.md", "p2.md"}
     assert SnippetTexts(ixdir).filled()
+
+
+def test_a_served_search_does_not_keep_a_server_index_that_cannot_answer(monkeypatch):
+    # Served, the index is opened by the first search; one the server is rebuilding (it cannot
+    # answer) is dropped, so the next search opens the rebuilt one instead of failing forever.
+    opened = [FakeIndex(built=False), FakeIndex(built=True)]
+    events = Events()
+    link = IndexLink(
+        Path("/nowhere"),
+        Path("/nowhere-ix"),
+        events,
+        lambda: "the archive",  # type: ignore[arg-type, return-value]
+        served=True,
+    )
+    monkeypatch.setattr(link, "_open", lambda: opened.pop(0))
+    first = link.searchable()
+    assert first.needs_build() and link.index is None
+    second = link.searchable()
+    assert not second.needs_build() and link.index is second
+    assert link.searchable() is second and ("needs_sync", None) not in events.seen

@@ -85,6 +85,7 @@ __all__ = [
     "SearchIndex",
     "SearchResults",
     "SyncResult",
+    "index_usable",
     "open_index",
 ]
 
@@ -346,6 +347,26 @@ def _default_notice(message: str) -> None:
 
 
 # --------------------------------------------------------------------------- the index
+
+
+def index_usable(index_dir: Path) -> bool:
+    """Whether ``index_dir`` holds a finished index made with this version's rules (its meta
+    file and manifest), found without opening it (Whoosh): a served reader asks it at start
+    and opens the server's index only for its first search."""
+    if not store.index_present(Path(index_dir)):
+        return False
+    try:
+        folder = store.current_dir(Path(index_dir))
+        meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return (
+        isinstance(meta, dict)
+        and meta.get("analyzer_version") == ANALYZER_VERSION
+        and meta.get("schema_version") == SCHEMA_VERSION
+        and meta.get("format_version", 1) == FORMAT_VERSION
+        and meta.get("input_version", 1) == INPUT_VERSION
+    )
 
 
 def open_index(
