@@ -182,6 +182,18 @@ async def test_a_served_reader_shows_the_preloaded_list_at_once_and_follows_the_
         assert app.main._titles is not None
         await pilot.press("escape")
         await wait_for(pilot, lambda: len(app.post_list.entries) == len(entries))
+        # Opening the post under the cursor finds its row without walking the list.
+        scans: list[str] = []
+        real_index_of = Rows.index_of
+        monkeypatch.setattr(
+            Rows, "index_of", lambda self, path: scans.append(path) or real_index_of(self, path)
+        )
+        app.post_list.cursor = 2
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.current is not None)
+        assert app.current.path == held.posts[2].path and scans == []
+        assert app.reading.is_read(held.posts[2].path)
+        monkeypatch.setattr(Rows, "index_of", real_index_of)
         # The server writes a new post into the catalog: the reader's poll shows it.
         new = root / "2030-01-01-server-news.md"
         new.write_text("---\ntitle: 서버 소식\ndate: 2030-01-01\n---\n\n본문\n", "utf-8")

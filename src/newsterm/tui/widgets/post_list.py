@@ -183,6 +183,8 @@ class PostList(ScrollView, can_focus=True, inherit_bindings=False):
 
     def index_of(self, path: str) -> int | None:
         entries = self.entries
+        if 0 <= self.cursor < len(entries) and entries[self.cursor].path == path:
+            return self.cursor  # (the post opened from the list: no walk through the rest)
         if isinstance(entries, Rows):
             return entries.index_of(path)
         return next((i for i, e in enumerate(entries) if e.path == path), None)
