@@ -295,16 +295,28 @@ async def test_live_updates_go_on_past_a_name_that_is_not_utf8(bundled_archive_c
         await wait_for(pilot, lambda: "2030-01-03-later.md" in app.by_path, timeout=8)
 
 
-async def test_big_post_opens_without_freezing(bundled_archive_copy: Path):
-    seed = (bundled_archive_copy / SEED).read_text("utf-8")
+BIG = "2031-01-01-big.md"
+
+
+def _write_big_post(root: Path) -> None:
+    """The seed's body 55 times (~1 MB): past BIG_POST, rendered in parts in the background."""
+    seed = (root / SEED).read_text("utf-8")
     head, body = seed.split("---\n", 2)[1:]
     big = "---\n" + head.replace("title:", "title: BIG") + "---\n" + body * 55
-    (bundled_archive_copy / "2031-01-01-big.md").write_text(big, "utf-8")
+    (root / BIG).write_text(big, "utf-8")
+
+
+async def _open_big_post(app, pilot) -> None:
+    await wait_for(pilot, lambda: app.loaded)
+    app.post_list.select_path(BIG)
+    await pilot.press("enter")
+
+
+async def test_big_post_opens_without_freezing(bundled_archive_copy: Path):
+    _write_big_post(bundled_archive_copy)
     app = make_app(bundled_archive_copy, restore=False)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.loaded)
-        app.post_list.select_path("2031-01-01-big.md")
-        await pilot.press("enter")
+        await _open_big_post(app, pilot)
         await pilot.press("j")  # the interface still answers while rendering
         # (a deadline, not a speed test: a loaded machine renders it in a minute or more)
         await wait_for(pilot, lambda: app.doc is not None and app.doc.complete, timeout=120)
@@ -320,15 +332,10 @@ async def test_big_post_opens_without_freezing(bundled_archive_copy: Path):
 async def test_reading_a_big_post_while_it_renders_keeps_the_place(bundled_archive_copy: Path):
     # The first part of a big post is shown while the rest renders. Scrolling in it used to be
     # undone when the rest came (back to the top), and `G` went to the end of the first part.
-    seed = (bundled_archive_copy / SEED).read_text("utf-8")
-    head, body = seed.split("---\n", 2)[1:]
-    big = "---\n" + head.replace("title:", "title: BIG") + "---\n" + body * 55
-    (bundled_archive_copy / "2031-01-01-big.md").write_text(big, "utf-8")
+    _write_big_post(bundled_archive_copy)
     app = make_app(bundled_archive_copy, restore=False)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.loaded)
-        app.post_list.select_path("2031-01-01-big.md")
-        await pilot.press("enter")
+        await _open_big_post(app, pilot)
         await wait_for(pilot, lambda: app.article.doc is not None, timeout=120)
         app.article.focus()
         await pilot.press("space", "space")
@@ -341,9 +348,7 @@ async def test_reading_a_big_post_while_it_renders_keeps_the_place(bundled_archi
 
     app = make_app(bundled_archive_copy, restore=False)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.loaded)
-        app.post_list.select_path("2031-01-01-big.md")
-        await pilot.press("enter")
+        await _open_big_post(app, pilot)
         await wait_for(pilot, lambda: app.article.doc is not None, timeout=120)
         app.article.focus()
         await pilot.press("G")
