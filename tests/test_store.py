@@ -179,35 +179,150 @@ def test_a_manifest_of_an_older_newsterm_is_not_trusted_then_replaced(synced) ->
     assert store.quick_check(ixdir, scan_archive(root)) == []
 
 
-def test_a_sync_reads_only_the_rows_of_the_folders_that_changed(synced, monkeypatch) -> None:
-    root, ixdir = synced
-    asked: list[set[str]] = []
-    real = store.Manifest.load_folders
+def _record_reads(monkeypatch) -> dict[str, list]:
+    """What a sync asks the manifest for: whole folders' rows, single files' rows."""
+    asked: dict[str, list] = {"folders": [], "paths": []}
+    folders, paths = store.Manifest.load_folders, store.Manifest.load_paths
 
     def load_folders(self, dirs):
-        asked.append(set(dirs))
-        return real(self, dirs)
+        asked["folders"].append(set(dirs))
+        return folders(self, dirs)
+
+    def load_paths(self, wanted):
+        wanted = list(wanted)
+        asked["paths"].append(set(wanted))
+        return paths(self, wanted)
 
     def load(self):
         raise AssertionError("every row read for a change in one folder")
 
     monkeypatch.setattr(store.Manifest, "load_folders", load_folders)
+    monkeypatch.setattr(store.Manifest, "load_paths", load_paths)
     monkeypatch.setattr(store.Manifest, "load", load)
-    path = root / "2025/01/b.md"
+    return asked
+
+
+def test_a_sync_reads_only_the_rows_of_the_files_that_changed(synced, monkeypatch) -> None:
+    root, ixdir = synced
+    asked = _record_reads(monkeypatch)
+    path = root / "2025/01/b.md"  # a.md beside it is not read
     path.write_text(path.read_text(encoding="utf-8") + "\n더한 낱말 물개\n", encoding="utf-8")
     _post(root, "2026/f.md", "새 폴더의 글", "여섯 수달")
     result = open_index(root, ixdir).sync()
     assert (result.updated, result.added, result.unchanged) == (1, 1, 3)
-    assert asked == [{"2025/01/", "2026/"}]
+    # A folder the last sync did not list has no listing: its rows (none) are read whole.
+    assert asked == {"folders": [{"2026/"}], "paths": [{"2025/01/b.md", "2026/f.md"}]}
     assert _found(root, ixdir, "물개") == {"2025/01/b.md"}
     _age(root)  # (files changed just before a sync's walk are looked at again by the next)
     open_index(root, ixdir).sync()
+    asked["folders"].clear()
+    asked["paths"].clear()
     (root / "2025/02/c.md").unlink()
-    (root / "2025/02").rmdir()  # a folder that went: its rows are read to remove them
-    assert open_index(root, ixdir).sync().removed == 1
-    assert asked[-1] == {"2025/02/"}
+    (root / "2025/02").rmdir()  # a folder that went: the rows of its files are read to remove
+    (root / "2025/01/a.md").rename(root / "2025/01/a2.md")  # a rename within a folder
+    result = open_index(root, ixdir).sync()
+    assert (result.removed, result.renamed) == (1, 1)
+    assert asked == {"folders": [], "paths": [{"2025/02/c.md", "2025/01/a.md", "2025/01/a2.md"}]}
     assert _found(root, ixdir, "하마") == set()
+    assert _found(root, ixdir, "기린") == {"2025/01/a2.md"}
     assert store.quick_check(ixdir, scan_archive(root)) is not None
+    _age(root)
+    open_index(root, ixdir).sync()
+    assert store.quick_check(ixdir, scan_archive(root)) == []
+
+
+def test_a_folder_modified_in_the_same_tick_is_hashed_whatever_its_listing_says(
+    synced, monkeypatch
+) -> None:
+    # b.md rewritten, same size, the mtime it had: only the racy rule can see it.
+    root, ixdir = synced
+    path = root / "2025/01/b.md"
+    now = time.time_ns()
+    os.utime(path, ns=(now, now))
+    open_index(root, ixdir).sync()  # the walk saw b.md modified just now: racy next time
+    asked = _record_reads(monkeypatch)
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("코끼리", "고양이"), encoding="utf-8")
+    os.utime(path, ns=(now, now))
+    assert open_index(root, ixdir).sync().updated == 1
+    assert {"2025/01/b.md"} <= set().union(*asked["paths"])
+    assert _found(root, ixdir, "고양이") == {"2025/01/b.md"}
+
+
+def test_a_manifest_without_listings_reads_a_changed_folder_whole_once(synced, monkeypatch) -> None:
+    import sqlite3
+
+    root, ixdir = synced
+    db = store.current_dir(ixdir) / store.MANIFEST_DB
+    con = sqlite3.connect(db)
+    con.execute("DROP TABLE listings")  # as a newsterm before listings wrote it
+    con.commit()
+    con.close()
+    asked = _record_reads(monkeypatch)
+    path = root / "2025/01/b.md"
+    path.write_text(path.read_text(encoding="utf-8") + "\n물개\n", encoding="utf-8")
+    assert open_index(root, ixdir).sync().updated == 1
+    assert asked["folders"] == [{"2025/01/"}]
+    _age(root)
+    open_index(root, ixdir).sync()
+    asked["folders"].clear()
+    asked["paths"].clear()
+    path.write_text(path.read_text(encoding="utf-8") + "\n수달\n", encoding="utf-8")
+    assert open_index(root, ixdir).sync().updated == 1
+    assert asked == {"folders": [], "paths": [{"2025/01/b.md"}]}
+    assert _found(root, ixdir, "수달") == {"2025/01/b.md"}
+
+
+def test_a_listing_left_behind_by_an_older_newsterm_is_not_trusted(synced) -> None:
+    # An older newsterm's sync writes a folder's new digest and rows, not its listing. b.md
+    # then put back to the size and mtime of that stale listing, with other words, must
+    # still be compared by its row, not taken as unchanged.
+    import sqlite3
+
+    root, ixdir = synced
+    path = root / "2025/01/b.md"
+    before = path.stat()
+    text = path.read_text(encoding="utf-8")
+    db = store.current_dir(ixdir) / store.MANIFEST_DB
+    con = sqlite3.connect(db)
+    stale = con.execute("SELECT * FROM listings WHERE dir = '2025/01/'").fetchone()
+    con.close()
+    path.write_text(text + "\n물개\n", encoding="utf-8")
+    assert open_index(root, ixdir).sync().updated == 1
+    con = sqlite3.connect(store.current_dir(ixdir) / store.MANIFEST_DB)
+    con.execute("INSERT OR REPLACE INTO listings VALUES (?, ?, ?, ?)", stale)
+    con.commit()
+    con.close()
+    path.write_text(text.replace("코끼리", "고양이"), encoding="utf-8")  # the same bytes long
+    os.utime(path, ns=(before.st_mtime_ns, before.st_mtime_ns))
+    assert path.stat().st_size == before.st_size
+    assert open_index(root, ixdir).sync().updated == 1
+    assert _found(root, ixdir, "고양이") == {"2025/01/b.md"}
+
+
+def test_a_damaged_listing_falls_back_to_the_folders_rows(synced, monkeypatch) -> None:
+    import sqlite3
+
+    root, ixdir = synced
+    db = store.current_dir(ixdir) / store.MANIFEST_DB
+    con = sqlite3.connect(db)
+    con.execute("UPDATE listings SET stats = x'0102' WHERE dir = '2025/01/'")
+    con.commit()
+    con.close()
+    asked = _record_reads(monkeypatch)
+    path = root / "2025/01/b.md"
+    path.write_text(path.read_text(encoding="utf-8") + "\n물개\n", encoding="utf-8")
+    assert open_index(root, ixdir).sync().updated == 1
+    assert asked["folders"] == [{"2025/01/"}]
+    assert _found(root, ixdir, "물개") == {"2025/01/b.md"}
+
+
+def test_listings_pack_and_unpack() -> None:
+    names = ["a.md", "글 하나.md", "b\udcff.md"]  # a name that is not UTF-8 on disk
+    packed = store.pack_listing(names, [1, -1, 2**62], [10, -1, 0])
+    assert store.unpack_listing(*packed) == (names, [1, -1, 2**62], [10, -1, 0])
+    assert store.unpack_listing(packed[0], packed[1][:-8]) is None
+    assert store.unpack_listing(b"", b"") is None
 
 
 def test_the_rows_of_a_folder_are_its_own_files_only(synced) -> None:

@@ -76,7 +76,7 @@ if TYPE_CHECKING:  # the archive module (and its YAML parser) is loaded only whe
     from newsterm.children import TiedChildren
     from newsterm.models import Post, Problem
     from newsterm.search.builder import Build
-    from newsterm.walk import Scan
+    from newsterm.walk import FileStat, Scan
 
 __all__ = [
     "LOCK_WAIT",
@@ -577,13 +577,18 @@ class SearchIndex:
 
     # ---- manifest
 
-    def _load_manifest(self, scan: Scan) -> tuple[dict[str, list[Any]], set[str] | None] | None:
-        """The manifest's files if it describes the written index's generation, else None.
+    def _load_manifest(
+        self, scan: Scan
+    ) -> tuple[dict[str, list[Any]], dict[str, FileStat] | None] | None:
+        """The manifest's rows to compare with ``scan``, and the files of ``scan`` to compare
+        them with, if it describes the written index's generation, else None.
 
-        Only the rows of the folders that ``scan`` finds changed since the manifest's own walk
-        (their digests differ, they came or went, or they hold a file modified just before it:
-        store.RACY_NS), with those folders; every row (and None) from a manifest without folder
-        digests."""
+        Only the folders that ``scan`` finds changed since the manifest's own walk (their
+        digests differ, they came or went, or they hold a file modified just before it:
+        store.RACY_NS) are looked at; in those, with the folder's listing kept by the last
+        sync, only the files whose name, mtime or size differ from it (and those modified just
+        before it), else every file of the folder. Every row (and None: every file) from a
+        manifest without folder digests."""
         self._scanned_ns = None
         ix = self._wix
         if ix is None:
@@ -607,11 +612,11 @@ class SearchIndex:
             current = scan.folder_digests()
             dirs = {d for d, h in current.items() if stored.get(d) != h}
             dirs.update(d for d in stored if d not in current)
+            racy: set[str] = set()
             if self._scanned_ns is not None:
-                for rel in scan.modified_since(self._scanned_ns - store.RACY_NS):
-                    dirs.add(rel[: rel.rfind("/") + 1])
-            part = manifest.load_folders(dirs)
-            return None if part is None else (part, dirs)
+                racy.update(scan.modified_since(self._scanned_ns - store.RACY_NS))
+                dirs.update(rel[: rel.rfind("/") + 1] for rel in racy)
+            return _changed_rows(manifest, scan, dirs, racy)
         try:  # the JSON manifest of an index made before newsterm-manifest.sqlite3
             data = json.loads((folder / MANIFEST_FILE).read_text(encoding="utf-8"))
         except (OSError, ValueError):
@@ -780,7 +785,7 @@ class SearchIndex:
         if scan is None or rebuild:
             _phase(progress, LOOKING)
             scan = self._scan(archive)
-        part: set[str] | None = None  # the folders whose rows were loaded (None: every one)
+        part: dict[str, FileStat] | None = None  # the files whose rows were loaded (None: all)
         if self._ix is None or rebuild:
             # --rebuild builds the index anew, like a first build (in batches), into a new
             # generation: searches keep the previous one until it is done.
@@ -837,13 +842,14 @@ class SearchIndex:
         progress: Callable[[int, int], None] | None,
         scan: Scan,
         files: dict[str, list[Any]],
-        part: set[str] | None,
+        part: dict[str, FileStat] | None,
         result: SyncResult,
         tied: TiedChildren,
     ) -> None:
         """Index what changed into ``self._wix`` and save the manifest and catalog rows.
 
-        ``files``: the manifest's rows of the folders ``part`` (every folder when None)."""
+        ``files``: the manifest's rows of the files ``part`` (``path -> (mtime_ns, size)``
+        as ``scan`` found them; every file when None) and of the files of those that went."""
         from newsterm.archive import PostError, parse_post
         from newsterm.catalog import WRITE_BATCH, Catalog
         from newsterm.models import PostInfo
@@ -851,7 +857,7 @@ class SearchIndex:
         full = not files and self._wix.doc_count() == 0
         batch_limit = BATCH_BYTES * _pool_mb() // LIMIT_MB
 
-        stats = scan.files() if part is None else scan.files_in(part)
+        stats = scan.files() if part is None else part
         removed = [p for p in files if p not in stats]
         # Files modified just before the last sync's walk: their mtime may not show a change
         # made since (store.RACY_NS). None known (a manifest from before): no such files.
@@ -1288,6 +1294,46 @@ class SearchIndex:
                 ) from err
         hits = [self._hit(stored, score, None) for stored, score in found if stored["path"] != path]
         return SearchResults(hits, len(hits))
+
+
+def _changed_rows(
+    manifest: store.Manifest, scan: Scan, dirs: set[str], racy: set[str]
+) -> tuple[dict[str, list[Any]], dict[str, FileStat]] | None:
+    """The manifest's rows and ``scan``'s files to compare, in the changed folders ``dirs``
+    (:meth:`SearchIndex._load_manifest`); ``racy``: files modified just before the last walk
+    (looked at whatever their listing says). None when the manifest cannot be read."""
+    kept = manifest.listings(dirs)
+    now = {f[0]: f for f in scan.folders if f[0] in dirs}
+    whole = dirs - kept.keys()  # no listing kept: every row of the folder
+    rows = manifest.load_folders(whole) if whole else {}
+    if rows is None:
+        return None
+    stats = scan.files_in(whole) if whole else {}
+    racy_in: dict[str, list[str]] = {}
+    for rel in racy:
+        cut = rel.rfind("/") + 1
+        racy_in.setdefault(rel[:cut], []).append(rel[cut:])
+    wanted: list[str] = []
+    for rel_dir, (old_names, old_mtimes, old_sizes) in kept.items():
+        _d, names, mtimes, sizes = now.get(rel_dir) or (rel_dir, [], [], [])
+        # Sets of (name, mtime, size): the comparison runs in C, not a Python step per file.
+        differ = set(zip(names, mtimes, sizes, strict=True)).difference(
+            zip(old_names, old_mtimes, old_sizes, strict=True)
+        )
+        for name, m, size in differ:
+            stats[rel_dir + name] = (m, size)
+        wanted.extend(rel_dir + name for name in set(old_names).difference(names))
+        if ours := racy_in.get(rel_dir):
+            at = {name: i for i, name in enumerate(names)}
+            for name in ours:
+                if (i := at.get(name)) is not None:
+                    stats[rel_dir + name] = (mtimes[i], sizes[i])
+    wanted.extend(p for p in stats if p not in rows)
+    more = manifest.load_paths(wanted) if wanted else {}
+    if more is None:
+        return None
+    rows.update(more)
+    return rows, dict(sorted(stats.items()))
 
 
 def _pool_mb() -> int:

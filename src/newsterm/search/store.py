@@ -93,7 +93,41 @@ CREATE TABLE IF NOT EXISTS files (
 CREATE INDEX IF NOT EXISTS files_problems ON files (path) WHERE problem IS NOT NULL;
 CREATE TABLE IF NOT EXISTS info (key TEXT PRIMARY KEY, value) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS folders (dir TEXT PRIMARY KEY, digest TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS listings (dir TEXT PRIMARY KEY, digest TEXT, names BLOB, stats BLOB);
 """
+
+FolderListing = tuple[list[str], list[int], list[int]]
+"""A folder's post files as a walk found them: ``(names, mtimes_ns, sizes)`` (the folder's
+own order)."""
+
+
+def pack_listing(names: list[str], mtimes: list[int], sizes: list[int]) -> tuple[bytes, bytes]:
+    """A folder's listing as two blobs: its names (NUL-separated) and its mtimes then sizes
+    (64-bit integers), a few bytes a file and no object per file."""
+    from array import array
+
+    return (
+        "\0".join(names).encode("utf-8", "surrogatepass"),
+        array("q", mtimes).tobytes() + array("q", sizes).tobytes(),
+    )
+
+
+def unpack_listing(names: bytes, stats: bytes) -> FolderListing | None:
+    """What :func:`pack_listing` packed; None when the blobs do not agree (a damaged row)."""
+    from array import array
+
+    if not names:
+        return None
+    listed = names.decode("utf-8", "surrogatepass").split("\0")
+    numbers = array("q")
+    try:
+        numbers.frombytes(stats)
+    except ValueError:
+        return None
+    if len(numbers) != 2 * len(listed):
+        return None
+    values = numbers.tolist()
+    return listed, values[: len(listed)], values[len(listed) :]
 
 
 # --------------------------------------------------------------------------- generations
@@ -281,6 +315,60 @@ class Manifest:
             return None
         return found
 
+    def listings(self, dirs: Iterable[str]) -> dict[str, FolderListing]:
+        """The listings of the folders ``dirs`` as the last syncs' walks found them (see
+        :meth:`save`); a folder with none kept for its digest (a manifest of an older
+        newsterm) is left out."""
+        import sqlite3
+
+        found: dict[str, FolderListing] = {}
+        if not self.exists():
+            return found
+        try:
+            con = self._connect()
+            try:
+                for rel_dir in dirs:
+                    # (kept with the folder's digest: a listing that an older newsterm left
+                    # behind when it wrote a new digest is not the folder's any more)
+                    row = con.execute(
+                        "SELECT names, stats FROM listings JOIN folders USING (dir) "
+                        "WHERE dir = ? AND listings.digest = folders.digest",
+                        (rel_dir,),
+                    ).fetchone()
+                    if row is not None and (listing := unpack_listing(*row)) is not None:
+                        found[rel_dir] = listing
+            finally:
+                con.close()
+        except sqlite3.Error:
+            return {}
+        return found
+
+    def load_paths(self, paths: Iterable[str]) -> dict[str, Entry] | None:
+        """The rows of the files ``paths`` (those that have one); None when there is no
+        manifest to read."""
+        import sqlite3
+
+        if not self.exists():
+            return None
+        wanted = list(paths)
+        found: dict[str, Entry] = {}
+        try:
+            con = self._connect()
+            try:
+                for start in range(0, len(wanted), 500):
+                    part = wanted[start : start + 500]
+                    rows = con.execute(
+                        "SELECT path, mtime_ns, size, sha1, problem FROM files "
+                        f"WHERE path IN ({','.join('?' * len(part))})",
+                        part,
+                    ).fetchall()
+                    found.update((p, [m, s, h, e]) for p, m, s, h, e in rows)
+            finally:
+                con.close()
+        except sqlite3.Error:
+            return None
+        return found
+
     def load(self) -> dict[str, Entry] | None:
         """``path -> [mtime_ns, size, sha1, problem]``; None when there is none to read."""
         rows = self._read("SELECT path, mtime_ns, size, sha1, problem FROM files")
@@ -302,7 +390,10 @@ class Manifest:
         over the old one) and drop ``removed``, with the generation and the digest, at once.
 
         ``scan`` is the walk the sync compared the rows with: its digest and start time are
-        what :func:`quick_check` trusts."""
+        what :func:`quick_check` trusts. The listing of each folder whose digest changed is
+        kept too (names, mtimes, sizes), so that the next sync finds which files of a changed
+        folder differ without reading every row of it (70,000 in one folder take ~0.3 s). Like
+        the digests, the listings are the walk's: what they say is what the digests say."""
         whole = changed is None or not self.exists()
         target = self.folder / f".{MANIFEST_DB}.{os.getpid()}.tmp" if whole else self.path
         if whole:
@@ -326,6 +417,7 @@ class Manifest:
             con.executemany(
                 "DELETE FROM folders WHERE dir = ?", [(d,) for d in old if d not in digests]
             )
+            self._save_listings(con, scan, digests, old)
             con.execute("DELETE FROM info WHERE key = 'digest'")  # an older newsterm's digest
             con.executemany(
                 "INSERT OR REPLACE INTO info VALUES (?, ?)",
@@ -342,6 +434,23 @@ class Manifest:
             con.close()
         if whole:
             os.replace(target, self.path)
+
+    @staticmethod
+    def _save_listings(
+        con: sqlite3.Connection, scan: Scan, digests: Mapping[str, str], old: Mapping[str, str]
+    ) -> None:
+        """The listings of the folders whose digest changed or that have none yet (a
+        manifest of an older newsterm: written once); none of folders that went."""
+        kept = {d for (d,) in con.execute("SELECT dir FROM listings")}
+        rows = [
+            (rel_dir, digests[rel_dir], *pack_listing(names, mtimes, sizes))
+            for rel_dir, names, mtimes, sizes in scan.folders
+            if names and (rel_dir not in kept or old.get(rel_dir) != digests[rel_dir])
+        ]
+        con.executemany("INSERT OR REPLACE INTO listings VALUES (?, ?, ?, ?)", rows)
+        con.executemany(
+            "DELETE FROM listings WHERE dir = ?", [(d,) for d in kept if d not in digests]
+        )
 
     def move_generation(self, old: int, new: int) -> None:
         """The index's files were merged (Whoosh generation ``old`` became ``new``, with the
