@@ -844,3 +844,97 @@ async def test_reports_that_arrive_while_the_reader_quits_are_dropped():
         main._gone.clear()
         threading.Thread(target=main._from_thread, args=(ran.append, "live")).start()
         await wait_for(pilot, lambda: ran == ["live"])
+
+
+def _count_layouts(monkeypatch) -> list[object]:
+    """Every layout of a screen from now on (Textual's ``Screen._refresh_layout``)."""
+    from textual.screen import Screen
+
+    laid: list[object] = []
+    real = Screen._refresh_layout
+
+    def counting(self, *args, **kwargs):
+        laid.append(self)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Screen, "_refresh_layout", counting)
+    return laid
+
+
+async def test_a_resize_that_keeps_the_size_lays_nothing_out(monkeypatch):
+    # At start the terminal driver reports the size the app started with, and the screen gets
+    # a Resize of its own first layout: each was a layout and a full render of the screen.
+    from textual import events
+    from textual.geometry import Size
+
+    app = make_app(ARCHIVE, restore=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.loaded)
+        await pilot.pause()
+        laid = _count_layouts(monkeypatch)
+        app.post_message(events.Resize(Size(*SIZE), Size(*SIZE)))
+        for _ in range(3):
+            await pilot.pause()
+        assert laid == []
+        await pilot.resize_terminal(90, 40)  # a real new size still lays it out (one pane)
+        await wait_for(pilot, lambda: app.main.has_class("-narrow"))
+        assert laid and app.post_list.size.width > 80
+
+
+async def test_a_new_width_alone_asks_no_layout_of_the_line_views_and_rows_fill_it(monkeypatch):
+    # The post list and the article took their new width into their virtual size as they were
+    # resized, which laid the whole screen out once more for nothing (no horizontal
+    # scrolling: only a new number of rows can change what is shown).
+    from textual.widget import Widget
+
+    from newsterm.tui.widgets.article import ArticleView
+    from newsterm.tui.widgets.post_list import PostList
+
+    app = make_app(ARCHIVE, restore=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.loaded)
+        await pilot.pause()
+        asked: list[str] = []
+        real = Widget.refresh
+
+        def refresh(self, *regions, **kwargs):
+            if kwargs.get("layout") and isinstance(self, (PostList, ArticleView)):
+                asked.append(type(self).__name__)
+            return real(self, *regions, **kwargs)
+
+        monkeypatch.setattr(Widget, "refresh", refresh)
+        await pilot.resize_terminal(140, 40)
+        for _ in range(4):
+            await pilot.pause()
+        assert asked == []
+        posts = app.post_list
+        width = posts.scrollable_content_region.width
+        assert width > 47  # wider than at 120 columns
+        assert posts.virtual_size == (posts.size.width, len(posts.entries))
+        assert posts.render_line(0).cell_length == width
+        assert app.article.virtual_size.width == app.article.size.width
+        # a new number of rows still lays it out: the list's scrollbar depends on it
+        posts.set_entries(posts.entries[:3])
+        assert asked == ["PostList"]
+
+
+async def test_the_key_bar_is_made_once_at_start_with_the_keys_that_fit(monkeypatch):
+    # Made at mount with no width (only the palette's key fitted), then again at the first
+    # resize: two versions of the bar, and its row drawn twice.
+    from newsterm.tui.widgets.keybar import KeyBar, keybar_markup
+
+    shown: list[str] = []
+    real = KeyBar.update
+
+    def update(self, content="", *, layout=True):
+        shown.append(str(content))
+        return real(self, content, layout=layout)
+
+    monkeypatch.setattr(KeyBar, "update", update)
+    app = make_app(ARCHIVE, restore=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.loaded)
+        await pilot.pause()
+        bar = app.main.query_one("#keybar", KeyBar)
+        assert shown == [keybar_markup(app.keymap, False, bar.size.width - 2)]
+        assert "quit" in shown[0] and "palette" in shown[0]

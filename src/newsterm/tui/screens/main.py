@@ -24,10 +24,12 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.css.query import NoMatches
+from textual.geometry import Size
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import ContentSwitcher, Input, Static
+from textual.widgets._toast import ToastRack
 
 from newsterm.live import LiveArchive
 from newsterm.models import Post, Problem, Section
@@ -160,6 +162,7 @@ class MainScreen(
         self._catalog_follow: Timer | None = None
         self._catalog_reading = False
         self._resumed = False  # the first ScreenResume (see on_screen_resume)
+        self._panes_width = -1  # the width _apply_panes last laid the panes out for
 
     # What the list shows (kept as the screen's attributes for callers and tests).
     @property
@@ -290,6 +293,11 @@ class MainScreen(
 
     def on_mount(self) -> None:
         self.query_one("#keybar", KeyBar).show_keys(self.app.keymap, self.served)
+        # Textual's toast rack is shown until, after the first frame, the app finds no
+        # notification to show in it: hiding it then laid out and drew the whole screen again.
+        # Hidden from the start (the app shows it as soon as there is a notification).
+        for rack in self.query(ToastRack):
+            rack.display = False
         self.outline_visible = self.reading.get("outline", "1", shared=True) == "1"
         self._apply_panes()
         self.reading.set_notifier(self._state_notice)
@@ -317,14 +325,29 @@ class MainScreen(
             self._resumed = True
             event.refresh_styles = False
 
+    def _screen_resized(self, size: Size) -> None:
+        # Textual lays the whole screen out (and draws it) for every Resize the screen gets,
+        # even one of the size it was just laid out at. At start three such come after the
+        # first layout (the app's own, the terminal driver's, and the screen's from that
+        # layout): each was a layout and a render of every widget changing nothing on screen.
+        if size == self._compositor.size and self.is_attached:
+            return
+        super()._screen_resized(size)
+
     def on_resize(self) -> None:
         # Later: this handler runs before Textual's own App._on_resize stores the new size.
-        self.call_later(self._apply_panes)
+        self.call_later(self._fit_panes)
+
+    def _fit_panes(self) -> None:
+        # The panes depend on the width only (NARROW); their other changes apply them at once.
+        if self.size.width != self._panes_width:
+            self._apply_panes()
 
     def _narrow(self) -> bool:
         return self.size.width < NARROW
 
     def _apply_panes(self) -> None:
+        self._panes_width = self.size.width
         narrow = self._narrow()
         reading = self.has_class("-reading")
         self.set_class(narrow, "-narrow")

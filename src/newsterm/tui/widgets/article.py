@@ -27,6 +27,7 @@ from newsterm.tui import messages
 from newsterm.tui.images import PostImages, strip_for
 from newsterm.tui.keys import ARTICLE_COMMANDS
 from newsterm.tui.render import HitPos, Palette, RenderedDoc, reading_minutes
+from newsterm.tui.widgets.post_list import set_virtual_height
 
 MAX_WIDTH = 92
 
@@ -109,6 +110,11 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
         # `G` while a big post is still being rendered: go on to the end as the rest comes in.
         self._follow_end = False
         self._sixel_due = False  # pixels to send once Textual has written the rows
+        self._pass_style: Style | None = None  # the base style while lines are drawn
+        self._drawn_size = Size(0, 0)  # the size the view was last drawn at
+        # The one blank row an empty view has (see set_doc) from the start: given at its first
+        # resize, it laid the whole screen out once more just after the first frame.
+        self.set_reactive(ArticleView.virtual_size, Size(0, 1))
 
     # -- layout -----------------------------------------------------------------------
     def text_width(self) -> int:
@@ -134,7 +140,7 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
         self._slot_ys = [slot.y for slot in doc.images] if doc is not None else []
         self._bump()
         height = len(doc.lines) if doc else 0
-        self.virtual_size = Size(self.size.width, height + 1)
+        set_virtual_height(self, height + 1)
         if not keep_scroll:
             self._follow_end = False
             self.scroll_to(y=0, animate=False, immediate=True)
@@ -200,8 +206,11 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
 
     def on_resize(self, event: events.Resize) -> None:
         height = len(self.doc.lines) if self.doc else 0
-        self.virtual_size = Size(self.size.width, height + 1)
-        self._bump()
+        set_virtual_height(self, height + 1)
+        if self.size != self._drawn_size:
+            # (A view drawn at this very size, as at start, where the first layout draws it
+            # before its Resize comes, has nothing to draw again.)
+            self._bump()
         if self.doc is not None:  # the margin may change even when the text width does not
             self.post_message(self.Resized())
 
@@ -252,7 +261,7 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
     # -- drawing ----------------------------------------------------------------------
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width or self.size.width
-        base = self.rich_style
+        base = self._pass_style or self.rich_style
         row = y + self.scroll_offset.y
         if self.doc is None:
             if y == 1 and self.placeholder:
@@ -305,7 +314,14 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
     # are sent again, each at its row's place on the screen.
 
     def render_lines(self, crop: Region) -> list[Strip]:
-        strips = super().render_lines(crop)
+        # The base style once for the lines of an update (it walks the styles of every
+        # ancestor: as much again as drawing a cached line).
+        self._pass_style = self.rich_style
+        self._drawn_size = self.size
+        try:
+            strips = super().render_lines(crop)
+        finally:
+            self._pass_style = None
         sixel = self.images is not None and self.images.sixel and self._slot_ys
         if sixel and not self._sixel_due:
             self._sixel_due = True

@@ -49,10 +49,18 @@ class KeyBar(Static):
     """One line of ``key label`` pairs, ending with the command palette's key."""
 
     _keys: tuple[dict[str, str], bool] = ({}, False)
+    _shown: str | None = None
 
     def show_keys(self, keymap: dict[str, str], served: bool) -> None:
         self._keys = (keymap, served)
-        markup = keybar_markup(keymap, served, self.size.width - 2 or 1000)
+        # Before the first layout (the screen's on_mount) the bar has no size yet: it spans
+        # the screen, so the screen's width less its padding is what it will have. (The keys
+        # that fit are made once, not for no width first and again at the first resize.)
+        width = self.size.width or self.screen.size.width - self.styles.gutter.width
+        markup = keybar_markup(keymap, served, width - 2 if width > 0 else 1000)
+        if markup == self._shown:
+            return
+        self._shown = markup
         self.update(markup, layout=False)  # one row (height 1): no layout of the whole screen
 
     def on_resize(self) -> None:

@@ -90,6 +90,21 @@ class Rows(Sequence[Entry]):
         return None
 
 
+def set_virtual_height(view: ScrollView, rows: int) -> None:
+    """Give a line view (``overflow-x: hidden``) ``rows`` rows at its current width.
+
+    Only a new height lays the screen out again (the vertical scrollbar may come or go): the
+    width follows the view's own as it is resized, and with no horizontal scrolling it changes
+    nothing on screen, so a new width alone is stored without a layout (at start every line
+    view was resized once and laid the whole screen out once more for it).
+    """
+    size = Size(view.size.width, rows)
+    if size.height == view.virtual_size.height:
+        view.set_reactive(ScrollView.virtual_size, size)
+    else:
+        view.virtual_size = size
+
+
 def fit(text: str, width: int) -> str:
     """``text`` cut (with an ellipsis) or padded to exactly ``width`` cells."""
     if width <= 0:
@@ -140,6 +155,7 @@ class PostList(ScrollView, can_focus=True, inherit_bindings=False):
         self.is_bookmarked = lambda path: False
         self._cache: LRUCache[tuple, Strip] = LRUCache(400)
         self._version = 0
+        self._pass_style: Style | None = None  # the base style while rows are drawn
 
     # -- data -------------------------------------------------------------------------
     def set_entries(self, entries: Sequence[Entry], keep_path: str | None = None) -> None:
@@ -149,7 +165,7 @@ class PostList(ScrollView, can_focus=True, inherit_bindings=False):
         self.entries = entries
         self._version += 1
         self._cache.clear()
-        self.virtual_size = Size(self.size.width, len(entries))
+        self._set_virtual_height(len(entries))
         index = None
         if keep is not None:
             index = self.index_of(keep)
@@ -227,9 +243,12 @@ class PostList(ScrollView, can_focus=True, inherit_bindings=False):
             self.scroll_to(y=self.cursor - height + 1, animate=False, immediate=True)
 
     def on_resize(self, event: events.Resize) -> None:
-        self.virtual_size = Size(self.size.width, len(self.entries))
+        self._set_virtual_height(len(self.entries))
         self._cache.clear()
         self._scroll_cursor_visible()
+
+    def _set_virtual_height(self, rows: int) -> None:
+        set_virtual_height(self, rows)
 
     def _page(self) -> int:
         return max(1, (self.scrollable_content_region.height or 10) - 1)
@@ -267,6 +286,14 @@ class PostList(ScrollView, can_focus=True, inherit_bindings=False):
                 self.cursor = row
 
     # -- drawing ----------------------------------------------------------------------
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # The base style once for the rows of an update (it walks the styles of every ancestor).
+        self._pass_style = self.rich_style
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._pass_style = None
+
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width or self.size.width
         row = y + self.scroll_offset.y
@@ -276,7 +303,7 @@ class PostList(ScrollView, can_focus=True, inherit_bindings=False):
             strip = self._cache.get(key)
             if strip is not None:
                 return strip
-        base = self.rich_style
+        base = self._pass_style or self.rich_style
         if not self.entries:
             if y == 1:
                 style = self.get_component_rich_style("post-list--empty")
@@ -336,4 +363,4 @@ class PostList(ScrollView, can_focus=True, inherit_bindings=False):
         self.refresh()
 
 
-__all__ = ["Binding", "Entry", "PostList", "Rows", "fit"]
+__all__ = ["Binding", "Entry", "PostList", "Rows", "fit", "set_virtual_height"]
