@@ -13,6 +13,12 @@ nothing measurable). For each reader it records, from ``/proc``:
 * its memory then, from ``smaps_rollup``: Private (dirty + clean: pages only this reader has,
   copied or made after the fork) and PSS.
 
+``--change``: then the server's write of one changed post: the newest post's row is written
+again with a new title into the catalog (``Catalog.store``, as the server's index sync writes
+it), and the reader is watched until its list shows the title and goes quiet; it records the
+CPU that took (from the settled point) and the reader's memory after it. Before the next fork
+the zygote reads the catalog again, as the real one does.
+
 ``--profile FILE`` runs the first reader under cProfile from the fork to its first screen and
 writes pstats to FILE (print it with ``python -m pstats FILE``); ``--probe`` prints the CPU each
 reader spent inside a few of Textual's steps (stylesheet parse and apply, layout, rendering), and
@@ -22,7 +28,7 @@ No SSH, no server: what it measures is the reader's own work after the fork, the
 30-client burst pays 30 times.
 
     .venv/bin/python benchmarks/bench_fork.py --archive A --index-dir I [--runs 5]
-        [--profile out.pstats]
+        [--profile out.pstats] [--change]
 """
 
 from __future__ import annotations
@@ -234,6 +240,54 @@ def watch(child: Child, quiet: float, timeout: float = 60.0) -> tuple[float, flo
     raise TimeoutError(f"no first screen: {seen[-600:]!r}")
 
 
+def watch_for(child: Child, marker: bytes, quiet: float, timeout: float = 60.0) -> float:
+    """Wall time until the reader wrote ``marker`` and then went quiet for ``quiet`` s."""
+    start = time.monotonic()
+    seen = b""
+    found = False
+    last = start
+    while time.monotonic() - start < timeout:
+        ready, _, _ = select.select([child.master], [], [], 0.01)
+        now = time.monotonic()
+        if ready:
+            data = os.read(child.master, 65536)
+            if not data:
+                break
+            last = now
+            if not found:
+                seen = (seen + data)[-4096:]
+                found = marker in seen
+        elif found and now - last >= quiet:
+            return last - start
+    raise TimeoutError(f"the change was not shown: {seen[-600:]!r}")
+
+
+def write_change(index_dir: str, archive: str, marker: str) -> None:
+    """The newest post's row written again with ``marker`` before its title, as the server's
+    index sync writes a post that changed (one row, one transaction)."""
+    import sqlite3
+
+    from newsterm.catalog import Catalog
+    from newsterm.models import PostInfo
+
+    catalog = Catalog.beside(index_dir, archive)
+    top = catalog.load(limit=1)
+    assert top is not None and top.posts
+    post = top.posts[0]
+    con = sqlite3.connect(catalog.path)
+    try:
+        mtime, size = con.execute(
+            "SELECT mtime_ns, size FROM posts WHERE path = ?", (post.path,)
+        ).fetchone()
+    finally:
+        con.close()
+    title = f"{marker} {post.title.split('] ', 1)[-1]}"
+    changed = PostInfo(
+        post.path, title, post.date, post.categories, post.tags, post.size, post.digest, post.length
+    )
+    assert catalog.store([(post.path, (mtime + 1, size), changed, None)])
+
+
 def drain(master: int, seconds: float) -> None:
     end = time.monotonic() + seconds
     while (left := end - time.monotonic()) > 0:
@@ -261,6 +315,9 @@ def main() -> int:
     ap.add_argument("--profile", metavar="FILE", help="cProfile the first reader to FILE")
     ap.add_argument("--out", help="JSON of every run")
     ap.add_argument("--probe", action="store_true", help="CPU inside a few of Textual's steps")
+    ap.add_argument(
+        "--change", action="store_true", help="then one post changed by the server: its cost"
+    )
     args = ap.parse_args()
     argv = ["read", "--served", "--archive", str(Path(args.archive).resolve())]
     argv += ["--index-dir", str(Path(args.index_dir).resolve())]
@@ -300,15 +357,36 @@ def main() -> int:
                 if ready:
                     print(os.read(child.said, 4096).decode().strip())
             mem = rollup(child.pid)
+            changed: dict[str, float] = {}
+            if args.change:
+                marker = f"[chg{os.getpid() % 1000}-{i}]"
+                write_change(argv[5], argv[3], marker)
+                shown = watch_for(child, marker.encode(), args.quiet)
+                drain(child.master, args.settle)
+                after = rollup(child.pid)
+                changed = {
+                    "change_cpu_s": round(child.cpu() - settled, 3),
+                    "change_wall_s": round(shown, 3),
+                    "change_private_mb": after["private_mb"],
+                    "change_pss_mb": after["pss_mb"],
+                }
         finally:
             if not profile:
                 end(child)
         run = {"wall_s": round(wall, 3), "cpu_s": round(cpu, 3), "settled_cpu_s": round(settled, 3)}
         run.update(mem)
+        run.update(changed)
+        if args.change:  # the zygote reads the changed catalog before its next fork
+            zygote.prepare(argv)
+            gc.collect()
+            gc.freeze()
         runs.append(run)
         print(json.dumps(run))
     if runs:
-        for key in ("wall_s", "cpu_s", "settled_cpu_s", "private_mb", "pss_mb"):
+        keys = ["wall_s", "cpu_s", "settled_cpu_s", "private_mb", "pss_mb"]
+        if args.change:
+            keys += ["change_cpu_s", "change_wall_s", "change_private_mb", "change_pss_mb"]
+        for key in keys:
             values = [r[key] for r in runs]
             print(f"{key}: median {statistics.median(values):.3f} min {min(values):.3f}")
     print(f"load: {os.getloadavg()}")

@@ -11,6 +11,7 @@ import pytest
 from newsterm.archive import Archive
 from newsterm.catalog import CATALOG_FILE, Catalog, info_sort_key, refresh
 from newsterm.models import PostInfo
+from newsterm.overlay import Overlay
 
 
 def _post(root: Path, rel: str, title: str, date: str | None, cats: str = "[뉴스]") -> Path:
@@ -251,3 +252,179 @@ def test_readers_reading_do_not_move_the_stamp(tmp_path):
     (root / "2024-06-01-b.md").write_text("---\ntitle: B\ndate: 2024-06-01\n---\n\ny\n")
     refresh(Archive(root), writer, writer.load())  # a write is still seen
     assert reader.stamp() != before
+
+
+# ---- what changed since a mark (a served reader follows the server's writes with it)
+
+
+def _info(path: str, day: int | None, title: str = "") -> PostInfo:
+    import datetime as dt
+
+    date = None if day is None else dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+    if date is not None:
+        date += dt.timedelta(days=day)
+    return PostInfo(path, title or f"글 {path}", date, ("뉴스",), ("a",), 10, "ab" * 20, 5)
+
+
+def _stored(tmp_path: Path, n: int = 30) -> tuple[Catalog, list[PostInfo]]:
+    cat = Catalog.beside(tmp_path / "index", tmp_path / "archive")
+    posts = [_info(f"p{i:03}.md", None if i % 7 == 0 else i % 12) for i in range(n)]
+    assert cat.store([(p.path, (1, 1), p, None) for p in posts], complete=True)
+    return cat, posts
+
+
+def _same(a, b) -> None:
+    """Two listings show the same: posts (every field, in order), by_path, problems."""
+    assert [(p, p.digest, p.length) for p in a.posts] == [(p, p.digest, p.length) for p in b.posts]
+    assert list(a.by_path) == list(b.by_path)
+    assert [(p.path, p.reason) for p in a.problems] == [(p.path, p.reason) for p in b.problems]
+
+
+def test_each_store_that_changes_rows_is_numbered_and_its_rows_can_be_read_alone(
+    tmp_path: Path,
+) -> None:
+    cat, _posts = _stored(tmp_path)
+    first = cat.load()
+    assert first is not None and first.mark is not None
+    assert cat.changes_since(first.mark).posts == []  # nothing since
+    edited, fresh = _info("p003.md", 3, "고친 제목"), _info("new.md", 40)
+    assert cat.store([(p.path, (2, 2), p, None) for p in (edited, fresh)], removed=["p005.md"])
+    cat.store([], complete=True)  # no row: no new number
+    assert cat.store([("p008.md", (3, 3), None, "bad front matter")])
+    changes = cat.changes_since(first.mark)
+    assert changes is not None and changes.complete
+    assert changes.mark == cat.load().mark and changes.mark[1] == first.mark[1] + 2
+    assert sorted(p.path for p in changes.posts) == ["new.md", "p003.md"]
+    assert {p.path: p.title for p in changes.posts}["p003.md"] == "고친 제목"
+    assert [(p.path, p.reason) for p in changes.problems] == [("p008.md", "bad front matter")]
+    assert changes.removed == ["p005.md"]
+    assert changes.paths == {"new.md", "p003.md", "p005.md", "p008.md"}
+    # From the mark between the two stores: only the second.
+    middle = (first.mark[0], first.mark[1] + 1)
+    later = cat.changes_since(middle)
+    assert later is not None and later.posts == [] and later.removed == []
+    assert [p.path for p in later.problems] == ["p008.md"]
+    # A path removed and written again is no longer removed.
+    cat.store([("p005.md", (4, 4), _info("p005.md", 2), None)])
+    assert cat.changes_since(first.mark).removed == []
+
+
+def test_marks_that_cannot_be_followed_ask_for_the_whole_catalog(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import newsterm.catalog as catalog_module
+
+    cat, posts = _stored(tmp_path)
+    mark = cat.load().mark
+    assert cat.changes_since(None) is None
+    assert cat.changes_since((mark[0], mark[1] + 5)) is None  # gone backwards
+    assert cat.changes_since(("another", mark[1])) is None  # another catalog's
+    many = [(p.path, (9, 9), _info(p.path, 1, "x"), None) for p in posts[:10]]
+    cat.store(many)
+    assert cat.changes_since(mark, limit=9) is None  # more than the reader applies
+    assert cat.changes_since(mark, limit=10) is not None
+    # Removed paths of old stores are pruned: a mark before the floor reads everything.
+    monkeypatch.setattr(catalog_module, "REMOVED_KEPT", 2)
+    before_prune = cat.load().mark
+    for post in posts[10:14]:
+        cat.store([], removed=[post.path])
+    assert cat.changes_since(before_prune) is None
+    recent = cat.changes_since((mark[0], cat.load().mark[1] - 1))
+    assert recent is not None and recent.removed == [posts[13].path]
+    # The catalog made afresh (damaged, another version): a new lineage, old marks are void.
+    cat._discard()
+    cat.store([(p.path, (1, 1), p, None) for p in posts], complete=True)
+    again = cat.load()
+    assert again.mark[0] != mark[0]
+    assert cat.changes_since(mark) is None
+    assert cat.changes_since(again.mark) is not None
+
+
+def test_a_catalog_made_before_change_numbers_is_numbered_in_place(tmp_path: Path) -> None:
+    import sqlite3
+
+    from newsterm.catalog import _MADE_BY, CATALOG_VERSION
+
+    root = tmp_path / "archive"
+    cat = Catalog.beside(tmp_path / "index", root)
+    cat.path.parent.mkdir(parents=True)
+    # The schema of before: no seq column, no removed table, no lineage.
+    con = sqlite3.connect(cat.path, isolation_level=None)
+    con.executescript(
+        """
+        CREATE TABLE posts (path TEXT PRIMARY KEY, mtime_ns INTEGER NOT NULL, size INTEGER NOT
+        NULL, title TEXT NOT NULL DEFAULT '', ts REAL, tzoff INTEGER, iso TEXT, categories TEXT
+        NOT NULL DEFAULT '', tags TEXT NOT NULL DEFAULT '', digest TEXT, length INTEGER,
+        problem TEXT) WITHOUT ROWID;
+        CREATE TABLE info (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
+        PRAGMA journal_mode = WAL;
+        """
+    )
+    con.execute(f"PRAGMA user_version = {CATALOG_VERSION}")
+    info = [("root", os.path.abspath(root)), ("input_version", _MADE_BY), ("complete", "1")]
+    con.executemany("INSERT INTO info VALUES (?, ?)", info)
+    con.execute(
+        "INSERT INTO posts VALUES ('old.md', 1, 1, '옛 글', 1700000000.0, 0, NULL, '뉴스', '',"
+        " NULL, 3, NULL)"
+    )
+    con.close()
+    reader = Catalog.beside(tmp_path / "index", root, writable=False)
+    old = reader.load()
+    assert old is not None and [p.title for p in old.posts] == ["옛 글"] and old.mark is None
+    assert reader.changes_since(old.mark) is None
+    # The first write numbers it: the rows are kept (nothing is parsed again).
+    assert cat.store([("new.md", (2, 2), _info("new.md", 400), None)])
+    now = reader.load()
+    assert now.mark is not None and [p.path for p in now.posts] == ["new.md", "old.md"]
+    assert cat.store([], removed=["old.md"])
+    changes = reader.changes_since(now.mark)
+    assert changes is not None and changes.removed == ["old.md"]
+
+
+def test_a_listing_with_changes_applied_is_what_reading_the_catalog_again_gives(
+    tmp_path: Path,
+) -> None:
+    import random
+
+    cat, posts = _stored(tmp_path, 200)
+    base = cat.load()
+    shown = base
+    rng = random.Random(5)
+    paths = [p.path for p in posts]
+    for round_ in range(25):
+        rows, removed = [], []
+        for _ in range(rng.randrange(1, 8)):
+            path = rng.choice(paths) if rng.random() < 0.7 else f"new{rng.randrange(60)}.md"
+            kind = rng.random()
+            if kind < 0.2:
+                removed.append(path)
+            elif kind < 0.3:
+                rows.append((path, (round_, 1), None, f"unreadable {round_}"))
+            else:
+                day = rng.choice([None, *range(-5, 30)])
+                rows.append((path, (round_, 1), _info(path, day, f"t{round_}"), None))
+        rows = list({r[0]: r for r in rows if r[0] not in removed}.values())
+        assert cat.store(rows, removed)
+        changes = cat.changes_since(shown.mark)
+        assert changes is not None
+        newer = shown.changed(changes)
+        assert newer is not None
+        _same(newer, cat.load())
+        assert isinstance(newer.posts, Overlay)  # over the list first read, not a copy
+        shown = newer
+    # The list and dict first read (shared with the readers of a zygote) were never changed.
+    fields = [(p.path, p.title, p.date) for p in sorted(posts, key=info_sort_key)]
+    assert [(p.path, p.title, p.date) for p in base.posts] == fields
+    assert list(base.by_path) == [p.path for p in base.posts]
+
+
+def test_too_many_changes_ask_for_the_whole_catalog(tmp_path: Path) -> None:
+    cat, posts = _stored(tmp_path, 50)
+    shown = cat.load()
+    cat.store([(p.path, (5, 5), _info(p.path, 3, "새"), None) for p in posts[:12]])
+    changes = cat.changes_since(shown.mark)
+    assert changes is not None
+    assert shown.changed(changes, limit=11) is None
+    applied = shown.changed(changes, limit=12)
+    assert applied is not None
+    _same(applied, cat.load())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import threading
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from newsterm import paths
 from newsterm.archive import Archive
 from newsterm.catalog import Catalog, refresh
 from newsterm.models import PostInfo
+from newsterm.overlay import Overlay
 from tui_helpers import SEED, make_app, open_seed, wait_for
 
 pytestmark = pytest.mark.anyio
@@ -194,11 +196,34 @@ async def test_a_served_reader_shows_the_preloaded_list_at_once_and_follows_the_
         assert app.current.path == held.posts[2].path and scans == []
         assert app.reading.is_read(held.posts[2].path)
         monkeypatch.setattr(Rows, "index_of", real_index_of)
-        # The server writes a new post into the catalog: the reader's poll shows it.
+        # The server writes a new post into the catalog: the reader's poll shows it, reading
+        # only the rows the server changed (not the whole catalog), over the shared list.
         new = root / "2030-01-01-server-news.md"
         new.write_text("---\ntitle: 서버 소식\ndate: 2030-01-01\n---\n\n본문\n", "utf-8")
         refresh(Archive(root), cat, cat.load())
+        loads: list[int] = []
+        real_catalog_load = Catalog.load
+
+        def counted_load(self: Catalog, limit: int | None = None) -> object:
+            loads.append(1)
+            return real_catalog_load(self, limit)
+
+        monkeypatch.setattr(Catalog, "load", counted_load)
         await wait_for(pilot, lambda: "2030-01-01-server-news.md" in app.by_path, timeout=10)
         assert app.post_list.entries[0].path == "2030-01-01-server-news.md"
         assert "2030-01-01-server-news.md" not in held.by_path  # the shared one is untouched
+        assert loads == [] and isinstance(app.main.posts, Overlay)
+        assert [p.path for p in app.main.posts][1:] == [p.path for p in held.posts]
+        # The server writes an edited title: the row shows it, in place.
+        edited = held.posts[3]
+        file = root / edited.path
+        title_line = re.compile(r"^title:.*$", re.M)
+        text = title_line.sub("title: 고친 제목", file.read_text("utf-8"), count=1)
+        file.write_text(text, "utf-8")
+        os.utime(file, ns=(file.stat().st_mtime_ns + 10**9,) * 2)
+        refresh(Archive(root), cat, real_catalog_load(cat))
+        await wait_for(pilot, lambda: app.by_path[edited.path].title == "고친 제목", timeout=10)
+        assert app.post_list.entries[4].post.title == "고친 제목" and loads == []
+        assert [p.path for p in app.main.posts][1:] == [p.path for p in held.posts]
+        assert held.posts[3] is edited and edited.title != "고친 제목"
     assert workers == []

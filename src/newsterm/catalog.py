@@ -10,7 +10,12 @@ is a cache, the files are the truth:
   (no body, no outline: a few hundred bytes a post);
 * :func:`refresh` then checks it against the files: one stat walk (path, mtime, size), and only
   the files that differ are parsed again (all of them the first time); the rows it parsed are
-  written back in batches, so a reader closed during its first load keeps what it read.
+  written back in batches, so a reader closed during its first load keeps what it read;
+* every :meth:`Catalog.store` that writes or removes rows is numbered (``seq``, in ``info``, on
+  the rows it wrote, and in ``removed`` for the paths it removed), so that a reader that follows
+  the catalog (a served reader) reads only what changed since its :attr:`Listing.mark`
+  (:meth:`Catalog.changes_since`) and applies it over the list it holds (:meth:`Listing.changed`)
+  instead of reading every row again.
 
 A catalog that is missing, damaged, of another :data:`CATALOG_VERSION` or made for another
 archive folder is started afresh; every SQLite error on writing is ignored (the list is right
@@ -24,12 +29,15 @@ import contextlib
 import datetime as dt
 import gc
 import os
+import secrets
 import sqlite3
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from newsterm.input_version import INPUT_VERSION
 from newsterm.models import Post, PostInfo, Problem
+from newsterm.overlay import Overlay, OverlayByPath
 from newsterm.walk import FileStat
 
 TYPE_CHECKING = False
@@ -43,6 +51,7 @@ __all__ = [
     "CATALOG_FILE",
     "CATALOG_VERSION",
     "Catalog",
+    "Changes",
     "FileStat",
     "Listing",
     "info_sort_key",
@@ -75,14 +84,53 @@ CREATE TABLE IF NOT EXISTS posts (
     tags TEXT NOT NULL DEFAULT '',
     digest TEXT,
     length INTEGER,
-    problem TEXT
+    problem TEXT,
+    seq INTEGER NOT NULL DEFAULT 0
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS posts_newest ON posts (ts IS NULL, ts DESC, path)
     WHERE problem IS NULL;
 CREATE TABLE IF NOT EXISTS info (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
 """
+# What says which rows changed since a point (a catalog made before it gets them in place, at its
+# first write: a new CATALOG_VERSION would parse every post again). ``info`` holds ``seq``, the
+# number of the last store that wrote or removed rows, ``lineage``, made afresh with every new
+# catalog (so a reader's number never means another catalog's), and ``removed_floor``: rows of
+# ``removed`` up to it were pruned.
+_CHANGES_SCHEMA = """
+CREATE TABLE IF NOT EXISTS removed (path TEXT PRIMARY KEY, seq INTEGER NOT NULL) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS removed_seq ON removed (seq);
+CREATE INDEX IF NOT EXISTS posts_seq ON posts (seq);
+"""
 _ORDER = "ORDER BY ts IS NULL, ts DESC, path"
-_MARKS = ",".join("?" * 12)  # one for each column of posts
+_COLUMNS = "path, mtime_ns, size, title, ts, tzoff, iso, categories, tags, digest, length, problem"
+_LIST_COLUMNS = "path, title, ts, tzoff, iso, categories, tags, size, digest, length"
+REMOVED_KEPT = 1000
+"""Stores whose removed paths are kept for readers behind (one further back loads everything)."""
+CHANGES_LIMIT = 2000
+"""More changed rows than this since a reader's mark: it reads the whole catalog instead."""
+
+
+Mark = tuple[str, int]
+"""Where a reader's listing stands in its catalog's changes: ``(lineage, seq)``."""
+
+
+@dataclass(frozen=True)
+class Changes:
+    """The rows a catalog changed since a :data:`Mark` (:meth:`Catalog.changes_since`)."""
+
+    mark: Mark
+    """The catalog's mark as of this read (the next read asks for the changes since it)."""
+    posts: list[PostInfo] = field(default_factory=list)
+    """Posts written since (added or changed)."""
+    problems: list[Problem] = field(default_factory=list)
+    """Files written since that cannot be read."""
+    removed: list[str] = field(default_factory=list)
+    complete: bool = True
+
+    @property
+    def paths(self) -> set[str]:
+        """Every path these changes touch."""
+        return {p.path for p in self.posts} | {p.path for p in self.problems} | set(self.removed)
 
 
 class Listing:
@@ -90,20 +138,31 @@ class Listing:
 
     ``complete`` is False when the catalog held only part of the archive (a first load that was
     stopped): the rows are right, but files may be missing until :func:`refresh` has run.
+    ``mark`` says which of the catalog's changes it holds (None: unknown), for
+    :meth:`Catalog.changes_since` and :meth:`changed`.
     """
 
-    __slots__ = ("_by_path", "complete", "posts", "problems")
+    __slots__ = ("_base", "_by_path", "complete", "mark", "posts", "problems")
 
     def __init__(
-        self, posts: list[PostInfo], problems: list[Problem], complete: bool = True
+        self,
+        posts: Sequence[PostInfo],
+        problems: list[Problem],
+        complete: bool = True,
+        mark: Mark | None = None,
+        *,
+        by_path: Mapping[str, PostInfo] | None = None,
+        base: Listing | None = None,
     ) -> None:
         self.posts = posts
         self.problems = problems
         self.complete = complete
-        self._by_path: dict[str, PostInfo] | None = None
+        self.mark = mark
+        self._by_path = by_path
+        self._base = base
 
     @property
-    def by_path(self) -> dict[str, PostInfo]:
+    def by_path(self) -> Mapping[str, PostInfo]:
         """Each post by its path, made once per listing (never change it: it may be shared).
 
         :func:`preload` makes it before the SSH server's zygote forks, so that every served
@@ -113,6 +172,47 @@ class Listing:
         if self._by_path is None:
             self._by_path = {p.path: p for p in self.posts}
         return self._by_path
+
+    def changed(self, changes: Changes, limit: int = CHANGES_LIMIT) -> Listing | None:
+        """This listing with ``changes`` applied, exactly as the catalog now lists it, made
+        without touching the posts that did not change (see :mod:`newsterm.overlay`): the list
+        and dict this one was made from are kept as they are and the changes kept beside them.
+        None when more than ``limit`` posts differ from them: read the catalog whole then."""
+        base = self._base if self._base is not None else self
+        posts = self.posts
+        merged: dict[str, PostInfo | None] = {}
+        if isinstance(posts, Overlay):
+            merged.update(posts.changes)
+        for post in changes.posts:
+            merged[post.path] = post
+        for problem in changes.problems:
+            merged[problem.path] = None
+        for path in changes.removed:
+            merged[path] = None
+        base_by_path = base.by_path
+        merged = {p: post for p, post in merged.items() if post is not None or p in base_by_path}
+        if len(merged) > limit:
+            return None
+        try:
+            overlay = Overlay(base.posts, base_by_path, merged, info_sort_key)
+        except ValueError:
+            return None
+        bad = {p.path: p for p in self.problems}
+        for path in changes.removed:
+            bad.pop(path, None)
+        for post in changes.posts:
+            bad.pop(post.path, None)
+        for problem in changes.problems:
+            bad[problem.path] = problem
+        problems = sorted(bad.values(), key=lambda p: p.path)
+        return Listing(
+            overlay,
+            problems,
+            changes.complete,
+            changes.mark,
+            by_path=OverlayByPath(overlay),
+            base=base,
+        )
 
 
 def info_sort_key(post: PostInfo | Post) -> tuple[int, float, str]:
@@ -190,6 +290,7 @@ class Catalog:
         con = self._read_only() if not self.writable and not create else None
         if con is None:
             con = sqlite3.connect(self.path, timeout=BUSY_MS / 1000, isolation_level=None)
+        numbered = True
         try:
             con.execute(f"PRAGMA busy_timeout = {BUSY_MS}")
             version = con.execute("PRAGMA user_version").fetchone()[0]
@@ -198,7 +299,11 @@ class Catalog:
             if version == CATALOG_VERSION:
                 info = dict(con.execute("SELECT key, value FROM info").fetchall())
                 root, made_by = info.get("root"), info.get("input_version")
+                numbered = "lineage" in info
             if version == CATALOG_VERSION and root == self.root and made_by == _MADE_BY:
+                if create and not numbered and not self._number_changes(con):
+                    con.close()
+                    return None
                 return con
             if not create:
                 con.close()
@@ -229,10 +334,37 @@ class Catalog:
         con.execute("PRAGMA journal_mode = WAL")
         con.execute("DROP TABLE IF EXISTS posts")
         con.execute("DROP TABLE IF EXISTS info")
+        con.execute("DROP TABLE IF EXISTS removed")
         con.executescript(_SCHEMA)
+        for statement in _CHANGES_SCHEMA.split(";"):
+            con.execute(statement)
+        _new_lineage(con)
         con.execute("INSERT OR REPLACE INTO info VALUES ('root', ?)", (self.root,))
         con.execute("INSERT OR REPLACE INTO info VALUES ('input_version', ?)", (_MADE_BY,))
         con.execute(f"PRAGMA user_version = {CATALOG_VERSION}")
+
+    @staticmethod
+    def _number_changes(con: sqlite3.Connection) -> bool:
+        """Give a catalog made before change numbers its ``seq`` column and ``removed`` table,
+        in place (its rows are kept: all of them count as older than any change since).
+        False when it could not be done now (busy): the caller does not write this time."""
+        try:
+            con.execute("BEGIN IMMEDIATE")
+            try:
+                if con.execute("SELECT 1 FROM info WHERE key = 'lineage'").fetchone() is None:
+                    columns = {row[1] for row in con.execute("PRAGMA table_info(posts)")}
+                    if "seq" not in columns:
+                        con.execute("ALTER TABLE posts ADD COLUMN seq INTEGER NOT NULL DEFAULT 0")
+                    for statement in _CHANGES_SCHEMA.split(";"):
+                        con.execute(statement)
+                    _new_lineage(con)
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+        except sqlite3.Error:
+            return False
+        return True
 
     def _connect_fresh(self) -> sqlite3.Connection | None:
         try:
@@ -266,10 +398,10 @@ class Catalog:
             if con is None:
                 return None
             try:
-                complete = con.execute("SELECT value FROM info WHERE key = 'complete'").fetchone()
+                con.execute("BEGIN")  # the rows and their mark as of one moment
+                info = dict(con.execute("SELECT key, value FROM info").fetchall())
                 rows = con.execute(
-                    "SELECT path, title, ts, tzoff, iso, categories, tags, size, digest, length "
-                    "FROM posts "
+                    f"SELECT {_LIST_COLUMNS} FROM posts "
                     f"WHERE problem IS NULL {_ORDER}" + ("" if limit is None else " LIMIT ?"),
                     () if limit is None else (limit,),
                 ).fetchall()
@@ -278,6 +410,7 @@ class Catalog:
                     bad = con.execute(
                         "SELECT path, problem FROM posts WHERE problem IS NOT NULL ORDER BY path"
                     ).fetchall()
+                con.execute("COMMIT")
             finally:
                 con.close()
         except sqlite3.Error:
@@ -291,7 +424,51 @@ class Catalog:
         finally:
             if was_enabled:
                 gc.enable()
-        return Listing(posts, [Problem(p, r) for p, r in bad], complete is not None)
+        problems = [Problem(p, r) for p, r in bad]
+        return Listing(posts, problems, "complete" in info, _mark_of(info))
+
+    def changes_since(self, mark: Mark | None, limit: int = CHANGES_LIMIT) -> Changes | None:
+        """The rows written and the paths removed since ``mark`` (a :attr:`Listing.mark`), read
+        in one transaction: a few rows by an index, whatever the catalog's size.
+
+        None when they cannot be told: no mark, a catalog made afresh since (another lineage)
+        or not numbering its changes, a number gone backwards, removed paths pruned since, more
+        than ``limit`` changed rows (reading everything is then as quick), or an error. The
+        caller reads the whole catalog then (:meth:`load`).
+        """
+        if mark is None:
+            return None
+        try:
+            con = self._connect(create=False)
+            if con is None:
+                return None
+            try:
+                con.execute("BEGIN")
+                info = dict(con.execute("SELECT key, value FROM info").fetchall())
+                now = _mark_of(info)
+                floor = int(info.get("removed_floor") or 0)
+                if now is None or now[0] != mark[0] or now[1] < mark[1] or floor > mark[1]:
+                    return None
+                complete = "complete" in info
+                if now[1] == mark[1]:
+                    return Changes(now, complete=complete)
+                rows = con.execute(
+                    f"SELECT {_LIST_COLUMNS}, problem FROM posts WHERE seq > ? LIMIT ?",
+                    (mark[1], limit + 1),
+                ).fetchall()
+                gone = con.execute(
+                    "SELECT path FROM removed WHERE seq > ? LIMIT ?", (mark[1], limit + 1)
+                ).fetchall()
+                con.execute("COMMIT")
+            finally:
+                con.close()
+        except (sqlite3.Error, ValueError):
+            return None
+        if len(rows) + len(gone) > limit:
+            return None
+        posts = _infos([row[:-1] for row in rows if row[-1] is None])
+        problems = [Problem(row[0], row[-1]) for row in rows if row[-1] is not None]
+        return Changes(now, posts, problems, [p for (p,) in gone], complete)
 
     def held(self) -> Listing | None:
         """The whole listing as :func:`preload` read it, while the catalog file is as it was
@@ -363,17 +540,31 @@ class Catalog:
         if not self.writable:
             return False
         rows = [_row(*entry) for entry in entries]
-        gone = [(p,) for p in removed]
+        gone = list(removed)
         try:
             con = self._connect(create=True)
             if con is None:
                 return False
             try:
                 con.execute("BEGIN IMMEDIATE")
-                con.executemany(
-                    "INSERT OR REPLACE INTO posts VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", rows
-                )
-                con.executemany("DELETE FROM posts WHERE path = ?", gone)
+                if rows or gone:
+                    # Readers that follow the catalog read only the rows of the stores since
+                    # theirs (changes_since): each store that changes rows is numbered.
+                    seq = int(con.execute("SELECT value FROM info WHERE key = 'seq'").fetchone()[0])
+                    seq += 1
+                    con.execute("UPDATE info SET value = ? WHERE key = 'seq'", (str(seq),))
+                    con.executemany(
+                        f"INSERT OR REPLACE INTO posts ({_COLUMNS}, seq) "
+                        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                        [(*row, seq) for row in rows],
+                    )
+                    if con.execute("SELECT 1 FROM removed LIMIT 1").fetchone() is not None:
+                        # (a path removed before and back now)
+                        con.executemany(
+                            "DELETE FROM removed WHERE path = ?", [row[:1] for row in rows]
+                        )
+                    con.executemany("DELETE FROM posts WHERE path = ?", [(p,) for p in gone])
+                    _note_removed(con, gone, seq)
                 if complete is True:
                     con.execute("INSERT OR REPLACE INTO info VALUES ('complete', '1')")
                 elif complete is False:
@@ -384,6 +575,38 @@ class Catalog:
         except (sqlite3.Error, OSError):
             return False
         return True
+
+
+def _new_lineage(con: sqlite3.Connection) -> None:
+    """Number this catalog's changes from 0 under a new lineage (no mark of before applies)."""
+    for key, value in (("lineage", secrets.token_hex(8)), ("seq", "0"), ("removed_floor", "0")):
+        con.execute("INSERT OR REPLACE INTO info VALUES (?, ?)", (key, value))
+
+
+def _mark_of(info: dict[str, str]) -> Mark | None:
+    lineage, seq = info.get("lineage"), info.get("seq")
+    if lineage is None or seq is None:
+        return None
+    try:
+        return (lineage, int(seq))
+    except ValueError:
+        return None
+
+
+def _note_removed(con: sqlite3.Connection, gone: list[str], seq: int) -> None:
+    """Keep the paths store ``seq`` removed for readers behind, and prune old ones: a reader
+    whose mark is older than ``removed_floor`` reads everything."""
+    floor = int(con.execute("SELECT value FROM info WHERE key = 'removed_floor'").fetchone()[0])
+    if len(gone) > CHANGES_LIMIT:
+        # No reader reads that many as changes (it reads everything): none are kept.
+        con.execute("DELETE FROM removed")
+        floor = seq
+    else:
+        con.executemany("INSERT OR REPLACE INTO removed VALUES (?, ?)", [(p, seq) for p in gone])
+        cutoff = seq - REMOVED_KEPT
+        if con.execute("DELETE FROM removed WHERE seq <= ?", (cutoff,)).rowcount > 0:
+            floor = max(floor, cutoff)
+    con.execute("UPDATE info SET value = ? WHERE key = 'removed_floor'", (str(floor),))
 
 
 _PRELOADED: dict[tuple[str, str], tuple[tuple[tuple[int, int], ...], Listing]] = {}

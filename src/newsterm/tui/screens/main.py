@@ -161,6 +161,7 @@ class MainScreen(
         self._catalog_stamp: tuple | None = None
         self._catalog_follow: Timer | None = None
         self._catalog_reading = False
+        self._catalog_listing: Any = None  # the catalog.Listing shown (its mark: where it stands)
         self._resumed = False  # the first ScreenResume (see on_screen_resume)
         self._panes_width = -1  # the width _apply_panes last laid the panes out for
 

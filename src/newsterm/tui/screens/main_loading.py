@@ -87,6 +87,7 @@ class ArchiveLoading:
         self.index_link.share_walk(None)
         self._walked.set()
         self._catalog, self._catalog_stamp = catalog, stamp
+        self._catalog_listing = listing
         self._loaded(archive, listing.posts, listing.problems, listing.by_path)
         return True
 
@@ -128,6 +129,7 @@ class ArchiveLoading:
                 self.index_link.share_walk(None)
                 self._walked.set()
                 self._catalog, self._catalog_stamp = catalog, stamp
+                self._catalog_listing = listing
                 self._from_thread(
                     self._loaded, archive, listing.posts, listing.problems, listing.by_path
                 )
@@ -260,6 +262,7 @@ class ArchiveLoading:
             if self._catalog is None:
                 self._catalog = Catalog.beside(self.index_dir, self.root, writable=False)
                 self._catalog_stamp = None  # read once it has one (the list came from files)
+                self._catalog_listing = None
             self._catalog_follow = self.set_interval(CATALOG_POLL, self._poll_catalog)
         self._live = LiveArchive(
             self.root,
@@ -322,12 +325,32 @@ class ArchiveLoading:
 
     @work(thread=True, exclusive=True, group="catalog")
     def _reread_catalog(self: MainScreen, stamp: tuple) -> None:
+        """Served: what the server wrote into the catalog since the list shown was read.
+
+        Only the rows it changed are read (by their change numbers), and applied over the
+        list shown without touching its other posts (``Listing.changed``: a list shared with
+        the zygote stays shared). The whole catalog is read only when the changes cannot be
+        told (a catalog made afresh, too many changes, a list that did not come from it)."""
         try:
-            listing = self._catalog.load() if self._catalog is not None else None
-            if listing is None or not listing.complete:
-                return  # the server is still writing it: its next commit changes the stamp
-            rels = changed_paths(self.posts, self.problems, listing)
+            catalog = self._catalog
+            if catalog is None:
+                return
+            shown = self._catalog_listing
+            listing = None
+            changes = catalog.changes_since(shown.mark) if shown is not None else None
+            if changes is not None:
+                if not changes.complete:
+                    return  # the server is still writing it: its next commit changes the stamp
+                listing = shown.changed(changes)
+                if listing is not None:
+                    rels = self._differing(changes.paths, listing)
+            if listing is None:
+                listing = catalog.load()
+                if listing is None or not listing.complete:
+                    return
+                rels = changed_paths(self.posts, self.problems, listing)
             self._catalog_stamp = stamp
+            self._catalog_listing = listing
             if rels:
                 by_path = listing.by_path  # made here, in the worker
                 self._from_thread(
@@ -337,6 +360,22 @@ class ArchiveLoading:
             pass
         finally:
             self._catalog_reading = False
+
+    def _differing(self: MainScreen, paths: set[str], listing: Any) -> set[str]:
+        """Of ``paths``, those whose post or problem differs between the list shown and
+        ``listing`` (the server rewrites the row of a file only touched, too)."""
+        bad_before = {p.path: p.reason for p in self.problems}
+        bad_after = {p.path: p.reason for p in listing.problems}
+        changed = set()
+        for path in paths:
+            before, after = self.by_path.get(path), listing.by_path.get(path)
+            if (
+                (before is None) != (after is None)
+                or bad_before.get(path) != bad_after.get(path)
+                or (before is not None and _shown(before) != _shown(after))
+            ):
+                changed.add(path)
+        return changed
 
     def _show_changes(
         self: MainScreen,
