@@ -179,6 +179,26 @@ def test_a_manifest_of_an_older_newsterm_is_not_trusted_then_replaced(synced) ->
     assert store.quick_check(ixdir, scan_archive(root)) == []
 
 
+def _manifest_sql(ixdir: Path, sql: str, args: tuple = ()) -> list:
+    """Run one statement on the current manifest (as another program would) and commit."""
+    import sqlite3
+
+    con = sqlite3.connect(store.current_dir(ixdir) / store.MANIFEST_DB)
+    try:
+        rows = con.execute(sql, args).fetchall()
+        con.commit()
+    finally:
+        con.close()
+    return rows
+
+
+def _edit_b(root: Path, extra: str) -> Path:
+    """2025/01/b.md with ``extra`` added as a line."""
+    path = root / "2025/01/b.md"
+    path.write_text(path.read_text(encoding="utf-8") + f"\n{extra}\n", encoding="utf-8")
+    return path
+
+
 def _record_reads(monkeypatch) -> dict[str, list]:
     """What a sync asks the manifest for: whole folders' rows, single files' rows."""
     asked: dict[str, list] = {"folders": [], "paths": []}
@@ -250,17 +270,11 @@ def test_a_folder_modified_in_the_same_tick_is_hashed_whatever_its_listing_says(
 
 
 def test_a_manifest_without_listings_reads_a_changed_folder_whole_once(synced, monkeypatch) -> None:
-    import sqlite3
 
     root, ixdir = synced
-    db = store.current_dir(ixdir) / store.MANIFEST_DB
-    con = sqlite3.connect(db)
-    con.execute("DROP TABLE listings")  # as a newsterm before listings wrote it
-    con.commit()
-    con.close()
+    _manifest_sql(ixdir, "DROP TABLE listings")  # as a newsterm before listings wrote it
     asked = _record_reads(monkeypatch)
-    path = root / "2025/01/b.md"
-    path.write_text(path.read_text(encoding="utf-8") + "\n물개\n", encoding="utf-8")
+    path = _edit_b(root, "물개")
     assert open_index(root, ixdir).sync().updated == 1
     assert asked["folders"] == [{"2025/01/"}]
     _age(root)
@@ -277,22 +291,15 @@ def test_a_listing_left_behind_by_an_older_newsterm_is_not_trusted(synced) -> No
     # An older newsterm's sync writes a folder's new digest and rows, not its listing. b.md
     # then put back to the size and mtime of that stale listing, with other words, must
     # still be compared by its row, not taken as unchanged.
-    import sqlite3
 
     root, ixdir = synced
     path = root / "2025/01/b.md"
     before = path.stat()
     text = path.read_text(encoding="utf-8")
-    db = store.current_dir(ixdir) / store.MANIFEST_DB
-    con = sqlite3.connect(db)
-    stale = con.execute("SELECT * FROM listings WHERE dir = '2025/01/'").fetchone()
-    con.close()
-    path.write_text(text + "\n물개\n", encoding="utf-8")
+    (stale,) = _manifest_sql(ixdir, "SELECT * FROM listings WHERE dir = '2025/01/'")
+    _edit_b(root, "물개")
     assert open_index(root, ixdir).sync().updated == 1
-    con = sqlite3.connect(store.current_dir(ixdir) / store.MANIFEST_DB)
-    con.execute("INSERT OR REPLACE INTO listings VALUES (?, ?, ?, ?)", stale)
-    con.commit()
-    con.close()
+    _manifest_sql(ixdir, "INSERT OR REPLACE INTO listings VALUES (?, ?, ?, ?)", stale)
     path.write_text(text.replace("코끼리", "고양이"), encoding="utf-8")  # the same bytes long
     os.utime(path, ns=(before.st_mtime_ns, before.st_mtime_ns))
     assert path.stat().st_size == before.st_size
@@ -301,17 +308,11 @@ def test_a_listing_left_behind_by_an_older_newsterm_is_not_trusted(synced) -> No
 
 
 def test_a_damaged_listing_falls_back_to_the_folders_rows(synced, monkeypatch) -> None:
-    import sqlite3
 
     root, ixdir = synced
-    db = store.current_dir(ixdir) / store.MANIFEST_DB
-    con = sqlite3.connect(db)
-    con.execute("UPDATE listings SET stats = x'0102' WHERE dir = '2025/01/'")
-    con.commit()
-    con.close()
+    _manifest_sql(ixdir, "UPDATE listings SET stats = x'0102' WHERE dir = '2025/01/'")
     asked = _record_reads(monkeypatch)
-    path = root / "2025/01/b.md"
-    path.write_text(path.read_text(encoding="utf-8") + "\n물개\n", encoding="utf-8")
+    _edit_b(root, "물개")
     assert open_index(root, ixdir).sync().updated == 1
     assert asked["folders"] == [{"2025/01/"}]
     assert _found(root, ixdir, "물개") == {"2025/01/b.md"}

@@ -266,15 +266,37 @@ class Manifest:
         rows = self._read("SELECT key, value FROM info")
         return dict(rows) if rows else {}
 
+    def _read_each(self, queries: Iterable[tuple[str, tuple[object, ...]]]) -> list[Any] | None:
+        """The rows of every query, one after the other on one connection; None when there is
+        no manifest or it cannot be read."""
+        import sqlite3
+
+        if not self.exists():
+            return None
+        found: list[Any] = []
+        try:
+            con = self._connect()
+            try:
+                for sql, args in queries:
+                    found.extend(con.execute(sql, args).fetchall())
+            finally:
+                con.close()
+        except sqlite3.Error:
+            return None
+        return found
+
+    def _rows_of(self, columns: str, paths: Iterable[str]) -> list[Any] | None:
+        """``columns`` of the rows of ``paths`` (those that have one), 500 paths a query."""
+        wanted = list(paths)
+        parts = (tuple(wanted[i : i + 500]) for i in range(0, len(wanted), 500))
+        return self._read_each(
+            (f"SELECT {columns} FROM files WHERE path IN ({','.join('?' * len(part))})", part)
+            for part in parts
+        )
+
     def hashes(self, paths: list[str]) -> dict[str, str]:
         """``path -> sha1`` of the given paths' rows ('' for a file that could not be read)."""
-        found: dict[str, str] = {}
-        for start in range(0, len(paths), 500):
-            part = paths[start : start + 500]
-            marks = ",".join("?" * len(part))
-            rows = self._read_args(f"SELECT path, sha1 FROM files WHERE path IN ({marks})", part)
-            found.update(rows or [])
-        return found
+        return dict(self._rows_of("path, sha1", paths) or [])
 
     def problems(self) -> list[tuple[str, str]]:
         return (
@@ -290,84 +312,45 @@ class Manifest:
     def load_folders(self, dirs: Iterable[str]) -> dict[str, Entry] | None:
         """The rows of the files directly in the folders ``dirs`` (``"a/b/"``, ``""`` for
         the archive's own); None when there is no manifest to read."""
-        import sqlite3
-
-        if not self.exists():
-            return None
-        found: dict[str, Entry] = {}
-        try:
-            con = self._connect()
-            try:
-                for rel_dir in dirs:
-                    # The folder's paths sort between rel_dir and rel_dir with its last "/"
-                    # made "0"; the files directly in it have no "/" after it.
-                    upper = rel_dir[:-1] + "0" if rel_dir else None
-                    rows = con.execute(
-                        "SELECT path, mtime_ns, size, sha1, problem FROM files "
-                        "WHERE path >= ? AND (? IS NULL OR path < ?) "
-                        "AND instr(substr(path, ?), '/') = 0",
-                        (rel_dir, upper, upper, len(rel_dir) + 1),
-                    ).fetchall()
-                    found.update((p, [m, s, h, e]) for p, m, s, h, e in rows)
-            finally:
-                con.close()
-        except sqlite3.Error:
-            return None
-        return found
+        # The folder's paths sort between rel_dir and rel_dir with its last "/" made "0"; the
+        # files directly in it have no "/" after it.
+        rows = self._read_each(
+            (
+                "SELECT path, mtime_ns, size, sha1, problem FROM files "
+                "WHERE path >= ? AND (? IS NULL OR path < ?) "
+                "AND instr(substr(path, ?), '/') = 0",
+                (rel_dir, upper, upper, len(rel_dir) + 1),
+            )
+            for rel_dir in dirs
+            for upper in [rel_dir[:-1] + "0" if rel_dir else None]
+        )
+        return None if rows is None else {p: [m, s, h, e] for p, m, s, h, e in rows}
 
     def listings(self, dirs: Iterable[str]) -> dict[str, FolderListing]:
         """The listings of the folders ``dirs`` as the last syncs' walks found them (see
         :meth:`save`); a folder with none kept for its digest (a manifest of an older
         newsterm) is left out."""
-        import sqlite3
-
-        found: dict[str, FolderListing] = {}
-        if not self.exists():
-            return found
-        try:
-            con = self._connect()
-            try:
-                for rel_dir in dirs:
-                    # (kept with the folder's digest: a listing that an older newsterm left
-                    # behind when it wrote a new digest is not the folder's any more)
-                    row = con.execute(
-                        "SELECT names, stats FROM listings JOIN folders USING (dir) "
-                        "WHERE dir = ? AND listings.digest = folders.digest",
-                        (rel_dir,),
-                    ).fetchone()
-                    if row is not None and (listing := unpack_listing(*row)) is not None:
-                        found[rel_dir] = listing
-            finally:
-                con.close()
-        except sqlite3.Error:
-            return {}
-        return found
+        # (kept with the folder's digest: a listing that an older newsterm left behind when it
+        # wrote a new digest is not the folder's any more)
+        rows = self._read_each(
+            (
+                "SELECT dir, names, stats FROM listings JOIN folders USING (dir) "
+                "WHERE dir = ? AND listings.digest = folders.digest",
+                (rel_dir,),
+            )
+            for rel_dir in dirs
+        )
+        return {
+            rel_dir: listing
+            for rel_dir, names, stats in rows or []
+            if (listing := unpack_listing(names, stats)) is not None
+        }
 
     def load_paths(self, paths: Iterable[str]) -> dict[str, Entry] | None:
         """The rows of the files ``paths`` (those that have one); None when there is no
         manifest to read."""
-        import sqlite3
-
-        if not self.exists():
-            return None
-        wanted = list(paths)
-        found: dict[str, Entry] = {}
-        try:
-            con = self._connect()
-            try:
-                for start in range(0, len(wanted), 500):
-                    part = wanted[start : start + 500]
-                    rows = con.execute(
-                        "SELECT path, mtime_ns, size, sha1, problem FROM files "
-                        f"WHERE path IN ({','.join('?' * len(part))})",
-                        part,
-                    ).fetchall()
-                    found.update((p, [m, s, h, e]) for p, m, s, h, e in rows)
-            finally:
-                con.close()
-        except sqlite3.Error:
-            return None
-        return found
+        rows = self._rows_of("path, mtime_ns, size, sha1, problem", paths)
+        return None if rows is None else {p: [m, s, h, e] for p, m, s, h, e in rows}
 
     def load(self) -> dict[str, Entry] | None:
         """``path -> [mtime_ns, size, sha1, problem]``; None when there is none to read."""
