@@ -589,6 +589,7 @@ def main() -> int:
         "--index-dir", type=Path, help="the server's --index-dir (a copy of a built index)"
     )
     parser.add_argument("--out", default="bench_ssh.json")
+    parser.add_argument("--keep-log", type=Path, help="copy the server's log (JSON lines) here")
     args = parser.parse_args()
     if args.posts:
         archive, _meta = generated_archive(args.posts)
@@ -614,6 +615,8 @@ def main() -> int:
         )
     finally:
         server.stop()
+        if args.keep_log:
+            shutil.copyfile(server.log_path, args.keep_log)
         shutil.rmtree(home, ignore_errors=True)
     posts = sum(1 for _ in archive.rglob("*.md"))
     rows: list[list[str]] = []
