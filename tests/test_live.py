@@ -87,7 +87,7 @@ def test_a_change_is_reported_with_its_path_then_synced(tmp_path: Path):
         await asyncio.wait_for(live.ready.wait(), 5)
         await _until(lambda: set() in changes, 60)  # watching has begun (it says so)
         (tmp_path / "2024-01-02-b.md").write_text("---\ntitle: B\n---\ny\n", "utf-8")
-        # (the empty set asks for a rescan sync of its own, so the change's sync comes after it)
+        # (the first sync waited for watching to begin: the change's sync comes after it)
         await _until(lambda: any(n >= 1 for n in synced), 60)
         stop.set()
         await asyncio.wait_for(task, 5)
@@ -128,3 +128,68 @@ def test_a_named_change_starts_the_sync_while_the_front_rereads_it(tmp_path: Pat
 
     asyncio.run(go())
     assert seen_during and any(n >= 1 for n in seen_during[0])
+
+
+def _fake_watch(monkeypatch: pytest.MonkeyPatch, batches: list[tuple[float, set[str]]]) -> None:
+    """``watch_archive`` replaced by one that yields ``batches`` (after their pauses)."""
+    pytest.importorskip("watchfiles")
+    import newsterm.watch
+
+    async def watch_archive(root, *, stop_event=None, **_kw):
+        for pause, rels in batches:
+            await asyncio.sleep(pause)
+            yield rels
+        await stop_event.wait()
+
+    monkeypatch.setattr(newsterm.watch, "watch_archive", watch_archive)
+
+
+def _run_live(tmp_path: Path, seconds: float) -> tuple[list[float], list[float]]:
+    """When each sync began and when each batch came, after ``seconds`` of a live archive."""
+    began: list[float] = []
+    batches: list[float] = []
+
+    def sync(_changed: int) -> str:
+        began.append(time.monotonic())
+        return "ok"
+
+    async def on_change(_rels: set[str]) -> None:
+        batches.append(time.monotonic())
+
+    async def go() -> None:
+        live = LiveArchive(tmp_path, sync=sync, on_change=on_change)
+        stop = asyncio.Event()
+        task = asyncio.ensure_future(live.run(stop))
+        await asyncio.sleep(seconds)
+        stop.set()
+        await asyncio.wait_for(task, 5)
+
+    asyncio.run(go())
+    return began, batches
+
+
+def test_the_first_sync_waits_for_watching_and_is_the_only_one(tmp_path, monkeypatch):
+    # At 100,000 posts the server synced at start, then again when watching began (its empty
+    # batch): a second walk of the archive, 8 s of a core while 30 SSH readers were starting.
+    _fake_watch(monkeypatch, [(0.3, set())])
+    began, batches = _run_live(tmp_path, 1.0)
+    assert len(began) == 1 and len(batches) == 1
+    assert began[0] >= batches[0] - 0.05  # it began once watching had: it sees all before
+
+
+def test_watching_again_after_a_failure_syncs_again(tmp_path, monkeypatch):
+    # The empty batch after a failure (and after watching began again) is a rescan: the sync
+    # from before it cannot have seen what changed while nothing was watched.
+    _fake_watch(monkeypatch, [(0.1, set()), (0.8, set())])
+    began, batches = _run_live(tmp_path, 1.5)
+    assert len(batches) == 2 and len(began) == 2
+    assert began[1] >= batches[1] - 0.05
+
+
+def test_without_a_start_signal_the_first_sync_does_not_wait_for_ever(tmp_path, monkeypatch):
+    from newsterm import live
+
+    monkeypatch.setattr(live, "FIRST_SYNC_WAIT", 0.2)
+    _fake_watch(monkeypatch, [])  # a watcher that never says it is watching
+    began, batches = _run_live(tmp_path, 0.8)
+    assert len(began) == 1 and batches == []
