@@ -193,3 +193,25 @@ def test_without_a_start_signal_the_first_sync_does_not_wait_for_ever(tmp_path, 
     _fake_watch(monkeypatch, [])  # a watcher that never says it is watching
     began, batches = _run_live(tmp_path, 0.8)
     assert len(began) == 1 and batches == []
+
+
+def test_a_first_sync_that_does_not_wait_is_looked_at_again_once_watching(tmp_path, monkeypatch):
+    # The reader's first check shares the walk of its list (made already): it does not wait;
+    # what changed before watching began is then looked for by one more sync.
+    _fake_watch(monkeypatch, [(0.7, set())])  # (a real one: START_SIGNAL_MS after)
+    began: list[float] = []
+
+    async def go() -> float:
+        live = LiveArchive(
+            tmp_path, sync=lambda _n: began.append(time.monotonic()), first_waits=False
+        )
+        start = time.monotonic()
+        stop = asyncio.Event()
+        task = asyncio.ensure_future(live.run(stop))
+        await asyncio.sleep(1.3)
+        stop.set()
+        await asyncio.wait_for(task, 5)
+        return start
+
+    start = asyncio.run(go())
+    assert len(began) == 2 and began[0] - start < 0.3 and began[1] - start >= 0.65

@@ -11,16 +11,19 @@ nothing of the screen or of Whoosh: the front hands it
 * ``on_synced(result, seconds)`` and ``on_failed(error) -> retry delay or None``.
 
 ``initial_sync`` / ``sync_on_change`` say whether a sync starts by itself at first and after a
-change; :meth:`LiveArchive.request` asks for one at any time.
+change; :meth:`LiveArchive.request` asks for one at any time. ``first_waits`` (see below):
+whether the first sync waits for watching to begin.
 
 Syncs never overlap: changes that arrive during a sync make one more sync after it. When
-watching, the first sync waits until watching has begun (at most ``FIRST_SYNC_WAIT``), so that
-it also covers what changed before: one walk of the archive at start, not two (at 100,000
-posts the second one took 8 s of a core while 30 SSH readers were starting). A failed
-sync is tried again after the delay ``on_failed`` gives (``None``: not again until the next
-change). Watching is :func:`newsterm.watch.watch_archive` (inside the archive only; folders it
-cannot watch go to ``on_problem(path, reason)``) and needs ``watchfiles``; without it the
-service only syncs.
+watching (and ``first_waits``), the first sync waits until watching has begun (at most
+``FIRST_SYNC_WAIT``), so that it also covers what changed before: one walk of the archive at
+start, not two (at 100,000 posts the server's second one took 8 s of a core while 30 SSH
+readers were starting). The reader does not wait: its first check shares the list's walk and
+says "up to date" half a second sooner; the look after watching began is a second, cheap one.
+A failed sync is tried again after the delay ``on_failed`` gives (``None``: not again until
+the next change). Watching is :func:`newsterm.watch.watch_archive` (inside the archive only;
+folders it cannot watch go to ``on_problem(path, reason)``) and needs ``watchfiles``; without
+it the service only syncs.
 """
 
 from __future__ import annotations
@@ -79,6 +82,7 @@ class LiveArchive:
         watch: bool = True,
         initial_sync: bool = True,
         sync_on_change: bool = True,
+        first_waits: bool = True,
         debounce_ms: int = DEBOUNCE_MS,
         step_ms: int = 50,
     ) -> None:
@@ -91,6 +95,7 @@ class LiveArchive:
         self._watch = watch
         self._initial_sync = initial_sync
         self._sync_on_change = sync_on_change
+        self._first_waits = first_waits
         self._debounce_ms = debounce_ms
         self._step_ms = step_ms
         self._wanted = asyncio.Event()
@@ -111,7 +116,7 @@ class LiveArchive:
         watcher = asyncio.ensure_future(self._watch_archive(stop)) if self._watch else None
         try:
             if self._sync is not None and self._initial_sync:
-                if watcher is not None:
+                if watcher is not None and self._first_waits:
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._watching.wait(), FIRST_SYNC_WAIT)
                 self._wanted.set()

@@ -273,6 +273,7 @@ class ArchiveLoading:
             watch=self.watch_enabled and not self.served,
             initial_sync=self.sync_enabled or sync_now,
             sync_on_change=self.sync_enabled,
+            first_waits=False,  # its first check shares the list's walk (made already)
         )
         self._run_live(self._live)
 
