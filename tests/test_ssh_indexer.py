@@ -92,18 +92,23 @@ def test_a_failed_sync_still_sets_ready_and_is_retried(tmp_path: Path, monkeypat
     monkeypatch.setattr(indexer, "RETRY_AFTER", 0.2)
     sync = FakeSync(fail=1)
 
+    after: list[int] = []  # (the server has the zygote read the catalog after each sync)
+
     async def go() -> IndexKeeper:
-        keeper = IndexKeeper(tmp_path, tmp_path / "ix", sync=sync, watch=False)
+        keeper = IndexKeeper(
+            tmp_path, tmp_path / "ix", sync=sync, watch=False, after_sync=lambda: after.append(1)
+        )
         stop = asyncio.Event()
         task = asyncio.ensure_future(keeper.run(stop))
         await asyncio.wait_for(keeper.ready.wait(), 10)
+        assert after == []  # not after the failed one
         await until(lambda: keeper.syncs == 1, 10)
         stop.set()
         await asyncio.wait_for(task, 5)
         return keeper
 
     run(go())
-    assert sync.calls == 2
+    assert sync.calls == 2 and after == [1]
 
 
 def test_a_changed_post_makes_the_server_sync_again(tmp_path: Path):

@@ -640,3 +640,44 @@ def test_a_forked_reader_shows_the_zygotes_list_without_rebuilding_it(archive, t
         "shown": ["2024-05-01-alpha.md", "2024-04-01-older.md"],
         "stylesheet_sources_parsed": 0,  # the zygote parsed them (newsterm.tui.styles)
     }
+
+
+def test_the_zygote_reads_the_catalog_when_the_server_synced_not_when_a_session_waits(
+    archive, tmp_path
+):
+    # At 100,000 posts the first visitor after a server's sync waited ~0.5 s for the zygote to
+    # read the catalog the sync wrote: the server asks for it right after the sync instead.
+    from newsterm.archive import Archive
+    from newsterm.catalog import Catalog, refresh
+
+    index_dir = tmp_path / "index"
+    cmd = reader_cmd(archive, index_dir)
+    catalog = Catalog.beside(index_dir, archive)
+    refresh(Archive(archive), catalog, catalog.load())
+
+    async def scenario() -> dict:
+        fs = fork_server(cmd)
+        fs.start()
+        assert fs.warm(cmd[4:])  # sent before the zygote is ready: read once it is
+        await until(lambda: len(fs.prepared) == 1, 30)
+        fs.warm(cmd[4:])  # nothing written since: two stats, nothing read
+        await until(lambda: len(fs.prepared) == 2, 30)
+        (archive / "2024-06-01-beta.md").write_text("---\ntitle: Beta\n---\nx\n", "utf-8")
+        refresh(Archive(archive), catalog, catalog.load())  # the server's next sync
+        fs.warm(cmd[4:])
+        await until(lambda: len(fs.prepared) == 3, 30)
+        first = fs.pid()
+        os.kill(first, signal.SIGKILL)  # a zygote started again reads it before any session
+        await until(lambda: fs.pid() not in (None, first) and len(fs.prepared) == 4, 30)
+        _, got = await ask(fs, cmd, build_child_env("xterm", {}))
+        proc, master = await asyncio.wait_for(got, 30)
+        screen = await screen_until(master, b"Beta")
+        os.write(master, b"q")
+        await asyncio.to_thread(proc.wait, 20)
+        os.close(master)
+        fs.close()
+        return {"prepared": fs.prepared, "forked": fs.forked, "beta": b"Beta" in screen}
+
+    r = in_subreaper(scenario)["result"]
+    assert r["prepared"] == [True, False, True, True]
+    assert r["forked"] == 1 and r["beta"]

@@ -54,7 +54,9 @@ def serve(
     ``run(argv)`` is what a reader runs (``newsterm.cli.main``) once it is set up.
     ``prepare(argv)``, called before each fork, loads what every reader of those arguments
     would load for itself (the archive's catalog) so that they share it; True when it read
-    something new. Its failure never stops a fork (the reader then loads it itself).
+    something new. Its failure never stops a fork (the reader then loads it itself). A request
+    ``{"prepare": true, "argv": ...}`` without a terminal only prepares (answered by
+    ``{"prepared": id, "fresh": bool}``): the server sends it after each of its syncs.
     """
     sock = socket.socket(fileno=fd)
     # Die with the server (SIGKILL: the zygote holds nothing worth saving).
@@ -79,6 +81,14 @@ def serve(
         try:
             request = json.loads(msg.decode("utf-8"))
             reply["id"] = request.get("id")
+            if request.get("prepare") and not fds:
+                # No session waits: the server wrote the catalog (its sync) and asks for it to
+                # be read now, so that the next session's fork does not wait for it.
+                if prepare is not None:
+                    _send(sock, {"busy": reply["id"]})
+                    fresh = _prepare(prepare, [str(a) for a in request.get("argv") or []])
+                    _send(sock, {"prepared": reply["id"], "fresh": fresh})
+                continue
             if len(fds) != 1:
                 raise ValueError("a request carries exactly one terminal")
             if prepare is not None:
@@ -98,14 +108,16 @@ def serve(
         _send(sock, reply)
 
 
-def _prepare(prepare: Callable[[list[str]], bool], argv: list[str]) -> None:
+def _prepare(prepare: Callable[[list[str]], bool], argv: list[str]) -> bool:
+    """``prepare(argv)``; whether it read something new (False when it failed)."""
     try:
         fresh = prepare(argv)
     except Exception:
-        return
+        return False
     if fresh:  # what was read stays shared: the readers' collectors never walk it
         gc.collect()
         gc.freeze()
+    return bool(fresh)
 
 
 def _send(sock: socket.socket, message: dict[str, object]) -> None:

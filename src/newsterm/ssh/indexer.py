@@ -64,7 +64,8 @@ class IndexKeeper:
     """Runs the server's index syncs: ``await keeper.run(stop)`` until ``stop`` is set.
 
     ``ready`` is set after the first sync attempt (whatever its outcome) so that ``search``
-    execs stop waiting; ``syncs`` counts finished syncs (for tests and logs).
+    execs stop waiting; ``syncs`` counts finished syncs (for tests and logs); ``after_sync()``
+    is called (in the event loop) after each one that succeeded.
     """
 
     def __init__(
@@ -73,10 +74,12 @@ class IndexKeeper:
         index_dir: Path,
         sync: Callable[[Path, Path, list[Any]], str] = _sync_once,
         watch: bool = True,
+        after_sync: Callable[[], None] | None = None,
     ) -> None:
         self.root = root
         self.index_dir = index_dir
         self._sync = sync
+        self._after_sync = after_sync
         self._cache: list[Any] = []
         self._live = LiveArchive(
             root,
@@ -110,6 +113,8 @@ class IndexKeeper:
 
     def _synced(self, result: Any, seconds: float) -> None:
         log_event("index", status="synced", seconds=seconds, result=result)
+        if self._after_sync is not None:
+            self._after_sync()
 
     def _failed(self, err: BaseException) -> float | None:
         if isinstance(err, ImportError):

@@ -107,7 +107,7 @@ class ServerApp:
         self.connections: set[_Connection] = set()
         self.children: set[ChildProcess] = set()
         # The server is the index's only writer; readers and search execs only read it.
-        self.indexer = IndexKeeper(root, index_dir)
+        self.indexer = IndexKeeper(root, index_dir, after_sync=self.warm_fork_server)
         self.index_ready = self.indexer.ready
         # The fork server (zygote): made by start_fork_server once the event loop runs.
         self.want_fork_server = fork_server
@@ -129,6 +129,13 @@ class ServerApp:
             room=command_line_room(longest),
         )
         self.forkserver.start()
+
+    def warm_fork_server(self) -> None:
+        """After a sync (which may have written the catalog): the zygote reads it now, not
+        the next session while it waits for its reader."""
+        if self.forkserver is not None:
+            argv = self.reader_argv(None)
+            self.forkserver.warm(argv[argv.index("newsterm") + 1 :])
 
     def reader_limits(self) -> dict[str, int]:
         """The rlimits and priority a forked reader gives itself (as ``child_preexec``)."""
