@@ -42,6 +42,22 @@ def test_raw_tags_inside_a_fence_vanish_but_the_code_stays():
     assert pp(src) == "```html\n\n<p>{{ page.title }}</p>\n\n```"
 
 
+def test_code_in_an_html_pre_block_is_kept_as_written_like_a_fence():
+    # Seen in a Korean Jekyll blog: a Vue template in <pre> lost "{{ name }}" and showed
+    # "{{ greeting() }}" as a shortcode placeholder.
+    src = (
+        'Hi {{ site.x }}\n\n<pre class="prettyprint">\n&lt;h1&gt;{{ greeting() }}, {{ name }}'
+        "&lt;/h1&gt;\n{% raw %}{{ y }}{% endraw %}\n</PRE>\n\nThen {{ site.y }} ends."
+    )
+    assert pp(src) == (
+        'Hi \n\n<pre class="prettyprint">\n&lt;h1&gt;{{ greeting() }}, {{ name }}'
+        "&lt;/h1&gt;\n{{ y }}\n</PRE>\n\nThen  ends."
+    )
+    one_line = "<pre>{{ a }}</pre>\n{{ b }}"  # closed on its own line: what follows is text
+    assert pp(one_line) == "<pre>{{ a }}</pre>\n"
+    assert pp("<prefix>{{ a }}") == "<prefix>"  # not a <pre> tag
+
+
 def test_fenced_code_is_never_touched():
     src = "```liquid\n{% include x.html %}\n{{ site.title }}\n{: .class}\n{{< youtube x >}}\n```"
     assert pp(src) == src

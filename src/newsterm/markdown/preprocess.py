@@ -149,6 +149,8 @@ _ARG = re.compile(
     r"""([\w-]+)\s*=\s*("(?:[^"\\]|\\.)*"|'[^']*'|`[^`]*`|[^\s,)]+)"""
     r"""|("(?:[^"\\]|\\.)*"|'[^']*'|[^\s,()=]+)"""
 )
+_PRE_OPEN = re.compile(r"[ ]{0,3}<pre(?:\s[^>]*)?>", re.I)
+_PRE_CLOSE = re.compile(r"</pre\s*>", re.I)
 _RAW_TAG = re.compile(r"\{%-?\s*(?:end)?raw\s*-?%\}")
 _HUGO_ESCAPE = re.compile(r"\{\{([<%])/\*(.*?)\*/([>%])\}\}", re.S)
 _TOC_ITEM = re.compile(r"^\s*(?:[-*+]|\d+\.)\s+\S.*$")
@@ -688,9 +690,20 @@ def preprocess(body: str, *, post_link: PostLink | None = None, export: bool = F
         total += len(line) + 1
     fence: tuple[str, int] | None = None
     comment = False  # inside an HTML comment: no fences there (the HTML converter drops it)
+    pre = False  # inside an HTML <pre> block: code, kept as written like a fence's
     i = 0
     while i < len(lines):
         line = lines[i]
+        pre_tag = None if pre or fence or st.mode or comment else _PRE_OPEN.match(line)
+        if pre or pre_tag:
+            # A Vue or Jinja template shown in <pre> ("{{ greeting() }}") is code, as in a
+            # fence: not a shortcode placeholder, and "{{ name }}" is not dropped.
+            start = pre_tag.end() if pre_tag else 0
+            st.emit(_HUGO_ESCAPE.sub(r"{{\1\2\3}}", _RAW_TAG.sub("", line)))
+            st.end_line()
+            pre = _PRE_CLOSE.search(line, start) is None
+            i += 1
+            continue
         if comment or (fence is None and st.mode == "" and "<!--" in line):
             opened = line.rfind("<!--")
             closed = line.rfind("-->")
