@@ -1149,6 +1149,45 @@ def test_folders_changed_since_sees_posts_added_removed_and_renamed(tmp_path):
     assert folders_changed_since(root, since, limit=2) is None  # too many to look at
 
 
+def test_folders_changed_since_lists_only_folders_the_last_walk_did_not_see_as_they_are(
+    tmp_path, monkeypatch
+):
+    # A one-shot search listed the generated archive's root folder (14,000 posts) to find its
+    # 15 year folders: 12 ms of 110. The last saving sync's walk keeps each folder's mtime and
+    # subfolders; a folder still at that mtime holds the same folders.
+    import json
+    import time
+
+    from newsterm.search.index import folders_changed_since
+    from newsterm.search.store import RACY_NS
+    from newsterm.walk import scan_archive
+
+    root = tmp_path / "a"
+    for rel in ("2024/01/a.md", "2024/02/b.md", "top.md", ".git/objects/x"):
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text("x")
+    old = time.time_ns() - 3600 * 10**9
+    for folder in (root, root / "2024", root / "2024/01", root / "2024/02"):
+        os.utime(folder, ns=(old, old))
+    scan = scan_archive(root)
+    known = (json.loads(json.dumps(scan.tree)), scan.started_ns)  # as the manifest keeps it
+    listed: list[str] = []
+    real_scandir = os.scandir
+    monkeypatch.setattr(os, "scandir", lambda p: listed.append(p) or real_scandir(p))
+    since = time.time_ns()
+    assert folders_changed_since(root, since, known=known) == 0 and listed == []
+    (root / "2024" / "03").mkdir()  # a new folder changes its parent: that one is listed
+    (root / "2024" / "03" / "d.md").write_text("x")
+    assert folders_changed_since(root, since, known=known) == 2  # 2024, 2024/03
+    assert listed == [str(root / "2024")]
+    assert folders_changed_since(root, since) == 2  # (as without the walk's tree)
+    racy = (known[0], old + RACY_NS // 2)  # a folder changed just before that walk: listed
+    listed.clear()
+    assert folders_changed_since(root, since, known=racy) == 2 and str(root) in listed
+    damaged = ({"": "not a folder entry", "2024/": [old, [7]]}, scan.started_ns)
+    assert folders_changed_since(root, since, known=damaged) == 2
+
+
 def test_a_sync_tells_its_phases_and_counts_only_while_reading(tmp_path, monkeypatch):
     # Issue 11, bug 12: a bar stuck at "N/N" or at a stale "time left" while the index is
     # written. The sync says which phase it is in; counts come only while posts are read.

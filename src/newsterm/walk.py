@@ -128,13 +128,22 @@ class Scan:
         "problems",
         "root",
         "started_ns",
+        "tree",
     )
 
     def __init__(
-        self, root: str, folders: list[Folder], problems: list[Problem], started_ns: int = 0
+        self,
+        root: str,
+        folders: list[Folder],
+        problems: list[Problem],
+        started_ns: int = 0,
+        tree: dict[str, tuple[int, list[str]]] | None = None,
     ) -> None:
         self.root = root
         self.folders = folders
+        #: Each folder walked: its mtime and the names of the folders in it (not links, not
+        #: hidden), for the one-shot search's check (``newsterm.search.index``).
+        self.tree = tree if tree is not None else {}
         self.problems = problems
         self.started_ns = started_ns
         self.count = sum(len(f[1]) for f in folders)
@@ -204,6 +213,7 @@ def scan_archive(root: str | os.PathLike[str], stats: bool = True) -> Scan:
     started = time.time_ns()
     folders: list[Folder] = []
     problems: list[Problem] = []
+    tree: dict[str, tuple[int, list[str]]] = {}
     seen: set[tuple[int, int]] = set()
     real_root = os.path.realpath(root)
     stack: list[tuple[str, str]] = [("", os.fspath(root))]
@@ -229,6 +239,8 @@ def scan_archive(root: str | os.PathLike[str], stats: bool = True) -> Scan:
             # One look at every name of the folder for characters that cannot be shown.
             clean = not _is_bad_name("".join(e.name for e in entries))
             posts = []
+            subdirs: list[str] = []
+            tree[rel_dir] = (st.st_mtime_ns, subdirs)
             for entry in entries:
                 name = entry.name
                 if name[0] == ".":
@@ -246,6 +258,8 @@ def scan_archive(root: str | os.PathLike[str], stats: bool = True) -> Scan:
                         continue
                     self_link = entry.is_symlink()
                     is_dir = entry.is_dir()
+                    if is_dir and not self_link:
+                        subdirs.append(name)
                     if not is_dir and (
                         not self_link or not is_post_name(name) or is_section_page(name)
                     ):
@@ -285,7 +299,7 @@ def scan_archive(root: str | os.PathLike[str], stats: bool = True) -> Scan:
         finally:
             os.close(fd)
     problems.sort(key=lambda p: p.path)
-    return Scan(os.fspath(root), folders, problems, started)
+    return Scan(os.fspath(root), folders, problems, started, tree)
 
 
 def walk_posts(

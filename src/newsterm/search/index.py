@@ -528,11 +528,13 @@ class SearchIndex:
         """How many of the archive's folders changed since the index was last brought up to
         date (0: none), or None when that cannot be told cheaply (no manifest yet, or more
         than :data:`FOLDER_CHECK_LIMIT` folders). See :func:`folders_changed_since`."""
+        path = self._manifest_path()
         try:
-            since = self._manifest_path().stat().st_mtime_ns
+            since = path.stat().st_mtime_ns
         except OSError:
             return None
-        return folders_changed_since(self.root, since)
+        known = store.Manifest(path.parent).tree() if path.name == store.MANIFEST_DB else None
+        return folders_changed_since(self.root, since, known=known)
 
     def _manifest_path(self) -> Path:
         """The current generation's manifest file (the JSON one of an older index)."""
@@ -1396,21 +1398,33 @@ FOLDER_CHECK_LIMIT = 5000
 """Most folders :func:`folders_changed_since` looks at (a stat each) before giving up."""
 
 
-def folders_changed_since(root: Path, since_ns: int, limit: int = FOLDER_CHECK_LIMIT) -> int | None:
+def folders_changed_since(
+    root: Path,
+    since_ns: int,
+    limit: int = FOLDER_CHECK_LIMIT,
+    known: tuple[dict[str, Any], int] | None = None,
+) -> int | None:
     """How many folders under ``root`` (itself included; hidden folders and links skipped, as
     the archive skips or follows them) were modified after ``since_ns``; None past ``limit``.
 
     Adding, removing or renaming a post changes its folder's modification time, and so do
     editors that save by writing a new file and renaming it over the old one; a file edited in
     place does not (``newsterm index``, the reader and the server find those). Costs a stat per
-    folder, and a ``scandir`` only of folders that hold folders (a folder's link count tells,
-    on the usual Linux file systems), never a stat of a post file
-    (``benchmarks/bench_stale_check.py``)."""
+    folder, never a stat of a post file (``benchmarks/bench_stale_check.py``), and a
+    ``scandir`` only of folders that hold folders (a folder's link count tells, on the usual
+    Linux file systems) and whose subfolders are not ``known``.
+
+    ``known``: the last saving sync's walk (:meth:`newsterm.search.store.Manifest.tree`): a
+    folder whose mtime is the one that walk saw holds the same folders (making, removing or
+    renaming one changes it), unless it was modified within ``RACY_NS`` of that walk. A folder
+    of 14,000 posts and 15 year folders took 12 ms to list, of a 110 ms one-shot search."""
+    tree, scanned = known if known is not None else ({}, 0)
+    trusted_before = scanned - store.RACY_NS
     changed = 0
     seen = 0
-    todo = [os.fspath(root)]
+    todo = [(os.fspath(root), "")]
     while todo:
-        folder = todo.pop()
+        folder, rel = todo.pop()
         seen += 1
         if seen > limit:
             return None
@@ -1418,6 +1432,10 @@ def folders_changed_since(root: Path, since_ns: int, limit: int = FOLDER_CHECK_L
             st = os.stat(folder)
             if st.st_mtime_ns > since_ns:
                 changed += 1
+            subs = _known_subfolders(tree.get(rel), st.st_mtime_ns, trusted_before)
+            if subs is not None:
+                todo.extend((os.path.join(folder, name), f"{rel}{name}/") for name in subs)
+                continue
             if st.st_nlink == 2:
                 continue  # no folder inside (where folders count their subfolders as links)
             with os.scandir(folder) as entries:
@@ -1425,10 +1443,22 @@ def folders_changed_since(root: Path, since_ns: int, limit: int = FOLDER_CHECK_L
                     if entry.name.startswith("."):
                         continue
                     if entry.is_dir(follow_symlinks=False):
-                        todo.append(entry.path)
+                        todo.append((entry.path, f"{rel}{entry.name}/"))
         except OSError:
             continue
     return changed
+
+
+def _known_subfolders(kept: Any, mtime_ns: int, trusted_before: int) -> list[str] | None:
+    """The subfolder names a walk saw in a folder, if the folder is still as it saw it."""
+    if not isinstance(kept, list) or len(kept) != 2:
+        return None
+    seen_mtime, names = kept
+    if seen_mtime != mtime_ns or not isinstance(seen_mtime, int) or seen_mtime >= trusted_before:
+        return None
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        return None
+    return names
 
 
 def _split(value: str | None) -> list[str]:

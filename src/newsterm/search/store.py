@@ -266,6 +266,23 @@ class Manifest:
         rows = self._read("SELECT key, value FROM info")
         return dict(rows) if rows else {}
 
+    def tree(self) -> tuple[dict[str, tuple[int, list[str]]], int] | None:
+        """The folders the last saving sync walked, each ``rel_dir -> (mtime_ns, subfolder
+        names)``, and when that walk began; None when not kept (an older newsterm's manifest,
+        too many folders, a damaged value)."""
+        import json
+
+        rows = self._read("SELECT key, value FROM info WHERE key IN ('tree', 'scanned_ns')")
+        info = dict(rows or ())
+        raw, scanned = info.get("tree"), info.get("scanned_ns")
+        if not isinstance(raw, str) or not isinstance(scanned, int):
+            return None
+        try:
+            tree = json.loads(raw)
+        except ValueError:
+            return None
+        return (tree, scanned) if isinstance(tree, dict) else None
+
     def _read_each(self, queries: Iterable[tuple[str, tuple[object, ...]]]) -> list[Any] | None:
         """The rows of every query, one after the other on one connection; None when there is
         no manifest or it cannot be read."""
@@ -410,6 +427,7 @@ class Manifest:
                     ("scanned_ns", scan.started_ns),
                     ("versions", versions),
                     ("files", scan.count),
+                    ("tree", _tree_json(scan)),
                 ],
             )
             con.execute("COMMIT")
@@ -447,6 +465,19 @@ class Manifest:
             )
         finally:
             con.close()
+
+
+TREE_MAX = 5000
+"""Most folders whose tree the manifest keeps (the one-shot check looks at no more)."""
+
+
+def _tree_json(scan: Scan) -> str | None:
+    """The walk's folders (mtime, subfolders) for :meth:`Manifest.tree`; None past TREE_MAX."""
+    import json
+
+    if len(scan.tree) > TREE_MAX:
+        return None
+    return json.dumps(scan.tree, ensure_ascii=False, separators=(",", ":"))
 
 
 def quick_check(index_dir: Path, scan: Scan) -> list[tuple[str, str]] | None:
