@@ -1158,7 +1158,7 @@ def test_folders_changed_since_lists_only_folders_the_last_walk_did_not_see_as_t
     import json
     import time
 
-    from newsterm.search.index import folders_changed_since
+    from newsterm.search.index import FINE_RACY_NS, folders_changed_since
     from newsterm.search.store import RACY_NS
     from newsterm.walk import scan_archive
 
@@ -1181,9 +1181,19 @@ def test_folders_changed_since_lists_only_folders_the_last_walk_did_not_see_as_t
     assert folders_changed_since(root, since, known=known) == 2  # 2024, 2024/03
     assert listed == [str(root / "2024")]
     assert folders_changed_since(root, since) == 2  # (as without the walk's tree)
-    racy = (known[0], old + RACY_NS // 2)  # a folder changed just before that walk: listed
+    racy = (known[0], old + FINE_RACY_NS // 2)  # a folder changed just before that walk
     listed.clear()
     assert folders_changed_since(root, since, known=racy) == 2 and str(root) in listed
+    whole = old - old % 10**9  # a file system of whole seconds (FAT): two seconds' margin
+    for folder in (root, root / "2024/01", root / "2024/02"):
+        os.utime(folder, ns=(whole, whole))
+    coarse = json.loads(json.dumps(scan_archive(root).tree))
+    listed.clear()
+    folders_changed_since(root, since, known=(coarse, whole + RACY_NS // 2))
+    assert str(root) in listed
+    listed.clear()
+    folders_changed_since(root, since, known=(coarse, whole + RACY_NS + 1))
+    assert str(root) not in listed
     damaged = ({"": "not a folder entry", "2024/": [old, [7]]}, scan.started_ns)
     assert folders_changed_since(root, since, known=damaged) == 2
 
