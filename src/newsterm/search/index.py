@@ -1449,9 +1449,10 @@ def folders_changed_since(
 
 
 #: How long before a walk a folder's mtime must be for the walk's listing of it to be trusted,
-#: on a file system whose times have fractions of a second (their clock ticks in at most 10 ms);
-#: on one with whole seconds (FAT: 2 s), ``store.RACY_NS``.
-FINE_RACY_NS = 50_000_000
+#: on a file system whose times have fractions of a second (the kernel's clock for file times
+#: ticks in at most 10 ms, exFAT's in 10 ms: a folder made after the walk listed this one
+#: gets a later time); on one with whole seconds (FAT: 2 s), ``store.RACY_NS``.
+FINE_RACY_NS = 20_000_000
 
 
 def _known_subfolders(kept: Any, mtime_ns: int, scanned_ns: int) -> list[str] | None:
