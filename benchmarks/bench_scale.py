@@ -340,6 +340,7 @@ def ssh_burst(root: Path, index_dir: Path, posts: int, seconds: float) -> dict:
         sys.executable, str(Path(__file__).with_name("bench_ssh.py")), "--archive", str(root),
         "--index-dir", str(index_dir), "--single", "1", "--crowds", "30",
         "--seconds", str(seconds), "--pause", "1", "--out", name,
+        "--keep-log", str(c.OUT / f"bench_ssh-{posts}.server.log"),
     ]  # fmt: skip
     run = c.run(cmd, timeout=3600)
     if run.returncode != 0:

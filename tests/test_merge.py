@@ -107,6 +107,13 @@ def test_plan_merges_runs_of_small_segments_up_to_the_target():
     assert plan([(full, full // 2)]) == [0]
     # nothing left to do once merged
     assert plan([(t, 0), (t, 0), (t // 2, 0)]) is None
+    # an edit's one-post segment after a build's last small one is not merged into it (5 CPU s
+    # at 100k for each edit): small segments merge among themselves until they are as big
+    assert plan([(full, 0), (1341, 1), (1, 0)]) is None
+    assert plan([(full, 0), (1341, 0), (1, 0), (1, 0)]) == [2, 3]
+    assert plan([(full, 0), (1341, 0), (2, 0), (1, 0)]) is None
+    assert plan([(full, 0), (1341, 0), (2, 0), (1, 0), (1, 0)]) == [2, 3, 4]
+    assert plan([(full, 0), (1341, 0), (700, 0), (641, 0)]) == [1, 2, 3]  # as big: all three
 
 
 def test_merging_gives_one_segment_and_the_same_results(many_segments):

@@ -7,8 +7,9 @@ by the reader and the server, in a background thread, after their syncs
 (:meth:`newsterm.search.index.SearchIndex.merge_in_background`).
 
 Policy (:func:`plan`): runs of consecutive segments smaller than :data:`FULL` posts are merged
-into one segment of at most :data:`TARGET` posts, and a segment whose posts are mostly deleted
-is rewritten alone: the index ends near one segment per :data:`TARGET` posts.
+into one segment of at most :data:`TARGET` posts (less the first segments of a run that hold
+more posts than the rest of it: those wait until the rest is as big), and a segment whose posts
+are mostly deleted is rewritten alone: the index ends near one segment per :data:`TARGET` posts.
 
 How: :func:`write_merged` writes the merged segment's files under the temporary name
 ``MERGE_*`` (Whoosh's commits delete every unknown ``MAIN_*`` file), copying the posting lists
@@ -78,19 +79,37 @@ def plan(counts: list[tuple[int, int]]) -> list[int] | None:
                 run.append(j)
                 live += t - d
             return run
+    runs: list[list[int]] = []
     run = []
     live = 0
     for i, (total, deleted) in enumerate(counts):
         n = total - deleted
         if n >= FULL or (run and live + n > TARGET):
-            if len(run) >= 2:
-                return run
+            runs.append(run)
             run, live = [], 0
             if n >= FULL:
                 continue
         run.append(i)
         live += n
-    return run if len(run) >= 2 else None
+    runs.append(run)
+    for run in runs:
+        run = _without_big_head(run, counts)
+        if len(run) >= 2:
+            return run
+    return None
+
+
+def _without_big_head(run: list[int], counts: list[tuple[int, int]]) -> list[int]:
+    """``run`` without its first segments that hold more posts than the rest of it together:
+    merging them would rewrite many posts to take in few. At 100,000 posts every edit added a
+    one-post segment after the build's last (1,341 posts), and the server merged the two: 5 CPU
+    s of its process for each edit. Small segments now merge among themselves until together
+    they are as big as the one before them (each post is rewritten a few times, not at every
+    edit)."""
+    lives = [counts[i][0] - counts[i][1] for i in run]
+    while len(run) >= 2 and lives[0] > sum(lives[1:]):
+        run, lives = run[1:], lives[1:]
+    return run
 
 
 def _field_terms(reader: Any, fieldname: str, key: int) -> Iterator[tuple[bytes, int, Any]]:
