@@ -81,21 +81,20 @@ def serve(
         try:
             request = json.loads(msg.decode("utf-8"))
             reply["id"] = request.get("id")
-            if request.get("prepare") and not fds:
-                # No session waits: the server wrote the catalog (its sync) and asks for it to
-                # be read now, so that the next session's fork does not wait for it.
-                if prepare is not None:
-                    _send(sock, {"busy": reply["id"]})
-                    fresh = _prepare(prepare, [str(a) for a in request.get("argv") or []])
-                    _send(sock, {"prepared": reply["id"], "fresh": fresh})
-                continue
-            if len(fds) != 1:
+            # Only prepare: no session waits; the server wrote the catalog (its sync) and asks
+            # for it to be read now, so that the next session's fork does not wait for it.
+            warm_only = bool(request.get("prepare")) and not fds
+            if not warm_only and len(fds) != 1:
                 raise ValueError("a request carries exactly one terminal")
+            fresh = False
             if prepare is not None:
                 # Reading a catalog anew (100,000 posts at load 30: seconds) is work, not a
                 # hang: say so first, so the server does not replace this zygote meanwhile.
-                _send(sock, {"busy": request.get("id")})
-                _prepare(prepare, [str(a) for a in request.get("argv") or []])
+                _send(sock, {"busy": reply["id"]})
+                fresh = _prepare(prepare, [str(a) for a in request.get("argv") or []])
+            if warm_only:
+                _send(sock, {"prepared": reply["id"], "fresh": fresh})
+                continue
             threads = threading.active_count()
             if threads != 1:  # a fork copies one thread: another's locks would stay held
                 raise RuntimeError(f"the zygote runs {threads} threads; forking it is not safe")
