@@ -238,7 +238,7 @@ def scan_archive(root: str | os.PathLike[str], stats: bool = True) -> Scan:
                 continue
             # One look at every name of the folder for characters that cannot be shown.
             clean = not _is_bad_name("".join(e.name for e in entries))
-            posts = []
+            names: list[str] = []  # the folder's posts
             subdirs: list[str] = []
             tree[rel_dir] = (st.st_mtime_ns, subdirs)
             for entry in entries:
@@ -252,7 +252,7 @@ def scan_archive(root: str | os.PathLike[str], stats: bool = True) -> Scan:
                         if name[0] == "_" and is_section_page(name):
                             continue
                         if clean or not _is_bad_name(name):
-                            posts.append(entry)
+                            names.append(name)
                         else:
                             problems.append(_problem(rel_dir + name, _BAD_NAME.format(what="file")))
                         continue
@@ -275,18 +275,18 @@ def scan_archive(root: str | os.PathLike[str], stats: bool = True) -> Scan:
                     if is_dir:
                         stack.append((f"{rel_dir}{name}/", full))
                         continue
-                    posts.append(entry)  # a link to a post (kept when broken: a problem later)
+                    names.append(name)  # a link to a post (kept when broken: a problem later)
                 except OSError as err:
                     if err.errno == errno.ELOOP:  # a link to itself, or a ring of links
                         problems.append(_problem(rel_dir + name, LOOP))
                     continue
-            names = [e.name for e in posts]
             mtimes: list[int] = []
             sizes: list[int] = []
             if stats:
-                for entry in posts:
+                stat = os.stat  # by name in the open folder: cheaper than DirEntry.stat()
+                for name in names:
                     try:
-                        fst = entry.stat()
+                        fst = stat(name, dir_fd=fd)
                     except OSError:
                         mtimes.append(-1)
                         sizes.append(-1)
