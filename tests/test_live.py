@@ -32,13 +32,13 @@ def test_changed_counts_add_up_until_the_next_sync(tmp_path: Path):
         live = LiveArchive(tmp_path, sync=sync, watch=False)
         stop = asyncio.Event()
         task = asyncio.ensure_future(live.run(stop))
-        await _until(lambda: len(seen) == 1, 5)
+        await _until(lambda: len(seen) == 1, 60)
         live.request(2)
         live.request(3)
-        await _until(lambda: live.syncs == 2, 5)
+        await _until(lambda: live.syncs == 2, 60)
         stop.set()
         gate.set()
-        await asyncio.wait_for(task, 5)
+        await asyncio.wait_for(task, 60)
 
     asyncio.run(go())
     assert seen == [0, 5]
@@ -55,13 +55,13 @@ def test_a_failure_is_retried_only_when_asked(tmp_path: Path):
         live = LiveArchive(tmp_path, sync=sync, watch=False, on_failed=lambda err: retry)
         stop = asyncio.Event()
         task = asyncio.ensure_future(live.run(stop))
-        await asyncio.wait_for(live.ready.wait(), 5)
+        await asyncio.wait_for(live.ready.wait(), 60)
         if retry is None:
             await asyncio.sleep(0.35)  # three retries' time: none may come
         else:
             await _until(lambda: len(calls) >= 3, 60)  # (a fixed 0.35 s saw 2 under load)
         stop.set()
-        await asyncio.wait_for(task, 5)
+        await asyncio.wait_for(task, 60)
         return live
 
     live = asyncio.run(go(None))
@@ -84,13 +84,13 @@ def test_a_change_is_reported_with_its_path_then_synced(tmp_path: Path):
         live = LiveArchive(tmp_path, sync=synced.append, on_change=on_change, debounce_ms=50)
         stop = asyncio.Event()
         task = asyncio.ensure_future(live.run(stop))
-        await asyncio.wait_for(live.ready.wait(), 5)
+        await asyncio.wait_for(live.ready.wait(), 60)
         await _until(lambda: set() in changes, 60)  # watching has begun (it says so)
         (tmp_path / "2024-01-02-b.md").write_text("---\ntitle: B\n---\ny\n", "utf-8")
         # (the first sync waited for watching to begin: the change's sync comes after it)
         await _until(lambda: any(n >= 1 for n in synced), 60)
         stop.set()
-        await asyncio.wait_for(task, 5)
+        await asyncio.wait_for(task, 60)
 
     asyncio.run(go())
     assert {"2024-01-02-b.md"} in changes
@@ -112,41 +112,56 @@ def test_a_named_change_starts_the_sync_while_the_front_rereads_it(tmp_path: Pat
         if not rels:
             began.append(True)  # watching has begun (or begun again)
         if rels:
-            await _until(lambda: any(n >= 1 for n in synced), 30)  # held until it syncs
+            await _until(lambda: any(n >= 1 for n in synced), 60)  # held until it syncs
             seen_during.append(list(synced))
 
     async def go() -> None:
         live = LiveArchive(tmp_path, sync=synced.append, on_change=on_change, debounce_ms=50)
         stop = asyncio.Event()
         task = asyncio.ensure_future(live.run(stop))
-        await asyncio.wait_for(live.ready.wait(), 5)
+        await asyncio.wait_for(live.ready.wait(), 60)
         await _until(lambda: bool(began), 60)
         (tmp_path / "2024-01-02-b.md").write_text("---\ntitle: B\n---\ny\n", "utf-8")
         await _until(lambda: bool(seen_during), 60)
         stop.set()
-        await asyncio.wait_for(task, 5)
+        await asyncio.wait_for(task, 60)
 
     asyncio.run(go())
     assert seen_during and any(n >= 1 for n in seen_during[0])
 
 
-def _fake_watch(monkeypatch: pytest.MonkeyPatch, batches: list[tuple[float, set[str]]]) -> None:
-    """``watch_archive`` replaced by one that yields ``batches`` (after their pauses)."""
+def _fake_watch(
+    monkeypatch: pytest.MonkeyPatch,
+    batches: list[tuple[float, set[str]] | tuple[float, set[str], int]],
+    began: list[float] | None = None,
+) -> None:
+    """``watch_archive`` replaced by one that yields ``batches`` after their pauses. A pause
+    counts from the batch before, or with a third item ``k`` from the beginning of the k-th
+    sync (in ``began``; the batch waits until it has begun): a pause counted from the start
+    raced a sync thread that began late on a loaded machine."""
     pytest.importorskip("watchfiles")
     import newsterm.watch
 
     async def watch_archive(root, *, stop_event=None, **_kw):
-        for pause, rels in batches:
-            await asyncio.sleep(pause)
+        for pause, rels, *k in batches:
+            if k and k[0]:
+                assert began is not None
+                need = k[0]
+                await _until(lambda need=need: len(began) >= need, 60)
+                pause = began[need - 1] + pause - time.monotonic()
+            await asyncio.sleep(max(0.0, pause))
             yield rels
         await stop_event.wait()
 
     monkeypatch.setattr(newsterm.watch, "watch_archive", watch_archive)
 
 
-def _run_live(tmp_path: Path, seconds: float) -> tuple[list[float], list[float]]:
-    """When each sync began and when each batch came, after ``seconds`` of a live archive."""
-    began: list[float] = []
+def _run_live(
+    tmp_path: Path, began: list[float], done, then: float = 0.5, **kw
+) -> tuple[list[float], float]:
+    """Appends to ``began`` when each sync begins; returns when each batch came, and when the
+    live archive started. It runs until ``done(batches)`` holds, and ``then`` seconds more
+    (where nothing more may come)."""
     batches: list[float] = []
 
     def sync(_changed: int) -> str:
@@ -156,32 +171,38 @@ def _run_live(tmp_path: Path, seconds: float) -> tuple[list[float], list[float]]
     async def on_change(_rels: set[str]) -> None:
         batches.append(time.monotonic())
 
-    async def go() -> None:
-        live = LiveArchive(tmp_path, sync=sync, on_change=on_change)
+    async def go() -> float:
+        live = LiveArchive(tmp_path, sync=sync, on_change=on_change, **kw)
+        start = time.monotonic()
         stop = asyncio.Event()
         task = asyncio.ensure_future(live.run(stop))
-        await asyncio.sleep(seconds)
+        await _until(lambda: done(batches), 60)
+        await asyncio.sleep(then)
         stop.set()
-        await asyncio.wait_for(task, 5)
+        await asyncio.wait_for(task, 60)
+        return start
 
-    asyncio.run(go())
-    return began, batches
+    start = asyncio.run(go())
+    return batches, start
 
 
 def test_the_first_sync_waits_for_watching_and_is_the_only_one(tmp_path, monkeypatch):
     # At 100,000 posts the server synced at start, then again when watching began (its empty
     # batch): a second walk of the archive, 8 s of a core while 30 SSH readers were starting.
+    began: list[float] = []
     _fake_watch(monkeypatch, [(0.3, set())])
-    began, batches = _run_live(tmp_path, 1.0)
+    batches, _ = _run_live(tmp_path, began, lambda batches: began and batches)
     assert len(began) == 1 and len(batches) == 1
     assert began[0] >= batches[0] - 0.05  # it began once watching had: it sees all before
 
 
 def test_watching_again_after_a_failure_syncs_again(tmp_path, monkeypatch):
     # The empty batch after a failure (and after watching began again) is a rescan: the sync
-    # from before it cannot have seen what changed while nothing was watched.
-    _fake_watch(monkeypatch, [(0.1, set()), (0.8, set())])
-    began, batches = _run_live(tmp_path, 1.5)
+    # from before it cannot have seen what changed while nothing was watched. (It comes 0.8 s
+    # after that sync began, more than START_SIGNAL_MS: the sync began before watching did.)
+    began: list[float] = []
+    _fake_watch(monkeypatch, [(0.1, set()), (0.8, set(), 1)], began)
+    batches, _ = _run_live(tmp_path, began, lambda batches: len(batches) == 2 and len(began) == 2)
     assert len(batches) == 2 and len(began) == 2
     assert began[1] >= batches[1] - 0.05
 
@@ -190,28 +211,21 @@ def test_without_a_start_signal_the_first_sync_does_not_wait_for_ever(tmp_path, 
     from newsterm import live
 
     monkeypatch.setattr(live, "FIRST_SYNC_WAIT", 0.2)
+    began: list[float] = []
     _fake_watch(monkeypatch, [])  # a watcher that never says it is watching
-    began, batches = _run_live(tmp_path, 0.8)
+    batches, _ = _run_live(tmp_path, began, lambda batches: began)
     assert len(began) == 1 and batches == []
 
 
 def test_a_first_sync_that_does_not_wait_is_looked_at_again_once_watching(tmp_path, monkeypatch):
     # The reader's first check shares the walk of its list (made already): it does not wait;
     # what changed before watching began is then looked for by one more sync.
-    _fake_watch(monkeypatch, [(0.7, set())])  # (a real one: START_SIGNAL_MS after)
+    from newsterm import live
+
     began: list[float] = []
-
-    async def go() -> float:
-        live = LiveArchive(
-            tmp_path, sync=lambda _n: began.append(time.monotonic()), first_waits=False
-        )
-        start = time.monotonic()
-        stop = asyncio.Event()
-        task = asyncio.ensure_future(live.run(stop))
-        await asyncio.sleep(1.3)
-        stop.set()
-        await asyncio.wait_for(task, 5)
-        return start
-
-    start = asyncio.run(go())
-    assert len(began) == 2 and began[0] - start < 0.3 and began[1] - start >= 0.65
+    # Watching is said 0.7 s after the first sync began (a real watcher: START_SIGNAL_MS after
+    # it began to watch); a first sync that waited for it would begin FIRST_SYNC_WAIT late.
+    _fake_watch(monkeypatch, [(0.7, set(), 1)], began)
+    batches, start = _run_live(tmp_path, began, lambda batches: len(began) == 2, first_waits=False)
+    assert len(began) == 2 and len(batches) == 1
+    assert began[0] - start < live.FIRST_SYNC_WAIT and batches[0] <= began[1]
