@@ -81,6 +81,12 @@ SOURCES: tuple[Source, ...] = (
     # Added for a blind check of the implicit-heading rule (never used to tune it):
     Source("lovit", "lovit/lovit.github.io", ("_posts",), "jekyll-kramdown", "ko"),
     Source("jh2ee", "jh2ee/jh2ee.github.io", ("_posts",), "jekyll-chirpy", "ko"),
+    # Added 2026-12-06 as fresh eyes (first read after the reader was tuned on the ones above):
+    # a multilingual AI news digest (Jekyll), an Astro content collection (Korean, drafts,
+    # bold label lines), and Docusaurus notes (Korean, mostly no front matter at all).
+    Source("gipyeong-lee", "gipyeong-lee/gipyeong-lee.github.io", ("_posts",), "jekyll", "ko"),
+    Source("hawk90", "hawk90/hawk90.github.io", ("src/content/blog",), "astro", "ko"),
+    Source("mailhyuil", "mailhyuil/mailhyuil.github.io", ("docs",), "docusaurus", "ko"),
 )
 
 
@@ -203,7 +209,16 @@ def main(argv: list[str] | None = None) -> int:
         )
     print(f"{'total':14} {'':16} {'':4} {sum(r['markdown_files'] for r in rows):>6}")
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "corpus.json").write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
+    listing = args.out / "corpus.json"
+    # Naming a few corpora updates their rows; the others already listed stay listed.
+    done = {r["name"] for r in rows}
+    kept = json.loads(listing.read_text(encoding="utf-8")) if listing.exists() else []
+    order = {s.name: i for i, s in enumerate(SOURCES)}
+    rows = sorted(
+        [r for r in kept if r["name"] not in done and r["name"] in order] + rows,
+        key=lambda r: order[r["name"]],
+    )
+    listing.write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
     if missing:
         print(
             "not on this machine (bring them with fetch github:OWNER/NAME first): "
