@@ -10,7 +10,7 @@ from rich.console import Console
 
 from newsterm.state import ReadingState
 from newsterm.tui.keys import load_config
-from tui_helpers import SEED, make_app, open_seed, wait_for
+from tui_helpers import SEED, make_app, open_seed, palette_settled, wait_for
 
 REPO = Path(__file__).resolve().parents[1]
 ARCHIVE = REPO / "archive"
@@ -269,11 +269,11 @@ async def test_live_reload_adds_changes_and_removes(bundled_archive_copy: Path):
         await pilot.pause(0.3)
         new = bundled_archive_copy / "2030-01-01-fresh-news.md"
         new.write_text("---\ntitle: 새로 들어온 소식\ndate: 2030-01-01\n---\n\n본문.\n", "utf-8")
-        await wait_for(pilot, lambda: "2030-01-01-fresh-news.md" in app.by_path, timeout=2.5)
+        await wait_for(pilot, lambda: "2030-01-01-fresh-news.md" in app.by_path)
         assert app.post_list.entries[0].path == "2030-01-01-fresh-news.md"
         assert app.current.path == SEED  # the reader keeps its place
         new.unlink()
-        await wait_for(pilot, lambda: "2030-01-01-fresh-news.md" not in app.by_path, timeout=2.5)
+        await wait_for(pilot, lambda: "2030-01-01-fresh-news.md" not in app.by_path)
 
 
 async def test_live_updates_go_on_past_a_name_that_is_not_utf8(bundled_archive_copy: Path):
@@ -289,10 +289,10 @@ async def test_live_updates_go_on_past_a_name_that_is_not_utf8(bundled_archive_c
             f.write("---\ntitle: bad\n---\nx\n")
         new = bundled_archive_copy / "2030-01-02-after.md"
         new.write_text("---\ntitle: after\ndate: 2030-01-02\n---\n\nbody\n", "utf-8")
-        await wait_for(pilot, lambda: "2030-01-02-after.md" in app.by_path, timeout=8)
+        await wait_for(pilot, lambda: "2030-01-02-after.md" in app.by_path)
         later = bundled_archive_copy / "2030-01-03-later.md"
         later.write_text("---\ntitle: later\ndate: 2030-01-03\n---\n\nbody\n", "utf-8")
-        await wait_for(pilot, lambda: "2030-01-03-later.md" in app.by_path, timeout=8)
+        await wait_for(pilot, lambda: "2030-01-03-later.md" in app.by_path)
 
 
 BIG = "2031-01-01-big.md"
@@ -478,7 +478,7 @@ async def test_live_change_of_the_open_post_keeps_the_place(bundled_archive_copy
         seed = bundled_archive_copy / SEED
         text = seed.read_text("utf-8")
         seed.write_text(text.replace("결론", "맺음말", 1), "utf-8")
-        await wait_for(pilot, lambda: "맺음말" in app.current.body, timeout=2.5)
+        await wait_for(pilot, lambda: "맺음말" in app.current.body)
         await wait_for(pilot, lambda: app.doc is not None and app.doc.complete)
         await pilot.pause()
         assert any("맺음말" in line.plain for line in app.doc.lines)
@@ -636,7 +636,7 @@ async def test_every_palette_command_exists_and_runs_from_the_palette():
         await pilot.pause()
         for ch in "Show bookmarks":
             await pilot.press(ch if ch != " " else "space")
-        await pilot.pause(0.3)
+        await palette_settled(pilot, "Show bookmarks")
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.view == "bookmarks")
 
@@ -752,7 +752,7 @@ async def test_themes_are_offered_by_key_and_the_choice_sticks():
         await pilot.pause()
         assert app.screen.has_class("--textual-command-palette")  # Textual's, our keys
         await pilot.press(*"nord")
-        await pilot.pause(0.3)
+        await palette_settled(pilot, "nord")
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.theme == "nord")
     again = make_app(ARCHIVE, restore=False)

@@ -12,7 +12,7 @@ import pytest
 from newsterm.state import ReadingState
 from newsterm.tui.editor import editor_command
 from newsterm.tui.keys import Config
-from tui_helpers import SEED, make_app, open_seed, wait_for
+from tui_helpers import SEED, make_app, open_seed, palette_settled, wait_for
 
 REPO = Path(__file__).resolve().parents[1]
 ARCHIVE = REPO / "archive"
@@ -130,16 +130,9 @@ async def test_the_palette_has_one_theme_command_and_opens_posts_by_title():
         await pilot.pause()
         for ch in "드라마 제작":
             await pilot.press(ch if ch != " " else "space")
-        from textual.command import CommandList
-
-        # the palette's hits are listed and one highlighted (a fixed pause raced the search)
-        hits_list = app.screen.query_one(CommandList)
-        await wait_for(
-            pilot,
-            lambda: hits_list.option_count > 0 and hits_list.highlighted is not None,
-            timeout=60,
-        )
-        await pilot.pause(0.5)
+        # the palette's search is done and its hits listed (a fixed pause raced the search;
+        # hits listed while it still ran could be an earlier prefix's)
+        await palette_settled(pilot, "드라마 제작")
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.current is not None)
         assert "kdrama" in app.current.path

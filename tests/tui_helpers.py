@@ -56,6 +56,33 @@ async def wait_for(pilot, condition: Callable[[], bool], timeout: float = 60.0) 
     await asyncio.sleep(0)
 
 
+async def palette_settled(pilot, typed: str) -> None:
+    """Wait until the command palette (or theme picker) has searched for ``typed`` and lists
+    its hits with one highlighted. Its search runs in a worker (hits come in batches, a list
+    of an earlier prefix may still show), so a fixed pause before Enter raced it: Enter with
+    no list picks nothing, with an older list the wrong hit."""
+    from textual.command import CommandInput, CommandList, CommandPalette
+
+    app = pilot.app
+    await pilot.pause()  # the last key's Input.Changed is handled: its search has begun
+
+    def settled() -> bool:
+        screen = app.screen
+        if not isinstance(screen, CommandPalette):
+            return False
+        if screen.query_one(CommandInput).value != typed:
+            return False
+        searching = any(
+            w.node is screen and w.group == CommandPalette._GATHER_COMMANDS_GROUP
+            and not w.is_finished
+            for w in app.workers
+        )  # fmt: skip
+        hits = screen.query_one(CommandList)
+        return not searching and hits.option_count > 0 and hits.highlighted is not None
+
+    await wait_for(pilot, settled)
+
+
 async def open_seed(app: NewstermApp, pilot) -> None:
     await wait_for(pilot, lambda: app.loaded)
     assert app.post_list.select_path(SEED)
