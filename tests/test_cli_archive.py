@@ -665,7 +665,13 @@ def test_show_pages_through_real_less_in_a_real_terminal(archive: Path, tmp_path
     term = Tmux(tmp_path, command, width=80, height=24, env={"PAGER": None, "LESS": None})
     try:
         term.run("pipe-pane", "-O", f"cat >> {raw}")
-        screen = term.wait_for("더 큰 스크린을 향한")
+
+        def paged(screen: str) -> bool:
+            """the first page and, on the last row, what less drew after it"""
+            rows = screen.splitlines()
+            return "더 큰 스크린을 향한" in screen and bool(rows) and rows[-1].strip() != ""
+
+        screen = term.wait_screen(paged)  # (a capture between the page and its prompt raced)
         rows = screen.splitlines()
         assert rows[-1].startswith(":"), screen  # less waits for a key
         assert not (tmp_path / "show-exit").exists() and "결론" not in screen

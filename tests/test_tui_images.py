@@ -324,10 +324,17 @@ def test_the_reader_draws_the_image_in_a_real_terminal(site: Path, tmp_path: Pat
         term.run("pipe-pane", "-O", f"cat >> {raw}")
         term.wait_for("해와 들판")
         term.keys("Enter")
-        screen = term.wait_for("▀" * 40)
-        rows = screen.splitlines()
-        at = next(i for i, row in enumerate(rows) if "[image: a sun over a field]" in row)
-        assert all("▀" * 40 in row for row in rows[at + 1 : at + 11])
+
+        def image_rows(screen: str) -> list[str]:
+            """the ten rows under the image's alt line"""
+            rows = screen.splitlines()
+            at = next((i for i, row in enumerate(rows) if "[image: a sun over a field]" in row), -1)
+            return rows[at + 1 : at + 11] if at >= 0 else []
+
+        # the whole picture, not only its first row: a capture that came while the frame was
+        # being written showed the first rows of half blocks and not the rest (seen under load)
+        screen = term.wait_screen(lambda s: sum("▀" * 40 in row for row in image_rows(s)) == 10)
+        assert all("▀" * 40 in row for row in image_rows(screen))
         assert "[image: remote logo]" in screen
         term.type("q")
         term.wait_for("READER-EXIT=0")

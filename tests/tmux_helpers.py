@@ -73,6 +73,18 @@ class Tmux:
             time.sleep(0.2)
         raise AssertionError(f"{text!r} never shown:\n{screen}")
 
+    def wait_screen(self, check, timeout: float = 60.0) -> str:
+        """The screen once ``check(screen)`` holds (a screen that shows one part of a frame may
+        not show the rest yet: capture-pane can come while the frame is being written)."""
+        deadline = time.monotonic() + timeout
+        screen = ""
+        while time.monotonic() < deadline:
+            screen = self.screen()
+            if check(screen):
+                return screen
+            time.sleep(0.2)
+        raise AssertionError(f"{check.__doc__ or check!r} never held:\n{screen}")
+
     def wait_gone(self, text: str, timeout: float = 60.0) -> str:
         deadline = time.monotonic() + timeout
         screen = ""
