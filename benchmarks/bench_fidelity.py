@@ -60,6 +60,7 @@ RAW_PATTERNS: dict[str, re.Pattern[str]] = {
     "<tag": re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s+[^<>\n]*)?/?>"),
     "[^n]:": re.compile(r"\[\^[^\]\s]+\]:"),
     "**": re.compile(r"\*\*"),
+    ":::": re.compile(r":::"),  # a colon container (:::tip … :::) shown as written
 }
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)")
 _WS = re.compile(r"\s+")

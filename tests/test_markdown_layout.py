@@ -314,3 +314,20 @@ def test_rows_are_left_below_paragraphs_of_images_only():
     # without the hook (newsterm show, a reader that cannot draw) nothing changes
     plain_doc = Renderer(60).render(body)
     assert plain_doc.images == [] and len(plain_doc.lines) == len(doc.lines) - 6
+
+
+def test_colon_containers_are_labelled_boxes_with_no_colons_left():
+    body = (
+        "앞 문단.\n\n:::tldr\n요약: **넷플릭스가** 이겼다.\n:::\n\n"
+        ":::warning[조심하세요]\n- 하나\n- 둘\n:::\n\n"
+        "::: {.note}\n판독\n:::\n\n:::tip\n:::\n\n뒤 문단."
+    )
+    lines = render_text(body, width=60).split("\n")
+    assert not any(":::" in ln for ln in lines), lines
+    at = lines.index("▌ TL;DR")
+    assert lines[at + 1] == "▌ 요약: 넷플릭스가 이겼다."
+    at = lines.index("▌ 조심하세요")
+    assert lines[at + 1 : at + 3] == ["▌ • 하나", "▌ • 둘"]
+    assert lines[lines.index("▌ Note") + 1] == "▌ 판독"
+    assert "▌ Tip" in lines  # an empty box still says what it is
+    assert lines[0] == "앞 문단." and lines[-1] == "뒤 문단."

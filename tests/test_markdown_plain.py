@@ -28,6 +28,11 @@ def test_text_without_markup_skips_the_parser_and_reads_the_same(text):
         assert plain_text(text) == tokens_text(parse(preprocess(text)))
 
 
+def test_a_colon_container_leaves_its_words_and_not_its_colons():
+    body = "앞 문단.\n\n:::tldr\n요약하면 **넷플릭스가** 이겼다.\n:::\n\n뒤 문단."
+    assert plain_text(body) == "앞 문단. 요약하면 넷플릭스가 이겼다. 뒤 문단."
+
+
 def test_an_excerpt_never_starts_inside_fenced_code():
     body = "para.\n\n" * 200 + "```\ncode line\n\nmore code 넷플릭스\n```\n\n" + "tail.\n\n" * 200
     at = body.find("넷플릭스")
@@ -39,6 +44,7 @@ def test_an_excerpt_never_starts_inside_fenced_code():
 PLAIN_DIGESTS = {
     1: "f06f64b6f314a94d",
     2: "f06f64b6f314a94d",  # unknown shortcodes leave a placeholder (not in SAMPLES)
+    3: "b85fe888e5ad8120",  # colon containers (:::tip … :::) show their text, not their colons
 }
 SAMPLES = (
     "## 제목\n\n**가비지 컬렉터(Garbage Collector)**의 `코드`와 <b>굵게</b><br>다음 줄",
@@ -46,6 +52,7 @@ SAMPLES = (
     "Term\n: definition {: .note}\n\n- [x] done\n\n$x^2$ and [^1].\n\n[^1]: A note.",
     "<blockquote>\n<p>인용</p>\n<ul><li>하나</li></ul>\n</blockquote>\n\n"
     "| a | b |\n|---|---|\n| 1 | 2 |",
+    ":::tip[알아두기]\n컨테이너 **안의** 글\n:::",
 )
 
 

@@ -183,12 +183,19 @@ def test_bold_line_is_an_implicit_heading():
         "*Just italic*",  # italic line
         "https://example.com/page",  # URL
         "![image](pic.png)",  # image
+        ":::tldr",  # a colon container's opening line (Docusaurus, Astro)
+        ":::tip[알아두기]",
         "An Overly Long Candidate Line That Goes Past The Forty Character Limit",
     ],
 )
 def test_lines_that_are_not_implicit_headings(line: str):
     assert implicit_title(line, True, PROSE) is None
     assert extract_outline(f"{line}\n{PROSE}\n") == []
+
+
+def test_a_line_closed_by_a_colon_container_line_is_not_a_heading():
+    body = f":::tip\n배경 설명\n:::\n\n짧은 줄\n:::\n\n{PROSE}\n"
+    assert extract_outline(body) == []
 
 
 def test_short_line_needs_a_blank_before_and_prose_after():

@@ -79,6 +79,8 @@ _ATX = re.compile(r" {0,3}(#{1,6})(?:[ \t]+(.*))?$")
 _SETEXT = re.compile(r" {0,3}(=+|-+)[ \t]*$")
 _HR = re.compile(r" {0,3}(?:(?:\*[ \t]*){3,}|(?:-[ \t]*){3,}|(?:_[ \t]*){3,})$")
 _FENCE = re.compile(r"[ \t]*(`{3,}|~{3,})(.*)$")
+#: A colon container's opening or closing line (``:::tip``, ``:::``; see markdown.setup).
+_COLONS = re.compile(r" {0,3}:{3,}")
 _LIST = re.compile(r" {0,3}(?:[-+*]|\d{1,9}[.)])(?:[ \t]|$)")
 _LIST_ITEM = re.compile(r"([ \t]*)([-+*]|\d{1,9}[.)])(?=[ \t]|$)([ \t]*)(.*)$")
 _QUOTE = re.compile(r" {0,3}>")
@@ -624,6 +626,7 @@ def _is_block_start(line: str) -> bool:
     return bool(
         _ATX.match(line)
         or _FENCE.match(line)
+        or _COLONS.match(line)
         or _HR.match(line)
         or _LIST.match(line)
         or _QUOTE.match(line)
@@ -654,7 +657,8 @@ def implicit_title(line: str, prev_blank: bool, next_line: str | None) -> str | 
     Rules, all required:
 
     * ``prev_blank``; the line is indented at most 3 columns and is not a list item, block quote,
-      table row, heading, setext underline, thematic break, HTML, code fence or link definition.
+      table row, heading, setext underline, thematic break, HTML, code fence, colon container
+      line (``:::tip``) or link definition.
     * Either (b) the whole line is bold (``**...**`` / ``__...__``), at most 80 characters and
       12 words inside, not ending in ``.``/``;``/``,``; the next line is blank, absent or paragraph
       text. The title is the text inside the markers.

@@ -24,7 +24,7 @@ from rich.style import Style
 from rich.text import Text
 
 from newsterm.markdown.preprocess import SHORTCODE_SCHEME, PostLink, preprocess
-from newsterm.markdown.setup import parse
+from newsterm.markdown.setup import directive_label, parse
 
 __all__ = [
     "Block",
@@ -349,6 +349,12 @@ class Renderer:
             body = self.blocks(inner, width - 2, links)
             bar = Text("▌ ", palette.rule)
             return [self._styled(line, palette.quote) for line in _prefixed(body, bar, bar)]
+        if kind == "container_directive_open":  # ":::tip" … ":::": a labelled box
+            body = self.blocks(inner, width - 2, links)
+            bar = Text()
+            bar.append("▌ ", palette.marker)  # a span: the box's own text keeps its styles
+            label = Text(directive_label(tok.info), palette.marker)
+            return _prefixed([label, *body], bar, bar)
         if kind == "table_open":
             return self.table(inner, width, links)
         if kind == "dl_open":

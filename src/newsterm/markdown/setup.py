@@ -3,15 +3,19 @@
 CommonMark with HTML on (rendered as its text by :mod:`newsterm.markdown.htmlconv`), GFM tables
 and strikethrough, CJK-friendly emphasis (:mod:`newsterm.markdown.cjk`) and, from
 mdit-py-plugins, footnotes (``[^1]``), task lists (``- [ ]``), dollar math (``$…$``,
-``$$…$$``) and definition lists (kramdown/pandoc ``Term`` / ``: definition``).
+``$$…$$``), definition lists (kramdown/pandoc ``Term`` / ``: definition``) and colon containers
+(``:::tip`` … ``:::``: Docusaurus, VitePress and Astro admonitions, pandoc's fenced divs), whose
+kind and title :func:`directive_label` reads.
 """
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
+from mdit_py_plugins.container import container_plugin
 from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.footnote import footnote_plugin
@@ -20,7 +24,36 @@ from mdit_py_plugins.tasklists import tasklists_plugin
 from newsterm.markdown.cjk import cjk_friendly_plugin
 from newsterm.markdown.htmlconv import html_block_rule, html_inline_rule
 
-__all__ = ["parse", "parser"]
+__all__ = ["DIRECTIVE", "directive_label", "parse", "parser"]
+
+DIRECTIVE = "directive"
+"""The container name: its tokens are ``container_directive_open`` / ``_close``."""
+
+# ":::tip", ":::tip Title", ":::tip[Title]", ":::tip{...}", "::: {.note}", "::: note"
+_DIRECTIVE = re.compile(r"\s*\{?\s*\.?([A-Za-z][\w-]*)")
+_KNOWN_LABELS = {"tldr": "TL;DR", "todo": "To do", "faq": "FAQ"}
+
+
+def _is_directive(params: str, *_args: object) -> bool:
+    return _DIRECTIVE.match(params) is not None
+
+
+def directive_label(info: str) -> str:
+    """What a container says about itself: its title (``:::tip Title``, ``:::tip[Title]``),
+    else its kind as a word (``:::warning`` -> ``Warning``, ``:::tldr`` -> ``TL;DR``)."""
+    m = _DIRECTIVE.match(info)
+    if m is None:
+        return ""
+    kind = m.group(1)
+    rest = info[m.end() :].strip()
+    if rest.startswith("["):
+        rest = rest[1:].split("]", 1)[0]
+    elif rest.startswith("{") or rest.startswith("}"):
+        rest = ""
+    rest = rest.strip()
+    if rest:
+        return rest
+    return _KNOWN_LABELS.get(kind.lower(), kind.replace("-", " ").replace("_", " ").capitalize())
 
 
 @lru_cache(maxsize=1)
@@ -33,6 +66,7 @@ def parser() -> MarkdownIt:
     # "$5 and $10" is money, not math: no space inside the dollars, no digit right after.
     md.use(dollarmath_plugin, allow_space=False, allow_digits=False, double_inline=True)
     md.use(deflist_plugin)
+    md.use(container_plugin, name=DIRECTIVE, validate=_is_directive)
     md.use(cjk_friendly_plugin)
     md.core.ruler.before("inline", "newsterm_html_block", html_block_rule)
     # last, so that it also sees the task lists' check boxes and the footnotes
