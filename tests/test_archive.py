@@ -782,3 +782,28 @@ def test_a_midnight_timestamp_is_shown_as_its_day_and_json_keeps_it(
     post = Archive(tmp_path).read("content/post/a.md")
     assert date_time_text(post) == shown
     assert date_iso(post) == iso  # list --json: the instant as written
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        # front matter says the title, and the body opens with it again: blanked
+        ("---\ntitle: 넷플릭스 소식\n---\n\n# 넷플릭스 소식\n\n본문.\n", "\n\n\n본문.\n"),
+        ("---\ntitle: Big News\n---\n## **Big**  news ##\n본문.\n", "\n본문.\n"),
+        # no front matter: the title is the heading itself
+        ("# compile babel\n\n## install\n", "\n\n## install\n"),
+        # another heading, a deeper one, or the title not on the first line: kept
+        ("---\ntitle: A\n---\n# B\n\n본문.\n", "# B\n\n본문.\n"),
+        ("---\ntitle: A\n---\n### A\n\n본문.\n", "### A\n\n본문.\n"),
+        ("---\ntitle: A\n---\n본문.\n\n# A\n", "본문.\n\n# A\n"),
+        ("---\ntitle: A\n---\n    # A\n", "    # A\n"),  # indented code, not a heading
+    ],
+)
+def test_a_first_heading_that_repeats_the_title_is_not_shown_twice(text: str, shown: str):
+    post = parse_post("p.md", text.encode())
+    assert post.body == shown
+    # the body keeps its lines: body line n is still file line body_line + n - 1
+    lines = text.split("\n")
+    for n, line in enumerate(post.body.split("\n"), 1):
+        if line:
+            assert lines[post.body_line + n - 2] == line

@@ -462,6 +462,37 @@ def _first_h1(body: str) -> str:
     return ""
 
 
+_TITLE_HEADING = re.compile(r" {0,3}#{1,2}[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")
+_TITLE_MARKUP = re.compile(r"[*_`]+")
+
+
+def _same_title(text: str) -> str:
+    return " ".join(_TITLE_MARKUP.sub("", text).split()).casefold()
+
+
+def _without_title_heading(body: str, title: str) -> str:
+    """``body`` with its first line blanked when that line is a heading that says the title
+    again (``# Title`` under front matter that has it, or the heading the title was taken
+    from). The reader and ``show`` put the title above the article; such posts showed it twice
+    and had it as the outline's one root. The line stays, empty: body line numbers do not move.
+    """
+    at = 0
+    while True:
+        end = body.find("\n", at)
+        line = body[at:] if end < 0 else body[at:end]
+        if line.strip():
+            break
+        if end < 0:
+            return body
+        at = end + 1
+    if not line.lstrip(" ").startswith("#"):
+        return body
+    m = _TITLE_HEADING.match(line)
+    if m is None or not title or _same_title(m.group(1)) != _same_title(title):
+        return body
+    return body[:at] + ("" if end < 0 else body[end:])
+
+
 # --------------------------------------------------------------------------- one post
 
 
@@ -520,7 +551,7 @@ def _parse_post(
         date=date,
         categories=_terms(fields.get("categories"), fields.get("category")),
         tags=_terms(fields.get("tags"), fields.get("tag")),
-        body=body,
+        body=_without_title_heading(body, title),
         body_line=body_line,
         mtime=mtime,
         size=size or len(data),
