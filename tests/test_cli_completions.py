@@ -6,7 +6,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -157,7 +156,10 @@ def test_zsh_completes_in_a_real_terminal(tmp_path: Path, other_archive: Path):
             term.keys("C-u")
             term.keys("C-l")
             term.type(line)
-            time.sleep(0.3)
+            # zsh has cleared the screen and shows the line alone: the screen waited for below
+            # cannot be the last call's (a fixed 0.3 s raced a loaded zsh)
+            typed = [f"> {line}".rstrip()]
+            term.wait_screen(lambda s: [r.rstrip() for r in s.splitlines() if r.strip()] == typed)
             term.keys("Tab")
             screen = term.wait_for(shows)  # newsterm list runs behind the Tab
             return [row.rstrip() for row in screen.splitlines() if row.strip()]
