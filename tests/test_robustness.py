@@ -279,8 +279,9 @@ def test_reader_sends_no_hostile_sequence_to_the_terminal(hostile: Path, tmp_pat
         # Each key waits until the screen shows the last one's effect: under load a key sent
         # on a timer can reach the reader before the state it was meant for (`q` typed into
         # the search box instead of quitting).
-        screen = wait_screen("Evil")
-        assert "2024-01-03-name\\e[2Jclear.md" in screen  # the problem, escaped
+        wait_screen("Evil")
+        # the problem, escaped (waited for too: a capture can come while the list is drawn)
+        wait_screen("2024-01-03-name\\e[2Jclear.md")
         # Open the hostile post: newest first, it comes after space, dash, rawyaml, rawtoml.
         tmux("send-keys", "Down", "Down", "Down", "Down", "Enter")
         screen = wait_screen("Body text with")
@@ -730,8 +731,11 @@ def test_reader_notifications_show_archive_text_literally(tmp_path: Path):
             assert app.post_list.select_path(bad)
             await pilot.press("enter")
             app.action_open_link(href)
-            await pilot.pause(0.1)
-            return [_shown_text(n) for n in app._notifications]
+            # both said (waited for, not a fixed 0.1 s: opening the entry can take longer)
+            shown = lambda: [_shown_text(n) for n in app._notifications]  # noqa: E731
+            await wait_for(pilot, lambda: any(bad in t for t in shown()))
+            await wait_for(pilot, lambda: any(href in t for t in shown()))
+            return shown()
 
     shown = asyncio.run(scenario())
     assert any(bad in text for text in shown), shown
@@ -859,7 +863,8 @@ def test_copied_permalink_notification_has_no_control_characters(tmp_path: Path)
             await pilot.press("enter")
             await wait_for(pilot, lambda: app.current is not None)
             app.main.action_copy_permalink()
-            await pilot.pause(0.1)
+            await wait_for(pilot, lambda: any("Copied" in n.message for n in app._notifications))
+            await pilot.pause()
             return [n.message for n in app._notifications]
 
     shown = asyncio.run(scenario())

@@ -672,8 +672,18 @@ async def test_with_sixel_the_article_sends_its_visible_image_rows_after_each_up
         for _ in range(at + 3):
             await pilot.press("j")
         await wait_for(pilot, lambda: article.scroll_offset.y == at + 3)
-        await pilot.pause(0.2)
-        last = [SENT.match(m.group(0)).groups() for m in SENT.finditer(sent[-1])]
+
+        def placed_last() -> list[tuple[str, ...]]:
+            return [SENT.match(m.group(0)).groups() for m in SENT.finditer(sent[-1])]
+
+        def first_row_of_last() -> str | None:
+            placed = placed_last() if sent else []
+            return placed[0][0] if placed else None
+
+        # the frame after the scroll is written (a fixed 0.2 s could end before it under
+        # load): its images start at the article's first row
+        await wait_for(pilot, lambda: first_row_of_last() == str(article.region.y + 1))
+        last = placed_last()
         assert [data for *_, data, _w, _h in last] == whole[2:]
         assert int(last[0][0]) == article.region.y + 1
         # A dialog on top: nothing to send.
