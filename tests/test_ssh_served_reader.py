@@ -28,7 +28,7 @@ def write_post(root: Path, name: str, title: str, body: str) -> None:
     (root / name).write_text(f"---\ntitle: {title}\ndate: 2024-01-01\n---\n\n{body}\n", "utf-8")
 
 
-async def until(pilot, cond, timeout: float = 10.0) -> None:
+async def until(pilot, cond, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while not cond():
         if time.monotonic() > deadline:

@@ -209,7 +209,7 @@ async def test_a_served_reader_shows_the_preloaded_list_at_once_and_follows_the_
             return real_catalog_load(self, limit)
 
         monkeypatch.setattr(Catalog, "load", counted_load)
-        await wait_for(pilot, lambda: "2030-01-01-server-news.md" in app.by_path, timeout=10)
+        await wait_for(pilot, lambda: "2030-01-01-server-news.md" in app.by_path)
         assert app.post_list.entries[0].path == "2030-01-01-server-news.md"
         assert "2030-01-01-server-news.md" not in held.by_path  # the shared one is untouched
         assert loads == [] and isinstance(app.main.posts, Overlay)
@@ -222,7 +222,7 @@ async def test_a_served_reader_shows_the_preloaded_list_at_once_and_follows_the_
         file.write_text(text, "utf-8")
         os.utime(file, ns=(file.stat().st_mtime_ns + 10**9,) * 2)
         refresh(Archive(root), cat, real_catalog_load(cat))
-        await wait_for(pilot, lambda: app.by_path[edited.path].title == "고친 제목", timeout=10)
+        await wait_for(pilot, lambda: app.by_path[edited.path].title == "고친 제목")
         assert app.post_list.entries[4].post.title == "고친 제목" and loads == []
         assert [p.path for p in app.main.posts][1:] == [p.path for p in held.posts]
         assert held.posts[3] is edited and edited.title != "고친 제목"

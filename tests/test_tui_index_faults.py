@@ -39,7 +39,7 @@ async def test_an_index_deleted_under_the_reader_is_said_and_rebuilt(
         # itself between the listing and the unlink (its -wal file), where rmtree raises.
         subprocess.run(["rm", "-rf", str(ixdir)], check=True)
         assert not ixdir.exists()
-        await wait_for(pilot, lambda: "index deleted; rebuilding" in states, timeout=10)
+        await wait_for(pilot, lambda: "index deleted; rebuilding" in states)
         await wait_for(pilot, lambda: app.main.index_state == "up to date", timeout=60)
         assert app.index_ready and app.index.search("넷플릭스").hits
         assert (ixdir / "CURRENT").is_file()

@@ -189,7 +189,7 @@ def test_the_first_check_uses_the_walk_the_list_made(tmp_path: Path):
     time.sleep(0.3)
     assert results == []  # waiting for the list's walk, not walking beside it
     link.share_walk(scan_archive(root))
-    checker.join(10)
+    checker.join(60)
     assert results == ["synced"] and walks.count == 0
     # A later check walks by itself; so does one whose shared walk failed.
     (root / "p9.md").write_text("---\ntitle: 새 글\n---\n\n타조\n", "utf-8")

@@ -155,7 +155,7 @@ async def test_search_says_index_building_until_ready():
         await wait_for(pilot, lambda: "index building" in _status(app), timeout=60)
         assert app.search_panel.hits == []
         app.main.sync_index()
-        await wait_for(pilot, lambda: app.search_panel.query_text == "ai", timeout=5)
+        await wait_for(pilot, lambda: app.search_panel.query_text == "ai")
         assert app.search_panel.hits
 
 

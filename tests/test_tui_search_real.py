@@ -29,7 +29,7 @@ async def _type(app, pilot, text: str) -> None:
     for ch in text:
         await pilot.press(ch if ch != " " else "space")
     await wait_for(
-        pilot, lambda: app.search_panel.query_text == text and not app.main._search_busy, timeout=10
+        pilot, lambda: app.search_panel.query_text == text and not app.main._search_busy, timeout=60
     )
     await pilot.pause()
 
@@ -101,7 +101,7 @@ async def test_related_posts_from_the_real_index(bundled_archive_copy: Path, tmp
         await wait_for(pilot, lambda: app.loaded and app.index_ready, timeout=60)
         await open_seed(app, pilot)
         await pilot.press("r")
-        await wait_for(pilot, lambda: app.view == "related", timeout=10)
+        await wait_for(pilot, lambda: app.view == "related")
         paths = [e.path for e in app.post_list.entries]
         assert paths and SEED not in paths
         assert all(p in app.by_path for p in paths)
