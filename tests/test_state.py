@@ -286,15 +286,34 @@ def test_a_missing_home_folder_that_cannot_be_made(root: Path, tmp_path: Path, i
 
 
 HOLD_LOCK = """
-import sqlite3, sys, time
+import sqlite3, sys
 conn = sqlite3.connect(sys.argv[1], isolation_level=None)
 conn.execute("PRAGMA journal_mode = WAL")
 conn.execute("BEGIN IMMEDIATE")
 conn.execute("INSERT OR REPLACE INTO session VALUES ('x', 'y', 'z', 'w')")
 print("locked", flush=True)
-time.sleep(float(sys.argv[2]))
+sys.stdin.readline()  # held until the test lets go (or ends)
 conn.execute("COMMIT")
 """
+
+
+def hold_lock(db: Path) -> subprocess.Popen:
+    """A process that holds the state's write lock until :func:`let_go` (a fixed time raced a
+    loaded machine: the lock was gone before the test's wait for it had ended)."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(db)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+    return holder
+
+
+def let_go(holder: subprocess.Popen) -> None:
+    assert holder.stdin is not None
+    holder.stdin.close()
+    assert holder.wait(60) == 0
 
 
 def test_a_write_lock_held_for_long_is_waited_for_with_a_timeout(
@@ -302,23 +321,22 @@ def test_a_write_lock_held_for_long_is_waited_for_with_a_timeout(
 ):
     db = tmp_path / "state.sqlite3"
     ReadingState(root, db_path=db).close()
-    holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD_LOCK, str(db), "6"], stdout=subprocess.PIPE, text=True
-    )
+    holder = hold_lock(db)
     try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
         notices: list[str] = []
-        t0 = time.monotonic()
         st = ReadingState(root, db_path=db)  # opening reads: WAL lets it
         st.set_notifier(notices.append)
+        t0 = time.monotonic()
         st.set_read("a.md")  # waits BUSY_TIMEOUT, then keeps the mark in memory
+        t1 = time.monotonic()
         st.set_bookmarked("a.md")  # no second wait: retried later
-        took = time.monotonic() - t0
-        assert took < state_mod.BUSY_TIMEOUT + 2.0, took
+        t2 = time.monotonic()
+        assert t1 - t0 < state_mod.BUSY_TIMEOUT + 2.0, t1 - t0  # (the lock is held on)
+        assert t2 - t1 < state_mod.BUSY_TIMEOUT, t2 - t1
         assert st.is_read("a.md") and st.degraded
         assert len(notices) == 1 and "locked" in notices[0]
     finally:
-        holder.wait(30)
+        let_go(holder)
     monkeypatch.setattr(state_mod, "RETRY_AFTER", 0.0)
     assert st.retry_due() and not st.degraded  # the reader's timer saves it
     st.close()
@@ -331,11 +349,8 @@ def test_the_timed_retry_never_stalls_on_a_lock(
 ):
     db = tmp_path / "state.sqlite3"
     ReadingState(root, db_path=db).close()
-    holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD_LOCK, str(db), "4"], stdout=subprocess.PIPE, text=True
-    )
+    holder = hold_lock(db)
     try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
         st = ReadingState(root, db_path=db)
         st.set_read("a.md")  # waits BUSY_TIMEOUT once, then keeps the mark in memory
         assert st.degraded
@@ -345,7 +360,7 @@ def test_the_timed_retry_never_stalls_on_a_lock(
         assert time.monotonic() - t0 < state_mod.QUICK_TIMEOUT + 1.0
         assert st.is_read("a.md") and st.unsaved
     finally:
-        holder.wait(30)
+        let_go(holder)
     assert st.retry_due() and st.unsaved == 0
     assert ReadingState(root, db_path=db).is_read("a.md")
 
