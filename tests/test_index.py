@@ -509,9 +509,12 @@ def test_second_writer_waits_briefly_then_is_busy(arch, ixdir, monkeypatch):
     assert ix.sync().added == 1
 
 
-def test_a_sync_that_waited_for_the_lock_sees_files_changed_meanwhile(arch, ixdir):
+def test_a_sync_that_waited_for_the_lock_sees_files_changed_meanwhile(arch, ixdir, monkeypatch):
     # A sync looks at the files before it takes the lock and reuses that look when the lock
     # is free; when it had to wait, it looks again.
+    # (The lock is held 0.3 s and a write long; a loaded machine must not turn that into
+    # LOCK_WAIT's 2 s and an IndexBusyError.)
+    monkeypatch.setattr(index_mod, "LOCK_WAIT", 60.0)
     ix = open_index(arch, ixdir)
     ix.sync()
     write_post(arch, "new.md", "새 글", "하마")
@@ -525,7 +528,7 @@ def test_a_sync_that_waited_for_the_lock_sees_files_changed_meanwhile(arch, ixdi
         write_post(arch, "later.md", "늦은 글", "두루미")
     finally:
         lock.release()
-    worker.join(timeout=30)
+    worker.join(timeout=60)
     assert results and results[0].added == 2
     assert paths_of(ix.search("두루미")) == {"later.md"}
     assert ix.sync().changed is False
