@@ -130,6 +130,27 @@ def test_index_fills_the_texts_of_an_index_made_before_they_were_kept(tmp_path, 
     assert hit.path == "p003.md" and "**" not in hit.snippet
 
 
+def test_new_rendering_rules_fill_the_store_again(tmp_path, monkeypatch):
+    # A newer newsterm (PLAIN_TEXT_VERSION moved) must not keep the old rules' texts (each
+    # search would render its hits' snippets again for ever): the store starts afresh and
+    # `newsterm index` fills it, as for an index made before texts were kept.
+    import newsterm.markdown.plain as plain
+    from newsterm.cli import main
+
+    root = tmp_path / "arch"
+    for i in range(3):
+        _post(root, f"p{i}.md", f"글 {i}", MARKUP_BODY + f"\n넷플릭스 {i}번째 글.\n")
+    ixdir = tmp_path / "ix"
+    open_index(root, ixdir).sync()
+    assert SnippetTexts(ixdir).filled() and len(_kept(ixdir)) == 3
+    monkeypatch.setattr(plain, "PLAIN_TEXT_VERSION", plain.PLAIN_TEXT_VERSION + 1)
+    assert not SnippetTexts(ixdir).filled() and _kept(ixdir) == set()
+    assert main(["index", "--archive", str(root), "--index-dir", str(ixdir)]) == 0
+    assert SnippetTexts(ixdir).filled() and _kept(ixdir) == {"p0.md", "p1.md", "p2.md"}
+    body = (root / "p1.md").read_text("utf-8").split("---\n", 2)[2]
+    assert SnippetTexts(ixdir).lookup({"p1.md": body}) == {"p1.md": plain_text(body)}
+
+
 def test_a_big_fill_says_so_in_one_line_and_only_once(tmp_path, capsys, monkeypatch):
     import newsterm.search.snippet_text as snippet_text
     from newsterm.cli import main

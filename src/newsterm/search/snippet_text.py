@@ -53,6 +53,16 @@ __all__ = [
 
 SNIPPET_TEXT_FILE = "snippet-text.sqlite3"
 _SCHEMA_VERSION = 2  # 2: the ``info`` table (``filled``)
+
+
+def _user_version() -> int:
+    """The store's SQLite ``user_version``: its schema and the rendering rules its texts were
+    made by. New rules (a newer newsterm) find a store of the old ones unreadable and start it
+    afresh, so it is filled again like an old index's, instead of every search rendering its
+    hits' snippets for ever (each row's key alone cannot say which rules made it)."""
+    from newsterm.markdown.plain import PLAIN_TEXT_VERSION
+
+    return _SCHEMA_VERSION * 1000 + PLAIN_TEXT_VERSION
 FILL_BATCH = 200
 """Posts rendered and written per transaction by :func:`fill_missing`."""
 BIG_FILL = 2000
@@ -118,7 +128,7 @@ class SnippetTexts:
         con = sqlite3.connect(self.path, timeout=_BUSY_MS / 1000, isolation_level=None)
         try:
             con.execute(f"PRAGMA busy_timeout = {_BUSY_MS}")
-            if con.execute("PRAGMA user_version").fetchone()[0] == _SCHEMA_VERSION:
+            if con.execute("PRAGMA user_version").fetchone()[0] == _user_version():
                 return con
             if not create:
                 con.close()
@@ -144,7 +154,7 @@ class SnippetTexts:
         con.execute("CREATE TABLE texts (path TEXT PRIMARY KEY, key BLOB, text BLOB) WITHOUT ROWID")
         con.execute("DROP TABLE IF EXISTS info")
         con.execute("CREATE TABLE info (key TEXT PRIMARY KEY, value) WITHOUT ROWID")
-        con.execute(f"PRAGMA user_version = {_SCHEMA_VERSION}")
+        con.execute(f"PRAGMA user_version = {_user_version()}")
 
     def discard(self) -> None:
         """Remove the file (damaged, or to start afresh)."""
