@@ -432,7 +432,7 @@ def _keep_snippet_texts(args: argparse.Namespace, ix: Any, quiet: bool) -> None:
     if len(missing) >= BIG_FILL and not quiet:
         print(
             f"newsterm: keeping the shown text of {len(missing)} posts for search snippets "
-            "(once, for an index made before newsterm kept it)",
+            "(once, for an index made by an older newsterm)",
             file=sys.stderr,
         )
     progress = _Progress("keeping snippet texts", enabled=not quiet)
