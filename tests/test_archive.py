@@ -138,6 +138,55 @@ def test_singular_category_and_tag_keys():
     assert post.tags == ("금리",)
 
 
+@pytest.mark.parametrize(
+    ("text", "rel", "draft"),
+    [
+        ("---\ndraft: true\n---\nbody\n", "post.md", True),  # Hugo, Zola, Astro, Eleventy
+        ('---\ndraft: "true"\n---\nbody\n', "post.md", True),
+        ("---\nDraft: yes\n---\nbody\n", "post.md", True),
+        ("---\ndraft: 'Yes'\n---\nbody\n", "post.md", True),
+        ("+++\ndraft = true\n+++\nbody\n", "post.md", True),  # TOML
+        ('{\n  "draft": true\n}\n\nbody\n', "post.md", True),  # JSON
+        ("---\npublished: false\n---\nbody\n", "post.md", True),  # Jekyll
+        ("---\npublished: 'false'\n---\nbody\n", "post.md", True),
+        ("---\ntitle: Later\n---\nbody\n", "_drafts/later.md", True),  # Jekyll's folder
+        ("---\ntitle: Later\n---\nbody\n", "blog/_drafts/later.md", True),
+        ("---\ndraft: false\n---\nbody\n", "post.md", False),
+        ("---\ndraft: 'no'\n---\nbody\n", "post.md", False),
+        ("---\ndraft:\n---\nbody\n", "post.md", False),
+        ("---\ndraft: [true]\n---\nbody\n", "post.md", False),
+        ("---\npublished: true\n---\nbody\n", "post.md", False),
+        ("---\npublished: 2020-01-02\n---\nbody\n", "post.md", False),  # a date, no switch
+        ("---\ntitle: Out\n---\nbody\n", "posts/out.md", False),
+        ("---\ntitle: Out\n---\nbody\n", "_drafts.md", False),  # a file, not the folder
+        ("---\ntitle: Out\n---\nbody\n", "my_drafts/out.md", False),
+        ("No front matter.\n", "post.md", False),
+    ],
+)
+def test_drafts_are_known_from_front_matter_or_the_drafts_folder(text: str, rel: str, draft: bool):
+    assert parse(text, rel=rel).draft is draft
+
+
+def test_a_published_date_is_still_the_date_and_a_published_switch_is_not():
+    dated = parse("---\npublished: 2020-01-02\n---\nbody\n")
+    assert dated.date == dt.datetime(2020, 1, 2, tzinfo=UTC) and not dated.draft
+    switch = parse("---\npublished: false\n---\nbody\n", rel="2021-03-04-x.md")
+    assert switch.date == dt.datetime(2021, 3, 4, tzinfo=UTC) and switch.draft
+
+
+def test_drafts_in_an_archive_are_listed_like_any_post(tmp_path: Path):
+    write(tmp_path, "_posts/2020-01-01-out.md", "---\ntitle: Out\n---\nbody\n")
+    write(tmp_path, "_drafts/later.md", "---\ntitle: Later\n---\nbody\n")
+    write(tmp_path, "content/wip.md", "+++\ntitle = 'WIP'\ndraft = true\n+++\nbody\n")
+    posts, problems = Archive(tmp_path).load_all()
+    assert not problems
+    assert {p.path: p.draft for p in posts} == {
+        "_posts/2020-01-01-out.md": False,
+        "_drafts/later.md": True,
+        "content/wip.md": True,
+    }
+
+
 def test_empty_front_matter_is_fine():
     post = parse("---\n---\n# Heading title\n\ntext\n", rel="2020-01-02-x.md")
     assert post.title == "Heading title"

@@ -44,6 +44,8 @@ Parsing one post (:func:`parse_post`):
 * Section pages (Hugo/Zola ``_index.md``) are not posts and are not listed.
 * Categories and tags: ``categories``/``category`` and ``tags``/``tag``, each a list or a string
   split on commas (if it has any) or else on blanks, as Jekyll does.
+* Drafts (:func:`is_draft`): ``draft: true`` (Hugo, Zola, Astro, Eleventy), ``published: false``
+  or a ``_drafts/`` folder (Jekyll). A draft is read and listed like any post, marked as such.
 
 A file that cannot be a post (binary, empty, front matter that is never closed or is not a
 mapping) raises :class:`PostError` with a one-line reason; :meth:`Archive.load_all` turns those
@@ -76,6 +78,7 @@ __all__ = [
     "PostError",
     "date_iso",
     "date_time_text",
+    "is_draft",
     "is_section_page",
     "parse_post",
     "post_sort_key",
@@ -493,6 +496,37 @@ def _without_title_heading(body: str, title: str) -> str:
     return body[:at] + ("" if end < 0 else body[end:])
 
 
+_YES = frozenset(("true", "yes", "on", "y"))
+_NO = frozenset(("false", "no", "off", "n"))
+_DRAFTS_FOLDER = "_drafts"
+
+
+def _yes_no(value: Any) -> bool | None:
+    """A front-matter switch (``true``, ``"true"``, ``yes``, ``off`` ...) as a bool; None for
+    anything else (a date, a list, no value)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        word = value.strip().lower()
+        if word in _YES:
+            return True
+        if word in _NO:
+            return False
+    return None
+
+
+def is_draft(fields: dict[str, Any], rel: str) -> bool:
+    """Whether a post is an unpublished draft: ``draft: true`` (Hugo, Zola, Astro, Eleventy;
+    also ``"true"`` or ``yes``), ``published: false`` (Jekyll; a ``published`` date is no such
+    switch) or a file in a ``_drafts/`` folder (Jekyll). ``fields``: the front matter with
+    lower-case keys; ``rel``: the post's path in the archive."""
+    return (
+        _yes_no(fields.get("draft")) is True
+        or _yes_no(fields.get("published")) is False
+        or _DRAFTS_FOLDER in rel.split("/")[:-1]
+    )
+
+
 # --------------------------------------------------------------------------- one post
 
 
@@ -557,6 +591,7 @@ def _parse_post(
         size=size or len(data),
         encoding=encoding,
         date_kind=date_kind,
+        draft=is_draft(fields, rel),
     )
 
 

@@ -68,6 +68,8 @@ class Post:
     the site's time zone), ``"naive"`` (a time, but no zone known: ``date`` holds that wall time
     marked UTC only so that posts sort the same everywhere; never show its offset) or ``"date"``
     (a day only: show no time). See :func:`newsterm.archive.date_iso`."""
+    draft: bool = False
+    """An unpublished draft (see :func:`newsterm.archive.is_draft`)."""
 
     @property
     def word_count(self) -> int:
@@ -129,7 +131,17 @@ class PostInfo:
     list, facets and the title filter take either.
     """
 
-    __slots__ = ("_digest", "_tags", "categories", "date", "length", "path", "size", "title")
+    __slots__ = (
+        "_digest",
+        "_tags",
+        "categories",
+        "date",
+        "draft",
+        "length",
+        "path",
+        "size",
+        "title",
+    )
 
     def __init__(
         self,
@@ -141,6 +153,7 @@ class PostInfo:
         size: int = 0,
         digest: str | None = None,
         length: int = -1,
+        draft: bool = False,
     ) -> None:
         self.path = path
         self.title = title
@@ -155,6 +168,7 @@ class PostInfo:
         # not 40 hex characters.
         self._digest = bytes.fromhex(digest) if digest else None
         self.length = length
+        self.draft = draft  # (True or False: one shared object, 8 bytes a post)
 
     @property
     def tags(self) -> tuple[str, ...]:
@@ -175,7 +189,15 @@ class PostInfo:
 
         digest, length = body_digest(post.body)
         return cls(
-            post.path, post.title, post.date, post.categories, post.tags, post.size, digest, length
+            post.path,
+            post.title,
+            post.date,
+            post.categories,
+            post.tags,
+            post.size,
+            digest,
+            length,
+            post.draft,
         )
 
     @property
@@ -187,13 +209,22 @@ class PostInfo:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, PostInfo):
             return NotImplemented
-        return (self.path, self.title, self.date, self.categories, self.tags, self.size) == (
+        return (
+            self.path,
+            self.title,
+            self.date,
+            self.categories,
+            self.tags,
+            self.size,
+            self.draft,
+        ) == (
             other.path,
             other.title,
             other.date,
             other.categories,
             other.tags,
             other.size,
+            other.draft,
         )
 
     __hash__ = None  # type: ignore[assignment]
