@@ -340,45 +340,100 @@ def test_marks_that_cannot_be_followed_ask_for_the_whole_catalog(
     assert cat.changes_since(again.mark) is not None
 
 
-def test_a_catalog_made_before_change_numbers_is_numbered_in_place(tmp_path: Path) -> None:
+def _drafts_archive(root: Path) -> Path:
+    root.mkdir()
+    (root / "2024-01-02-out.md").write_text(
+        "---\ntitle: 나온 글\ndate: 2024-01-02\ndraft: false\n---\n본문\n", encoding="utf-8"
+    )
+    (root / "2024-01-03-wip.md").write_text(
+        "---\ntitle: 쓰는 중\ndate: 2024-01-03\ndraft: true\n---\n본문\n", encoding="utf-8"
+    )
+    (root / "_drafts").mkdir()
+    (root / "_drafts" / "idea.md").write_text("---\ntitle: Idea\n---\nbody\n", encoding="utf-8")
+    return root
+
+
+def test_drafts_go_through_the_catalog(tmp_path: Path) -> None:
+    root = _drafts_archive(tmp_path / "archive")
+    cat = _catalog(tmp_path, root)
+    listing, _changed = refresh(Archive(root), cat, None)
+    drafts = {"2024-01-02-out.md": False, "2024-01-03-wip.md": True, "_drafts/idea.md": True}
+    assert {p.path: p.draft for p in listing.posts} == drafts
+    first = cat.load()
+    assert first is not None and {p.path: p.draft for p in first.posts} == drafts
+    assert first.posts == _expected(root)[0]
+    # Published since: the reader that follows the catalog learns it from the changes alone.
+    (root / "2024-01-03-wip.md").write_text(
+        "---\ntitle: 쓰는 중\ndate: 2024-01-03\n---\n본문\n", encoding="utf-8"
+    )
+    refresh(Archive(root), cat, first)
+    changes = cat.changes_since(first.mark)
+    assert changes is not None and [(p.path, p.draft) for p in changes.posts] == [
+        ("2024-01-03-wip.md", False)
+    ]
+    assert {p.path: p.draft for p in cat.load().posts}["2024-01-03-wip.md"] is False
+    assert PostInfo("a.md", "t", None, (), (), draft=True) != PostInfo("a.md", "t", None, (), ())
+
+
+def test_a_catalog_of_before_drafts_is_made_again_and_the_reading_marks_stay(
+    tmp_path: Path,
+) -> None:
     import sqlite3
 
-    from newsterm.catalog import _MADE_BY, CATALOG_VERSION
+    from newsterm.catalog import _MADE_BY
+    from newsterm.state import ReadingState
 
-    root = tmp_path / "archive"
-    cat = Catalog.beside(tmp_path / "index", root)
+    root = _drafts_archive(tmp_path / "archive")
+    state = ReadingState(root)
+    state.set_read("2024-01-03-wip.md")
+    state.toggle_bookmark("_drafts/idea.md")
+    cat = _catalog(tmp_path, root)
     cat.path.parent.mkdir(parents=True)
-    # The schema of before: no seq column, no removed table, no lineage.
+    # A catalog as version 3 made it (no draft column), its rows up to date with the files.
     con = sqlite3.connect(cat.path, isolation_level=None)
     con.executescript(
         """
+        PRAGMA journal_mode = WAL;
         CREATE TABLE posts (path TEXT PRIMARY KEY, mtime_ns INTEGER NOT NULL, size INTEGER NOT
         NULL, title TEXT NOT NULL DEFAULT '', ts REAL, tzoff INTEGER, iso TEXT, categories TEXT
         NOT NULL DEFAULT '', tags TEXT NOT NULL DEFAULT '', digest TEXT, length INTEGER,
-        problem TEXT) WITHOUT ROWID;
+        problem TEXT, seq INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
         CREATE TABLE info (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
-        PRAGMA journal_mode = WAL;
+        CREATE TABLE removed (path TEXT PRIMARY KEY, seq INTEGER NOT NULL) WITHOUT ROWID;
+        PRAGMA user_version = 3;
         """
     )
-    con.execute(f"PRAGMA user_version = {CATALOG_VERSION}")
-    info = [("root", os.path.abspath(root)), ("input_version", _MADE_BY), ("complete", "1")]
+    info = [
+        ("root", os.path.abspath(root)),
+        ("input_version", _MADE_BY),
+        ("complete", "1"),
+        ("lineage", "0123456789abcdef"),
+        ("seq", "1"),
+        ("removed_floor", "0"),
+    ]
     con.executemany("INSERT INTO info VALUES (?, ?)", info)
-    con.execute(
-        "INSERT INTO posts VALUES ('old.md', 1, 1, '옛 글', 1700000000.0, 0, NULL, '뉴스', '',"
-        " NULL, 3, NULL)"
-    )
+    for rel, (mtime_ns, size) in Archive(root).scan().items():
+        con.execute(
+            "INSERT INTO posts VALUES (?, ?, ?, ?, 1704067200.0, 0, NULL, '', '', NULL, 3, NULL,"
+            " 1)",
+            (rel, mtime_ns, size, f"옛 {rel}"),
+        )
     con.close()
-    reader = Catalog.beside(tmp_path / "index", root, writable=False)
-    old = reader.load()
-    assert old is not None and [p.title for p in old.posts] == ["옛 글"] and old.mark is None
-    assert reader.changes_since(old.mark) is None
-    # The first write numbers it: the rows are kept (nothing is parsed again).
-    assert cat.store([("new.md", (2, 2), _info("new.md", 400), None)])
-    now = reader.load()
-    assert now.mark is not None and [p.path for p in now.posts] == ["new.md", "old.md"]
-    assert cat.store([], removed=["old.md"])
-    changes = reader.changes_since(now.mark)
-    assert changes is not None and changes.removed == ["old.md"]
+    # Not read as if it knew the drafts: no listing until it is made again.
+    assert cat.load() is None
+    assert Catalog.beside(cat.path.parent, root, writable=False).load() is None
+    listing, changed = refresh(Archive(root), cat, None)
+    assert changed and listing.complete
+    expected = {"2024-01-02-out.md": False, "2024-01-03-wip.md": True, "_drafts/idea.md": True}
+    assert {p.path: p.draft for p in listing.posts} == expected
+    again = cat.load()
+    assert again is not None and again.complete and again.mark is not None
+    assert {p.path: p.draft for p in again.posts} == expected
+    assert not any(p.title.startswith("옛") for p in again.posts)  # every row parsed anew
+    state.close()
+    kept = ReadingState(root)
+    assert kept.is_read("2024-01-03-wip.md") and kept.is_bookmarked("_drafts/idea.md")
+    kept.close()
 
 
 def test_a_listing_with_changes_applied_is_what_reading_the_catalog_again_gives(

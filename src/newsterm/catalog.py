@@ -59,9 +59,10 @@ __all__ = [
 ]
 
 CATALOG_FILE = "catalog.sqlite3"
-CATALOG_VERSION = 3
+CATALOG_VERSION = 4
 """Rows written by another version (other columns) are thrown away; so are rows made with other
-rules for reading posts (:data:`newsterm.input_version.INPUT_VERSION`)."""
+rules for reading posts (:data:`newsterm.input_version.INPUT_VERSION`). 4: the ``draft`` column
+(a catalog of before cannot say which posts are drafts: its posts are parsed again)."""
 _MADE_BY = str(INPUT_VERSION)
 WRITE_BATCH = 2000
 """Parsed posts written to the catalog in one transaction."""
@@ -85,14 +86,14 @@ CREATE TABLE IF NOT EXISTS posts (
     digest TEXT,
     length INTEGER,
     problem TEXT,
-    seq INTEGER NOT NULL DEFAULT 0
+    seq INTEGER NOT NULL DEFAULT 0,
+    draft INTEGER NOT NULL DEFAULT 0
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS posts_newest ON posts (ts IS NULL, ts DESC, path)
     WHERE problem IS NULL;
 CREATE TABLE IF NOT EXISTS info (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
 """
-# What says which rows changed since a point (a catalog made before it gets them in place, at its
-# first write: a new CATALOG_VERSION would parse every post again). ``info`` holds ``seq``, the
+# What says which rows changed since a point. ``info`` holds ``seq``, the
 # number of the last store that wrote or removed rows, ``lineage``, made afresh with every new
 # catalog (so a reader's number never means another catalog's), and ``removed_floor``: rows of
 # ``removed`` up to it were pruned.
@@ -102,8 +103,11 @@ CREATE INDEX IF NOT EXISTS removed_seq ON removed (seq);
 CREATE INDEX IF NOT EXISTS posts_seq ON posts (seq);
 """
 _ORDER = "ORDER BY ts IS NULL, ts DESC, path"
-_COLUMNS = "path, mtime_ns, size, title, ts, tzoff, iso, categories, tags, digest, length, problem"
-_LIST_COLUMNS = "path, title, ts, tzoff, iso, categories, tags, size, digest, length"
+_COLUMNS = (
+    "path, mtime_ns, size, title, ts, tzoff, iso, categories, tags, digest, length, problem, draft"
+)
+# (``draft`` is 0 or 1: SQLite stores either in the row's header alone, no byte of data.)
+_LIST_COLUMNS = "path, title, ts, tzoff, iso, categories, tags, size, digest, length, draft"
 REMOVED_KEPT = 1000
 """Stores whose removed paths are kept for readers behind (one further back loads everything)."""
 CHANGES_LIMIT = 2000
@@ -239,7 +243,7 @@ def _date_columns(date: dt.datetime | None) -> tuple[float | None, int | None, s
 
 def _row(rel: str, stat: FileStat, post: PostInfo | None, problem: str | None) -> tuple[Any, ...]:
     if post is None:
-        return (rel, stat[0], stat[1], "", None, None, None, "", "", None, None, problem or "?")
+        return (rel, stat[0], stat[1], "", None, None, None, "", "", None, None, problem or "?", 0)
     ts, off, iso = _date_columns(post.date)
     return (
         rel,
@@ -254,6 +258,7 @@ def _row(rel: str, stat: FileStat, post: PostInfo | None, problem: str | None) -
         post.digest,
         post.length,
         None,
+        1 if post.draft else 0,
     )
 
 
@@ -290,7 +295,6 @@ class Catalog:
         con = self._read_only() if not self.writable and not create else None
         if con is None:
             con = sqlite3.connect(self.path, timeout=BUSY_MS / 1000, isolation_level=None)
-        numbered = True
         try:
             con.execute(f"PRAGMA busy_timeout = {BUSY_MS}")
             version = con.execute("PRAGMA user_version").fetchone()[0]
@@ -299,11 +303,7 @@ class Catalog:
             if version == CATALOG_VERSION:
                 info = dict(con.execute("SELECT key, value FROM info").fetchall())
                 root, made_by = info.get("root"), info.get("input_version")
-                numbered = "lineage" in info
             if version == CATALOG_VERSION and root == self.root and made_by == _MADE_BY:
-                if create and not numbered and not self._number_changes(con):
-                    con.close()
-                    return None
                 return con
             if not create:
                 con.close()
@@ -342,29 +342,6 @@ class Catalog:
         con.execute("INSERT OR REPLACE INTO info VALUES ('root', ?)", (self.root,))
         con.execute("INSERT OR REPLACE INTO info VALUES ('input_version', ?)", (_MADE_BY,))
         con.execute(f"PRAGMA user_version = {CATALOG_VERSION}")
-
-    @staticmethod
-    def _number_changes(con: sqlite3.Connection) -> bool:
-        """Give a catalog made before change numbers its ``seq`` column and ``removed`` table,
-        in place (its rows are kept: all of them count as older than any change since).
-        False when it could not be done now (busy): the caller does not write this time."""
-        try:
-            con.execute("BEGIN IMMEDIATE")
-            try:
-                if con.execute("SELECT 1 FROM info WHERE key = 'lineage'").fetchone() is None:
-                    columns = {row[1] for row in con.execute("PRAGMA table_info(posts)")}
-                    if "seq" not in columns:
-                        con.execute("ALTER TABLE posts ADD COLUMN seq INTEGER NOT NULL DEFAULT 0")
-                    for statement in _CHANGES_SCHEMA.split(";"):
-                        con.execute(statement)
-                    _new_lineage(con)
-                con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
-        except sqlite3.Error:
-            return False
-        return True
 
     def _connect_fresh(self) -> sqlite3.Connection | None:
         try:
@@ -555,7 +532,7 @@ class Catalog:
                     con.execute("UPDATE info SET value = ? WHERE key = 'seq'", (str(seq),))
                     con.executemany(
                         f"INSERT OR REPLACE INTO posts ({_COLUMNS}, seq) "
-                        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                         [(*row, seq) for row in rows],
                     )
                     if con.execute("SELECT 1 FROM removed LIMIT 1").fetchone() is not None:
@@ -639,7 +616,7 @@ def _infos(rows: list[tuple[Any, ...]]) -> list[PostInfo]:
     from_ts = dt.datetime.fromtimestamp
     out: list[PostInfo] = []
     append = out.append
-    for path, title, ts, off, iso, cats, tags, size, digest, length in rows:
+    for path, title, ts, off, iso, cats, tags, size, digest, length, draft in rows:
         date = None
         if iso is not None:
             try:
@@ -654,7 +631,7 @@ def _infos(rows: list[tuple[Any, ...]]) -> list[PostInfo]:
         c = terms.get(cats)
         if c is None:
             c = terms[cats] = tuple(cats.split(_SEP))
-        append(PostInfo(path, title, date, c, tags, size, digest, length))
+        append(PostInfo(path, title, date, c, tags, size, digest, length, draft == 1))
     return out
 
 
