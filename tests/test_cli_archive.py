@@ -152,7 +152,8 @@ def test_list_json_shape_and_order(archive: Path):
         "notes/undated-note.md",
     ]
     for item in data:
-        assert set(item) == {"path", "title", "date", "categories", "tags"}
+        assert set(item) == {"path", "title", "date", "categories", "tags", "draft"}
+        assert item["draft"] is False
         assert isinstance(item["categories"], list) and isinstance(item["tags"], list)
     by_path = {d["path"]: d for d in data}
     korean = by_path["2024/2024-03-05-long-korean.md"]
@@ -227,6 +228,58 @@ def test_list_in_a_narrow_terminal_keeps_paths_whole_and_cuts_titles(tmp_path: P
             assert all(cell_len(r) <= columns for r in out.splitlines())
         # what the list shows is what show takes
         assert run("show", rows[0].split()[-1], "--archive", str(tmp_path)).returncode == 0
+
+
+@pytest.fixture
+def drafts(tmp_path: Path) -> Path:
+    root = tmp_path / "drafts"
+    write(root, "2024-05-01-out.md", "---\ntitle: Out in the open\ndate: 2024-05-01\n---\nx\n")
+    write(
+        root,
+        "2024-05-02-wip.md",
+        "---\ntitle: 아직 쓰는 중인 글\ndate: 2024-05-02\ncategories: [메모]\ndraft: true\n---\n"
+        "본문\n",
+    )
+    write(root, "_drafts/later.md", "---\ntitle: Later\ndate: 2024-04-01\n---\nsoon\n")
+    return root
+
+
+def test_list_says_which_posts_are_drafts(drafts: Path):
+    data = json.loads(run("list", "--json", "--archive", str(drafts)).stdout)
+    assert [(d["path"], d["draft"]) for d in data] == [
+        ("2024-05-02-wip.md", True),
+        ("2024-05-01-out.md", False),
+        ("_drafts/later.md", True),
+    ]
+    jsonl = run("list", "--format", "jsonl", "--archive", str(drafts)).stdout.splitlines()
+    assert [json.loads(line)["draft"] for line in jsonl] == [True, False, True]
+    lines = run("list", "--archive", str(drafts)).stdout.splitlines()
+    assert "  [draft] 아직 쓰는 중인 글  " in lines[0]
+    assert "  Out in the open  " in lines[1] and "draft" not in lines[1]
+    assert "  [draft] Later  " in lines[2]
+    # The mark goes before the title: a cut title keeps it, and the columns still line up.
+    path_cols = {cell_offsets(line, line.split()[-1])[0] for line in lines}
+    assert len(path_cols) == 1
+    out = run_in_tty(["list", "--archive", str(drafts)], columns=50)
+    rows = out.splitlines()[1:]
+    assert "\x1b[2m[draft] \x1b[0m" in rows[0]  # dim, in colour
+    assert ANSI.sub("", rows[0]).startswith("2024-05-02  [draft] 아")
+    assert "…" in rows[0]
+    assert "[draft]" not in rows[1]
+    plain = run_in_tty(["list", "--archive", str(drafts)], columns=50, env={"NO_COLOR": "1"})
+    assert plain == ANSI.sub("", out)
+
+
+def test_show_says_a_post_is_a_draft(drafts: Path):
+    lines = run("show", "wip", "--archive", str(drafts)).stdout.splitlines()
+    assert lines[1] == "2024-05-02 · 메모 · 1 min read · draft"
+    assert run("show", "out", "--archive", str(drafts)).stdout.splitlines()[1] == (
+        "2024-05-01 · 1 min read"
+    )
+    assert json.loads(run("show", "later", "--json", "--archive", str(drafts)).stdout)["draft"]
+    assert not json.loads(run("show", "out", "--json", "--archive", str(drafts)).stdout)["draft"]
+    shown = ANSI.sub("", run_in_tty(["show", "wip", "--archive", str(drafts)], columns=80))
+    assert shown.splitlines()[1].rstrip() == "2024-05-02 · 메모 · 1 min read · draft"
 
 
 def _list(archive: Path, *args: str) -> list[str]:

@@ -68,6 +68,7 @@ def post_json(post: Post) -> dict:
         "date": date_iso(post),
         "categories": list(post.categories),
         "tags": list(post.tags),
+        "draft": post.draft,
     }
 
 
@@ -116,11 +117,15 @@ def fit(text: str, width: int) -> str:
     return text + " " * (width - size)
 
 
+DRAFT_MARK = "[draft] "
+"""Before a draft's title in ``list`` (first, so that cutting a long title never hides it)."""
+
+
 def _list_rows(posts: list[Post]) -> list[tuple[str, str, str, str]]:
     return [
         (
             date_text(p.date),
-            _one_line(p.title),
+            (DRAFT_MARK if p.draft else "") + _one_line(p.title),
             _one_line(", ".join(p.categories)),
             _one_line(p.path),
         )
@@ -196,7 +201,10 @@ def colour_rows(posts: list[Post], total: int, colour: bool = True) -> str:
         parts = []
         if date_w:
             parts.append(paint(fit(date, date_w), styles[0]))
-        parts.append(paint(fit(title, title_w), styles[1]))
+        title = fit(title, title_w)
+        if colour and not header and title.startswith(DRAFT_MARK):
+            title = paint(DRAFT_MARK, "list.draft") + title[len(DRAFT_MARK) :]
+        parts.append(paint(title, styles[1]))
         if cats_w:
             parts.append(paint(fit(cats, cats_w), styles[2]))
         parts.append(paint(path, styles[3]))  # whole, always (see list_widths)
@@ -330,6 +338,8 @@ def _header_lines(post: Post) -> list[str]:
     if post.categories:
         meta += " · " + ", ".join(post.categories)
     meta += " · " + reading_time_text(post.body)
+    if post.draft:
+        meta += " · draft"
     lines = [_one_line(post.title), _one_line(meta)]
     if post.tags:
         lines.append(_one_line("tags: " + ", ".join(post.tags)))
@@ -381,6 +391,9 @@ def _show_rich(post: Post, body: str, post_link=None, console=None) -> None:  # 
         meta.append(" · ")
         meta.append(_one_line(", ".join(post.categories)), style="green")
     meta.append(" · " + reading_time_text(body))
+    if post.draft:
+        meta.append(" · ")
+        meta.append("draft", style="yellow")
     if post.tags:
         meta.append("  ")
         meta.append(_one_line(" ".join(f"#{t}" for t in post.tags)), style="magenta")

@@ -32,6 +32,7 @@ STYLES = {
     "list.date": "36",  # cyan
     "list.categories": "32",  # green
     "list.path": "2",  # dim
+    "list.draft": "2",  # dim: "[draft] " before a draft's title
 }
 """Role -> SGR parameters."""
 
