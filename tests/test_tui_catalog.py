@@ -227,3 +227,58 @@ async def test_a_served_reader_shows_the_preloaded_list_at_once_and_follows_the_
         assert [p.path for p in app.main.posts][1:] == [p.path for p in held.posts]
         assert held.posts[3] is edited and edited.title != "고친 제목"
     assert workers == []
+
+
+def _row_of(app, path: str):
+    """The list's row of ``path`` as drawn (the cursor kept on another row)."""
+    plist = app.post_list
+    index = plist.index_of(path)
+    assert index is not None
+    plist.cursor = 0 if index else 1
+    return plist.render_line(index - round(plist.scroll_offset.y))
+
+
+async def test_drafts_are_tagged_in_the_list_and_said_in_the_header(tmp_path: Path) -> None:
+    from newsterm.state import ReadingState
+
+    root = tmp_path / "archive"
+    root.mkdir()
+    (root / "2024-05-01-out.md").write_text(
+        "---\ntitle: 나온 글\ndate: 2024-05-01\ncategories: [IT]\n---\n\n본문\n", "utf-8"
+    )
+    (root / "2024-05-02-wip.md").write_text(
+        "---\ntitle: 아직 쓰는 글\ndate: 2024-05-02\ncategories: [IT]\ndraft: true\n---\n\n본문\n",
+        "utf-8",
+    )
+    _fill_catalog(root)
+    state = ReadingState.in_memory(root)
+    app = make_app(root, restore=False, state=state)
+    async with app.run_test(size=(180, 20)) as pilot:  # a list wide enough for categories
+        await wait_for(pilot, lambda: app.loaded)
+        assert all(isinstance(p, PostInfo) for p in app.main.posts)  # the list of the catalog
+        draft, out = _row_of(app, "2024-05-02-wip.md"), _row_of(app, "2024-05-01-out.md")
+        assert draft.text.startswith(" ●  2024-05-02  아직 쓰는 글") and "  draft  IT" in draft.text
+        assert out.text.startswith(" ●  2024-05-01  나온 글") and "draft" not in out.text
+        assert draft.cell_length == out.cell_length == app.post_list.size.width
+        # The categories stay in their column; the tag is quieter than the unread title.
+        from rich.cells import cell_len
+
+        column = {cell_len(row.text[: row.text.index("IT")]) for row in (draft, out)}
+        assert len(column) == 1
+        styles = {seg.text.strip(): seg.style for seg in draft if seg.text.strip()}
+        assert styles["아직 쓰는 글"].bold and not styles["draft"].bold and styles["draft"].italic
+        state.set_read("2024-05-02-wip.md")
+        app.post_list.refresh_marks()
+        assert _row_of(app, "2024-05-02-wip.md").text.startswith("    2024-05-02  아직 쓰는 글")
+        app.post_list.select_path("2024-05-02-wip.md")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.current is not None)
+        await pilot.pause()
+        meta = app.query_one("#header").plain.splitlines()[1]
+        assert meta.startswith("draft   2024-05-02   IT   1 min read"), meta
+        app.post_list.focus()
+        app.post_list.select_path("2024-05-01-out.md")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.current.path == "2024-05-01-out.md")
+        await pilot.pause()
+        assert "draft" not in app.query_one("#header").plain

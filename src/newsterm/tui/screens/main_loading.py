@@ -37,6 +37,7 @@ def _shown(post: Any) -> tuple[Any, ...]:
         tuple(post.tags),
         getattr(post, "size", None),
         getattr(post, "digest", None),
+        post.draft,
     )
 
 

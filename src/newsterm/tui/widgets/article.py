@@ -38,6 +38,7 @@ class ArticleHeader(Static):
     COMPONENT_CLASSES = {
         "article-header--title",
         "article-header--meta",
+        "article-header--draft",
         "article-header--tag",
         "article-header--note",
     }
@@ -52,6 +53,9 @@ class ArticleHeader(Static):
         cs = self.get_component_rich_style
         title = Text(post.title, style=cs("article-header--title"))
         meta = Text(style=cs("article-header--meta"))
+        if post.draft:  # first: long categories or tags never cut it off
+            meta.append("draft", cs("article-header--draft"))
+            meta.append("   ")
         parts = []
         if post.date:
             parts.append(date_time_text(post, zone=False))

@@ -1,8 +1,9 @@
 """The post list: a line-based scroll view that draws only the rows on screen.
 
-Each row is an unread mark, the date, the title and the categories, cut to cell widths with
-rich's cell-aware functions so Korean wide characters never break the columns. It stays fast at
-tens of thousands of posts because nothing per row is built until the row is visible.
+Each row is an unread mark, the date, the title (then a quiet "draft" tag for an unpublished
+draft) and the categories, cut to cell widths with rich's cell-aware functions so Korean wide
+characters never break the columns. It stays fast at tens of thousands of posts because nothing
+per row is built until the row is visible.
 """
 
 from __future__ import annotations
@@ -96,6 +97,10 @@ class Rows(Sequence[Entry]):
         return None
 
 
+DRAFT_TAG = "  draft"
+"""After a draft's title (see :func:`newsterm.archive.is_draft`)."""
+
+
 def set_virtual_height(view: ScrollView, rows: int) -> None:
     """Give a line view (``overflow-x: hidden``) ``rows`` rows at its current width.
 
@@ -133,6 +138,7 @@ class PostList(ScrollView, can_focus=True, inherit_bindings=False):
         "post-list--unread",
         "post-list--read",
         "post-list--category",
+        "post-list--draft",
         "post-list--problem",
         "post-list--mark",
         "post-list--empty",
@@ -343,7 +349,11 @@ class PostList(ScrollView, can_focus=True, inherit_bindings=False):
             cats = " · ".join(post.categories)
             show_cats = width >= 64 and cats
             cat_width = min(cell_len(cats), max(8, width // 5)) if show_cats else 0
-            fixed = 4 + 10 + 2 + (cat_width + 2 if show_cats else 0)
+            # A draft's tag in a column of its own, after the title (the marks stay as they are).
+            draft = post.draft
+            fixed = (
+                4 + 10 + 2 + (cat_width + 2 if show_cats else 0) + (len(DRAFT_TAG) if draft else 0)
+            )
             title_width = max(4, width - fixed)
             segments = [
                 Segment(" " + mark + " ", base + cs("post-list--mark")),
@@ -351,6 +361,8 @@ class PostList(ScrollView, can_focus=True, inherit_bindings=False):
                 Segment("  ", base),
                 Segment(fit(post.title, title_width), base + title_style),
             ]
+            if draft:
+                segments.append(Segment(DRAFT_TAG, base + cs("post-list--draft")))
             if show_cats:
                 segments.append(Segment("  ", base))
                 segments.append(Segment(fit(cats, cat_width), base + cs("post-list--category")))
