@@ -267,6 +267,14 @@ async def test_drafts_are_tagged_in_the_list_and_said_in_the_header(tmp_path: Pa
         assert len(column) == 1
         styles = {seg.text.strip(): seg.style for seg in draft if seg.text.strip()}
         assert styles["아직 쓰는 글"].bold and not styles["draft"].bold and styles["draft"].italic
+        # Beside an open post the list is narrow: a one-cell mark leaves the title its room.
+        plist = app.post_list
+        for width in (30, 36):
+            narrow = plist._render_row(
+                plist.entries[plist.index_of("2024-05-02-wip.md")], width, False, plist.rich_style
+            )
+            assert narrow.cell_length == width and narrow.text.rstrip().endswith(" ✎")
+            assert "draft" not in narrow.text and "아직" in narrow.text
         state.set_read("2024-05-02-wip.md")
         app.post_list.refresh_marks()
         assert _row_of(app, "2024-05-02-wip.md").text.startswith("    2024-05-02  아직 쓰는 글")

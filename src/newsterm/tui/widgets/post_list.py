@@ -98,7 +98,11 @@ class Rows(Sequence[Entry]):
 
 
 DRAFT_TAG = "  draft"
-"""After a draft's title (see :func:`newsterm.archive.is_draft`)."""
+"""After a draft's title (see :func:`newsterm.archive.is_draft`) ..."""
+DRAFT_MARK = " ✎"
+"""... or this, in a list so narrow (beside an open post) that the word would leave the title
+fewer than :data:`DRAFT_TITLE_ROOM` cells."""
+DRAFT_TITLE_ROOM = 20
 
 
 def set_virtual_height(view: ScrollView, rows: int) -> None:
@@ -349,20 +353,21 @@ class PostList(ScrollView, can_focus=True, inherit_bindings=False):
             cats = " · ".join(post.categories)
             show_cats = width >= 64 and cats
             cat_width = min(cell_len(cats), max(8, width // 5)) if show_cats else 0
+            fixed = 4 + 10 + 2 + (cat_width + 2 if show_cats else 0)
             # A draft's tag in a column of its own, after the title (the marks stay as they are).
-            draft = post.draft
-            fixed = (
-                4 + 10 + 2 + (cat_width + 2 if show_cats else 0) + (len(DRAFT_TAG) if draft else 0)
-            )
-            title_width = max(4, width - fixed)
+            tag = ""
+            if post.draft:
+                roomy = width - fixed - len(DRAFT_TAG) >= DRAFT_TITLE_ROOM
+                tag = DRAFT_TAG if roomy else DRAFT_MARK
+            title_width = max(4, width - fixed - len(tag))
             segments = [
                 Segment(" " + mark + " ", base + cs("post-list--mark")),
                 Segment(date, base + cs("post-list--date")),
                 Segment("  ", base),
                 Segment(fit(post.title, title_width), base + title_style),
             ]
-            if draft:
-                segments.append(Segment(DRAFT_TAG, base + cs("post-list--draft")))
+            if tag:
+                segments.append(Segment(tag, base + cs("post-list--draft")))
             if show_cats:
                 segments.append(Segment("  ", base))
                 segments.append(Segment(fit(cats, cat_width), base + cs("post-list--category")))
