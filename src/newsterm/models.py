@@ -123,7 +123,8 @@ _TAG_SEP = "\x1f"  # control characters never survive parsing
 
 
 class PostInfo:
-    """What the post list needs of a post, without its text: ~540 bytes a post (100k measured).
+    """What the post list needs of a post, without its text: ~550 bytes a post (540 measured at
+    100k before the draft flag's slot added 8).
 
     The reader's list holds one of these per post (read from the catalog, see
     :mod:`newsterm.catalog`) and reads the whole :class:`Post` (body, outline) only when a post
