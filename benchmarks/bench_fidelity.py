@@ -210,6 +210,9 @@ def _count(name: str, text: str) -> int:
     return len(found)
 
 
+_SITE_SYNTAX = frozenset({":::"})
+
+
 def raw_left(rendered: str, code_text: str, literal_text: str = "") -> list[str]:
     """The raw-markup patterns found in ``rendered`` more often than the post shows them on
     purpose: in its code (``code_text``) or as text that CommonMark itself reads literally
@@ -218,7 +221,9 @@ def raw_left(rendered: str, code_text: str, literal_text: str = "") -> list[str]
     found = []
     for name in RAW_PATTERNS:
         n = _count(name, rendered)
-        if n and n > _count(name, code_text) + _count(name, literal_text):
+        # stock CommonMark shows ":::" as text, but the sites that write it render a box
+        literal = 0 if name in _SITE_SYNTAX else _count(name, literal_text)
+        if n and n > _count(name, code_text) + literal:
             found.append(name)
     return found
 
