@@ -33,11 +33,17 @@ POSTS = {
     "content/hugo/index.md": '{\n  "title": "JSON",\n  "date": "2020-05-01T10:00:00+02:00"\n}\n\n'
     "The body.\n",
     "notes/plain.md": "# A note\n\nNo front matter at all.\n",
+    "src/content/astro.md": (
+        "---\ntitle: Box\ndraft: true\n---\n# Box\n\n:::tldr\n"
+        "요약하면 이 글은 컨테이너 상자 하나와 그 아래 문단 하나로 이루어진 짧은 글이다.\n:::\n"
+    ),
+    "_drafts/idea.md": "---\ntitle: Idea\npublished: false\n---\nSoon.\n",
 }
 
 #: INPUT_VERSION -> digest of what the rules make of POSTS (add a line when bumping the version).
 DIGESTS = {
     4: "8f185c38ffa0860c",
+    5: "b9425ad1c0b6015b",  # title headings blanked, ::: lines, drafts (in the digest from 5)
 }
 
 
@@ -49,6 +55,7 @@ def _digest(root: Path) -> str:
     posts, problems = Archive(root).load_all()
     rows = [
         (p.path, p.title, date_iso(p), p.date_kind, p.categories, p.tags, section_titles(p.body))
+        + ((p.draft,) if p.draft else ())  # (so that the digests of drafts-free posts stand)
         for p in sorted(posts, key=lambda p: p.path)
     ]
     rows.append(tuple((q.path, q.reason) for q in problems))

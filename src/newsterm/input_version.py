@@ -19,11 +19,14 @@ History:
    on real archives (issue 10);
 3. a short label line over a list, quote or picture is a section heading;
 4. a front-matter value that opens with a quoted or bracketed part and goes on after it is read
-   (it made the post a problem before).
+   (it made the post a problem before);
+5. a first heading that repeats the title is blanked, a colon container's ``:::`` lines are
+   never section headings, and drafts (``draft: true``, ``published: false``, ``_drafts/``)
+   are known.
 """
 
 from __future__ import annotations
 
 __all__ = ["INPUT_VERSION"]
 
-INPUT_VERSION = 4
+INPUT_VERSION = 5

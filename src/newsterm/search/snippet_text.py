@@ -63,6 +63,8 @@ def _user_version() -> int:
     from newsterm.markdown.plain import PLAIN_TEXT_VERSION
 
     return _SCHEMA_VERSION * 1000 + PLAIN_TEXT_VERSION
+
+
 FILL_BATCH = 200
 """Posts rendered and written per transaction by :func:`fill_missing`."""
 BIG_FILL = 2000
