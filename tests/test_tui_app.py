@@ -938,3 +938,36 @@ async def test_the_key_bar_is_made_once_at_start_with_the_keys_that_fit(monkeypa
         bar = app.main.query_one("#keybar", KeyBar)
         assert shown == [keybar_markup(app.keymap, False, bar.size.width - 2)]
         assert "quit" in shown[0] and "palette" in shown[0]
+
+
+async def test_a_big_archive_without_dates_in_its_file_names_opens_on_its_newest_post(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    # Astro/Docusaurus names say no date: the first rows shown while the rest is read are not
+    # the newest. Once all is read the list opens on the newest post, not where they went.
+    import newsterm.tui.screens.main_loading as app_module
+
+    monkeypatch.setattr(app_module, "FIRST_CHUNK", 5)
+    root = tmp_path / "astro"
+    root.mkdir()
+    for n in range(40):
+        date = f"2025-01-{n % 28 + 1:02}T{n % 24:02}:00:00Z"
+        (root / f"note-{n:02}.md").write_text(
+            f"---\ntitle: Note {n}\ndate: {date}\n---\n본문 {n}.\n", encoding="utf-8"
+        )
+    app = make_app(root, restore=False)
+    firsts: list[list[str]] = []
+    original = app.main._loaded_first
+
+    def record(archive, posts, done, total):
+        original(archive, posts, done, total)
+        firsts.append([e.path for e in app.post_list.entries])
+
+    app.main._loaded_first = record  # type: ignore[method-assign]
+    async with app.run_test(size=(100, 20)) as pilot:
+        await wait_for(pilot, lambda: app.loaded)
+        await pilot.pause()
+        newest = app.post_list.entries[0].path
+        assert firsts and newest not in firsts[0]  # the first rows were not the newest
+        assert newest == "note-27.md"  # 2025-01-28 03:00
+        assert app.post_list.cursor == 0 and app.post_list.scroll_offset.y == 0

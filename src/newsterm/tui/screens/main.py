@@ -393,14 +393,14 @@ class MainScreen(
         titles = self._title_index() if self.list_view.title_query.strip() else None
         return self.list_view.posts(self.posts, self.by_path, titles)
 
-    def _rebuild_list(self, keep_path: str | None = None) -> None:
+    def _rebuild_list(self, keep_path: str | None = None, *, top: bool = False) -> None:
         view = self.list_view
         entries: Sequence[Entry]
         if view.view == "all" and not view.facets and not view.title_query.strip():
             entries = Rows(self.posts, self.problems)  # every post: no row objects made
         else:
             entries = [Entry(post=p) for p in self.visible_posts()]
-        self.post_list.set_entries(entries, keep_path=keep_path)
+        self.post_list.set_entries(entries, keep_path=keep_path, top=top)
         title = self.query_one("#view-title", Static)
         line = view.title(len(entries))
         if line:

@@ -227,7 +227,8 @@ class ArchiveLoading:
         if unchanged:
             self._update_status()
         else:
-            self._rebuild_list(keep_path=keep)
+            # (the first rows shown were the newest by file name: the newest by date go on top)
+            self._rebuild_list(keep_path=keep, top=keep is None)
         if self.restore_enabled and not restored:
             self._restore()
         self._start_live()

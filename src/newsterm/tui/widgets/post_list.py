@@ -174,10 +174,13 @@ class PostList(ScrollView, can_focus=True, inherit_bindings=False):
         self._pass_style: Style | None = None  # the base style while rows are drawn
 
     # -- data -------------------------------------------------------------------------
-    def set_entries(self, entries: Sequence[Entry], keep_path: str | None = None) -> None:
-        """Replace the rows, keeping the cursor on ``keep_path`` (or the same row) if possible."""
-        old_cursor = self.cursor
-        keep = keep_path or (self.highlighted.path if self.highlighted else None)
+    def set_entries(
+        self, entries: Sequence[Entry], keep_path: str | None = None, *, top: bool = False
+    ) -> None:
+        """Replace the rows, keeping the cursor on ``keep_path`` (else on the post it is on, or
+        the same row) if possible; ``top``: on the first row whatever it was on."""
+        old_cursor = 0 if top else self.cursor
+        keep = None if top else keep_path or (self.highlighted.path if self.highlighted else None)
         self.entries = entries
         self._version += 1
         self._cache.clear()
