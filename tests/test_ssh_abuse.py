@@ -37,9 +37,9 @@ def test_a_reader_gets_in_while_silent_connections_flood_the_server(tmp_path: Pa
         for a in range(2, 9):
             for _ in range(8):
                 held.append(silent(server.port, f"127.0.0.{a}"))
-        wait_for(lambda: len(server.events("connect")) >= 56, 15)
+        wait_for(lambda: len(server.events("connect")) >= 56, 60)
         # Each address gets its 4 start-ups; the rest are refused, and no session slot is used.
-        wait_for(lambda: len(refused_reasons(server)) >= 28, 10)
+        wait_for(lambda: len(refused_reasons(server)) >= 28, 60)
         assert refused_reasons(server).count("too-many-unauthenticated-from-address") == 28
         for attempt in range(3):  # the real reader gets in every time while the attack runs
             done = client.ssh("-T", "127.0.0.1", "search", "zebras")
@@ -50,7 +50,7 @@ def test_a_reader_gets_in_while_silent_connections_flood_the_server(tmp_path: Pa
             lambda: (
                 sum(r.get("reason") == "login-timeout" for r in server.events("disconnect")) >= 28
             ),
-            15,
+            60,
         )
         assert not [r for r in server.events("disconnect") if r.get("reason") == "auth-failed"]
         # ...and their addresses are refused for a while (per-source penalties).
@@ -58,7 +58,7 @@ def test_a_reader_gets_in_while_silent_connections_flood_the_server(tmp_path: Pa
         assert penalised == {f"127.0.0.{a}" for a in range(2, 9)}
         again = silent(server.port, "127.0.0.2")
         held.append(again)
-        wait_for(lambda: "penalty" in refused_reasons(server), 10)
+        wait_for(lambda: "penalty" in refused_reasons(server), 60)
         done = client.ssh("-T", "127.0.0.1", "search", "zebras")
         assert done.returncode == 0 and "Gamma ssh post" in done.stdout, done.stderr
     finally:
@@ -78,7 +78,7 @@ def test_max_startups_drops_at_random_from_start_and_all_at_full(tmp_path: Path)
     try:
         for _ in range(14):
             held.append(silent(server.port, "127.0.0.5"))
-        wait_for(lambda: len(server.events("connect")) >= 14, 15)
+        wait_for(lambda: len(server.events("connect")) >= 14, 60)
         refused = refused_reasons(server)
         assert set(refused) == {"max-startups"}
         admitted = 14 - len(refused)
@@ -104,14 +104,14 @@ def test_a_reader_killed_by_a_signal_is_logged_as_such(tmp_path: Path):
         opts = dict(known_hosts=None, username="x", client_keys=None, config=None)
         async with asyncssh.connect("127.0.0.1", server.port, **opts) as conn:
             proc = await conn.create_process(term_type="xterm\x1b[31m", term_size=(100, 30))
-            (pid,) = await asyncio.to_thread(wait_for, server.readers, 20)
+            (pid,) = await asyncio.to_thread(wait_for, server.readers, 60)
             os.kill(pid, signal.SIGKILL)
             done = await asyncio.wait_for(proc.wait(check=False), 20)
             return done.exit_status
 
     try:
         status = asyncio.run(asyncio.wait_for(go(), 60))
-        wait_for(lambda: server.events("disconnect"), 10)
+        wait_for(lambda: server.events("disconnect"), 60)
     finally:
         assert server.stop() == 0, server.log_path.read_text()
     (end,) = server.events("disconnect")

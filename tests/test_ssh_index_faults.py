@@ -25,7 +25,7 @@ def test_a_search_never_builds_the_index_and_the_server_rebuilds_a_missing_one(
         (index_dir,) = list(indexes.iterdir())
         # A cleaned cache, under the running server (again if a sync of the server's start-up
         # was still writing in it: "directory not empty").
-        wait_for(lambda: shutil.rmtree(index_dir, ignore_errors=True) or not index_dir.exists(), 10)
+        wait_for(lambda: shutil.rmtree(index_dir, ignore_errors=True) or not index_dir.exists(), 60)
         res = client.ssh("127.0.0.1", "search", "quokkas")
         assert res.returncode == 2, (res.stdout, res.stderr)
         assert res.stderr.strip() == "newsterm: index is being built, try again shortly"
