@@ -139,3 +139,27 @@ def test_nothing_outside_is_reported(hostile: Path, tmp_path: Path):
         )
     )
     assert not any("x.md" in rel for g in got for rel in g)
+
+
+def test_a_change_named_before_the_start_signal_still_brings_the_rescan(tmp_path: Path):
+    """A post written within START_SIGNAL_MS of watching's start was named, and the empty set
+    ("watching has begun: rescan") then never came, so a post written just before watching
+    began (after the caller's own scan) was never looked for."""
+    root = tmp_path / "arch"
+    root.mkdir()
+
+    async def awatch(*folders, stop_event=None, **_kw):  # watchfiles' awatch, scripted
+        yield {(1, str(root / "2024-01-02-just-after.md"))}  # a change first
+        yield set()  # then the first quiet START_SIGNAL_MS: a timeout
+        await stop_event.wait()
+
+    async def go() -> list[set[str]]:
+        stop = asyncio.Event()
+        got: list[set[str]] = []
+        async for rels in watch_archive(root, stop_event=stop, awatch=awatch):
+            got.append(rels)
+            if len(got) == 2:
+                stop.set()
+        return got
+
+    assert asyncio.run(asyncio.wait_for(go(), 60)) == [{"2024-01-02-just-after.md"}, set()]

@@ -96,7 +96,8 @@ async def watch_archive(
     A folder that cannot be watched, or a watcher failure, is reported once through
     ``on_problem(path, reason)``; watching goes on. An empty set means "something may have
     changed unseen: rescan": it comes once watching has begun (changes between the caller's
-    scan and the watch), after a failure, and once watching has begun again.
+    scan and the watch; at the first quiet START_SIGNAL_MS, also when changes were named
+    before it), after a failure, and once watching has begun again.
     """
     if awatch is None:
         from watchfiles import awatch
@@ -127,7 +128,10 @@ async def watch_archive(
                         started = True
                         yield set()  # what changed before watching began: the caller rescans
                     continue
-                started = True
+                # (A change named before that first quiet timeout does not stand for it: the
+                # caller's rescan would never come, and a post written just before watching
+                # began was missed. Callers take the empty set to come START_SIGNAL_MS after
+                # watching began, which only the timeout is sure of.)
                 rels: set[str] = set()
                 for _change, name in changes:
                     if name in watched or _is_folder(name):
