@@ -417,3 +417,22 @@ async def test_facet_counts_count_every_result_not_only_those_shown(tmp_path: Pa
             panel.total
         )
         assert asked == ["alpha"]
+
+
+async def test_a_draft_among_the_results_carries_the_lists_draft_mark(tmp_path: Path):
+    root = tmp_path / "a"
+    root.mkdir()
+    for name, draft in (("2024-01-01-out.md", "false"), ("2024-01-02-soon.md", "true")):
+        (root / name).write_text(
+            f"---\ntitle: {name[11:-3]}\ndraft: {draft}\n---\n두루미가 날아간다.\n", "utf-8"
+        )
+    app = make_app(root, sync_index=True, index=FakeIndex(), restore=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready(app, pilot)
+        await _search(app, pilot, "두루미")
+        heads = {
+            h.path: app.search_panel.results.get_option_at_index(i).prompt.renderables[0].plain
+            for i, h in enumerate(app.search_panel.hits)
+        }
+        assert heads["2024-01-02-soon.md"].endswith("soon ✎")
+        assert "✎" not in heads["2024-01-01-out.md"]

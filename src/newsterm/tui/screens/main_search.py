@@ -123,7 +123,12 @@ class SearchCommands:
         if query != self.search_panel.input.value[:MAX_QUERY]:
             return
         timing = elapsed if self.reader_app.show_search_time else None
-        self.search_panel.show_results(query, list(results.hits), results.total, timing)
+        hits = list(results.hits)
+        # The index does not know drafts: the list's posts do.
+        drafts = frozenset(
+            h.path for h in hits if (p := self.by_path.get(h.path)) is not None and p.draft
+        )
+        self.search_panel.show_results(query, hits, results.total, timing, drafts)
         self.last_search_ms = elapsed
 
     def _matcher_for(self: MainScreen, query: str) -> Matcher:

@@ -17,7 +17,7 @@ from textual.widgets.option_list import Option
 
 from newsterm.tui import messages
 from newsterm.tui.keys import RESULTS_COMMANDS, SEARCH_BOX_COMMANDS, bindings
-from newsterm.tui.widgets.post_list import fit
+from newsterm.tui.widgets.post_list import DRAFT_MARK, fit
 from newsterm.tui.widgets.text_box import TextBox
 
 MAX_QUERY = 200
@@ -102,13 +102,17 @@ def snippet_lines(snippet: str, spans: list[tuple[int, int]], width: int) -> lis
     return lines
 
 
-def hit_prompt(hit: Any, width: int) -> Group:
-    """Up to three lines for one result: date and title, then the snippet (indented)."""
+def hit_prompt(hit: Any, width: int, draft: bool = False) -> Group:
+    """Up to three lines for one result: date and title (and the list's ✎ for a draft), then
+    the snippet (indented)."""
     date = hit.date.strftime("%Y-%m-%d") if getattr(hit, "date", None) else "—"
     head = Text()
     head.append(date, style="dim")
     head.append("  ")
-    head.append(fit(hit.title or hit.path, max(8, width - 12)).rstrip(), style="bold")
+    mark = DRAFT_MARK if draft else ""
+    head.append(fit(hit.title or hit.path, max(8, width - 12 - len(mark))).rstrip(), style="bold")
+    if mark:
+        head.append(mark, style="dim italic")
     lines = snippet_lines(hit.snippet or "", list(getattr(hit, "spans", ()) or ()), width - 2)
     for line in lines:
         line.pad_left(2)
@@ -162,7 +166,7 @@ class SearchPanel(Vertical):
         self.hits: list[Any] = []
         self.total = 0
         self.query_text = ""
-        self._shown: tuple[str, list[Any], int, float | None] | None = None
+        self._shown: tuple[str, list[Any], int, float | None, frozenset[str]] | None = None
         self._laid_width = 0
 
     def compose(self) -> ComposeResult:
@@ -189,18 +193,27 @@ class SearchPanel(Vertical):
         status.update(Text(text) if isinstance(text, str) else text)
 
     def show_results(
-        self, query: str, hits: list[Any], total: int, elapsed_ms: float | None
+        self,
+        query: str,
+        hits: list[Any],
+        total: int,
+        elapsed_ms: float | None,
+        drafts: frozenset[str] = frozenset(),
     ) -> None:
+        """Lay out ``hits`` (``drafts``: the paths among them that are drafts)."""
         self.hits = hits
         self.total = total
         self.query_text = query
-        self._shown = (query, hits, total, elapsed_ms)
+        self._shown = (query, hits, total, elapsed_ms, drafts)
         width = self._text_width()
         self._laid_width = width
         results = self.results
         results.clear_options()
         results.add_options(
-            [Option(hit_prompt(hit, width), id=f"hit-{i}") for i, hit in enumerate(hits)]
+            [
+                Option(hit_prompt(hit, width, hit.path in drafts), id=f"hit-{i}")
+                for i, hit in enumerate(hits)
+            ]
         )
         if hits:
             results.highlighted = 0
