@@ -17,10 +17,12 @@ def test_a_post_has_its_categories_tags_year_and_month():
         ("category", "뉴스"),
         ("category", "IT"),
         ("tag", "ai"),
+        ("status", "published"),
         ("year", "2025"),
         ("month", "2025-03"),
     }
-    assert facets_of(C) == {("category", "IT"), ("tag", "ai")}  # undated: no year or month
+    # undated: no year or month
+    assert facets_of(C) == {("category", "IT"), ("tag", "ai"), ("status", "published")}
 
 
 def test_or_within_a_kind_and_across_kinds():
@@ -39,3 +41,20 @@ def test_counts_and_the_picker_order():
     years = [f for f in ordered if f[0] == "year"]
     assert years == [("year", "2025"), ("year", "2024")]  # newest first
     assert describe({("year", "2025"), ("category", "뉴스")}) == "뉴스 · 2025"
+
+
+def test_drafts_and_published_posts_are_a_facet_only_where_there_are_drafts():
+    from dataclasses import replace
+
+    d = replace(B, path="d.md", draft=True)
+    assert ("status", "draft") in facets_of(d) and ("status", "published") not in facets_of(d)
+    counts = count_facets([A, B, C, d])
+    assert counts[("status", "draft")] == 1 and counts[("status", "published")] == 3
+    assert [p.path for p in (A, B, C, d) if matches(p, {("status", "published")})] == [
+        "a.md",
+        "b.md",
+        "c.md",
+    ]
+    assert [p.path for p in (A, B, C, d) if matches(p, {("status", "draft")})] == ["d.md"]
+    # an archive without drafts is not offered "published": it would be every post
+    assert not any(kind == "status" for kind, _v in count_facets([A, B, C]))

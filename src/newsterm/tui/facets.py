@@ -1,5 +1,5 @@
-"""Facets of posts (categories, tags, years, months): what a post has, counts over a list of
-posts, and the rule a chosen set applies. The facet picker is ``screens/facets.py``."""
+"""Facets of posts (categories, tags, drafts, years, months): what a post has, counts over a list
+of posts, and the rule a chosen set applies. The facet picker is ``screens/facets.py``."""
 
 from __future__ import annotations
 
@@ -9,13 +9,22 @@ from collections.abc import Iterable
 from newsterm.models import Post
 
 Facet = tuple[str, str]  # (kind, value): ("category", "뉴스"), ("year", "2025"), ...
-KINDS = ("category", "tag", "year", "month")
-LABELS = {"category": "category", "tag": "tag", "year": "year", "month": "month"}
+KINDS = ("status", "category", "tag", "year", "month")  # status first: two values, not 500
+LABELS = {
+    "category": "category",
+    "tag": "tag",
+    "status": "status",
+    "year": "year",
+    "month": "month",
+}
+DRAFT: Facet = ("status", "draft")
+PUBLISHED: Facet = ("status", "published")  # offered only when some post is a draft
 
 
 def facets_of(post: Post) -> set[Facet]:
     found: set[Facet] = {("category", c) for c in post.categories}
     found |= {("tag", t) for t in post.tags}
+    found.add(DRAFT if post.draft else PUBLISHED)
     if post.date is not None:
         found.add(("year", f"{post.date.year:04d}"))
         found.add(("month", f"{post.date.year:04d}-{post.date.month:02d}"))
@@ -26,6 +35,8 @@ def count_facets(posts: Iterable[Post]) -> Counter[Facet]:
     counts: Counter[Facet] = Counter()
     for post in posts:
         counts.update(facets_of(post))
+    if not counts[DRAFT]:  # no drafts: "published" would only say "every post"
+        counts.pop(PUBLISHED, None)
     return counts
 
 
