@@ -227,3 +227,37 @@ def test_an_index_written_before_the_search_package_still_opens() -> None:
     old = old.replace(b"newsterm.search.codec", b"newsterm.codec")
     assert b"newsterm.codec" in old
     assert isinstance(pickle.loads(old), BigramPositions)
+
+
+def test_a_reader_opening_while_a_writer_commits_does_not_call_the_index_damaged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Seen in CI: a reader that opened the index while another SearchIndex committed found a
+    # segment file gone between the TOC and the file (FileNotFoundError), said "the search
+    # index is damaged; rebuilding it" and answered nothing from then on.
+    import newsterm.search.matchers as matchers
+
+    arch = tmp_path / "a"
+    for n in range(3):
+        write_post(arch, f"p{n}.md", f"글 {n}", f"두루미 {n}")
+    ixdir = tmp_path / "ix"
+    open_index(arch, ixdir).sync()
+    real = matchers.new_searcher
+    failures = [FileNotFoundError(2, "No such file or directory", "MAIN_x.trm")]
+
+    def racing(ix):  # the first look meets a segment that a commit just removed
+        if failures:
+            raise failures.pop()
+        return real(ix)
+
+    monkeypatch.setattr(matchers, "new_searcher", racing)
+    notices: list[str] = []
+    reader = open_index(arch, ixdir, notice=notices.append)
+    assert not failures and notices == [] and not reader.needs_build()
+    assert len(reader.search("두루미").hits) == 3
+    # A damaged index is still called damaged: every look fails.
+    failures.extend(FileNotFoundError(2, "gone") for _ in range(5))
+    again = open_index(arch, ixdir, notice=notices.append)
+    assert again.needs_build() and notices == [
+        "the search index is damaged (FileNotFoundError); rebuilding it"
+    ]

@@ -418,7 +418,7 @@ class SearchIndex:
     def _exists(self) -> bool:
         return (self.gen_dir / META_FILE).is_file() or any(self.gen_dir.glob("_MAIN_*.toc"))
 
-    def _open(self) -> None:
+    def _open(self, _again: bool = False) -> None:
         """Open the Whoosh index if there is a usable one; otherwise mark it for a rebuild."""
         self._close_searcher()
         self._ix = None
@@ -442,16 +442,27 @@ class SearchIndex:
                 "index was made with"
             )
             return
+        from whoosh import index as windex
+
         from newsterm.search.matchers import new_searcher
 
-        try:
-            from whoosh import index as windex
-
-            ix = windex.open_dir(str(self.gen_dir))
-            searcher = new_searcher(ix)  # reads every segment's tables: a health check
-            searcher.doc_count()
-        except Exception as err:
-            self._mark_rebuild(f"the search index is damaged ({type(err).__name__})")
+        last: Exception | None = None
+        for _attempt in range(3):
+            try:
+                ix = windex.open_dir(str(self.gen_dir))
+                searcher = new_searcher(ix)  # reads every segment's tables: a health check
+                searcher.doc_count()
+                break
+            except Exception as err:
+                # A writer's commit can remove a segment between the TOC and its files (as in
+                # _get_searcher): look again before calling the index damaged.
+                last = err
+                time.sleep(0.05)
+        else:
+            if not _again and store.current_dir(self.index_dir) != self.gen_dir:
+                self._open(_again=True)  # another process switched to a new generation meanwhile
+                return
+            self._mark_rebuild(f"the search index is damaged ({type(last).__name__})")
             return
         self._ix = ix
         self._searcher = searcher
