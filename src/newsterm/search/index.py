@@ -1013,14 +1013,18 @@ class SearchIndex:
                 if build.pool is not None and progress:
                     # the workers go on indexing what was read: their count goes on too
                     skipped = total - build.handed
+                    written: list[bool] = []
 
                     def indexed() -> None:
                         done = skipped + build.indexed()
                         progress(done, total)
-                        if done >= total:
+                        if done >= total and not written:
+                            written.append(True)
                             _phase(progress, WRITING)  # the last term tables
 
                     build.finish(indexed)
+                    if not written:  # (workers done before finish() looked: it never called)
+                        indexed()
                 else:
                     _phase(progress, WRITING)  # the last batch
                     build.finish()
