@@ -437,8 +437,23 @@ def _midnight(date: dt.datetime) -> bool:
 
 
 _DATE_KEYS = ("date", "published", "pubdate", "publishdate", "created")
-_ATX_H1 = re.compile(r" {0,3}#[ \t]+(.*)$")  # greedy: linear time on any line
+_ATX = {1: re.compile(r" {0,3}#[ \t]+"), 2: re.compile(r" {0,3}#{1,2}[ \t]+")}
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+
+
+def _heading_text(line: str, deepest: int) -> str | None:
+    """The text of an ATX heading line of level 1 to ``deepest`` (1 or 2; None for another
+    line), without its closing ``#`` sequence (``# Title ##``). By hand after the opening, not
+    one pattern: a lazy group before optional blanks went over a run of blanks again at each of
+    its characters (quadratic in a line like ``# x``, many blanks, ``y``)."""
+    m = _ATX[deepest].match(line)
+    if m is None:
+        return None
+    text = line[m.end() :].rstrip(" \t")
+    closed = text.rstrip("#")
+    if closed != text and closed[-1:] in (" ", "\t"):  # a closing sequence after a blank
+        text = closed.rstrip(" \t")
+    return text
 
 
 def _first_h1(body: str) -> str:
@@ -453,35 +468,14 @@ def _first_h1(body: str) -> str:
                 fence = None
             continue
         if fence is None and line.startswith(("#", " ")):
-            h = _ATX_H1.match(line)
-            if h:
-                text = h.group(1).rstrip(" \t")
-                bare = text.rstrip("#")  # a closing run of #s, as in "# Title ##"
-                if len(bare) < len(text) and bare[-1:] in (" ", "\t"):
-                    text = bare
-                title = " ".join(text.split())
-                if title:
-                    return title
+            text = _heading_text(line, 1)
+            title = " ".join(text.split()) if text else ""
+            if title:
+                return title
     return ""
 
 
-_TITLE_HEADING = re.compile(r" {0,3}#{1,2}[ \t]+")  # its text: _heading_text
 _TITLE_MARKUP = re.compile(r"[*_`]+")
-
-
-def _heading_text(line: str) -> str | None:
-    """The text of an ATX heading line of level 1 or 2 (None for another line), without its
-    closing ``#`` sequence. By hand, not one pattern: a lazy group before optional blanks went
-    over a run of blanks again at each of its characters (quadratic in a line like
-    ``# x``, many blanks, ``y``: tests/test_robustness.py's crafted lines)."""
-    m = _TITLE_HEADING.match(line)
-    if m is None:
-        return None
-    text = line[m.end() :].rstrip(" \t")
-    closed = text.rstrip("#")
-    if closed != text and closed[-1:] in (" ", "\t"):  # a closing sequence after a blank
-        text = closed.rstrip(" \t")
-    return text
 
 
 def _same_title(text: str) -> str:
@@ -505,7 +499,7 @@ def _without_title_heading(body: str, title: str) -> str:
         at = end + 1
     if not line.lstrip(" ").startswith("#"):
         return body
-    text = _heading_text(line)
+    text = _heading_text(line, 2)
     if text is None or not title or _same_title(text) != _same_title(title):
         return body
     return body[:at] + ("" if end < 0 else body[end:])
