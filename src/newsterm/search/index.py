@@ -342,6 +342,18 @@ def _quick_body(root: Path, rel: str) -> str | None:
     return None
 
 
+def _looking_again(read: Callable[[], Any], looks: int = 3) -> Any:
+    """``read()``, looked at again (50 ms apart, ``looks`` times in all) when it fails: another
+    process's commit can remove a segment between the TOC that names it and its files. The last
+    failure is raised (an index that fails every look is damaged)."""
+    for _look in range(looks - 1):
+        try:
+            return read()
+        except Exception:
+            time.sleep(0.05)
+    return read()
+
+
 def _default_notice(message: str) -> None:
     print(f"newsterm: {message}", file=sys.stderr, flush=True)
 
@@ -446,23 +458,19 @@ class SearchIndex:
 
         from newsterm.search.matchers import new_searcher
 
-        last: Exception | None = None
-        for _attempt in range(3):
-            try:
-                ix = windex.open_dir(str(self.gen_dir))
-                searcher = new_searcher(ix)  # reads every segment's tables: a health check
-                searcher.doc_count()
-                break
-            except Exception as err:
-                # A writer's commit can remove a segment between the TOC and its files (as in
-                # _get_searcher): look again before calling the index damaged.
-                last = err
-                time.sleep(0.05)
-        else:
+        def open_and_check() -> tuple[Any, Any]:
+            ix = windex.open_dir(str(self.gen_dir))
+            searcher = new_searcher(ix)  # reads every segment's tables: a health check
+            searcher.doc_count()
+            return ix, searcher
+
+        try:
+            ix, searcher = _looking_again(open_and_check)
+        except Exception as err:
             if not _again and store.current_dir(self.index_dir) != self.gen_dir:
                 self._open(_again=True)  # another process switched to a new generation meanwhile
                 return
-            self._mark_rebuild(f"the search index is damaged ({type(last).__name__})")
+            self._mark_rebuild(f"the search index is damaged ({type(err).__name__})")
             return
         self._ix = ix
         self._searcher = searcher
@@ -1117,15 +1125,14 @@ class SearchIndex:
             self._close_searcher()
         from newsterm.search.matchers import new_searcher
 
-        last: Exception | None = None
-        for _attempt in range(3):
-            try:
-                self._searcher = new_searcher(self._ix)
-                return self._searcher
-            except Exception as err:  # a commit removed files between reading the TOC and them
-                last = err
-                time.sleep(0.05)
-        raise IndexDamagedError(f"the search index cannot be read ({type(last).__name__})")
+        ix = self._ix
+        try:
+            self._searcher = _looking_again(lambda: new_searcher(ix))
+        except Exception as err:
+            raise IndexDamagedError(
+                f"the search index cannot be read ({type(err).__name__})"
+            ) from None
+        return self._searcher
 
     def search(
         self,
