@@ -61,6 +61,7 @@ RAW_PATTERNS: dict[str, re.Pattern[str]] = {
     "[^n]:": re.compile(r"\[\^[^\]\s]+\]:"),
     "**": re.compile(r"\*\*"),
     ":::": re.compile(r":::"),  # a colon container (:::tip … :::) shown as written
+    "{#": re.compile(r"\{#[^\s{}]+"),  # a heading's id (## Why {#why}) shown as written
 }
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)")
 _WS = re.compile(r"\s+")
@@ -210,7 +211,7 @@ def _count(name: str, text: str) -> int:
     return len(found)
 
 
-_SITE_SYNTAX = frozenset({":::"})
+_SITE_SYNTAX = frozenset({":::", "{#"})
 
 
 def raw_left(rendered: str, code_text: str, literal_text: str = "") -> list[str]:

@@ -211,6 +211,10 @@ def test_title_from_first_h1_not_in_code():
     assert parse(text).title == "The *real* title"
 
 
+def test_title_from_first_h1_without_its_attribute_list():
+    assert parse("# Motivation {#motivation}\n\ntext\n").title == "Motivation"
+
+
 def test_title_from_file_name():
     assert parse("no headings\n", rel="2021/2021-4-9-spring-notes.md").title == "spring notes"
     assert parse("x\n", rel="posts/my-trip/index.md").title == "my trip"

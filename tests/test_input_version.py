@@ -38,12 +38,14 @@ POSTS = {
         "요약하면 이 글은 컨테이너 상자 하나와 그 아래 문단 하나로 이루어진 짧은 글이다.\n:::\n"
     ),
     "_drafts/idea.md": "---\ntitle: Idea\npublished: false\n---\nSoon.\n",
+    "content/ids.md": "# Primer {#preliminary}\n\n## Why {#why}\n\nText.\n",
 }
 
 #: INPUT_VERSION -> digest of what the rules make of POSTS (add a line when bumping the version).
 DIGESTS = {
     4: "8f185c38ffa0860c",
     5: "b9425ad1c0b6015b",  # title headings blanked, ::: lines, drafts (in the digest from 5)
+    6: "45f3217144728038",  # a heading's {#id} is not in its title (content/ids.md from 6)
 }
 
 

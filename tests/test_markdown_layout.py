@@ -331,3 +331,66 @@ def test_colon_containers_are_labelled_boxes_with_no_colons_left():
     assert lines[lines.index("▌ Note") + 1] == "▌ 판독"
     assert "▌ Tip" in lines  # an empty box still says what it is
     assert lines[0] == "앞 문단." and lines[-1] == "뒤 문단."
+
+
+# --------------------------------------------------------------------------- in-page links
+
+ANCHORS = """\
+- [배경](#배경)
+- [Cargo features](#cargo-features)
+
+## 배경
+
+첫 문단입니다.[^1] 출처<a href="#source-1">[1]</a>.
+
+## Cargo features {#features}
+
+## Example
+
+x
+
+## Example
+
+<h3 id="html-heading">HTML heading</h3>
+
+<div id="boxed">A box with an id.</div>
+
+[1] <span id="source-1"></span> [회사 · 발표](https://example.com/a)
+
+<a name="old-style"></a>Old-style anchor.
+
+[^1]: 첫 각주.
+"""
+
+
+def _line(doc, fragment: str) -> str | None:
+    y = doc.anchor_y(fragment)
+    return None if y is None else doc.lines[y].plain.strip()
+
+
+def test_in_page_links_lead_to_headings_ids_and_footnotes():
+    doc = Renderer(60, highlight=False).render(ANCHORS)
+    assert [h for h in doc.links if h.startswith("#")] == [
+        "#%EB%B0%B0%EA%B2%BD",
+        "#cargo-features",
+        "#source-1",
+    ]
+    assert _line(doc, "#%EB%B0%B0%EA%B2%BD") == "배경"  # percent-encoded, as parsed
+    assert _line(doc, "#배경") == "배경"
+    assert _line(doc, "#cargo-features") == "Cargo features"
+    assert _line(doc, "#features") == "Cargo features"  # its own {#id}
+    # a repeated heading is also its name + N (GitHub's example-1)
+    assert doc.anchor_y("#example") < doc.anchor_y("#example-1")
+    assert _line(doc, "#html-heading") == "HTML heading"
+    assert _line(doc, "#boxed") == "A box with an id."
+    assert _line(doc, "#source-1").startswith("[1]")
+    assert _line(doc, "#old-style") == "Old-style anchor."
+    assert _line(doc, "#fn1").startswith("[1] 첫 각주")
+    assert _line(doc, "#fnref1").startswith("첫 문단입니다.[1]")
+    assert doc.anchor_y("#nowhere") is None
+
+
+def test_a_headings_attribute_list_is_not_shown():
+    text = render_text("## Cargo features {#features}\n\n### Sub {.unnumbered}\n\ntext\n", width=60)
+    assert "{" not in text and "Cargo features" in text and "Sub" in text
+    assert "Sets {x}" in render_text("## Sets {x}\n\ntext\n", width=60)

@@ -45,6 +45,7 @@ PLAIN_DIGESTS = {
     1: "f06f64b6f314a94d",
     2: "f06f64b6f314a94d",  # unknown shortcodes leave a placeholder (not in SAMPLES)
     3: "b85fe888e5ad8120",  # colon containers (:::tip … :::) show their text, not their colons
+    4: "32cb5153ce1ddb68",  # a heading's attribute list ({#id}) is not shown (in SAMPLES from 4)
 }
 SAMPLES = (
     "## 제목\n\n**가비지 컬렉터(Garbage Collector)**의 `코드`와 <b>굵게</b><br>다음 줄",
@@ -53,6 +54,7 @@ SAMPLES = (
     "<blockquote>\n<p>인용</p>\n<ul><li>하나</li></ul>\n</blockquote>\n\n"
     "| a | b |\n|---|---|\n| 1 | 2 |",
     ":::tip[알아두기]\n컨테이너 **안의** 글\n:::",
+    '## Motivation {#motivation}\n\nText <span id="x"></span>.',
 )
 
 

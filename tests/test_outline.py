@@ -125,6 +125,11 @@ def test_setext_headings():
     ]
 
 
+def test_a_headings_attribute_list_is_not_in_its_title():
+    body = "# Primer {#preliminary}\n\n## What is it? {#intro .x}\n\nSub {#sub}\n---\n\nx\n"
+    assert levels(body) == [(1, "Primer"), (2, "What is it?"), (2, "Sub")]
+
+
 def test_thematic_break_after_blank_is_not_setext():
     body = "Some paragraph text that is long enough.\n\n---\n\nMore text.\n"
     assert extract_outline(body) == []

@@ -210,3 +210,43 @@ async def test_each_link_is_one_row_cut_with_an_ellipsis(tmp_path: Path):
         assert rows[0].startswith("  1. → A very long title") and rows[0].rstrip().endswith("…")
         assert "https://example.com" in rows[1]
         assert "post:" not in str(links.options[0].prompt)
+
+
+IN_PAGE = (
+    "---\ntitle: With contents\ndate: 2024-01-03\n---\n\n"
+    "- [결론](#결론)\n- [Nowhere](#nowhere)\n\n"
+    + "".join(f"Filler paragraph {i}, a line or two on the screen.\n\n" for i in range(60))
+    + '## 결론\n\nThe end.<a href="#source-1">[1]</a>\n\n'
+    + '[1] <span id="source-1"></span> The source.\n'
+)
+
+
+async def test_an_in_page_link_scrolls_to_its_place_and_h_comes_back(tmp_path: Path):
+    root = _archive(tmp_path)
+    (root / "2024-01-03-c.md").write_text(IN_PAGE, "utf-8")
+    app = make_app(root, state=ReadingState.in_memory(root), restore=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.loaded)
+        assert app.post_list.select_path("2024-01-03-c.md")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.doc is not None and app.doc.complete)
+        article = app.article
+        assert article.scroll_y == 0
+        await pilot.press("v")
+        await pilot.pause()
+        rows = [str(o.prompt) for o in app.screen.query_one("#links-list").options]
+        assert rows[0].startswith("  1. → § 결론")
+        assert rows[1].strip() == "2. #nowhere"  # no such place: shown as written
+        assert rows[2].startswith("  3. → § [1] The source.")
+        await pilot.press("1")  # to the heading
+        await wait_for(pilot, lambda: article.scroll_y > 0)
+        heading_y = app.doc.anchor_y("#결론")
+        assert article.scroll_y == min(heading_y, article.max_scroll_y)
+        assert app.current.path == "2024-01-03-c.md"
+        await pilot.press("H")  # back to where the link was followed from, same post
+        await wait_for(pilot, lambda: article.scroll_y == 0)
+        assert app.current.path == "2024-01-03-c.md"
+        await pilot.press("v", "2")  # a place the post does not have: said, nothing moves
+        await pilot.pause()
+        assert article.scroll_y == 0
+        assert any("no #nowhere" in str(n.message) for n in app._notifications)

@@ -62,6 +62,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from newsterm.anchors import heading_id
 from newsterm.errors import ArchiveError
 from newsterm.front_matter import YAML_LOADER as _YAML_LOADER  # noqa: F401  (tests use it)
 from newsterm.front_matter import PostError, read_front_matter
@@ -453,7 +454,7 @@ def _heading_text(line: str, deepest: int) -> str | None:
     closed = text.rstrip("#")
     if closed != text and closed[-1:] in (" ", "\t"):  # a closing sequence after a blank
         text = closed.rstrip(" \t")
-    return text
+    return heading_id(text)[0]  # without its attribute list: "# Title {#intro}"
 
 
 def _first_h1(body: str) -> str:

@@ -22,11 +22,12 @@ History:
    (it made the post a problem before);
 5. a first heading that repeats the title is blanked, a colon container's ``:::`` lines are
    never section headings, and drafts (``draft: true``, ``published: false``, ``_drafts/``)
-   are known.
+   are known;
+6. a heading's attribute list (``## Why {#why}``, ``# Title {#id}``) is not part of its title.
 """
 
 from __future__ import annotations
 
 __all__ = ["INPUT_VERSION"]
 
-INPUT_VERSION = 5
+INPUT_VERSION = 6

@@ -41,6 +41,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
+from newsterm.anchors import heading_id
 from newsterm.models import Section
 
 __all__ = [
@@ -420,12 +421,13 @@ def _indent(line: str) -> int:
 
 
 def _atx_text(raw: str) -> str:
-    """An ATX heading's text without trailing blanks and its optional closing ``#`` run."""
+    """An ATX heading's text without trailing blanks, its optional closing ``#`` run and its
+    attribute list (``{#intro}``)."""
     text = raw.rstrip(" \t")
     bare = text.rstrip("#")
     if len(bare) < len(text) and (not bare or bare[-1] in " \t"):
         text = bare.rstrip(" \t")
-    return text
+    return heading_id(text)[0]
 
 
 def _code_spans(text: str) -> list[tuple[int, int, int, int]]:
@@ -940,7 +942,7 @@ def _scan(body: str) -> list[_Found]:
             if found and found[-1].line == para_first and found[-1].implicit:
                 found.pop()  # the paragraph's first line is part of a setext heading instead
             level = 1 if m.group(1)[0] == "=" else 2
-            title = _clean_inline(" ".join(p.strip() for p in para_lines))
+            title = _clean_inline(heading_id(" ".join(p.strip() for p in para_lines))[0])
             add(level, title, para_first)
             in_para = False
             continue

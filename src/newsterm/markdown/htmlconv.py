@@ -12,7 +12,8 @@ Two core rules for the shared parser (see :mod:`newsterm.markdown.setup`):
   markdown-it's own: ``<br>`` a line break, ``<a href>`` a link, ``<b>``/``<strong>`` bold,
   ``<i>``/``<em>`` italic, ``<del>`` struck, ``<img>`` an image (its alt text), a task list
   check box ``☐``/``☑``; ``<code>``, ``<kbd>``, ``<sup>``, ``<sub>``, ``<mark>``, ``<u>`` become
-  ``code_open``/``kbd_open``/… style tokens of ours. Unknown "tags" such as ``List<String>`` or
+  ``code_open``/``kbd_open``/… style tokens of ours; an element's ``id`` (``<a name>`` too) an
+  ``anchor`` token of ours, where an in-page link leads. Unknown "tags" such as ``List<String>`` or
   ``<T>`` are not HTML: they stay as text. Nothing is shown as a raw tag and no text is lost.
 """
 
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 import re
 import textwrap
-from html import unescape
+from html import escape, unescape
 from html.parser import HTMLParser
 from typing import Literal
 
@@ -196,6 +197,13 @@ class _BlockReader(HTMLParser):
             if top == kind:
                 break
 
+    def _keep_id(self, attrs: dict[str, str | None]) -> None:
+        """A block's ``id`` goes with the text that follows it, where an in-page link
+        (``href="#id"``) finds it."""
+        ident = (attrs.get("id") or "").strip()
+        if ident:
+            self._text(f'<a id="{escape(ident)}"></a>')
+
     # -- parser callbacks
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         raw = self.get_starttag_text() or ""
@@ -228,6 +236,7 @@ class _BlockReader(HTMLParser):
             self.flush()
             self.heading = tag
             self.heading_at = self._line()
+            self._keep_id(a)
         elif tag == "blockquote":
             self._open("blockquote", "blockquote")
         elif tag in ("ul", "ol", "menu", "dir"):
@@ -266,6 +275,7 @@ class _BlockReader(HTMLParser):
                 self.skip = 1 if tag not in _VOID else 0
         elif tag in _BLOCK_PARAGRAPH:
             self.flush()
+            self._keep_id(a)
         elif tag == "br":
             pending = "".join(self.buf)
             if not pending.strip() or pending.rstrip(" \t").endswith("\n"):
@@ -552,6 +562,9 @@ def _convert_children(children: list[Token]) -> list[Token]:
             out.append(_text(src))  # List<String>, <T>: not HTML
             continue
         name, attrs, closing = parsed
+        ident = (attrs.get("id") or (attrs.get("name") if name == "a" else None) or "").strip()
+        if ident and not closing:  # where an in-page link (href="#id") leads
+            out.append(Token("anchor", "", 0, attrs={"id": ident}))
         if name == "br":
             out.append(Token("hardbreak", "br", 0))
         elif name == "a":

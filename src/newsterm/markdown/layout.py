@@ -6,7 +6,8 @@ dialects to Markdown, implicit headings promoted) and the one parser
 (nested, task check boxes), block quotes, code (highlighted), math, tables, definition lists,
 footnotes and rules. Every top-level block remembers the body line it starts on, so the outline
 can scroll to a section and the article can tell which section is on screen. Links are collected
-(``doc.links``) and their text carries an ``@click`` meta for the reader.
+(``doc.links``) and their text carries an ``@click`` meta for the reader; the places an in-page
+link can lead to (headings, ids, footnotes) are in ``doc.anchors`` (:meth:`RenderedDoc.anchor_y`).
 
 Nothing here knows about Textual; rendering can run in a thread, and big posts are rendered
 block by block (``on_chunk``). :func:`render_text` is the plain text of the same lines.
@@ -23,6 +24,7 @@ from rich.console import Console
 from rich.style import Style
 from rich.text import Text
 
+from newsterm.anchors import anchor_key
 from newsterm.markdown.preprocess import SHORTCODE_SCHEME, PostLink, preprocess
 from newsterm.markdown.setup import directive_label, parse
 
@@ -96,7 +98,41 @@ class RenderedDoc:
     blocks: list[Block] = field(default_factory=list)
     links: list[str] = field(default_factory=list)
     images: list[ImageSlot] = field(default_factory=list)
+    anchors: dict[str, int] = field(default_factory=dict)  # anchor_key -> rendered line
     complete: bool = False
+    _headings_seen: dict[str, int] = field(default_factory=dict, repr=False)
+
+    def anchor_y(self, fragment: str) -> int | None:
+        """The rendered line an in-page link's ``#fragment`` leads to (the block holding a
+        heading of that name, an element with that id, a footnote), or None."""
+        return self.anchors.get(anchor_key(fragment))
+
+    def add_anchors(self, group: list[Token], y: int) -> None:
+        """Note the anchors of a top-level block (its tokens) that starts at line ``y``: its
+        headings' names (a repeat of a name also as name + N, ``example-1``), ids, footnotes."""
+        names: list[str] = []
+        for i, tok in enumerate(group):
+            if tok.type == "footnote_open":  # the footnote's own row, as footnotes() noted it
+                meta = tok.meta or {}
+                self.anchors.setdefault(f"fn{meta.get('id', 0) + 1}", y + meta.get("row", 0))
+            if tok.type != "inline":
+                continue
+            children = tok.children or []
+            if i and group[i - 1].type == "heading_open":
+                shown = (c.content for c in children if c.type in ("text", "code_inline"))
+                base = anchor_key("".join(shown))
+                if base:
+                    seen = self._headings_seen.get(base, 0)
+                    self._headings_seen[base] = seen + 1
+                    names.append(f"{base}{seen}" if seen else base)
+            for c in children:
+                if c.type == "anchor":
+                    names.append(anchor_key(str(c.attrs.get("id", ""))))
+                elif c.type == "footnote_ref":
+                    names.append(f"fnref{(c.meta or {}).get('id', 0) + 1}")
+        for name in names:
+            if name:
+                self.anchors.setdefault(name, y)
 
     def y_of_line(self, source_line: int) -> int:
         """The rendered line of the block holding body line ``source_line``."""
@@ -485,6 +521,7 @@ class Renderer:
             body, end = _children(inner, i)
             number = (tok.meta or {}).get("id", 0) + 1
             marker = f"[{number}] "
+            tok.meta = {**(tok.meta or {}), "row": len(out)}  # where #fnN leads (add_anchors)
             lines = self.blocks(body, width - len(marker), links)
             out.extend(_prefixed(lines, Text(marker, self.palette.link), Text(" " * len(marker))))
             i = end + 1
@@ -558,6 +595,7 @@ class Renderer:
                 doc.lines.append(Text(""))
             heading = int(group[0].tag[1:]) if group[0].type == "heading_open" else 0
             y = len(doc.lines)
+            doc.add_anchors(group, y)
             lines = lines + self._image_rows(group, y + len(lines), doc)
             doc.blocks.append(Block(start + 1, y, len(lines), heading))
             doc.lines.extend(lines)

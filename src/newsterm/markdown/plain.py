@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 __all__ = ["PLAIN_TEXT_VERSION", "plain_excerpt", "plain_text", "tokens_text"]
 
-PLAIN_TEXT_VERSION = 3
+PLAIN_TEXT_VERSION = 4
 """The version of the rules that make a post's plain text (this module, and the preprocessing,
 parser and HTML conversion of :mod:`newsterm.markdown`). Search keeps each post's text beside the
 index (:mod:`newsterm.search.snippet_text`) under this number: **bump it whenever a change alters

@@ -5,7 +5,8 @@ and strikethrough, CJK-friendly emphasis (:mod:`newsterm.markdown.cjk`) and, fro
 mdit-py-plugins, footnotes (``[^1]``), task lists (``- [ ]``), dollar math (``$…$``,
 ``$$…$$``), definition lists (kramdown/pandoc ``Term`` / ``: definition``) and colon containers
 (``:::tip`` … ``:::``: Docusaurus, VitePress and Astro admonitions, pandoc's fenced divs), whose
-kind and title :func:`directive_label` reads.
+kind and title :func:`directive_label` reads. A heading's attribute list (``## Title {#intro}``)
+is not shown (:func:`heading_id_rule`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import re
 from functools import lru_cache
 
 from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from mdit_py_plugins.container import container_plugin
 from mdit_py_plugins.deflist import deflist_plugin
@@ -21,6 +23,7 @@ from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
 
+from newsterm.anchors import heading_id
 from newsterm.markdown.cjk import cjk_friendly_plugin
 from newsterm.markdown.htmlconv import html_block_rule, html_inline_rule
 
@@ -56,6 +59,26 @@ def directive_label(info: str) -> str:
     return _KNOWN_LABELS.get(kind.lower(), kind.replace("-", " ").replace("_", " ").capitalize())
 
 
+def heading_id_rule(state: StateCore) -> None:
+    """Core rule: a heading's attribute list (``## Title {#intro}``) is not shown; its id
+    becomes an ``anchor`` token of ours, where an in-page link ``#intro`` leads."""
+    tokens = state.tokens
+    for i, tok in enumerate(tokens[:-1]):
+        if tok.type != "heading_open":
+            continue
+        inline = tokens[i + 1]
+        children = inline.children or []
+        if not children or children[-1].type != "text":
+            continue
+        text, ident = heading_id(children[-1].content)
+        if text == children[-1].content:
+            continue
+        children[-1].content = text
+        if ident:
+            children.append(Token("anchor", "", 0, attrs={"id": ident}))
+        inline.content = heading_id(inline.content)[0]
+
+
 @lru_cache(maxsize=1)
 def parser() -> MarkdownIt:
     """The shared parser (built once; markdown-it parsers are reusable and thread safe)."""
@@ -69,6 +92,7 @@ def parser() -> MarkdownIt:
     md.use(container_plugin, name=DIRECTIVE, validate=_is_directive)
     md.use(cjk_friendly_plugin)
     md.core.ruler.before("inline", "newsterm_html_block", html_block_rule)
+    md.core.ruler.push("newsterm_heading_ids", heading_id_rule)
     # last, so that it also sees the task lists' check boxes and the footnotes
     md.core.ruler.push("newsterm_html_inline", html_inline_rule)
     return md

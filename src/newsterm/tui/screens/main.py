@@ -120,6 +120,8 @@ class MainScreen(
         self.doc: RenderedDoc | None = None
         self.sections: list[Section] = []
         self.history = History()
+        # Where in-page links were followed from in the open post (H goes back there first).
+        self.anchor_back: list[int] = []
         self.search_query = ""  # the query whose hits are shown in the article
         self.matcher: Matcher | None = None
         self.outline_visible = True
@@ -616,6 +618,9 @@ class MainScreen(
         return True
 
     def action_back(self) -> None:
+        if self.anchor_back:  # back from an in-page link, as a browser goes back
+            self.article.scroll_to_y(self.anchor_back.pop())
+            return
         path = self.history.back()
         if path is not None:
             self.open_post(path, record=False)

@@ -23,7 +23,11 @@ class PostCommands:
     # -- links ----------------------------------------------------------------------------
     def action_open_link(self: MainScreen, href: str) -> None:
         """Follow a link of the open post: a post of this archive opens here (with history), a
-        web link in the browser, or, served or with no browser, is copied (OSC 52)."""
+        web link in the browser, or, served or with no browser, is copied (OSC 52). An in-page
+        link (``#name``) scrolls to its heading, id or footnote; ``H`` comes back."""
+        if href.startswith("#"):
+            self._follow_anchor(href)
+            return
         path = self._post_for_link(href)
         if path is not None:
             self.open_post(path)
@@ -49,6 +53,23 @@ class PostCommands:
             self.copy_link(href, "Links are not opened in this session")
             return
         self.app.open_url(href)  # the app copies it instead when there is no browser
+
+    def _anchor_text(self: MainScreen, href: str) -> str | None:
+        """The text at the place an in-page link leads to (a heading's title, a note's first
+        line), or None when the open post has no such place."""
+        y = self.doc.anchor_y(href) if self.doc is not None else None
+        return None if y is None else self.doc.lines[y].plain.strip() or "…"  # type: ignore[union-attr]
+
+    def _follow_anchor(self: MainScreen, href: str) -> None:
+        doc = self.doc
+        y = doc.anchor_y(href) if doc is not None else None
+        if y is None:
+            from urllib.parse import unquote
+
+            self.notify(f"This post has no {unquote(href)}", title="Link", markup=False)
+            return
+        self.anchor_back.append(round(self.article.scroll_y))
+        self.article.scroll_to_y(y)
 
     def _show_image(self: MainScreen, href: str) -> bool:
         """A local image of the site (as the layout finds it: beside the post, or from the
@@ -99,6 +120,10 @@ class PostCommands:
 
         rows = []
         for href in self.doc.links:
+            if href.startswith("#"):
+                place = self._anchor_text(href)
+                rows.append((href, None if place is None else f"§ {place}"))
+                continue
             path = self._post_for_link(href)
             post = self.by_path.get(path) if path is not None else None
             rows.append((href, post.title if post is not None else None))

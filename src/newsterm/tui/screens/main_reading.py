@@ -73,6 +73,7 @@ class PostReading:
         path = post.path
         self._remember_scroll()
         self._unplaced_line = None
+        self.anchor_back.clear()
         if record:
             self.history.record(path)
         self.current = post
