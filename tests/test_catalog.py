@@ -436,6 +436,113 @@ def test_a_catalog_of_before_drafts_is_made_again_and_the_reading_marks_stay(
     kept.close()
 
 
+def _languages_archive(root: Path) -> Path:
+    root.mkdir()
+    (root / "2024-01-02-ko.md").write_text(
+        "---\ntitle: 비 오는 날\n---\n하루 종일 비가 와서 집에서 책을 읽었다.\n", encoding="utf-8"
+    )
+    (root / "2024-01-03-en.md").write_text(
+        "---\ntitle: A rainy day\n---\nIt rained all day, so I read at home.\n", encoding="utf-8"
+    )
+    (root / "2024-01-04-ja.md").write_text(
+        "---\ntitle: 雨\nlang: ja-JP\n---\nIt says so in its front matter.\n", encoding="utf-8"
+    )
+    (root / "2024-01-05-none.md").write_text("---\ntitle: '2024'\n---\n1, 2, 3\n", encoding="utf-8")
+    return root
+
+
+LANGUAGES = {
+    "2024-01-02-ko.md": "ko",
+    "2024-01-03-en.md": "en",
+    "2024-01-04-ja.md": "ja",
+    "2024-01-05-none.md": "",
+}
+
+
+def test_languages_go_through_the_catalog(tmp_path: Path) -> None:
+    root = _languages_archive(tmp_path / "archive")
+    cat = _catalog(tmp_path, root)
+    listing, _changed = refresh(Archive(root), cat, None)
+    assert {p.path: p.language for p in listing.posts} == LANGUAGES
+    first = cat.load()
+    assert first is not None and {p.path: p.language for p in first.posts} == LANGUAGES
+    assert first.posts == _expected(root)[0]
+    # The reader that follows the catalog learns a post's new language from the changes alone.
+    (root / "2024-01-03-en.md").write_text(
+        "---\ntitle: A rainy day\nlang: ko\n---\nIt rained.\n", encoding="utf-8"
+    )
+    refresh(Archive(root), cat, first)
+    changes = cat.changes_since(first.mark)
+    assert changes is not None
+    assert [(p.path, p.language) for p in changes.posts] == [("2024-01-03-en.md", "ko")]
+    again = cat.load()
+    assert again is not None
+    ko = [p.language for p in again.posts if p.language == "ko"]
+    assert len(ko) == 2 and ko[0] is ko[1]  # one string for every post of a language
+    assert PostInfo("a.md", "t", None, (), (), language="en") != PostInfo("a.md", "t", None, (), ())
+
+
+def test_a_catalog_of_before_languages_is_made_again_and_the_reading_marks_stay(
+    tmp_path: Path,
+) -> None:
+    import sqlite3
+
+    from newsterm.catalog import _MADE_BY
+    from newsterm.state import ReadingState
+
+    root = _languages_archive(tmp_path / "archive")
+    state = ReadingState(root)
+    state.set_read("2024-01-03-en.md")
+    state.toggle_bookmark("2024-01-04-ja.md")
+    cat = _catalog(tmp_path, root)
+    cat.path.parent.mkdir(parents=True)
+    # A catalog as version 4 made it (drafts, no language), its rows up to date with the files.
+    con = sqlite3.connect(cat.path, isolation_level=None)
+    con.executescript(
+        """
+        PRAGMA journal_mode = WAL;
+        CREATE TABLE posts (path TEXT PRIMARY KEY, mtime_ns INTEGER NOT NULL, size INTEGER NOT
+        NULL, title TEXT NOT NULL DEFAULT '', ts REAL, tzoff INTEGER, iso TEXT, categories TEXT
+        NOT NULL DEFAULT '', tags TEXT NOT NULL DEFAULT '', digest TEXT, length INTEGER,
+        problem TEXT, seq INTEGER NOT NULL DEFAULT 0, draft INTEGER NOT NULL DEFAULT 0)
+        WITHOUT ROWID;
+        CREATE TABLE info (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
+        CREATE TABLE removed (path TEXT PRIMARY KEY, seq INTEGER NOT NULL) WITHOUT ROWID;
+        PRAGMA user_version = 4;
+        """
+    )
+    info = [
+        ("root", os.path.abspath(root)),
+        ("input_version", _MADE_BY),
+        ("complete", "1"),
+        ("lineage", "0123456789abcdef"),
+        ("seq", "1"),
+        ("removed_floor", "0"),
+    ]
+    con.executemany("INSERT INTO info VALUES (?, ?)", info)
+    for rel, (mtime_ns, size) in Archive(root).scan().items():
+        con.execute(
+            "INSERT INTO posts VALUES (?, ?, ?, ?, 1704067200.0, 0, NULL, '', '', NULL, 3, NULL,"
+            " 1, 0)",
+            (rel, mtime_ns, size, f"옛 {rel}"),
+        )
+    con.close()
+    # Not read as if it knew the languages: no listing until it is made again.
+    assert cat.load() is None
+    assert Catalog.beside(cat.path.parent, root, writable=False).load() is None
+    listing, changed = refresh(Archive(root), cat, None)
+    assert changed and listing.complete
+    assert {p.path: p.language for p in listing.posts} == LANGUAGES
+    again = cat.load()
+    assert again is not None and again.complete and again.mark is not None
+    assert {p.path: p.language for p in again.posts} == LANGUAGES
+    assert not any(p.title.startswith("옛") for p in again.posts)  # every row parsed anew
+    state.close()
+    kept = ReadingState(root)
+    assert kept.is_read("2024-01-03-en.md") and kept.is_bookmarked("2024-01-04-ja.md")
+    kept.close()
+
+
 def test_a_listing_with_changes_applied_is_what_reading_the_catalog_again_gives(
     tmp_path: Path,
 ) -> None:

@@ -72,7 +72,8 @@ def test_search_command_does_not_import_textual_or_rich(tmp_path: Path):
     assert done.returncode == 0, done.stderr
     assert "넷플릭스" in done.stdout
     # A search of an existing index: Whoosh's eager urllib import is skipped, and the YAML
-    # parser is not loaded at all (cold start is a feature). dataclasses is: the snippets are
+    # parser and newsterm.language (a post's language, for the list) are not loaded at all
+    # (cold start is a feature). dataclasses is: the snippets are
     # the reader's rendered text, from markdown-it tokens (a Token is a dataclass).
     done = _run(
         f"""
@@ -81,7 +82,8 @@ def test_search_command_does_not_import_textual_or_rich(tmp_path: Path):
         code = main(["search", "--archive", {str(ARCHIVE)!r}, "--index-dir",
                      {str(tmp_path / "ix")!r}, "넷플릭스"])
         assert code == 0, code
-        slow = ("urllib.request", "http.client", "yaml", "textual", "rich", "shtab")
+        slow = ("urllib.request", "http.client", "yaml", "textual", "rich", "shtab",
+                "newsterm.language")
         loaded = [m for m in slow if m in sys.modules]
         assert not loaded, loaded
         """

@@ -44,6 +44,8 @@ Parsing one post (:func:`parse_post`):
 * Section pages (Hugo/Zola ``_index.md``) are not posts and are not listed.
 * Categories and tags: ``categories``/``category`` and ``tags``/``tag``, each a list or a string
   split on commas (if it has any) or else on blanks, as Jekyll does.
+* Language: the front matter's ``lang``/``language``/``locale`` as written (``Post.lang``);
+  ``Post.language`` makes a language of it, or guesses one (:mod:`newsterm.language`).
 * Drafts (:func:`is_draft`): ``draft: true`` (Hugo, Zola, Astro, Eleventy), ``published: false``
   or a ``_drafts/`` folder (Jekyll). A draft is read and listed like any post, marked as such.
 
@@ -602,7 +604,22 @@ def _parse_post(
         encoding=encoding,
         date_kind=date_kind,
         draft=is_draft(fields, rel),
+        lang=_declared_language(fields),
     )
+
+
+_LANGUAGE_KEYS = ("lang", "language", "locale")  # (newsterm.language.DECLARED_KEYS)
+
+
+def _declared_language(fields: dict[str, Any]) -> str:
+    """The first of ``lang``, ``language``, ``locale`` the front matter gives, as written (one
+    line, cut short); the post's language is worked out from it when asked
+    (:attr:`Post.language`), so that reading a post never loads that rule."""
+    for key in _LANGUAGE_KEYS:
+        text = _scalar_text(fields.get(key))
+        if text:
+            return _one_line(text)[:40]
+    return ""
 
 
 # --------------------------------------------------------------------------- site time zone

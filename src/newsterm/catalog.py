@@ -59,10 +59,12 @@ __all__ = [
 ]
 
 CATALOG_FILE = "catalog.sqlite3"
-CATALOG_VERSION = 4
+CATALOG_VERSION = 5
 """Rows written by another version (other columns) are thrown away; so are rows made with other
 rules for reading posts (:data:`newsterm.input_version.INPUT_VERSION`). 4: the ``draft`` column
-(a catalog of before cannot say which posts are drafts: its posts are parsed again)."""
+(a catalog of before cannot say which posts are drafts: its posts are parsed again). 5: the
+``lang`` column (each post's language, :mod:`newsterm.language`; bump again when its rules
+change)."""
 _MADE_BY = str(INPUT_VERSION)
 WRITE_BATCH = 2000
 """Parsed posts written to the catalog in one transaction."""
@@ -87,7 +89,8 @@ CREATE TABLE IF NOT EXISTS posts (
     length INTEGER,
     problem TEXT,
     seq INTEGER NOT NULL DEFAULT 0,
-    draft INTEGER NOT NULL DEFAULT 0
+    draft INTEGER NOT NULL DEFAULT 0,
+    lang TEXT NOT NULL DEFAULT ''
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS posts_newest ON posts (ts IS NULL, ts DESC, path)
     WHERE problem IS NULL;
@@ -104,10 +107,12 @@ CREATE INDEX IF NOT EXISTS posts_seq ON posts (seq);
 """
 _ORDER = "ORDER BY ts IS NULL, ts DESC, path"
 _COLUMNS = (
-    "path, mtime_ns, size, title, ts, tzoff, iso, categories, tags, digest, length, problem, draft"
+    "path, mtime_ns, size, title, ts, tzoff, iso, categories, tags, digest, length, problem, draft,"
+    " lang"
 )
-# (``draft`` is 0 or 1: SQLite stores either in the row's header alone, no byte of data.)
-_LIST_COLUMNS = "path, title, ts, tzoff, iso, categories, tags, size, digest, length, draft"
+# (``draft`` is 0 or 1: SQLite stores either in the row's header alone, no byte of data;
+# ``lang`` is "ko", "en", ...: 2 bytes.)
+_LIST_COLUMNS = "path, title, ts, tzoff, iso, categories, tags, size, digest, length, draft, lang"
 REMOVED_KEPT = 1000
 """Stores whose removed paths are kept for readers behind (one further back loads everything)."""
 CHANGES_LIMIT = 2000
@@ -243,7 +248,7 @@ def _date_columns(date: dt.datetime | None) -> tuple[float | None, int | None, s
 
 def _row(rel: str, stat: FileStat, post: PostInfo | None, problem: str | None) -> tuple[Any, ...]:
     if post is None:
-        return (rel, stat[0], stat[1], "", None, None, None, "", "", None, None, problem or "?", 0)
+        return (rel, *stat, "", None, None, None, "", "", None, None, problem or "?", 0, "")
     ts, off, iso = _date_columns(post.date)
     return (
         rel,
@@ -259,6 +264,7 @@ def _row(rel: str, stat: FileStat, post: PostInfo | None, problem: str | None) -
         post.length,
         None,
         1 if post.draft else 0,
+        post.language,
     )
 
 
@@ -532,7 +538,7 @@ class Catalog:
                     con.execute("UPDATE info SET value = ? WHERE key = 'seq'", (str(seq),))
                     con.executemany(
                         f"INSERT OR REPLACE INTO posts ({_COLUMNS}, seq) "
-                        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                         [(*row, seq) for row in rows],
                     )
                     if con.execute("SELECT 1 FROM removed LIMIT 1").fetchone() is not None:
@@ -610,13 +616,15 @@ def preload(index_dir: str | os.PathLike[str], root: str | os.PathLike[str]) -> 
 
 
 def _infos(rows: list[tuple[Any, ...]]) -> list[PostInfo]:
-    """PostInfo records from catalog rows; equal term lists and time zones are shared."""
+    """PostInfo records from catalog rows; equal term lists, time zones and languages are
+    shared."""
     zones: dict[int, dt.tzinfo] = {}
     terms: dict[str, tuple[str, ...]] = {"": ()}
+    languages: dict[str, str] = {}
     from_ts = dt.datetime.fromtimestamp
     out: list[PostInfo] = []
     append = out.append
-    for path, title, ts, off, iso, cats, tags, size, digest, length, draft in rows:
+    for path, title, ts, off, iso, cats, tags, size, digest, length, draft, lang in rows:
         date = None
         if iso is not None:
             try:
@@ -631,7 +639,8 @@ def _infos(rows: list[tuple[Any, ...]]) -> list[PostInfo]:
         c = terms.get(cats)
         if c is None:
             c = terms[cats] = tuple(cats.split(_SEP))
-        append(PostInfo(path, title, date, c, tags, size, digest, length, draft == 1))
+        language = languages.setdefault(lang, lang)
+        append(PostInfo(path, title, date, c, tags, size, digest, length, draft == 1, language))
     return out
 
 

@@ -70,6 +70,9 @@ class Post:
     (a day only: show no time). See :func:`newsterm.archive.date_iso`."""
     draft: bool = False
     """An unpublished draft (see :func:`newsterm.archive.is_draft`)."""
+    lang: str = ""
+    """The language its front matter gives (``lang``, ``language`` or ``locale``), as written;
+    "" when none. The post's language is :attr:`language`."""
 
     @property
     def word_count(self) -> int:
@@ -77,6 +80,15 @@ class Post:
         if self.words < 0:
             object.__setattr__(self, "words", count_words(self.body))
         return self.words
+
+    @property
+    def language(self) -> str:
+        """``ko``, ``en``, ... or "" (unknown): :attr:`lang` when it names a language, else
+        guessed from the text (:func:`newsterm.language.language_of`; worked out when asked,
+        so that a search never loads the rule)."""
+        from newsterm.language import language_of
+
+        return language_of(self.lang, self.title, self.body)
 
     @property
     def slug(self) -> str:
@@ -123,8 +135,9 @@ _TAG_SEP = "\x1f"  # control characters never survive parsing
 
 
 class PostInfo:
-    """What the post list needs of a post, without its text: ~550 bytes a post (540 measured at
-    100k before the draft flag's slot added 8).
+    """What the post list needs of a post, without its text: ~560 bytes a post (540 measured at
+    100k before the draft flag's and the language's slots added 8 each; a language is one of a
+    few shared strings).
 
     The reader's list holds one of these per post (read from the catalog, see
     :mod:`newsterm.catalog`) and reads the whole :class:`Post` (body, outline) only when a post
@@ -138,6 +151,7 @@ class PostInfo:
         "categories",
         "date",
         "draft",
+        "language",
         "length",
         "path",
         "size",
@@ -155,6 +169,7 @@ class PostInfo:
         digest: str | None = None,
         length: int = -1,
         draft: bool = False,
+        language: str = "",
     ) -> None:
         self.path = path
         self.title = title
@@ -170,6 +185,7 @@ class PostInfo:
         self._digest = bytes.fromhex(digest) if digest else None
         self.length = length
         self.draft = draft  # (True or False: one shared object, 8 bytes a post)
+        self.language = language  # ("ko", "en", ...: shared strings, 8 bytes a post)
 
     @property
     def tags(self) -> tuple[str, ...]:
@@ -199,6 +215,7 @@ class PostInfo:
             digest,
             length,
             post.draft,
+            post.language,
         )
 
     @property
@@ -218,6 +235,7 @@ class PostInfo:
             self.tags,
             self.size,
             self.draft,
+            self.language,
         ) == (
             other.path,
             other.title,
@@ -226,6 +244,7 @@ class PostInfo:
             other.tags,
             other.size,
             other.draft,
+            other.language,
         )
 
     __hash__ = None  # type: ignore[assignment]
