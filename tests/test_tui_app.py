@@ -595,7 +595,9 @@ async def test_facets_multi_select_or_within_and_across_kinds():
         sl = app.screen.query_one("#facet-list")
         values = [sl.get_option_at_index(i).value for i in range(sl.option_count)]
         kinds = {kind for kind, _ in values}
-        assert kinds == {"category", "tag", "year", "month"}
+        # (the bundled archive is mostly Korean, with a few English posts; it has no drafts)
+        assert kinds == {"language", "category", "tag", "year", "month"}
+        assert values[:2] == [("language", "ko"), ("language", "en")]  # first, most posts first
         labels = str(sl.get_option_at_index(0).prompt)
         assert labels.split()[-1].isdigit()  # each facet shows its count
         for value in (("year", "2025"), ("year", "2024")):
@@ -617,6 +619,26 @@ async def test_facets_multi_select_or_within_and_across_kinds():
         for p in paths:
             post = app.by_path[p]
             assert post.date.year in (2024, 2025) and "IT" in post.categories
+
+
+async def test_the_language_facet_shows_only_the_posts_of_a_language():
+    app = make_app(ARCHIVE, restore=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.loaded)
+        total = len([e for e in app.post_list.entries if e.post])
+        await pilot.press("f")
+        await pilot.pause()
+        sl = app.screen.query_one("#facet-list")
+        values = [sl.get_option_at_index(i).value for i in range(sl.option_count)]
+        english = app.screen.counts[("language", "en")]
+        sl.select(sl.get_option_at_index(values.index(("language", "en"))))
+        await pilot.press("enter")
+        await pilot.pause()
+        paths = [e.path for e in app.post_list.entries if e.post]
+        assert 0 < len(paths) == english < total
+        assert all(app.by_path[p].language == "en" for p in paths)
+        assert {app.by_path[p].language for p in app.by_path} >= {"ko", "en"}
+        assert "language en" in str(app.screen.query_one("#view-title").render())
 
 
 async def test_every_palette_command_exists_and_runs_from_the_palette():

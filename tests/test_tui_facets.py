@@ -18,11 +18,17 @@ def test_a_post_has_its_categories_tags_year_and_month():
         ("category", "IT"),
         ("tag", "ai"),
         ("status", "published"),
+        ("language", "en"),  # (its title)
         ("year", "2025"),
         ("month", "2025-03"),
     }
     # undated: no year or month
-    assert facets_of(C) == {("category", "IT"), ("tag", "ai"), ("status", "published")}
+    assert facets_of(C) == {
+        ("category", "IT"),
+        ("tag", "ai"),
+        ("status", "published"),
+        ("language", "en"),
+    }
 
 
 def test_or_within_a_kind_and_across_kinds():
@@ -58,3 +64,34 @@ def test_drafts_and_published_posts_are_a_facet_only_where_there_are_drafts():
     assert [p.path for p in (A, B, C, d) if matches(p, {("status", "draft")})] == ["d.md"]
     # an archive without drafts is not offered "published": it would be every post
     assert not any(kind == "status" for kind, _v in count_facets([A, B, C]))
+
+
+def test_languages_are_a_facet_only_where_there_is_more_than_one():
+    from dataclasses import replace
+
+    ko = replace(A, path="ko.md", body="오늘은 비가 와서 집에서 책을 읽었다.")
+    en = replace(B, path="en.md", body="It rained all day, so I read at home.")
+    ja = replace(C, path="ja.md", body="Its front matter says so.", lang="ja")
+    assert ("language", "ko") in facets_of(ko) and ("language", "ja") in facets_of(ja)
+    none = replace(A, path="none.md", title="2024")
+    assert not any(kind == "language" for kind, _v in facets_of(none))  # no letters: not known
+    counts = count_facets([ko, en, ja, none])
+    assert [(f, n) for f, n in counts.items() if f[0] == "language"] == [
+        (("language", "ko"), 1),
+        (("language", "en"), 1),
+        (("language", "ja"), 1),
+    ]
+    posts = (ko, en, ja, none)
+    assert [p.path for p in posts if matches(p, {("language", "en")})] == ["en.md"]
+    either = {("language", "en"), ("language", "ja")}
+    assert [p.path for p in posts if matches(p, either)] == ["en.md", "ja.md"]
+    both = either | {("year", "2024")}  # (en is B's date)
+    assert [p.path for p in posts if matches(p, both)] == ["en.md"]
+    assert describe(either | {("category", "IT")}) == "language en · language ja · IT"
+    # after status, before the categories in the picker
+    kinds = [f[0] for f, _n in sorted(counts.items(), key=display_order)]
+    assert kinds.index("language") < kinds.index("category")
+    # one language (and posts of none known): nothing to narrow
+    assert not any(
+        kind == "language" for kind, _v in count_facets([ko, replace(ko, path="k2"), none])
+    )

@@ -1,5 +1,6 @@
-"""Facets of posts (categories, tags, drafts, years, months): what a post has, counts over a list
-of posts, and the rule a chosen set applies. The facet picker is ``screens/facets.py``."""
+"""Facets of posts (drafts, languages, categories, tags, years, months): what a post has, counts
+over a list of posts, and the rule a chosen set applies. The facet picker is
+``screens/facets.py``."""
 
 from __future__ import annotations
 
@@ -9,11 +10,13 @@ from collections.abc import Iterable
 from newsterm.models import Post
 
 Facet = tuple[str, str]  # (kind, value): ("category", "뉴스"), ("year", "2025"), ...
-KINDS = ("status", "category", "tag", "year", "month")  # status first: two values, not 500
+# status and language first: a few values, not 500
+KINDS = ("status", "language", "category", "tag", "year", "month")
 LABELS = {
     "category": "category",
     "tag": "tag",
     "status": "status",
+    "language": "language",
     "year": "year",
     "month": "month",
 }
@@ -25,6 +28,8 @@ def facets_of(post: Post) -> set[Facet]:
     found: set[Facet] = {("category", c) for c in post.categories}
     found |= {("tag", t) for t in post.tags}
     found.add(DRAFT if post.draft else PUBLISHED)
+    if post.language:  # ("": not known, no facet)
+        found.add(("language", post.language))
     if post.date is not None:
         found.add(("year", f"{post.date.year:04d}"))
         found.add(("month", f"{post.date.year:04d}-{post.date.month:02d}"))
@@ -37,6 +42,10 @@ def count_facets(posts: Iterable[Post]) -> Counter[Facet]:
         counts.update(facets_of(post))
     if not counts[DRAFT]:  # no drafts: "published" would only say "every post"
         counts.pop(PUBLISHED, None)
+    languages = [f for f in counts if f[0] == "language"]
+    if len(languages) < 2:  # one language: it would only say "every post" (or nearly)
+        for facet in languages:
+            del counts[facet]
     return counts
 
 
@@ -63,4 +72,7 @@ def display_order(item: tuple[Facet, int]) -> tuple:
 
 
 def describe(chosen: set[Facet]) -> str:
-    return " · ".join(v for _, v in sorted(chosen, key=lambda f: (KINDS.index(f[0]), f[1])))
+    """The chosen facets as the line above the list says them: their values (a language's code
+    with its kind: "language en", not a bare "en")."""
+    ordered = sorted(chosen, key=lambda f: (KINDS.index(f[0]), f[1]))
+    return " · ".join(f"language {v}" if k == "language" else v for k, v in ordered)
