@@ -152,7 +152,7 @@ def test_list_json_shape_and_order(archive: Path):
         "notes/undated-note.md",
     ]
     for item in data:
-        assert set(item) == {"path", "title", "date", "categories", "tags", "draft"}
+        assert set(item) == {"path", "title", "date", "categories", "tags", "draft", "language"}
         assert item["draft"] is False
         assert isinstance(item["categories"], list) and isinstance(item["tags"], list)
     by_path = {d["path"]: d for d in data}
@@ -165,6 +165,7 @@ def test_list_json_shape_and_order(archive: Path):
     assert by_path["2015-03-17-boston.md"]["tags"] == ["snow", "city"]
     assert by_path["notes/undated-note.md"]["date"] is None
     assert by_path["notes/undated-note.md"]["title"] == "An undated note"
+    assert korean["language"] == "ko" and by_path["2015-03-17-boston.md"]["language"] == "en"
 
 
 def test_list_plain_when_not_a_tty_lines_up(archive: Path):
@@ -325,6 +326,34 @@ def test_list_formats(archive: Path):
         assert run("show", path, "--archive", str(archive)).returncode == 0
 
 
+def test_list_only_the_posts_of_a_language(tmp_path: Path):
+    root = tmp_path / "mixed"
+    write(
+        root, "2024-01-01-ko.md", "---\ntitle: 비 오는 날\n---\n하루 종일 비가 와서 책을 읽었다.\n"
+    )
+    write(root, "2024-01-02-en.md", "---\ntitle: A rainy day\n---\nIt rained, so I read.\n")
+    write(root, "2024-01-03-said.md", "---\ntitle: 영어로 쓴 글\nlang: en-US\n---\n본문\n")
+    write(
+        root, "2024-01-04-ja.md", "---\ntitle: 雨の日\n---\n一日中雨だったので、本を読みました。\n"
+    )
+
+    def paths(*args: str) -> list[str]:
+        proc = run("list", "--format", "paths", "--archive", str(root), *args)
+        assert proc.returncode == 0, proc.stderr
+        return proc.stdout.splitlines()
+
+    assert paths("--lang", "en") == ["2024-01-03-said.md", "2024-01-02-en.md"]
+    assert paths("--lang", "English") == paths("--lang", "en_GB") == paths("--lang", "en")
+    assert paths("--lang", "ko", "--lang", "ja") == ["2024-01-04-ja.md", "2024-01-01-ko.md"]
+    assert paths("--lang", "en", "--since", "2024-01-03") == ["2024-01-03-said.md"]
+    proc = run("list", "--lang", "fr", "--archive", str(root))
+    assert proc.returncode == 0 and proc.stdout == "" and "no post matches" in proc.stderr
+    data = json.loads(run("list", "--json", "--archive", str(root)).stdout)
+    assert [d["language"] for d in data] == ["ja", "en", "en", "ko"]
+    shown = json.loads(run("show", "said", "--json", "--archive", str(root)).stdout)
+    assert shown["language"] == "en"
+
+
 @pytest.mark.parametrize(
     ("args", "fragment"),
     [
@@ -336,6 +365,7 @@ def test_list_formats(archive: Path):
         (["--format", "csv"], "--format"),
         (["--sort", "size"], "--sort"),
         (["--json", "--format", "paths"], "--json is --format json"),
+        (["--lang", "rust"], "--lang: 'rust' is not a language"),
     ],
 )
 def test_list_bad_input_is_one_line_and_exit_2(archive: Path, args: list[str], fragment: str):

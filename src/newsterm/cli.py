@@ -118,6 +118,12 @@ def _list_args(p: argparse.ArgumentParser) -> None:
         "--tag", action="append", metavar="NAME", help="only posts tagged NAME (repeat: each)"
     )
     p.add_argument(
+        "--lang",
+        action="append",
+        metavar="CODE",
+        help="only posts in language CODE (ko, en, ja, ...; repeat: in any of them)",
+    )
+    p.add_argument(
         "--since", metavar="DATE", help="dated on or after DATE (YYYY, YYYY-MM, YYYY-MM-DD)"
     )
     p.add_argument(

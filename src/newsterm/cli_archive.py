@@ -69,6 +69,7 @@ def post_json(post: Post) -> dict:
         "categories": list(post.categories),
         "tags": list(post.tags),
         "draft": post.draft,
+        "language": post.language or None,
     }
 
 
@@ -223,10 +224,28 @@ def _terms_match(have: tuple[str, ...], wanted: list[str] | None) -> bool:
     return all(w.casefold() in folded for w in wanted)
 
 
+def _languages(given: list[str] | None) -> set[str]:
+    """The languages ``--lang`` names (``en``, ``en-US``, ``English`` are ``en``)."""
+    from newsterm.errors import NewstermError
+    from newsterm.language import normalise
+
+    out = set()
+    for text in given or ():
+        code = normalise(text)
+        if code is None:
+            raise NewstermError(
+                f"--lang: {_one_line(text)[:40]!r} is not a language; "
+                "use a code such as ko, en, ja, zh"
+            )
+        out.add(code)
+    return out
+
+
 def select_posts(posts: list[Post], args: argparse.Namespace) -> list[Post]:
     """``list``'s filters, order and limit applied to ``posts`` (newest first, undated last).
 
-    ``--category``/``--tag`` may be given more than once: a post must have each. ``--since``
+    ``--category``/``--tag`` may be given more than once: a post must have each; ``--lang``
+    too: a post must be in one of them (:func:`newsterm.language.normalise`). ``--since``
     and ``--until`` take ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` (the search query's ``date:``
     rule) and compare the post's own calendar date; they leave undated posts out.
     """
@@ -249,6 +268,7 @@ def select_posts(posts: list[Post], args: argparse.Namespace) -> list[Post]:
         raise NewstermError(f"--since {args.since} is after --until {args.until}")
     categories = getattr(args, "category", None)
     tags = getattr(args, "tag", None)
+    languages = _languages(getattr(args, "lang", None))
     out = []
     for post in posts:
         if not _terms_match(post.categories, categories) or not _terms_match(post.tags, tags):
@@ -257,6 +277,8 @@ def select_posts(posts: list[Post], args: argparse.Namespace) -> list[Post]:
             day = post_day(post)
             if day is None or (lo is not None and day < lo) or (hi is not None and day > hi):
                 continue
+        if languages and post.language not in languages:  # (last: the text is looked at)
+            continue
         out.append(post)
     if getattr(args, "sort", "date") == "title":
         out.sort(key=lambda p: (p.title.casefold(), p.path))  # stable: ties keep date order
