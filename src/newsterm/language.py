@@ -135,7 +135,8 @@ def normalise(value: object) -> str | None:
 
 # Code is mostly Latin letters whatever the post's language: fenced blocks, <pre> blocks and
 # Jekyll highlight blocks (one left open by the sample's end runs to it) are left out. Written
-# to go over a block a line (or a run of text) at a time: with lazy ``.*?`` it took 45 us a post.
+# to go over a block a line (or a run of text) at a time, not with a lazy ``.*?`` that tries the
+# block's end at every character (benchmarks/README.md has the costs).
 _CODE = re.compile(
     r"\n {0,3}(`{3,}|~{3,})[^\n]*(?:\n(?! {0,3}\1)[^\n]*)*(?:\n[^\n]*)?"
     r"|<[pP][rR][eE]\b[^<]*(?:<(?!/[pP][rR][eE]>)[^<]*)*(?:</[pP][rR][eE]>)?"
@@ -143,8 +144,8 @@ _CODE = re.compile(
 )
 _CODE_MARKS = ("```", "~~~", "<pre", "<PRE", "highlight")
 
-# The letters are counted on the UTF-8 bytes, one table lookup a byte (a regex a script took
-# ten times as long): every character has one lead byte, and the lead byte says the script.
+# The letters are counted on the UTF-8 bytes, one table lookup a byte (not a regex a script):
+# every character has one lead byte, and the lead byte says the script.
 #   l: ASCII letters, and lead bytes C3-C9 (Latin-1 letters, Latin Extended A and B, IPA)
 #   h: lead bytes EA-ED (U+A000-U+DFFF: the Hangul syllables U+AC00-U+D7A3, and a few rare
 #      scripts beside them)
@@ -192,9 +193,9 @@ def guess(title: str, body: str) -> str:
     sample = f"{title}\n{body[:SAMPLE_CHARS]}"
     if sample.isascii():
         return "en" if any(c.isalpha() for c in sample) else ""
-    # Most posts of a Korean archive are told by their start, at a quarter of the cost: a start
-    # with so much Hangul that the whole sample (at most one letter a character) cannot fall
-    # under the share is Korean whatever follows.
+    # Most posts of a Korean archive are told by their start alone (a quarter of the sample): a
+    # start with so much Hangul that the whole sample (at most one letter a character) cannot
+    # fall under the share is Korean whatever follows.
     start = sample[:_QUICK_CHARS].encode("utf-8", "replace")
     if len(start.translate(None, _NOT_HANGUL)) >= KOREAN_SHARE * len(sample):
         return "ko"
