@@ -187,6 +187,102 @@ def test_drafts_in_an_archive_are_listed_like_any_post(tmp_path: Path):
     }
 
 
+# --------------------------------------------------------------------------- the lede
+
+
+@pytest.mark.parametrize(
+    ("front", "lede"),
+    [
+        ("description: 작은 정원을 가꾸는 법", "작은 정원을 가꾸는 법"),
+        ("summary: Hugo's own summary", "Hugo's own summary"),
+        ("subtitle: 부제목 한 줄", "부제목 한 줄"),
+        ("excerpt: Cut from the post", "Cut from the post"),
+        ("tldr: Short version", "Short version"),
+        ("Description: Keys in any case", "Keys in any case"),
+        # the first of description, summary, subtitle, excerpt, tldr that is a text
+        ("subtitle: second\ndescription: first", "first"),
+        ("description: [a, list]\nsummary: the summary", "the summary"),
+        ("description: {a: b}\nexcerpt: the excerpt", "the excerpt"),
+        ("description: ''\ntldr: the tldr", "the tldr"),
+        ("description: 2020", ""),  # a number is not a lede
+        ("description:", ""),
+        ("tags: [only, tags]", ""),
+        # markup is reduced to the words a reader sees, on one line
+        ("description: 'A **bold** `code` [link](https://example.org) <b>tag</b> &amp; more'",
+         "A bold code link tag & more"),
+        ("description: '{% raw %}{{ kept }}{% endraw %} and {{ site.gone }} Liquid'",
+         "{{ kept }} and Liquid"),
+        ("description: |\n  Two lines\n  of   text\n\n  and a second paragraph",
+         "Two lines of text and a second paragraph"),
+        # a value is one paragraph: what would open a block at its start is its own text
+        ("description: '2019. A year in review'", "2019. A year in review"),
+        ("description: '- not a list'", "- not a list"),
+        ("description: '# not a heading'", "# not a heading"),
+        ("description: '> not a quote'", "> not a quote"),
+        ("description: '*emphasis* stays emphasis'", "emphasis stays emphasis"),
+        ("description: \"bell \\a and escape \\e gone\"", "bell and escape gone"),
+    ],
+)  # fmt: skip
+def test_the_lede_is_the_first_front_matter_summary_as_plain_text(front: str, lede: str):
+    post = parse(f"---\ntitle: 제목\n{front}\n---\n본문의 첫 문단은 다른 이야기를 한다.\n")
+    assert post.lede == lede
+
+
+def test_a_toml_summary_is_a_lede_too():
+    post = parse('+++\ntitle = "T"\nsummary = "요약 한 줄"\n+++\n본문.\n')
+    assert post.lede == "요약 한 줄"
+
+
+def test_a_lede_that_only_says_the_title_again_is_not_kept():
+    assert (
+        parse("---\ntitle: Lang team update\ndescription: Lang team update.\n---\nBody.\n").lede
+        == ""
+    )
+    same = (
+        "---\ntitle: '[리뷰] 작은 책'\ndescription: 리뷰 — 작은 책\nsubtitle: 다른 말\n---\n본문.\n"
+    )
+    assert parse(same).lede == "다른 말"  # the next key says something
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "The opening paragraph says it all, and goes on.\n\nMore.\n",
+        # an engine's excerpt: the opening cut short, with its dots
+        "The opening paragraph says it all, and goes on a good while longer.\n",
+        "The *opening* paragraph [says](https://example.org) it <b>all</b>, and goes on.\n",
+        "# The title\n\nThe opening paragraph says it all, and goes on.\n",  # a title heading
+        "![a picture](a.png)\n\nThe opening paragraph says it all, and goes on.\n",
+        "## Introduction\n\nThe opening paragraph says it all, and goes on.\n",
+    ],
+)
+def test_a_lede_that_repeats_the_opening_of_the_body_is_not_kept(body: str):
+    text = f"---\ntitle: The title\nexcerpt: The opening paragraph says it all, and...\n---\n{body}"
+    assert parse(text).lede == ""
+
+
+def test_a_lede_that_the_body_says_only_later_or_in_other_words_is_kept():
+    far = "Other words first. " * 30 + "\n\nThe opening paragraph says it all.\n"
+    text = "---\ntitle: T\ndescription: The opening paragraph says it all.\n---\n"
+    assert parse(text + far).lede == "The opening paragraph says it all."
+    assert parse(text + "The opening paragraph says more than that.\n").lede != ""
+    short = "---\ntitle: T\ndescription: Rust\n---\nA post about Rust.\n"
+    assert parse(short).lede == "Rust"  # a short lede only repeats the very start
+
+
+def test_a_long_lede_is_cut_at_a_word():
+    words = " ".join(f"낱말{i}" for i in range(200))
+    lede = parse(f"---\ntitle: T\ndescription: {words}\n---\n본문.\n").lede
+    assert lede.endswith("…") and 250 < len(lede) <= 301
+    assert lede[:-1] == words[: len(lede) - 1] and words[len(lede) - 1] == " "
+
+
+def test_a_lede_is_compared_with_the_opening_of_a_huge_body_without_blank_lines():
+    body = ("line " * 20 + "\n") * 50_000  # 5 MB in one paragraph: only its opening is read
+    post = parse(f"---\ntitle: T\ndescription: line line line line line line line\n---\n{body}")
+    assert post.lede == ""
+
+
 def test_empty_front_matter_is_fine():
     post = parse("---\n---\n# Heading title\n\ntext\n", rel="2020-01-02-x.md")
     assert post.title == "Heading title"

@@ -39,6 +39,14 @@ POSTS = {
     ),
     "_drafts/idea.md": "---\ntitle: Idea\npublished: false\n---\nSoon.\n",
     "content/ids.md": "# Primer {#preliminary}\n\n## Why {#why}\n\nText.\n",
+    "_posts/2021-02-03-ledes.md": (
+        "---\ntitle: 요약들\ndescription: [not, a, lede]\nsummary: '**짧은** 요약, <i>한 줄</i>'\n"
+        "subtitle: 부제\n---\n본문은 다른 말로 시작한다.\n"
+    ),
+    "_posts/2021-02-04-repeat.md": (
+        "---\ntitle: Repeat\nexcerpt: The body opens like this and...\n---\n"
+        "The body opens like this and goes on.\n"
+    ),
 }
 
 #: INPUT_VERSION -> digest of what the rules make of POSTS (add a line when bumping the version).
@@ -46,6 +54,7 @@ DIGESTS = {
     4: "8f185c38ffa0860c",
     5: "b9425ad1c0b6015b",  # title headings blanked, ::: lines, drafts (in the digest from 5)
     6: "45f3217144728038",  # a heading's {#id} is not in its title (content/ids.md from 6)
+    7: "37cbc21d59161f63",  # ledes (in the digest from 7)
 }
 
 
@@ -58,6 +67,7 @@ def _digest(root: Path) -> str:
     rows = [
         (p.path, p.title, date_iso(p), p.date_kind, p.categories, p.tags, section_titles(p.body))
         + ((p.draft,) if p.draft else ())  # (so that the digests of drafts-free posts stand)
+        + ((p.lede,) if p.lede else ())  # (the digests before 7 stand)
         for p in sorted(posts, key=lambda p: p.path)
     ]
     rows.append(tuple((q.path, q.reason) for q in problems))

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newsterm.markdown.plain import _MARKUP, plain_excerpt, plain_text, tokens_text
+from newsterm.markdown.plain import _MARKUP, plain_excerpt, plain_line, plain_text, tokens_text
 from newsterm.markdown.preprocess import preprocess
 from newsterm.markdown.setup import parse
 
@@ -77,3 +78,29 @@ def test_an_end_tag_with_attributes_shows_as_text_as_kramdown_shows_it():
     # paragraph; the `</pre>` that closes nothing is dropped. The reader shows what the blog did.
     body = '</pre class="prettyprint">\nimport a;\nimport b;\n\nclass A {\n}\n</pre>\n\n끝.\n'
     assert plain_text(body) == '</pre class="prettyprint"> import a; import b; class A { } 끝.'
+
+
+@pytest.mark.parametrize(
+    ("value", "line"),
+    [
+        ("**굵게** 쓴 `코드`와 [링크](https://example.org)", "굵게 쓴 코드와 링크"),
+        ("<p>문단 <i>안의</i> &amp; 기호</p>", "문단 안의 & 기호"),
+        ("{% raw %}{{ x }}{% endraw %}와 {{ page.gone }} 태그", "{{ x }}와 태그"),
+        ("여러\n줄에   걸친\n\n값", "여러 줄에 걸친 값"),
+        # one paragraph: a block's opening at its start is the author's text
+        ("2019. 한 해 돌아보기", "2019. 한 해 돌아보기"),
+        ("1) 첫째", "1) 첫째"),
+        ("- 목록 아님", "- 목록 아님"),
+        ("+ 더하기", "+ 더하기"),
+        ("## 제목 아님", "## 제목 아님"),
+        ("> 인용 아님", "> 인용 아님"),
+        ("---", "---"),
+        (":::tip 상자 아님", ":::tip 상자 아님"),
+        ("[참고]: https://example.org", "[참고]: https://example.org"),
+        ("*강조*로 시작", "강조로 시작"),  # emphasis is inline: still emphasis
+        ("#해시태그 그대로", "#해시태그 그대로"),
+        ("", ""),
+    ],
+)
+def test_plain_line_reads_a_value_as_one_paragraph_of_text(value: str, line: str):
+    assert plain_line(value) == line

@@ -61,7 +61,7 @@ import os
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from newsterm.anchors import heading_id
@@ -70,6 +70,10 @@ from newsterm.front_matter import YAML_LOADER as _YAML_LOADER  # noqa: F401  (te
 from newsterm.front_matter import PostError, read_front_matter
 from newsterm.front_matter import split_front_matter as _split_front_matter  # noqa: F401
 from newsterm.models import Post, Problem
+from newsterm.names import BUNDLE_STEMS as _BUNDLE_STEMS
+from newsterm.names import DATE_PREFIX as _DATE_PREFIX
+from newsterm.names import name_stem as _name_stem
+from newsterm.names import slug_of
 from newsterm.postfile import MAX_POST_BYTES, Unreadable, read_post_bytes
 from newsterm.text import one_line, strip_controls
 from newsterm.walk import POST_SUFFIXES, Scan, is_section_page, scan_archive, walk_posts
@@ -83,6 +87,7 @@ __all__ = [
     "date_time_text",
     "is_draft",
     "is_section_page",
+    "lede_of",
     "parse_post",
     "post_sort_key",
     "slug_of",
@@ -95,38 +100,7 @@ _UTC = dt.UTC
 
 # --------------------------------------------------------------------------- names and slugs
 
-_DATE_PREFIX = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:-|$)")
 _PATH_DATE = re.compile(r"(?:^|/)(\d{4})/(\d{1,2})/(\d{1,2})(?:/|$)")
-_BUNDLE_STEMS = ("index", "_index")
-
-
-def _stem_and_parent(path: str) -> tuple[str, str]:
-    p = PurePosixPath(str(path).replace("\\", "/"))
-    name = p.name
-    lower = name.lower()
-    for suffix in POST_SUFFIXES:
-        if lower.endswith(suffix):
-            name = name[: -len(suffix)]
-            break
-    return name, p.parent.name
-
-
-def _name_stem(path: str) -> str:
-    """The file's stem, or its folder's name for a page bundle (``slug/index.md``)."""
-    stem, parent = _stem_and_parent(path)
-    if stem.lower() in _BUNDLE_STEMS and parent:
-        return parent
-    return stem
-
-
-def slug_of(path: str | os.PathLike[str]) -> str:
-    """The post's short name: file name without folder, ``YYYY-MM-DD-`` prefix and extension.
-
-    A page bundle ``posts/my-trip/index.md`` has the slug ``my-trip``.
-    """
-    stem = _name_stem(os.fspath(path))
-    rest = _DATE_PREFIX.sub("", stem, count=1)
-    return rest or stem
 
 
 def _title_from_name(path: str) -> str:
@@ -508,6 +482,102 @@ def _without_title_heading(body: str, title: str) -> str:
     return body[:at] + ("" if end < 0 else body[end:])
 
 
+LEDE_KEYS = ("description", "summary", "subtitle", "excerpt", "tldr")
+"""The front-matter keys a post's lede is taken from, the first that says something."""
+LEDE_MAX = 300
+"""Characters of a lede kept (cut at a word, with ``…``): a lede is a paragraph, not an essay."""
+_NOT_WORDS = re.compile(r"[\W_]+")
+#: The opening of a body a lede is compared with: this many characters more than the lede's.
+_OPENING_SLACK = 200
+#: A lede of this many letters or more repeats the body when it is found near its start (after
+#: a picture's alt text, say); a shorter one only when the body starts with it.
+_FOUND_NEAR_START = 24
+
+
+def _words(text: str) -> str:
+    """Letters and digits only, case folded: what two texts are compared on (punctuation,
+    spaces, markup left over and a trailing ``...`` do not make them different)."""
+    return _NOT_WORDS.sub("", text.casefold())
+
+
+def _opening_words(body: str, chars: int) -> str:
+    """The :func:`_words` of the opening of ``body`` as the reader shows it, at least ``chars``
+    of them when the body has that many: only the blocks up to there are rendered."""
+    from newsterm.markdown.plain import plain_text
+
+    size = chars + _OPENING_SLACK
+    while True:
+        head = body
+        if len(body) > 2 * size:  # whole blocks (cut at a blank line) when there is one near
+            end = body.find("\n\n", size, 2 * size)
+            head = body[: end if end > 0 else 2 * size]
+        words = _words(plain_text(head))
+        if len(words) >= chars or head is body:
+            return words
+        size *= 4  # markup (links, HTML) took more of the opening than the lede's length
+
+
+#: What the raw opening holds that the reader never shows as text: link targets, HTML tags
+#: (not autolinks, whose address is shown), Liquid tags and attribute lists.
+_HIDDEN_MARKUP = re.compile(r"\]\([^)]*\)|<(?![A-Za-z][\w+.-]*:)[^>\n]*>|\{[{%:][^}\n]*\}+")
+
+
+def _repeats_opening(words: str, body: str) -> bool:
+    """Whether a lede (its :func:`_words`) says the opening of ``body`` again: the body starts
+    with it, or a long one is found near the start (after a picture's alt text, say)."""
+    # Most ledes are not in the body: they are not even in its raw opening (without the markup
+    # that is never shown), and the opening need not be rendered (a Markdown parse).
+    raw = body[: 2 * (len(words) + _OPENING_SLACK)]
+    if "&" in raw:
+        import html
+
+        raw = html.unescape(raw)
+    if words not in _words(_HIDDEN_MARKUP.sub(" ", raw)):
+        return False
+    opening = _opening_words(body, len(words) + _OPENING_SLACK)
+    return opening.startswith(words) or (
+        len(words) >= _FOUND_NEAR_START and words in opening[: len(words) + _OPENING_SLACK]
+    )
+
+
+def _bounded(text: str, limit: int = LEDE_MAX) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", limit - 40, limit)
+    return text[: cut if cut > 0 else limit].rstrip(" ,;:.-—") + "…"
+
+
+def lede_of(fields: dict[str, Any], title: str, body: str) -> str:
+    """A post's lede: the first of :data:`LEDE_KEYS` in ``fields`` (the front matter, keys
+    lower-case) that is a string with something to say: its Liquid, HTML and Markdown reduced
+    to their text (:func:`newsterm.markdown.plain.plain_line`), on one line, at most
+    :data:`LEDE_MAX` characters; ``""`` when there is none.
+
+    A value that only repeats the title, or the opening of the body (the excerpt a blog engine
+    cut from the first paragraph, with or without its ``...``), says nothing new: the next key
+    is looked at. Lists, mappings, numbers and empty values are not ledes.
+    """
+    title_words: str | None = None
+    for key in LEDE_KEYS:
+        value = fields.get(key)
+        if not isinstance(value, str) or not value.strip():
+            continue
+        from newsterm.markdown.plain import plain_line
+
+        text = one_line(_nfc(plain_line(value)))
+        words = _words(text)
+        if not words:
+            continue
+        if title_words is None:
+            title_words = _words(title)
+        if words == title_words:
+            continue
+        if _repeats_opening(words, body):
+            continue
+        return _bounded(text)
+    return ""
+
+
 _YES = frozenset(("true", "yes", "on", "y"))
 _NO = frozenset(("false", "no", "off", "n"))
 _DRAFTS_FOLDER = "_drafts"
@@ -591,13 +661,14 @@ def _parse_post(
     if dated is None:
         dated = _date_from_fields(fields, site_zone) or _date_from_path(rel, site_zone)
     date, date_kind = dated if dated is not None else (None, "offset")
+    body = _without_title_heading(body, title)
     return Post(
         path=rel,
         title=title,
         date=date,
         categories=_terms(fields.get("categories"), fields.get("category")),
         tags=_terms(fields.get("tags"), fields.get("tag")),
-        body=_without_title_heading(body, title),
+        body=body,
         body_line=body_line,
         mtime=mtime,
         size=size or len(data),
@@ -605,6 +676,7 @@ def _parse_post(
         date_kind=date_kind,
         draft=is_draft(fields, rel),
         lang=_declared_language(fields),
+        lede=lede_of(fields, title, body),
     )
 
 

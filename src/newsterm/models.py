@@ -73,6 +73,11 @@ class Post:
     lang: str = ""
     """The language its front matter gives (``lang``, ``language`` or ``locale``), as written;
     "" when none. The post's language is :attr:`language`."""
+    lede: str = ""
+    """The post's one-paragraph summary from its front matter (``description``, ``summary``,
+    ``subtitle``, ``excerpt`` or ``tldr``) as plain text on one line, or ``""``: none, or one
+    that only says the title or the opening of the body again (see
+    :func:`newsterm.archive.lede_of`)."""
 
     @property
     def word_count(self) -> int:
@@ -93,7 +98,7 @@ class Post:
     @property
     def slug(self) -> str:
         """The file name without directory, date prefix and extension."""
-        from newsterm.archive import slug_of
+        from newsterm.names import slug_of
 
         return slug_of(self.path)
 
@@ -220,7 +225,7 @@ class PostInfo:
 
     @property
     def slug(self) -> str:
-        from newsterm.archive import slug_of
+        from newsterm.names import slug_of
 
         return slug_of(self.path)
 

@@ -21,6 +21,7 @@ import os
 import time
 from collections.abc import Iterable
 
+from newsterm.names import POST_SUFFIXES
 from newsterm.postfile import OUTSIDE, inside
 from newsterm.text import escape_controls, has_unsafe
 
@@ -40,7 +41,6 @@ __all__ = [
     "walk_posts",
 ]
 
-POST_SUFFIXES = (".md", ".markdown")
 FileStat = tuple[int, int]
 """``(mtime_ns, size)`` of a post file; ``(-1, -1)`` when it cannot be looked at."""
 

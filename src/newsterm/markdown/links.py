@@ -30,7 +30,7 @@ def _stem(path: str) -> str:
 
 def find_post(name: str, paths: Iterable[str]) -> str | None:
     """The path among ``paths`` that the post link ``name`` means, or None."""
-    from newsterm.archive import slug_of
+    from newsterm.names import slug_of
 
     wanted = name.strip().strip("/").split("#", 1)[0]
     if not wanted:

@@ -18,7 +18,7 @@ TYPE_CHECKING = False  # not typing.TYPE_CHECKING: `typing` stays off the cold s
 if TYPE_CHECKING:
     from markdown_it.token import Token
 
-__all__ = ["PLAIN_TEXT_VERSION", "plain_excerpt", "plain_text", "tokens_text"]
+__all__ = ["PLAIN_TEXT_VERSION", "plain_excerpt", "plain_line", "plain_text", "tokens_text"]
 
 PLAIN_TEXT_VERSION = 4
 """The version of the rules that make a post's plain text (this module, and the preprocessing,
@@ -74,6 +74,33 @@ def plain_text(body: str) -> str:
     from newsterm.markdown.setup import parse
 
     return tokens_text(parse(preprocess(body)))
+
+
+#: What opens a block when a line starts with it (a list item, a heading, a quote, a thematic
+#: break, a fence, a colon container, a link reference definition): in :func:`plain_line`'s one
+#: paragraph it is the author's text, so its first character is escaped.
+_BLOCK_OPENER = re.compile(
+    r"""[-+*](?=\s|$)|\#{1,6}(?=\s|$)|>|:::|~~~|```(?!.*`)
+    |([-*_])(?:[ \t]*\1){2,}[ \t]*$|\[[^\]]+\]:""",
+    re.X,
+)
+_ORDERED = re.compile(r"\d{1,9}(?=[.)](?:\s|$))")
+
+
+def plain_line(text: str) -> str:
+    """One paragraph of inline Markdown (a front-matter value such as a post's description)
+    as the reader would show it, on one line: Liquid, HTML and Markdown reduced to their text
+    (:func:`plain_text`), white space collapsed.
+
+    The value is one paragraph: its line breaks are blanks, and what would open a block at its
+    start (``2019. A year``, ``- note``, ``# 1``, ``> quote``) is kept as the words it is."""
+    line = " ".join(text.split())
+    ordered = _ORDERED.match(line)
+    if ordered is not None:
+        line = f"{line[: ordered.end()]}\\{line[ordered.end() :]}"
+    elif _BLOCK_OPENER.match(line):
+        line = "\\" + line
+    return plain_text(line)
 
 
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})", re.M)
