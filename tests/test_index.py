@@ -375,6 +375,50 @@ def test_hits_carry_stored_fields_and_snippets(arch, ixdir):
     assert [hit.snippet[s:e] for s, e in hit.spans] == ["넷플릭스가"]
 
 
+def _post_with_lede(root: Path, rel: str, title: str, lede: str, body: str) -> None:
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        f"---\ntitle: {title}\ndate: 2025-02-01\ndescription: {lede}\n---\n\n{body}\n",
+        encoding="utf-8",
+    )
+
+
+def test_a_word_only_in_the_lede_finds_the_post_and_the_snippet_shows_the_lede(arch, ixdir):
+    _post_with_lede(
+        arch,
+        "2025-02-01-garden.md",
+        "작은 정원",
+        "베란다 텃밭에서 **상추**를 키운 기록",
+        "물을 주고 햇빛을 본다.\n\n## 결과\n\n잘 자랐다.",
+    )
+    ix = open_index(arch, ixdir)
+    ix.sync()
+    (hit,) = ix.search("상추").hits  # only in the description, as Markdown
+    assert hit.path == "2025-02-01-garden.md"
+    assert hit.snippet == "베란다 텃밭에서 상추를 키운 기록"
+    assert [hit.snippet[s:e] for s, e in hit.spans] == ["상추"]
+    (hit,) = ix.search("정원").hits  # only in the title: the lede says what the post is
+    assert hit.snippet == "베란다 텃밭에서 상추를 키운 기록" and hit.spans == []
+    (hit,) = ix.search("햇빛을").hits  # in the body: the body's passage, as before
+    assert hit.snippet.startswith("물을 주고 햇빛을") and hit.spans
+    assert ix.search("텃밭").total == 1 and ix.search("title:텃밭").total == 0
+
+
+def test_an_edited_lede_is_searched_after_a_sync(arch, ixdir):
+    _post_with_lede(arch, "2025-02-01-garden.md", "정원", "상추 이야기", "본문.")
+    ix = open_index(arch, ixdir)
+    ix.sync()
+    assert ix.search("상추").total == 1
+    path = arch / "2025-02-01-garden.md"
+    _post_with_lede(arch, "2025-02-01-garden.md", "정원", "고추 이야기", "본문.")
+    os.utime(path, ns=(time.time_ns() + 10**10, time.time_ns() + 10**10))
+    ix.sync()
+    assert ix.search("상추").total == 0
+    (hit,) = ix.search("고추").hits
+    assert hit.snippet == "고추 이야기"
+
+
 def test_more_like_this(bundled_archive_copy, ixdir):
     ix = open_index(bundled_archive_copy, ixdir)
     ix.sync()

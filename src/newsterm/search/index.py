@@ -57,7 +57,7 @@ from newsterm.search import store
 from newsterm.search.lazy_imports import import_lean
 from newsterm.search.snippet_text import SnippetTexts
 from newsterm.search.snippets import make_snippet
-from newsterm.text import strip_controls
+from newsterm.text import one_line, strip_controls
 
 import_whoosh_query()  # before anything imports it the slow way (whoosh.searching)
 
@@ -89,8 +89,10 @@ __all__ = [
     "open_index",
 ]
 
-SCHEMA_VERSION = 1
-"""The fields: an index made with other fields (or another codec.FORMAT_VERSION) is rebuilt."""
+SCHEMA_VERSION = 2
+"""The fields: an index made with other fields (or another codec.FORMAT_VERSION) is rebuilt.
+2: ``lede`` (stored: the post's lede, the snippet of a hit not in the body, see
+:func:`_lede_snippet`)."""
 LOCK_WAIT = 2.0
 """Seconds a second writer waits for the first before giving up."""
 
@@ -247,6 +249,7 @@ def _schema() -> Any:
         ts=fields.NUMERIC(numtype=int, bits=64, signed=True, sortable=True),
         date=fields.STORED(),
         file=fields.STORED(),
+        lede=fields.STORED(),
     )
 
 
@@ -265,11 +268,14 @@ def _doc(post: Post, mtime_ns: int, size: int, sha1: str) -> dict[str, Any]:
         "path": post.path,
         "title": post.title,
         "sections": sections,
-        "body": post.body,
+        # The lede is searched as the post's text: a word only in its description finds it.
+        "body": f"{post.lede}\n\n{post.body}" if post.lede else post.body,
         "categories": _keywords(post.categories),
         "tags": _keywords(post.tags),
         "file": (mtime_ns, size, sha1),
     }
+    if post.lede:
+        doc["lede"] = post.lede
     if post.date is not None:
         d = post.date
         doc["day"] = d.year * 10000 + d.month * 100 + d.day
@@ -1254,6 +1260,7 @@ class SearchIndex:
             body = bodies.get(hit.path)
             if body is not None:
                 hit.snippet, hit.spans = make_snippet(body, query or "", text=texts.get(hit.path))
+            _lede_snippet(hit, stored, query)
             hits.append(hit)
         return hits
 
@@ -1275,6 +1282,7 @@ class SearchIndex:
         body = self._snippet_body(hit.path)
         if body is not None:
             hit.snippet, hit.spans = make_snippet(body, query or "")
+        _lede_snippet(hit, stored, query)
         return hit
 
     @staticmethod
@@ -1308,7 +1316,7 @@ class SearchIndex:
                 post = self.archive.read(path)
             except (PostError, NewstermError):
                 return SearchResults([], 0)
-            text = post.title + "\n" + post.body
+            text = f"{post.title}\n{post.lede}\n{post.body}"
             try:
                 results = s.more_like(docnum, "body", text=text, top=max(1, limit), numterms=30)
                 found = [(r.fields(), r.score or 0.0) for r in results]
@@ -1318,6 +1326,16 @@ class SearchIndex:
                 ) from err
         hits = [self._hit(stored, score, None) for stored, score in found if stored["path"] != path]
         return SearchResults(hits, len(hits))
+
+
+def _lede_snippet(hit: Hit, stored: dict[str, Any], query: str | None) -> None:
+    """The post's lede as the snippet of ``hit`` when the body's shows no match (the words
+    were in the title, the tags or the lede itself) or there is no query (a related post): it
+    says what the post is about better than the first lines of its body."""
+    lede = stored.get("lede")
+    if lede and not hit.spans:
+        lede = one_line(str(lede))  # (text from the index, not from a post: made safe again)
+        hit.snippet, hit.spans = make_snippet(lede, query or "", text=lede)
 
 
 def _changed_rows(
