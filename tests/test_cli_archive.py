@@ -152,8 +152,17 @@ def test_list_json_shape_and_order(archive: Path):
         "notes/undated-note.md",
     ]
     for item in data:
-        assert set(item) == {"path", "title", "date", "categories", "tags", "draft", "language"}
-        assert item["draft"] is False
+        assert set(item) == {
+            "path",
+            "title",
+            "date",
+            "categories",
+            "tags",
+            "draft",
+            "language",
+            "lede",
+        }
+        assert item["draft"] is False and item["lede"] == ""
         assert isinstance(item["categories"], list) and isinstance(item["tags"], list)
     by_path = {d["path"]: d for d in data}
     korean = by_path["2024/2024-03-05-long-korean.md"]
@@ -281,6 +290,54 @@ def test_show_says_a_post_is_a_draft(drafts: Path):
     assert not json.loads(run("show", "out", "--json", "--archive", str(drafts)).stdout)["draft"]
     shown = ANSI.sub("", run_in_tty(["show", "wip", "--archive", str(drafts)], columns=80))
     assert shown.splitlines()[1].rstrip() == "2024-05-02 · 메모 · 1 min read · draft"
+
+
+@pytest.fixture
+def ledes(tmp_path: Path) -> Path:
+    root = tmp_path / "ledes"
+    root.mkdir()
+    write(
+        root,
+        "2024-06-01-garden.md",
+        "---\ntitle: 작은 정원\ndate: 2024-06-01\ncategories: [생활]\n"
+        "description: '베란다 텃밭에서 **상추**와 고추를 키운 한 해의 기록'\n---\n"
+        "물을 주고 햇빛을 본다.\n",
+    )
+    write(root, "2024-06-02-plain.md", "---\ntitle: Plain\ndate: 2024-06-02\n---\nNo lede.\n")
+    return root
+
+
+def test_show_prints_the_lede_under_the_title(ledes: Path):
+    lines = run("show", "garden", "--archive", str(ledes)).stdout.splitlines()
+    assert lines[:3] == [
+        "작은 정원",
+        "베란다 텃밭에서 상추와 고추를 키운 한 해의 기록",
+        "2024-06-01 · 생활 · 1 min read",
+    ]
+    assert run("show", "plain", "--archive", str(ledes)).stdout.splitlines()[:2] == [
+        "Plain",
+        "2024-06-02 · 1 min read",
+    ]
+    out = run_in_tty(["show", "garden", "--archive", str(ledes)], columns=30)
+    shown = [line.rstrip() for line in ANSI.sub("", out).splitlines()]
+    # it wraps at the terminal's width, in italics, between the title and the date
+    assert shown[:4] == [
+        "작은 정원",
+        "베란다 텃밭에서 상추와 고추를",
+        "키운 한 해의 기록",
+        "2024-06-01 · 생활 · 1 min read",
+    ]
+    assert "\x1b[3m베란다" in out
+
+
+def test_list_and_show_json_have_the_lede(ledes: Path):
+    data = json.loads(run("list", "--json", "--archive", str(ledes)).stdout)
+    assert [(d["path"], d["lede"]) for d in data] == [
+        ("2024-06-02-plain.md", ""),
+        ("2024-06-01-garden.md", "베란다 텃밭에서 상추와 고추를 키운 한 해의 기록"),
+    ]
+    shown = json.loads(run("show", "garden", "--json", "--archive", str(ledes)).stdout)
+    assert shown["lede"] == "베란다 텃밭에서 상추와 고추를 키운 한 해의 기록"
 
 
 def _list(archive: Path, *args: str) -> list[str]:

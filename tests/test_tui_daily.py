@@ -58,6 +58,41 @@ async def test_an_empty_post_says_empty_not_one_minute(tmp_path: Path):
         assert "min read" not in header and "empty" in header
 
 
+async def test_the_header_shows_the_lede_under_the_title_in_at_most_three_lines(tmp_path: Path):
+    from newsterm.tui.widgets.article import LEDE_LINES
+
+    root = tmp_path / "a"
+    root.mkdir()
+    lede = "베란다 텃밭에서 상추와 고추를 키운 한 해의 기록, " * 8
+    (root / "2024-01-02-garden.md").write_text(
+        f"---\ntitle: 작은 정원\ndescription: '{lede}'\n---\n물을 주고 햇빛을 본다.\n", "utf-8"
+    )
+    (root / "2024-01-01-plain.md").write_text("---\ntitle: Plain\n---\nNo lede.\n", "utf-8")
+    app = make_app(root, state=ReadingState.in_memory(root), restore=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: app.loaded)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.current is not None and app.doc is not None)
+        await pilot.pause()
+        header = app.query_one("#header")
+        title, shown_lede, meta = header.plain.splitlines()[:3]
+        assert title == "작은 정원" and shown_lede == app.current.lede != ""
+        assert "min read" in meta
+        # On screen: the title's line, then the lede cut to LEDE_LINES lines, then the date.
+        rows = [
+            "".join(seg.text for seg in header.render_line(y)).strip()
+            for y in range(header.size.height)
+        ]
+        assert rows[0] == "작은 정원" and rows[1].startswith("베란다 텃밭에서")
+        assert rows[LEDE_LINES].endswith("…") and "min read" in rows[LEDE_LINES + 1]
+        app.post_list.focus()
+        app.post_list.select_path("2024-01-01-plain.md")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.current.path == "2024-01-01-plain.md")
+        await pilot.pause()
+        assert "min read" in app.query_one("#header").plain.splitlines()[1]
+
+
 async def test_e_opens_the_editor_at_the_file_line_of_the_section_read(monkeypatch):
     import subprocess
 

@@ -20,7 +20,9 @@ REPO = Path(__file__).resolve().parents[1]
 EXTRA = {
     "2024-05-02-ai-chips.md": (
         "---\ntitle: 인공지능 반도체 전쟁, 다음 라운드\ndate: 2024-05-02 09:00:00 +0900\n"
-        "categories: [IT]\ntags: [반도체, AI]\n---\n\n## 개요\n\n칩 이야기.\n\n## 전망\n\n"
+        "categories: [IT]\ntags: [반도체, AI]\n"
+        "description: 설계와 공급망, 그리고 **누가** 다음 라운드를 가져갈지 짚어 본다.\n---\n"
+        "\n## 개요\n\n칩 이야기.\n\n## 전망\n\n"
         "수요는 계속 늘어난다.\n"
     ),
     "2023-01-15-reading-notes.md": (
@@ -126,6 +128,20 @@ def test_search_results(snap_compare, fixed_archive: Path, theme: str, size):
 @SIZES
 def test_help_screen(snap_compare, fixed_archive: Path, theme: str, size):
     assert snap_compare(_app(fixed_archive, theme), terminal_size=size, run_before=_help)
+
+
+def test_reading_a_post_with_a_lede(snap_compare, fixed_archive: Path):
+    async def run_before(pilot) -> None:
+        app = pilot.app
+        await _loaded(pilot)
+        app.post_list.select_path("2024-05-02-ai-chips.md")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.doc is not None and app.doc.complete)
+        await pilot.pause()
+        await pilot.pause()
+
+    app = _app(fixed_archive, "textual-dark")
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
 
 
 def test_search_hit_in_the_article(snap_compare, fixed_archive: Path):

@@ -12,6 +12,7 @@ from newsterm.state import ReadingState
 from newsterm.tui.hangul import initials, title_matches
 from newsterm.tui.keys import KNOWN_IDS, load_config
 from newsterm.tui.render import Palette, Renderer, find_hits, reading_minutes, simple_matcher
+from newsterm.tui.widgets.article import Clamped
 from newsterm.tui.widgets.post_list import fit
 
 
@@ -255,3 +256,22 @@ def test_the_article_matcher_follows_the_query_language_and_falls_back_on_bad_qu
     assert matcher_for("-넷플릭스")(text) == []  # an excluded word is not highlighted
     # an unbalanced quote still highlights the words typed
     assert [text[a:b] for a, b in matcher_for('"극장')(text)] == ["극장"]
+
+
+def test_a_clamped_lede_wraps_at_the_width_and_ends_with_an_ellipsis_past_its_lines():
+    from rich.console import Console
+    from rich.text import Text
+
+    def lines(text: str, width: int, most: int) -> list[str]:
+        console = Console(width=width, file=None, color_system=None, legacy_windows=False)
+        with console.capture() as capture:
+            console.print(Clamped(Text(text), most))
+        return capture.get().splitlines()
+
+    short = lines("베란다 텃밭에서 상추를 키운 기록", 40, 3)
+    assert short == ["베란다 텃밭에서 상추를 키운 기록"]
+    long = "낱말 " * 60
+    shown = lines(long, 20, 3)
+    assert len(shown) == 3 and all(cell_len(line) <= 20 for line in shown)
+    assert shown[-1].endswith("…") and not shown[0].endswith("…")
+    assert len(lines(long, 20, 6)) == 6 and len(lines(long, 200, 3)) == 2

@@ -70,6 +70,7 @@ def post_json(post: Post) -> dict:
         "tags": list(post.tags),
         "draft": post.draft,
         "language": post.language or None,
+        "lede": post.lede,
     }
 
 
@@ -362,7 +363,10 @@ def _header_lines(post: Post) -> list[str]:
     meta += " · " + reading_time_text(post.body)
     if post.draft:
         meta += " · draft"
-    lines = [_one_line(post.title), _one_line(meta)]
+    lines = [_one_line(post.title)]
+    if post.lede:  # under the title, as the reader shows it
+        lines.append(_one_line(post.lede))
+    lines.append(_one_line(meta))
     if post.tags:
         lines.append(_one_line("tags: " + ", ".join(post.tags)))
     lines.append(f"path: {_one_line(post.path)}")
@@ -408,6 +412,8 @@ def _show_rich(post: Post, body: str, post_link=None, console=None) -> None:  # 
     if console is None:
         console = Console(highlight=False, markup=False, emoji=False)
     console.print(Text(_one_line(post.title), style="bold"))
+    if post.lede:
+        console.print(Text(_one_line(post.lede), style="italic"))
     meta = Text(date_time_text(post), style="cyan")
     if post.categories:
         meta.append(" · ")

@@ -1,4 +1,5 @@
-"""The article pane: a header (title, date, categories, tags, reading time) over a line view.
+"""The article pane: a header (title, lede, date, categories, tags, reading time) over a line
+view.
 
 The body is pre-rendered to lines (see ``render.py``, done in a worker) and this scroll view only
 draws the lines on screen, so a 1 MB post scrolls as smoothly as a short one. Search hits are
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import bisect
 
-from rich.console import Group
+from rich.console import Console, ConsoleOptions, Group, RenderResult
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -30,13 +31,37 @@ from newsterm.tui.render import HitPos, Palette, RenderedDoc, reading_minutes
 from newsterm.tui.widgets.post_list import set_virtual_height
 
 MAX_WIDTH = 92
+LEDE_LINES = 3
+"""Lines of the header a lede may take (a longer one ends with ``…``): the header stays a
+header, and the article keeps the screen."""
+
+
+class Clamped:
+    """``text`` wrapped at the width it is drawn at, at most ``lines`` lines, the last one
+    ending with ``…`` when some was left out (the header is laid out again at every width)."""
+
+    def __init__(self, text: Text, lines: int) -> None:
+        self.text = text
+        self.lines = lines
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        width = options.max_width
+        lines = list(self.text.wrap(console, width))
+        if len(lines) > self.lines:
+            del lines[self.lines :]
+            last = lines[-1]
+            last.rstrip()
+            last.truncate(width - 1)
+            last.append("…")
+        yield from lines
 
 
 class ArticleHeader(Static):
-    """Title and metadata of the open post."""
+    """Title, lede and metadata of the open post."""
 
     COMPONENT_CLASSES = {
         "article-header--title",
+        "article-header--lede",
         "article-header--meta",
         "article-header--draft",
         "article-header--tag",
@@ -71,11 +96,17 @@ class ArticleHeader(Static):
         meta.no_wrap = True
         meta.overflow = "ellipsis"
         lines = [title, meta]
+        shown: list[Text | Clamped] = [title, meta]
+        if post.lede:  # the post's summary, under its title
+            lede = Text(post.lede, style=cs("article-header--lede"))
+            lines.insert(1, lede)
+            shown.insert(1, Clamped(lede, LEDE_LINES))
         if note:
             # Its own line, so the hit counter never wraps out of sight under long metadata.
             lines.append(Text(note, style=cs("article-header--note"), no_wrap=True))
+            shown.append(lines[-1])
         self.plain = "\n".join(line.plain for line in lines)
-        self.update(Group(*lines))
+        self.update(Group(*shown))
 
 
 class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
