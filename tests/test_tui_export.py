@@ -53,6 +53,21 @@ def test_markdown_as_written_and_text_as_shown(root: Path, tmp_path: Path):
     assert txt.startswith("Saved post\n") and "Some text here." in txt and "*" not in txt
 
 
+def test_text_as_shown_has_the_lede_under_the_title(root: Path, tmp_path: Path):
+    (root / "2024-01-02-lede.md").write_text(
+        "---\ntitle: With a lede\ndescription: One *short* paragraph that says what it is "
+        "about, long enough to be wrapped at eighty columns.\n---\n\nThe body.\n",
+        "utf-8",
+    )
+    post = Archive(root).read("2024-01-02-lede.md")
+    lines = save_post(root, post, str(tmp_path / "c.txt")).read_text("utf-8").splitlines()
+    assert lines[:2] == ["With a lede", ""]
+    lede = lines[2 : lines.index("", 2)]
+    assert " ".join(lede) == post.lede and "*" not in post.lede
+    assert len(lede) == 2 and all(len(line) <= 80 for line in lede)
+    assert "The body." in lines[2 + len(lede) :]
+
+
 async def test_s_saves_the_open_post_where_asked(root: Path, tmp_path: Path):
     app = make_app(root, state=ReadingState.in_memory(root), restore=False)
     async with app.run_test(size=SIZE) as pilot:

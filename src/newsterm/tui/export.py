@@ -14,11 +14,14 @@ class ExportError(Exception):
 
 def post_text(root: Path, post: Post, plain: bool, width: int = 80) -> str:
     """The post as Markdown (the file as written, front matter too) or as plain text (laid out
-    as the reader shows it, no markup)."""
+    as the reader shows it, no markup: the title, its lede, the body)."""
     if plain:
+        import textwrap
+
         from newsterm.markdown.layout import render_text
 
-        return f"{post.title}\n\n{render_text(post.body, width=width)}\n"
+        lede = f"{textwrap.fill(post.lede, width)}\n\n" if post.lede else ""
+        return f"{post.title}\n\n{lede}{render_text(post.body, width=width)}\n"
     try:
         return (root / post.path).read_text("utf-8", errors="replace")
     except OSError:
