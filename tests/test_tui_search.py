@@ -67,6 +67,36 @@ async def test_results_as_you_type_with_highlighted_snippets():
         assert index.calls[-1][0] == "넷플릭스"
 
 
+async def test_a_hit_only_in_the_lede_is_marked_there_and_the_header_says_so(tmp_path: Path):
+    root = tmp_path / "a"
+    root.mkdir()
+    (root / "2024-01-02-garden.md").write_text(
+        "---\ntitle: 작은 정원\ndescription: 베란다 텃밭에서 상추를 키운 기록\n---\n"
+        "물을 주고 햇빛을 본다.\n",
+        "utf-8",
+    )
+    app = make_app(root, sync_index=True, index=FakeIndex(), restore=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready(app, pilot)
+        await _search(app, pilot, "상추")
+        assert [h.path for h in app.search_panel.hits] == ["2024-01-02-garden.md"]
+        app.search_panel.results.highlighted = 0
+        app.search_panel.results.focus()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.current is not None and app.doc and app.doc.complete)
+        await pilot.pause()
+        header = app.query_one("#header")
+        assert not app.article.hits
+        assert header.plain.splitlines()[-1] == "found in the lede, not in the text"
+        hit = header.get_component_rich_style("article-header--hit")
+        rows = [list(header.render_line(y)) for y in range(header.size.height)]
+        marked = [
+            "".join(seg.text for seg in row if seg.style and seg.style.bgcolor == hit.bgcolor)
+            for row in rows
+        ]
+        assert "상추" in "".join(marked)
+
+
 async def test_enter_opens_first_hit_and_n_steps_through_hits():
     app = make_app(ARCHIVE, sync_index=True, index=FakeIndex(), restore=False)
     async with app.run_test(size=SIZE) as pilot:

@@ -112,7 +112,8 @@ class FakeResults:
 
 @dataclass
 class FakeIndex:
-    """Finds posts whose body holds every word of the query; ``"`` unbalanced is an error.
+    """Finds posts whose lede or body holds every word of the query; ``"`` unbalanced is an
+    error.
 
     ``calls`` records (query, paths) of every search; ``delay`` slows searches down.
     """
@@ -150,12 +151,13 @@ class FakeIndex:
         for post in self.posts.values():
             if paths is not None and post.path not in paths:
                 continue
-            body = post.body.casefold()
+            text = f"{post.lede}\n\n{post.body}" if post.lede else post.body  # (as indexed)
+            body = text.casefold()
             if not all(w in body for w in words):
                 continue
             at = body.find(words[0])
             start = max(0, at - 20)
-            snippet = post.body[start : at + 60].replace("\n", " ")
+            snippet = text[start : at + 60].replace("\n", " ")
             spans = [(at - start, at - start + len(words[0]))]
             score = float(sum(body.count(w) for w in words))
             hits.append(

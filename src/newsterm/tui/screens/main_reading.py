@@ -126,13 +126,16 @@ class PostReading:
     def _show_header(self: MainScreen, note: str = "") -> None:
         post = self.current
         bookmarked = post is not None and self.reading.is_bookmarked(post.path)
+        in_lede: list[tuple[int, int]] = []
+        if post is not None and post.lede and self.matcher is not None:
+            in_lede = self.matcher(post.lede)
         if not note and post is not None and self.matcher is not None:
             hits = self.article.hits
             if hits:
                 note = f"hit {self.article.hit_index + 1}/{len(hits)}  (n/N)"
             elif self.doc is not None and self.doc.complete:
-                note = "no hits in the text"
-        self.query_one("#header", ArticleHeader).show_post(post, bookmarked, note)
+                note = "found in the lede, not in the text" if in_lede else "no hits in the text"
+        self.query_one("#header", ArticleHeader).show_post(post, bookmarked, note, in_lede)
 
     def _render_current(self: MainScreen, keep_line: int | None) -> None:
         if self.current is None:

@@ -62,6 +62,7 @@ class ArticleHeader(Static):
     COMPONENT_CLASSES = {
         "article-header--title",
         "article-header--lede",
+        "article-header--hit",
         "article-header--meta",
         "article-header--draft",
         "article-header--tag",
@@ -70,7 +71,15 @@ class ArticleHeader(Static):
 
     plain = ""  # the header's text, for tests and screen readers
 
-    def show_post(self, post: Post | None, bookmarked: bool = False, note: str = "") -> None:
+    def show_post(
+        self,
+        post: Post | None,
+        bookmarked: bool = False,
+        note: str = "",
+        lede_hits: list[tuple[int, int]] | None = None,
+    ) -> None:
+        """Show ``post``'s header; ``lede_hits``: where the search being read matches its lede
+        (highlighted as the hits in the text are)."""
         if post is None:
             self.plain = note or "Open a post from the list (Enter)."
             self.update(Text(self.plain, style="dim"))
@@ -99,6 +108,8 @@ class ArticleHeader(Static):
         shown: list[Text | Clamped] = [title, meta]
         if post.lede:  # the post's summary, under its title
             lede = Text(post.lede, style=cs("article-header--lede"))
+            for start, end in lede_hits or ():
+                lede.stylize(cs("article-header--hit"), start, end)
             lines.insert(1, lede)
             shown.insert(1, Clamped(lede, LEDE_LINES))
         if note:
