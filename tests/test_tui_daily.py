@@ -58,7 +58,7 @@ async def test_an_empty_post_says_empty_not_one_minute(tmp_path: Path):
         assert "min read" not in header and "empty" in header
 
 
-async def test_the_header_shows_the_lede_under_the_title_in_at_most_three_lines(tmp_path: Path):
+async def test_the_header_shows_the_lede_under_the_title_in_three_lines_at_most(tmp_path: Path):
     from newsterm.tui.widgets.article import LEDE_LINES
 
     root = tmp_path / "a"
@@ -91,6 +91,18 @@ async def test_the_header_shows_the_lede_under_the_title_in_at_most_three_lines(
         await wait_for(pilot, lambda: app.current.path == "2024-01-01-plain.md")
         await pilot.pause()
         assert "min read" in app.query_one("#header").plain.splitlines()[1]
+    app = make_app(root, state=ReadingState.in_memory(root), restore=False)
+    async with app.run_test(size=(80, 24)) as pilot:  # a short screen: one line fewer
+        await wait_for(pilot, lambda: app.loaded)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.current is not None and app.doc is not None)
+        await pilot.pause()
+        header = app.query_one("#header")
+        rows = [
+            "".join(seg.text for seg in header.render_line(y)).strip()
+            for y in range(header.size.height)
+        ]
+        assert rows[LEDE_LINES - 1].endswith("…") and "min read" in rows[LEDE_LINES]
 
 
 async def test_e_opens_the_editor_at_the_file_line_of_the_section_read(monkeypatch):

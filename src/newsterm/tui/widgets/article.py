@@ -33,7 +33,9 @@ from newsterm.tui.widgets.post_list import set_virtual_height
 MAX_WIDTH = 92
 LEDE_LINES = 3
 """Lines of the header a lede may take (a longer one ends with ``…``): the header stays a
-header, and the article keeps the screen."""
+header, and the article keeps the screen. One fewer on a screen of fewer than
+:data:`SHORT_SCREEN` rows."""
+SHORT_SCREEN = 30
 
 
 class Clamped:
@@ -111,7 +113,8 @@ class ArticleHeader(Static):
             for start, end in lede_hits or ():
                 lede.stylize(cs("article-header--hit"), start, end)
             lines.insert(1, lede)
-            shown.insert(1, Clamped(lede, LEDE_LINES))
+            short = 0 < self.app.size.height < SHORT_SCREEN
+            shown.insert(1, Clamped(lede, LEDE_LINES - 1 if short else LEDE_LINES))
         if note:
             # Its own line, so the hit counter never wraps out of sight under long metadata.
             lines.append(Text(note, style=cs("article-header--note"), no_wrap=True))
