@@ -283,6 +283,29 @@ def test_query_forms(arch, ixdir):
     assert s("zzzz") == set()
 
 
+def test_lang_keeps_the_posts_in_that_language(tmp_path: Path, ixdir):
+    root = tmp_path / "mixed"
+    root.mkdir()
+    write_post(root, "2025-01-01-ko.md", "극장 소식", "넷플릭스가 극장에서 영화를 상영한다.")
+    english = "Netflix now shows its new films in cinemas (극장) across the country."
+    write_post(root, "2025-01-02-en.md", "Cinema news", english)
+    (root / "2025-01-03-ja.md").write_text(
+        "---\ntitle: 劇場\nlang: ja_JP\n---\n\n劇場 cinema 극장\n", "utf-8"
+    )
+    ix = open_index(root, ixdir)
+    ix.sync()
+    s = lambda q: paths_of(ix.search(q, limit=50))  # noqa: E731
+    assert s("극장") == {"2025-01-01-ko.md", "2025-01-02-en.md", "2025-01-03-ja.md"}
+    assert s("극장 lang:en") == {"2025-01-02-en.md"}
+    assert s("극장 language:English") == {"2025-01-02-en.md"}
+    assert s("극장 lang:ko-KR") == {"2025-01-01-ko.md"}
+    assert s("lang:ja") == {"2025-01-03-ja.md"}  # the front matter's lang wins
+    assert s("극장 -lang:ko") == {"2025-01-02-en.md", "2025-01-03-ja.md"}
+    assert s("lang:fr") == set()
+    with pytest.raises(QueryError, match="names no language"):
+        ix.search("lang:rust")
+
+
 def test_bad_query_raises_query_error(arch, ixdir):
     ix = open_index(arch, ixdir)
     ix.sync()

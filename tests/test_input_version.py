@@ -55,6 +55,7 @@ DIGESTS = {
     5: "b9425ad1c0b6015b",  # title headings blanked, ::: lines, drafts (in the digest from 5)
     6: "45f3217144728038",  # a heading's {#id} is not in its title (content/ids.md from 6)
     7: "37cbc21d59161f63",  # ledes (in the digest from 7)
+    8: "d49ea9b99a44aae1",  # a post's language is indexed (lang:en; in the digest from 8)
 }
 
 
@@ -68,6 +69,7 @@ def _digest(root: Path) -> str:
         (p.path, p.title, date_iso(p), p.date_kind, p.categories, p.tags, section_titles(p.body))
         + ((p.draft,) if p.draft else ())  # (so that the digests of drafts-free posts stand)
         + ((p.lede,) if p.lede else ())  # (the digests before 7 stand)
+        + (p.language,)  # indexed from 8 (lang:en)
         for p in sorted(posts, key=lambda p: p.path)
     ]
     rows.append(tuple((q.path, q.reason) for q in problems))

@@ -58,6 +58,10 @@ def test_phrases_and_fields():
     assert parse("category:IT") == Keyword("categories", "it")
     assert parse('tag:"Machine  Learning"') == Keyword("tags", "machine learning")
     assert parse("Tag:AI") == Keyword("tags", "ai")
+    assert parse("lang:en-US") == Keyword("lang", "en")
+    assert parse("language:Korean") == Keyword("lang", "ko")
+    with pytest.raises(QueryError, match="names no language"):
+        parse("lang:rust")
 
 
 def test_unknown_field_and_times_are_plain_text():

@@ -27,11 +27,12 @@ History:
    are known;
 6. a heading's attribute list (``## Why {#why}``, ``# Title {#id}``) is not part of its title.
 7. the lede (``description``, ``summary``, ``subtitle``, ``excerpt`` or ``tldr``: ``Post.lede``,
-   searched with the body).
+   searched with the body);
+8. a post's language is indexed (``lang:en`` in a search).
 """
 
 from __future__ import annotations
 
 __all__ = ["INPUT_VERSION"]
 
-INPUT_VERSION = 7
+INPUT_VERSION = 8

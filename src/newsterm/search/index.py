@@ -245,6 +245,7 @@ def _schema() -> Any:
         body=_text_field(1.0),
         categories=fields.KEYWORD(stored=True, lowercase=True, commas=True, scorable=True),
         tags=fields.KEYWORD(stored=True, lowercase=True, commas=True, scorable=True),
+        lang=fields.ID(),  # "ko", "en", ... (newsterm.language); for lang:en
         day=fields.NUMERIC(numtype=int, bits=32, signed=True),
         ts=fields.NUMERIC(numtype=int, bits=64, signed=True, sortable=True),
         date=fields.STORED(),
@@ -274,6 +275,9 @@ def _doc(post: Post, mtime_ns: int, size: int, sha1: str) -> dict[str, Any]:
         "tags": _keywords(post.tags),
         "file": (mtime_ns, size, sha1),
     }
+    language = post.language
+    if language:
+        doc["lang"] = language
     if post.lede:
         doc["lede"] = post.lede
     if post.date is not None:

@@ -7,7 +7,8 @@ Language (any string parses, or raises :class:`~newsterm.errors.QueryError` with
 * ``"a phrase"`` matches its words in sequence.
 * ``title:word``, ``section:word`` search only titles or section titles (``title:"a phrase"``
   too); ``category:x`` / ``tag:x`` match a whole category or tag, case-insensitively
-  (``category:"machine learning"``).
+  (``category:"machine learning"``); ``lang:en`` (``language:``) keeps posts in that language
+  (a code or a name: ``ko``, ``en-US``, ``English``; see :mod:`newsterm.language`).
 * ``date:2025``, ``date:2025-08``, ``date:2025-08-18`` and ``date:[2025-01-01 to 2025-06-30]``
   (either end may be ``*`` or left out) filter on the post's own calendar date.
 * anything else before a colon (``10:30``, ``https://x``) is just text.
@@ -56,6 +57,8 @@ _FIELD_ALIASES = {
     "tag": "tags",
     "tags": "tags",
     "date": "date",
+    "lang": "lang",
+    "language": "lang",
 }
 _KEYWORD_FIELDS = ("categories", "tags")
 
@@ -245,6 +248,8 @@ def _term(field: str | None, value: str, quoted: bool) -> Node | None:
     value = normalize(value)
     if field == "date":
         return _date_node(value)
+    if field == "lang":
+        return _lang_node(value)
     if field in _KEYWORD_FIELDS:
         v = " ".join(value.split()).lower()
         return Keyword(field, v) if v else None
@@ -252,6 +257,17 @@ def _term(field: str | None, value: str, quoted: bool) -> Node | None:
     if not ps:
         return None
     return Text(value, ps, field)
+
+
+def _lang_node(value: str) -> Node | None:
+    if not value.strip():
+        return None
+    from newsterm.language import normalise  # only for a query that asks (start-up)
+
+    code = normalise(value)
+    if code is None:
+        raise QueryError(f"lang:{value.strip()} names no language (use a code: ko, en, ja ...)")
+    return Keyword("lang", code)
 
 
 _DATE_HELP = "use YYYY, YYYY-MM, YYYY-MM-DD or [FROM to TO]"
