@@ -24,7 +24,8 @@ __all__ = ["HEADING_ID", "anchor_key", "heading_id"]
 _ITEM = r'(?:#[^\s{}]+|\.[^\s{}]+|[\w-]+=(?:"[^"\n]*"|[^\s{}]*)|-)'
 #: A heading's attribute list after its text: ``## Title {#intro}`` (kramdown, Pandoc, Hugo,
 #: Zola, PHP Markdown Extra), also with classes or a colon: ``{#intro .x}``, ``{: #intro}``.
-HEADING_ID = re.compile(rf"[ \t]+\{{:?[ \t]*{_ITEM}(?:[ \t]+{_ITEM})*[ \t]*\}}[ \t]*$")
+HEADING_ID = re.compile(rf"\{{:?[ \t]*{_ITEM}(?:[ \t]+{_ITEM})*[ \t]*\}}[ \t]*")
+_ID = re.compile(rf"[ \t]+\{{:?[ \t]*{_ITEM}(?:[ \t]+{_ITEM})*[ \t]*\}}[ \t]*$")
 _ID = re.compile(r"(?<![^\s{:])#([^\s{}]+)")
 _NOT_WORD = re.compile(r"[\W_]+")
 
@@ -40,9 +41,13 @@ def anchor_key(name: str) -> str:
 def heading_id(text: str) -> tuple[str, str | None]:
     """A heading's text without its trailing attribute list (``{#intro}``, ``{.unnumbered}``),
     and the id that list gives (or None). A ``{...}`` that is no attribute list (``{x}``,
-    ``{{ var }}``) stays."""
-    m = HEADING_ID.search(text)
+    ``{{ var }}``) stays. (The list is found from its last ``{``, not by a search that would
+    go over a long run of blanks again at each of them.)"""
+    at = text.rfind("{")
+    if at < 1 or text[at - 1] not in " \t" or not text.rstrip(" \t").endswith("}"):
+        return text, None
+    m = HEADING_ID.fullmatch(text, at)
     if m is None:
         return text, None
     ident = _ID.search(m.group(0))
-    return text[: m.start()], ident.group(1) if ident else None
+    return text[:at].rstrip(" \t"), ident.group(1) if ident else None
