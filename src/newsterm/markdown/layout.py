@@ -25,6 +25,7 @@ from rich.style import Style
 from rich.text import Text
 
 from newsterm.anchors import anchor_key
+from newsterm.markdown.linebreak import wrap
 from newsterm.markdown.preprocess import SHORTCODE_SCHEME, PostLink, preprocess
 from newsterm.markdown.setup import directive_label, parse
 
@@ -340,7 +341,7 @@ class Renderer:
     def _wrap(self, text: Text, width: int) -> list[Text]:
         if not text.plain.strip():
             return []
-        return list(text.wrap(self.console, max(4, width)))
+        return list(wrap(text, self.console, max(4, width)))
 
     def blocks(self, tokens: list[Token], width: int, links: list[str]) -> list[Text]:
         """Lines of a run of sibling blocks, a blank line between blocks (not in tight lists)."""

@@ -23,6 +23,7 @@ from textual.strip import Strip
 from textual.widgets import Static
 
 from newsterm.archive import date_time_text
+from newsterm.markdown.linebreak import wrap
 from newsterm.models import Post
 from newsterm.tui import messages
 from newsterm.tui.images import PostImages, strip_for
@@ -48,7 +49,7 @@ class Clamped:
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         width = options.max_width
-        lines = list(self.text.wrap(console, width))
+        lines = list(wrap(self.text, console, width))
         if len(lines) > self.lines:
             del lines[self.lines :]
             last = lines[-1]

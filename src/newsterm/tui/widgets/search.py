@@ -15,6 +15,7 @@ from textual.widget import Widget
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from newsterm.markdown.linebreak import wrap
 from newsterm.tui import messages
 from newsterm.tui.keys import RESULTS_COMMANDS, SEARCH_BOX_COMMANDS, bindings
 from newsterm.tui.widgets.post_list import DRAFT_MARK, fit
@@ -91,7 +92,7 @@ def snippet_lines(snippet: str, spans: list[tuple[int, int]], width: int) -> lis
     text = Text(plain, style="dim")
     for start, end in spans:
         text.stylize("bold not dim reverse", start, end)
-    lines = list(text.wrap(_MEASURE, width, overflow="fold"))
+    lines = list(wrap(text, _MEASURE, width))  # (folds a word longer than the width)
     if len(lines) > SNIPPET_LINES:
         lines = lines[:SNIPPET_LINES]
         last = lines[-1]
