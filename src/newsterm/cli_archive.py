@@ -407,13 +407,17 @@ def _show_rich(post: Post, body: str, post_link=None, console=None) -> None:  # 
     from rich.text import Text
 
     from newsterm.markdown.layout import Renderer
+    from newsterm.markdown.linebreak import wrap
     from newsterm.text import is_web_link
 
     if console is None:
         console = Console(highlight=False, markup=False, emoji=False)
-    console.print(Text(_one_line(post.title), style="bold"))
+    heads = [Text(_one_line(post.title), style="bold")]
     if post.lede:
-        console.print(Text(_one_line(post.lede), style="italic"))
+        heads.append(Text(_one_line(post.lede), style="italic"))
+    for head in heads:  # wrapped as the reader wraps them (Chinese and Japanese too)
+        for line in wrap(head, console, console.width):
+            console.print(line)
     meta = Text(date_time_text(post), style="cyan")
     if post.categories:
         meta.append(" · ")
