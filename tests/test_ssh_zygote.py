@@ -273,46 +273,55 @@ def test_a_busy_zygote_that_answers_others_keeps_its_waiting_sessions():
     zygote that has answered nothing for the whole wait is replaced (and its sessions handed
     back to be started from nothing)."""
 
-    async def scenario() -> list[str]:
+    wait = 1.0  # the answer time (ANSWER_TIMEOUT, 3 s in service, shortened)
+
+    async def scenario() -> tuple[list[str], float]:
         fs = ForkServer({}, lambda: None)
-        lost: list[str] = []
-        fs._lost = lost.append  # type: ignore[method-assign]
+        lost: list[tuple[str, float]] = []
+        fs._lost = lambda reason: lost.append((reason, time.monotonic()))  # type: ignore[method-assign]
         loop = asyncio.get_running_loop()
         handed: list[object] = []
         timer = loop.call_later(100, lambda: None)
         fs._pending[7] = zygote._Pending(-1, lambda p, m: handed.append(p), timer)
-        fs._last_answer = time.monotonic()  # it has just answered another session
-        fs._timed_out(7, 0.3)
+        answered = fs._last_answer = time.monotonic()  # it has just answered another session
+        fs._timed_out(7, wait)
         assert lost == [] and 7 in fs._pending  # busy, not hung: the session waits on
-        await asyncio.sleep(0.6)  # and then nothing more from it for the whole wait
+        # and then nothing more from it for the whole wait (however late the loop runs)
+        await until(lambda: lost, 30)
         fs._pending[7].timer.cancel()
-        return lost
+        return [reason for reason, _ in lost], lost[0][1] - answered
 
-    lost = asyncio.run(scenario())
+    lost, after = asyncio.run(scenario())
     assert len(lost) == 1 and "no answer" in lost[0]
+    assert after >= wait  # replaced only once it has answered nothing for the whole wait
 
 
 def test_a_zygote_reading_a_catalog_for_a_request_is_given_the_starting_time(monkeypatch):
-    monkeypatch.setattr(zygote, "STARTING_TIMEOUT", 1.0)
+    # The starting time (15 s in service) is shortened, yet kept well past the answer time
+    # (0.3 s here): a loop that wakes late from its 0.4 s sleep is still within it.
+    starting = 2.0
+    monkeypatch.setattr(zygote, "STARTING_TIMEOUT", starting)
 
-    async def scenario() -> tuple[list[str], list[str]]:
+    async def scenario() -> tuple[list[str], list[str], float]:
         fs = ForkServer({}, lambda: None)
-        lost: list[str] = []
-        fs._lost = lost.append  # type: ignore[method-assign]
+        lost: list[tuple[str, float]] = []
+        fs._lost = lambda reason: lost.append((reason, time.monotonic()))  # type: ignore[method-assign]
         loop = asyncio.get_running_loop()
         timer = loop.call_later(100, lambda: None)
         fs._pending[7] = zygote._Pending(-1, lambda p, m: None, timer)
+        answered = time.monotonic()
         fs._answer(json.dumps({"busy": 7}).encode())  # "reading the catalog first"
         await asyncio.sleep(0.4)
         fs._timed_out(7, 0.3)  # past the answer time, within the starting time
-        during = list(lost)
-        await asyncio.sleep(1.0)  # nothing more: now it is hung
+        during = [reason for reason, _ in lost]
+        await until(lambda: lost, 30)  # nothing more: now it is hung
         fs._pending[7].timer.cancel()
-        return during, lost
+        return during, [reason for reason, _ in lost], lost[0][1] - answered
 
-    during, lost = asyncio.run(scenario())
+    during, lost, after = asyncio.run(scenario())
     assert during == []
     assert len(lost) == 1 and "no answer" in lost[0]
+    assert after >= starting  # not before the starting time is over
 
 
 STAND_IN_SERVER = """
