@@ -54,22 +54,24 @@ class PostCommands:
             return
         self.app.open_url(href)  # the app copies it instead when there is no browser
 
-    def _anchor_text(self: MainScreen, href: str) -> str | None:
-        """The text at the place an in-page link leads to (a heading's title, a note's first
-        line), or None when the open post has no such place."""
-        y = self.doc.anchor_y(href) if self.doc is not None else None
-        return None if y is None else self.doc.lines[y].plain.strip() or "…"  # type: ignore[union-attr]
-
-    def _follow_anchor(self: MainScreen, href: str) -> None:
+    def _anchor_place(self: MainScreen, href: str) -> tuple[int, str] | None:
+        """Where in the open post an in-page link leads: its rendered line and the text there
+        (a heading's title, a note's first line), or None when the post has no such place."""
         doc = self.doc
         y = doc.anchor_y(href) if doc is not None else None
-        if y is None:
+        if doc is None or y is None:
+            return None
+        return y, doc.lines[y].plain.strip() or "…"
+
+    def _follow_anchor(self: MainScreen, href: str) -> None:
+        place = self._anchor_place(href)
+        if place is None:
             from urllib.parse import unquote
 
             self.notify(f"This post has no {unquote(href)}", title="Link", markup=False)
             return
         self.anchor_back.append(round(self.article.scroll_y))
-        self.article.scroll_to_y(y)
+        self.article.scroll_to_y(place[0])
 
     def _show_image(self: MainScreen, href: str) -> bool:
         """A local image of the site (as the layout finds it: beside the post, or from the
@@ -121,8 +123,8 @@ class PostCommands:
         rows = []
         for href in self.doc.links:
             if href.startswith("#"):
-                place = self._anchor_text(href)
-                rows.append((href, None if place is None else f"§ {place}"))
+                place = self._anchor_place(href)
+                rows.append((href, None if place is None else f"§ {place[1]}"))
                 continue
             path = self._post_for_link(href)
             post = self.by_path.get(path) if path is not None else None
