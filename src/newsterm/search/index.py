@@ -89,10 +89,10 @@ __all__ = [
     "open_index",
 ]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """The fields: an index made with other fields (or another codec.FORMAT_VERSION) is rebuilt.
 2: ``lede`` (stored: the post's lede, the snippet of a hit not in the body, see
-:func:`_lede_snippet`)."""
+:func:`_lede_snippet`); 3: ``lang`` (the post's language, for ``lang:en``)."""
 LOCK_WAIT = 2.0
 """Seconds a second writer waits for the first before giving up."""
 

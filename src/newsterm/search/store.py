@@ -62,7 +62,7 @@ __all__ = [
     "toc_generation",
 ]
 
-INDEX_VERSIONS = f"1.2.3.{INPUT_VERSION}"
+INDEX_VERSIONS = f"1.3.3.{INPUT_VERSION}"
 """``ANALYZER_VERSION.SCHEMA_VERSION.FORMAT_VERSION.INPUT_VERSION`` of the code (analysis, index,
 codec, input_version; a test keeps them equal): a manifest written by other versions is not
 trusted by :func:`quick_check`."""
